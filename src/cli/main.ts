@@ -1,0 +1,71 @@
+/**
+ * The `neevscan` command. Only commander loads up front; each command imports
+ * what it needs when it runs, so that `scan --staged` in a pre-commit hook
+ * starts fast and never loads the service's dependencies.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { NeevscanError } from '../errors.js';
+import { VERSION } from '../version.js';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export async function main(argv: string[]): Promise<number> {
+  let status = 0;
+  const program = new Command('neevscan')
+    .description('Finds NeevCloud API keys (and other secrets, by rule) before and after they leak.')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+  program
+    .command('scan')
+    .description("scan files and folders ('-' = stdin; default '.'), staged changes, or git history")
+    .argument('[paths...]', "files and folders to scan, or '-' for stdin")
+    .option('--staged', 'scan what is staged in the current git repository (for pre-commit)')
+    .option('--git [range]', 'scan git history: all commits, or a range such as main..HEAD')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
+    .option('--output <file>', 'write the report to a file instead of stdout')
+    .option('--rules <path>', 'more rule files or folders of them (repeatable)', collect, [])
+    .option('--no-color', 'no colour in text output')
+    .option('--max-file-size <bytes>', 'skip files larger than this (0: no limit)', '0')
+    .option('--baseline <file>', 'report only secrets not recorded in this baseline')
+    .option('--write-baseline <file>', 'record every secret found in a baseline file, and exit 0')
+    .addOption(new Option('--threads <n>', 'worker threads for folder scans (default: one per core)').hideHelp())
+    .action(async (paths: string[], options) => {
+      const { runScan } = await import('./commands/scan.js');
+      status = await runScan(paths, options);
+    });
+
+  program
+    .command('install-hook')
+    .description('install a pre-commit hook that runs `neevscan scan --staged` in the current repository')
+    .action(async () => {
+      const { runInstallHook } = await import('./commands/install-hook.js');
+      status = await runInstallHook(process.cwd());
+    });
+
+  program
+    .command('rules')
+    .description('check rule files: compile each rule under RE2 and run its examples')
+    .argument('[paths...]', 'rule files or folders (the built-in rules are always checked)')
+    .action(async (paths: string[]) => {
+      const { runRulesCheck } = await import('./commands/rules.js');
+      status = runRulesCheck(paths);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return status;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and --version are not errors; commander has printed its own line for the rest.
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? 0 : 2;
+    }
+    if (error instanceof NeevscanError) {
+      process.stderr.write(`neevscan: ${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`neevscan: unexpected error: ${(error as Error).message}\n`);
+    return 2;
+  }
+}

@@ -1,0 +1,59 @@
+import { sha256Hex } from '../key-format/key.js';
+import type { CompiledRule } from '../rules/types.js';
+import { findMatches } from './engine.js';
+import type { Located } from './finding.js';
+import { Locator, START_OF_INPUT, lineBounds, utf16Length, type LineState } from './position.js';
+import { redact } from './redact.js';
+
+/** The inline marker that allows a secret on its line: `neevscan:allow`. */
+export const ALLOW_MARKER = Buffer.from('neevscan:allow');
+
+export interface ScanBufferOptions {
+  /** Report only secrets starting in [acceptFrom, acceptTo) (a chunk of a stream); default the whole buffer. */
+  acceptFrom?: number;
+  acceptTo?: number;
+  /** Where the buffer starts in its input: line number and column carry (for chunks of a stream). */
+  lineState?: LineState;
+  /** Offset of the buffer's first byte in its input. */
+  baseOffset?: number;
+}
+
+/**
+ * `scan(bytes, rules) → findings`: pure, no I/O, on raw bytes (no whole-buffer
+ * decoding, so binary data and invalid UTF-8 are scanned as they are).
+ */
+export function scanBuffer(bytes: Buffer, rules: readonly CompiledRule[], options: ScanBufferOptions = {}): Located[] {
+  const matches = findMatches(bytes, rules, options.acceptFrom ?? 0, options.acceptTo ?? bytes.length);
+  if (matches.length === 0) return [];
+  const locator = new Locator(bytes, options.lineState ?? START_OF_INPUT);
+  const baseOffset = options.baseOffset ?? 0;
+  return matches.map(({ rule, start, end }) => {
+    const { line, column } = locator.locate(start);
+    const { endLine, endColumn } = endOf(bytes, start, end, line, column);
+    const secret = bytes.subarray(start, end);
+    const bounds = lineBounds(bytes, start);
+    const marker = bytes.indexOf(ALLOW_MARKER, bounds.start);
+    return {
+      ruleId: rule.id,
+      line,
+      column,
+      endLine,
+      endColumn,
+      secretSha256: sha256Hex(secret),
+      redacted: redact(secret.toString('utf8')),
+      offset: baseOffset + start,
+      allowed: marker !== -1 && marker < bounds.end,
+    };
+  });
+}
+
+function endOf(bytes: Buffer, start: number, end: number, line: number, column: number) {
+  let lastNewline = -1;
+  let newlines = 0;
+  for (let at = bytes.indexOf(0x0a, start); at !== -1 && at < end; at = bytes.indexOf(0x0a, at + 1)) {
+    newlines++;
+    lastNewline = at;
+  }
+  if (newlines === 0) return { endLine: line, endColumn: column + utf16Length(bytes, start, end) };
+  return { endLine: line + newlines, endColumn: utf16Length(bytes, lastNewline + 1, end) + 1 };
+}

@@ -1,0 +1,41 @@
+import { spawn } from 'node:child_process';
+import { NeevscanError } from '../../errors.js';
+
+/**
+ * Options every git call takes: no pager, no colour, no external diff or
+ * textconv drivers (they run user programs and change what we read), and C
+ * quoting of odd paths only where unavoidable.
+ */
+export const GIT_ENV_OVERRIDES = ['-c', 'core.quotePath=false', '-c', 'color.ui=never', '-c', 'diff.external=', '-c', 'core.pager=cat'];
+
+/** Runs git and returns its stdout as bytes; a non-zero exit becomes a NeevscanError with git's first stderr line. */
+export function runGit(args: readonly string[], cwd: string, input?: Buffer | string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', [...GIT_ENV_OVERRIDES, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', (error: NodeJS.ErrnoException) =>
+      reject(new NeevscanError(error.code === 'ENOENT' ? 'git is not installed (or not on PATH)' : `git: ${error.message}`, 'git-failed')),
+    );
+    child.on('close', (code) => {
+      if (code === 0) return resolve(Buffer.concat(out));
+      const line = Buffer.concat(err).toString('utf8').trim().split('\n')[0] || `exit status ${code}`;
+      reject(new NeevscanError(`git ${args[0]}: ${line.replace(/^fatal: /, '')}`, 'git-failed'));
+    });
+    child.stdin.on('error', () => {}); // git may exit before reading all input; its exit status tells
+    child.stdin.end(input);
+  });
+}
+
+/** The top folder of the git work tree holding `cwd`; a clear error outside one. */
+export async function repoRoot(cwd: string): Promise<string> {
+  try {
+    const top = (await runGit(['rev-parse', '--show-toplevel'], cwd)).toString('utf8').trim();
+    if (!top) throw new Error('bare');
+    return top;
+  } catch {
+    throw new NeevscanError(`not a git repository (or inside .git, or bare): ${cwd}`, 'not-a-repo');
+  }
+}

@@ -1,0 +1,74 @@
+import { statSync } from 'node:fs';
+import { relative, resolve, sep } from 'node:path';
+import { NeevscanError } from '../errors.js';
+import type { CompiledRule } from '../rules/types.js';
+import type { ReadOptions } from './read-file.js';
+import { placeFindings } from './locate.js';
+import type { Progress, SourceResult } from './types.js';
+import { walk, type WalkedFile } from './walk.js';
+import { scanFiles } from './worker-pool.js';
+
+export interface PathsOptions {
+  rules: readonly CompiledRule[];
+  ruleFiles: string[];
+  readOptions: ReadOptions;
+  onProgress?: Progress;
+  threads?: number;
+}
+
+/**
+ * Scans files and folders. A PATH that does not exist is an error (exit 2); a
+ * file inside a folder that cannot be read is a warning and the scan goes on.
+ * With one folder, findings are named relative to it; with several PATHs,
+ * relative to the current folder.
+ */
+export async function scanPaths(paths: readonly string[], options: PathsOptions): Promise<SourceResult> {
+  const result: SourceResult = { findings: [], files: 0, bytes: 0, warnings: [] };
+  const single = paths.length === 1;
+  const files: WalkedFile[] = [];
+  for (const path of paths) {
+    let isDir: boolean;
+    try {
+      // A link named on the command line is followed: the user asked for it.
+      const stat = statSync(path);
+      isDir = stat.isDirectory();
+      if (!isDir && !stat.isFile()) throw new NeevscanError(`${path}: not a regular file or folder`, 'bad-path');
+    } catch (error) {
+      if (error instanceof NeevscanError) throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new NeevscanError(`${path}: ${code === 'ENOENT' || code === 'ENOTDIR' ? 'no such file or folder' : (code ?? 'unreadable')}`, 'bad-path');
+    }
+    if (isDir) {
+      const base = single ? resolve(path) : process.cwd();
+      for (const file of walk(path, (w) => result.warnings.push(w))) {
+        files.push({ path: file.path, relative: single ? file.relative : toPosix(relative(base, resolve(file.path))) });
+      }
+    } else {
+      files.push({ path, relative: toPosix(relative(process.cwd(), resolve(path))) || path });
+    }
+  }
+  const total = files.length;
+  let done = 0;
+  await scanFiles(files, {
+    rules: options.rules,
+    ruleFiles: options.ruleFiles,
+    readOptions: options.readOptions,
+    threads: options.threads,
+    onResult: (file) => {
+      done++;
+      if (file.skipped) {
+        result.warnings.push({ path: file.relative, reason: file.skipped });
+      } else {
+        result.files++;
+        result.bytes += file.bytes;
+        result.findings.push(...placeFindings(file.findings, file.relative, null));
+      }
+      options.onProgress?.({ files: done, bytes: result.bytes, total });
+    },
+  });
+  return result;
+}
+
+function toPosix(path: string): string {
+  return sep === '/' ? path : path.split(sep).join('/');
+}

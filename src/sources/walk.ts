@@ -36,7 +36,7 @@ export function walk(root: string, onWarning: (warning: WalkWarning) => void): W
     try {
       entries = readdirSync(dir, { withFileTypes: true });
     } catch (error) {
-      onWarning({ path: dir, reason: (error as NodeJS.ErrnoException).code ?? 'unreadable folder' });
+      onWarning({ path: toPosix(relative(root, dir)) || '.', reason: reasonOf(error) });
       return;
     }
     const own = entries.find((e) => e.name === IGNORE_FILE && e.isFile());
@@ -44,7 +44,7 @@ export function walk(root: string, onWarning: (warning: WalkWarning) => void): W
       try {
         layers = [...layers, { dir, rules: ignore().add(readFileSync(join(dir, IGNORE_FILE), 'utf8')) }];
       } catch (error) {
-        onWarning({ path: join(dir, IGNORE_FILE), reason: (error as NodeJS.ErrnoException).code ?? 'unreadable' });
+        onWarning({ path: toPosix(relative(root, join(dir, IGNORE_FILE))), reason: reasonOf(error) });
       }
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -73,6 +73,11 @@ function isIgnored(layers: IgnoreLayer[], path: string, isDir: boolean): boolean
     if (verdict.unignored) return false;
   }
   return false;
+}
+
+function reasonOf(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? 'unreadable');
 }
 
 function toPosix(path: string): string {

@@ -53,6 +53,47 @@ export async function main(argv: string[]): Promise<number> {
       status = runRulesCheck(paths);
     });
 
+  program
+    .command('serve')
+    .description('run the HTTP server (configuration from the environment: REDIS_URL, HOST, PORT, …)')
+    .action(async () => {
+      const { runServe } = await import('./commands/serve.js');
+      status = await runServe();
+    });
+
+  // Owners and keys: straight to Redis (REDIS_URL), or to a server with --server and --token.
+  const backend = (command: Command) =>
+    command
+      .option('--server <url>', 'talk to a neevscan server instead of Redis (or NEEVSCAN_SERVER)')
+      .option('--token <token>', 'an admin API token for --server (or NEEVSCAN_TOKEN)');
+  const admin = () => import('./commands/admin.js');
+
+  const owners = program.command('owners').description('key owners (accounts) and their notification contacts');
+  backend(owners.command('create').description('create an owner').requiredOption('--name <name>', 'the owner').option('--email <address>', 'notification email').option('--webhook-url <url>', 'notification webhook (https)'))
+    .action(async (options) => {
+      status = await (await admin()).ownersCreate(options);
+    });
+  backend(owners.command('list').description('list owners')).action(async (options) => {
+    status = await (await admin()).ownersList(options);
+  });
+
+  const keys = program.command('keys').description('NeevCloud API keys: create (shown once), list, revoke, rotate');
+  backend(keys.command('create').description('create a named key and print it, once, alone on stdout').requiredOption('--owner <id>', 'owner id').requiredOption('--name <name>', 'a descriptive name, unique per owner'))
+    .action(async (options) => {
+      status = await (await admin()).keysCreate(options);
+    });
+  backend(keys.command('list').description("list an owner's keys (hints, never keys)").requiredOption('--owner <id>', 'owner id')).action(async (options) => {
+    status = await (await admin()).keysList(options);
+  });
+  backend(keys.command('revoke').description('revoke a key at once').argument('<id>', 'key id').option('--reason <text>', 'why'))
+    .action(async (id: string, options) => {
+      status = await (await admin()).keysRevoke(id, options);
+    });
+  backend(keys.command('rotate').description('issue a new key with the same name; the old one works until the grace period ends').argument('<id>', 'key id').option('--grace <seconds>', 'grace period (default 86400)'))
+    .action(async (id: string, options) => {
+      status = await (await admin()).keysRotate(id, options);
+    });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
     return status;

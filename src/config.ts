@@ -1,0 +1,40 @@
+/**
+ * The service's configuration, read once from the environment (CONTRACT.md,
+ * "The service"). Injectable: tests pass their own `env`.
+ */
+export interface Config {
+  redisUrl: string;
+  /** Prefix of every Redis key the service writes (tests use a fresh one each). */
+  redisPrefix: string;
+  host: string;
+  port: number;
+  adminToken: string | undefined;
+  allowPrivateWebhooks: boolean;
+  /** Default per-key rate limit: requests per window. */
+  defaultRateLimit: { requests: number; windowSeconds: number };
+  /** Largest JSON body the API accepts, in bytes. */
+  apiBodyLimit: number;
+}
+
+function positiveInt(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  if (!/^\d+$/.test(value) || Number(value) <= 0) throw new Error(`${name} must be a positive whole number, not "${value}"`);
+  return Number(value);
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const [requests, window] = (env.NEEVSCAN_DEFAULT_RATE_LIMIT ?? '600/60').split('/');
+  return {
+    redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
+    redisPrefix: env.NEEVSCAN_REDIS_PREFIX || 'neevscan:',
+    host: env.HOST || '127.0.0.1',
+    port: positiveInt(env.PORT, 3000, 'PORT'),
+    adminToken: env.NEEVSCAN_ADMIN_TOKEN || undefined,
+    allowPrivateWebhooks: env.NEEVSCAN_ALLOW_PRIVATE_WEBHOOKS === '1',
+    defaultRateLimit: {
+      requests: positiveInt(requests, 600, 'NEEVSCAN_DEFAULT_RATE_LIMIT requests'),
+      windowSeconds: positiveInt(window, 60, 'NEEVSCAN_DEFAULT_RATE_LIMIT window'),
+    },
+    apiBodyLimit: positiveInt(env.NEEVSCAN_API_BODY_LIMIT, 64 * 1024, 'NEEVSCAN_API_BODY_LIMIT'),
+  };
+}

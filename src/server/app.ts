@@ -1,0 +1,49 @@
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import { ApiTokens } from '../stores/api-tokens.js';
+import { RedisKeyStore } from '../stores/redis-key-store.js';
+import { installErrorHandling } from './errors.js';
+import { keyRoutes } from './routes/keys.js';
+import { ownerRoutes } from './routes/owners.js';
+import { tokenRoutes } from './routes/tokens.js';
+
+export interface Server {
+  app: FastifyInstance;
+  store: RedisKeyStore;
+  tokens: ApiTokens;
+}
+
+/** The HTTP server: health, the key store API. Logs never carry bodies, so never a key. */
+export function buildServer(config: Config, redis: Redis, options: { logLevel?: string } = {}): Server {
+  const app = Fastify({
+    logger: {
+      level: options.logLevel ?? process.env.LOG_LEVEL ?? 'info',
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+    },
+    // Per-request log lines cost more than the gateway's whole authenticate at thousands of requests a second.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.apiBodyLimit,
+    trustProxy: false,
+    // Refuse what does not match a schema instead of coercing 42 into "42" or dropping unknown fields.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+  });
+  const store = new RedisKeyStore(redis, config.redisPrefix, config.defaultRateLimit);
+  const tokens = new ApiTokens(redis, config.redisPrefix, config.adminToken);
+  installErrorHandling(app);
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    try {
+      if (redis.status !== 'ready') throw new Error(redis.status);
+      await redis.ping();
+      return { status: 'ready' };
+    } catch {
+      return reply.code(503).send({ error: { code: 'not_ready', message: 'Redis is not reachable (REDIS_URL)' } });
+    }
+  });
+  tokenRoutes(app, tokens);
+  ownerRoutes(app, store, tokens, { allowPrivateWebhooks: config.allowPrivateWebhooks });
+  keyRoutes(app, store, tokens);
+  return { app, store, tokens };
+}

@@ -1,0 +1,168 @@
+import type { FastifyInstance } from 'fastify';
+import { isValidKey } from '../../key-format/key.js';
+import type { ApiTokens } from '../../stores/api-tokens.js';
+import type { KeyRecord, RevokedBy } from '../../stores/key-store.js';
+import { DEFAULT_GRACE_SECONDS, type RedisKeyStore } from '../../stores/redis-key-store.js';
+import { requireScope } from '../auth.js';
+import { ApiError } from '../errors.js';
+
+const ID = { type: 'string', pattern: '^[a-z]{3}_[0-9A-Za-z]{16}$' } as const;
+// A key name: descriptive, at most 100 characters, no control characters.
+const NAME = { type: 'string', minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f]*\\S[^\\u0000-\\u001f\\u007f]*$' } as const;
+const RATE_LIMIT = {
+  type: 'object',
+  required: ['requests', 'windowSeconds'],
+  additionalProperties: false,
+  properties: { requests: { type: 'integer', minimum: 1, maximum: 1_000_000 }, windowSeconds: { type: 'integer', minimum: 1, maximum: 86_400 } },
+} as const;
+
+/** The create and rotate answer: the only response that ever holds a key. */
+function shownOnce(created: { key: string; record: KeyRecord }) {
+  const { id, name, hint, createdAt, ownerId, expiresAt, rateLimit, status } = created.record;
+  return { id, name, key: created.key, hint, createdAt, ownerId, status, expiresAt, rateLimit };
+}
+
+export function keyRoutes(app: FastifyInstance, store: RedisKeyStore, tokens: ApiTokens): void {
+  const admin = requireScope(tokens, ['admin']);
+  const reader = requireScope(tokens, ['security']);
+  const gateway = requireScope(tokens, ['gateway']);
+  const found = (record: KeyRecord | null, id: string) => {
+    if (!record) throw new ApiError(404, 'not_found', `no key ${id}`);
+    return record;
+  };
+
+  app.post<{ Body: { ownerId: string; name: string; rateLimit?: { requests: number; windowSeconds: number }; expiresAt?: string } }>(
+    '/api/v1/keys',
+    {
+      preHandler: admin,
+      schema: {
+        body: {
+          type: 'object',
+          required: ['ownerId', 'name'],
+          additionalProperties: false,
+          properties: { ownerId: { type: 'string', maxLength: 64 }, name: NAME, rateLimit: RATE_LIMIT, expiresAt: { type: 'string', format: 'date-time' } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const { ownerId, name, rateLimit, expiresAt } = request.body;
+      const expires = expiresAt ? new Date(expiresAt) : undefined;
+      if (expires && expires.getTime() <= Date.now()) throw new ApiError(400, 'bad_request', 'expiresAt must be in the future');
+      const created = await store.createKey({ ownerId, name: name.trim(), rateLimit, expiresAt: expires });
+      return reply.code(201).header('Cache-Control', 'no-store').send(shownOnce(created));
+    },
+  );
+
+  app.get<{ Querystring: { ownerId: string } }>(
+    '/api/v1/keys',
+    { preHandler: reader, schema: { querystring: { type: 'object', required: ['ownerId'], properties: { ownerId: { type: 'string', maxLength: 64 } } } } },
+    async (request) => {
+      if (!(await store.getOwner(request.query.ownerId))) throw new ApiError(404, 'not_found', `no owner ${request.query.ownerId}`);
+      return { keys: await store.listKeys(request.query.ownerId) };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>('/api/v1/keys/:id', { preHandler: reader, schema: { params: { type: 'object', properties: { id: ID } } } }, async (request) =>
+    found(await store.getKey(request.params.id), request.params.id),
+  );
+
+  // For the pipeline and for external adapters: confirm a finding by the key's sha256.
+  app.get<{ Params: { sha256: string } }>(
+    '/api/v1/keys/by-hash/:sha256',
+    { preHandler: reader, schema: { params: { type: 'object', properties: { sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' } } } } },
+    async (request) => {
+      const record = await store.findByHash(request.params.sha256);
+      if (!record) throw new ApiError(404, 'not_found', 'no key with that hash');
+      return record;
+    },
+  );
+
+  app.patch<{ Params: { id: string }; Body: { rateLimit: { requests: number; windowSeconds: number } | null } }>(
+    '/api/v1/keys/:id',
+    {
+      preHandler: admin,
+      schema: {
+        params: { type: 'object', properties: { id: ID } },
+        body: { type: 'object', required: ['rateLimit'], additionalProperties: false, properties: { rateLimit: { anyOf: [RATE_LIMIT, { type: 'null' }] } } },
+      },
+    },
+    async (request) => found(await store.setRateLimit(request.params.id, request.body.rateLimit), request.params.id),
+  );
+
+  app.post<{ Params: { id: string }; Body: { reason?: string; revokedBy?: RevokedBy } | undefined }>(
+    '/api/v1/keys/:id/revoke',
+    {
+      preHandler: admin,
+      schema: {
+        params: { type: 'object', properties: { id: ID } },
+        body: {
+          type: ['object', 'null'],
+          additionalProperties: false,
+          properties: { reason: { type: 'string', maxLength: 1000 }, revokedBy: { type: 'string', enum: ['owner', 'admin', 'leak-detector'] } },
+        },
+      },
+    },
+    async (request) => {
+      const body = request.body ?? {};
+      return found(await store.revoke(request.params.id, { reason: body.reason ?? 'revoked through the API', by: body.revokedBy ?? 'admin' }), request.params.id);
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { graceSeconds?: number } | undefined }>(
+    '/api/v1/keys/:id/rotate',
+    {
+      preHandler: admin,
+      schema: {
+        params: { type: 'object', properties: { id: ID } },
+        body: { type: ['object', 'null'], additionalProperties: false, properties: { graceSeconds: { type: 'integer', minimum: 0, maximum: 30 * 86_400 } } },
+      },
+    },
+    async (request, reply) => {
+      const rotated = await store.rotateKey(request.params.id, request.body?.graceSeconds ?? DEFAULT_GRACE_SECONDS);
+      if (!rotated) throw new ApiError(404, 'not_found', `no key ${request.params.id}`);
+      return reply.code(201).header('Cache-Control', 'no-store').send(shownOnce(rotated));
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { since?: string } }>(
+    '/api/v1/keys/:id/usage',
+    {
+      preHandler: reader,
+      schema: { params: { type: 'object', properties: { id: ID } }, querystring: { type: 'object', properties: { since: { type: 'string', format: 'date-time' } } } },
+    },
+    async (request) => {
+      found(await store.getKey(request.params.id), request.params.id);
+      const since = request.query.since ? new Date(request.query.since) : new Date(Date.now() - 7 * 86_400_000);
+      return { buckets: await store.usageSince(request.params.id, since) };
+    },
+  );
+
+  app.post<{ Body: { key: string; tokens?: number } }>(
+    '/api/v1/authenticate',
+    {
+      preHandler: gateway,
+      schema: {
+        body: {
+          type: 'object',
+          required: ['key'],
+          additionalProperties: false,
+          properties: { key: { type: 'string', maxLength: 200 }, tokens: { type: 'integer', minimum: 0, maximum: 1_000_000_000 } },
+        },
+      },
+    },
+    async (request, reply) => {
+      // One answer for malformed, unknown, revoked and expired: no hint which. Bad checksums never reach Redis.
+      const invalid = () => reply.code(401).send({ error: { code: 'invalid_key', message: 'not an active API key' } });
+      if (!isValidKey(request.body.key)) return invalid();
+      const result = await store.authenticate(request.body.key, request.body.tokens ?? 0);
+      if (result.outcome === 'ok') return { keyId: result.keyId, ownerId: result.ownerId };
+      if (result.outcome === 'limited') {
+        return reply
+          .code(429)
+          .header('Retry-After', String(Math.max(1, Math.ceil(result.retryAfterMs / 1000))))
+          .send({ error: { code: 'rate_limited', message: "this key's rate limit is spent" } });
+      }
+      return invalid();
+    },
+  );
+}

@@ -1,0 +1,61 @@
+import type { FastifyInstance } from 'fastify';
+import type { ApiTokens } from '../../stores/api-tokens.js';
+import type { RedisKeyStore } from '../../stores/redis-key-store.js';
+import { requireScope } from '../auth.js';
+import { ApiError } from '../errors.js';
+
+export function ownerRoutes(app: FastifyInstance, store: RedisKeyStore, tokens: ApiTokens, options: { allowPrivateWebhooks: boolean }): void {
+  const admin = requireScope(tokens, ['admin']);
+  const reader = requireScope(tokens, ['security']);
+
+  app.post<{ Body: { name: string; email?: string; webhookUrl?: string } }>(
+    '/api/v1/owners',
+    {
+      preHandler: admin,
+      schema: {
+        body: {
+          type: 'object',
+          required: ['name'],
+          additionalProperties: false,
+          properties: {
+            name: { type: 'string', minLength: 1, maxLength: 200 },
+            email: { type: 'string', maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$' },
+            webhookUrl: { type: 'string', maxLength: 2000 },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const { name, email, webhookUrl } = request.body;
+      if (webhookUrl !== undefined) checkWebhookUrl(webhookUrl, options.allowPrivateWebhooks);
+      return reply.code(201).send(await store.createOwner({ name: name.trim(), email, webhookUrl }));
+    },
+  );
+
+  app.get('/api/v1/owners', { preHandler: reader }, async () => ({ owners: await store.listOwners() }));
+
+  app.get<{ Params: { id: string } }>('/api/v1/owners/:id', { preHandler: reader }, async (request) => {
+    const owner = await store.getOwner(request.params.id);
+    if (!owner) throw new ApiError(404, 'not_found', `no owner ${request.params.id}`);
+    // The webhook secret signs notifications: only admins (and the pipeline's adapter, which uses one) see it.
+    if (request.apiToken?.scope !== 'admin') {
+      const { webhookSecret: _secret, ...rest } = owner;
+      return rest;
+    }
+    return owner;
+  });
+}
+
+/** Owner webhooks must be https (plain http only when NEEVSCAN_ALLOW_PRIVATE_WEBHOOKS=1, for development). */
+function checkWebhookUrl(value: string, allowPlainHttp: boolean): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ApiError(400, 'bad_request', 'webhookUrl is not a URL');
+  }
+  if (url.protocol !== 'https:' && !(allowPlainHttp && url.protocol === 'http:')) {
+    throw new ApiError(400, 'bad_request', 'webhookUrl must use https');
+  }
+  if (url.username || url.password) throw new ApiError(400, 'bad_request', 'webhookUrl must not carry credentials');
+}

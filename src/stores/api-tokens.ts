@@ -1,0 +1,71 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { newId } from './ids.js';
+import { KeyStoreUnavailableError } from './key-store.js';
+import { keyStoreNames } from './key-store-names.js';
+
+export type Scope = 'admin' | 'security' | 'gateway';
+export const SCOPES: readonly Scope[] = ['admin', 'security', 'gateway'];
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  scope: Scope;
+  createdAt: string;
+}
+
+const digest = (token: string) => createHash('sha256').update(token).digest();
+
+/**
+ * API tokens for /api/v1, stored as sha256 only. The first admin token comes
+ * from NEEVSCAN_ADMIN_TOKEN and is never stored; admins mint the others.
+ * Tokens are looked up by their digest, so no comparison ever runs over the
+ * token's own bytes; the environment token is compared in constant time.
+ */
+export class ApiTokens {
+  private readonly names;
+  private readonly adminDigest: Buffer | undefined;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    adminToken: string | undefined,
+  ) {
+    this.names = keyStoreNames(prefix);
+    this.adminDigest = adminToken ? digest(adminToken) : undefined;
+  }
+
+  async mint(name: string, scope: Scope): Promise<ApiToken & { token: string }> {
+    const id = newId('tok');
+    const token = `nvs_${randomBytes(30).toString('base64url')}`;
+    const record: ApiToken = { id, name, scope, createdAt: new Date().toISOString() };
+    const hex = digest(token).toString('hex');
+    await this.call(() => this.redis.multi().hset(this.names.tokens, hex, JSON.stringify(record)).hset(this.names.tokenById, id, hex).exec());
+    return { ...record, token };
+  }
+
+  async revoke(id: string): Promise<boolean> {
+    const hex = await this.call(() => this.redis.hget(this.names.tokenById, id));
+    if (!hex) return false;
+    await this.call(() => this.redis.multi().hdel(this.names.tokens, hex).hdel(this.names.tokenById, id).exec());
+    return true;
+  }
+
+  /** The token's record, or null for a token we do not know. */
+  async verify(token: string): Promise<ApiToken | null> {
+    const presented = digest(token);
+    if (this.adminDigest && timingSafeEqual(presented, this.adminDigest)) {
+      return { id: 'env-admin', name: 'NEEVSCAN_ADMIN_TOKEN', scope: 'admin', createdAt: new Date(0).toISOString() };
+    }
+    const json = await this.call(() => this.redis.hget(this.names.tokens, presented.toString('hex')));
+    return json ? (JSON.parse(json) as ApiToken) : null;
+  }
+
+  private async call<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw new KeyStoreUnavailableError(`token store unavailable: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}

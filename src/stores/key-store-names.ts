@@ -1,0 +1,42 @@
+/**
+ * Redis key names of the key store. Everything carries the `{ks}` hash tag, so
+ * the Lua scripts that touch several keys stay in one Redis Cluster slot.
+ * Record fields are one or two letters to keep each stored key small
+ * (docs/PERFORMANCE.md: bytes per key); FIELDS spells them out.
+ */
+export function keyStoreNames(prefix: string) {
+  const p = `${prefix}{ks}:`;
+  return {
+    base: p,
+    key: (id: string) => `${p}key:${id}`,
+    /** sha256 → key id, in 4,096 buckets so each stays a compact listpack (about 25 keys per bucket at 100,000 keys). */
+    index: (sha256Hex: string) => `${p}ix:${sha256Hex.slice(0, 3)}`,
+    owner: (id: string) => `${p}own:${id}`,
+    owners: `${p}owners`,
+    ownerKeys: (id: string) => `${p}own:${id}:keys`,
+    ownerNames: (id: string) => `${p}own:${id}:names`,
+    /** The GCRA rate-limit timestamp (also built inside the authenticate script). */
+    rate: (id: string) => `${p}rl:${id}`,
+    tokens: `${p}tok`,
+    tokenById: `${p}tokid`,
+  };
+}
+
+export type KeyStoreNames = ReturnType<typeof keyStoreNames>;
+
+/** The fields of a key record hash. */
+export const FIELDS = {
+  o: 'ownerId',
+  n: 'name',
+  h: 'last four characters of the key, for the hint',
+  s: "status: 'a' active, 'r' revoked (expiry is computed from e)",
+  c: 'createdAt, ms',
+  u: 'lastUsedAt, ms',
+  ra: 'revokedAt, ms',
+  rr: 'revokedReason',
+  rb: 'revokedBy',
+  e: 'expiresAt, ms',
+  rt: 'rotatedTo: the id of the key that replaced this one',
+  rl: 'rate limit: requests per window (absent: the default)',
+  rw: 'rate limit: window, seconds',
+} as const;

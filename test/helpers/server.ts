@@ -1,0 +1,114 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { Redis } from 'ioredis';
+import { readConfig } from '../../src/config.js';
+import { buildServer, type Server } from '../../src/server/app.js';
+import { connectRedis, waitReady } from '../../src/stores/redis.js';
+import { BIN } from './cli.js';
+import { REDIS_URL, deletePrefix, freshPrefix, testRedis } from './redis.js';
+
+export const ADMIN = 'test-admin-token-0123456789';
+
+export interface TestServer {
+  url: string;
+  prefix: string;
+  server: Server;
+  redis: Redis;
+  close(): Promise<void>;
+  /** Calls the API with a bearer token. */
+  api(method: string, path: string, options?: { token?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+}
+
+/** The real server on a loopback port, with a fresh Redis prefix, removed on close. */
+export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const prefix = freshPrefix();
+  const config = readConfig({ REDIS_URL, NEEVSCAN_ADMIN_TOKEN: ADMIN, NEEVSCAN_REDIS_PREFIX: prefix, PORT: '1', ...env });
+  const redis = connectRedis(config.redisUrl, () => {});
+  await waitReady(redis, 5000);
+  const server = buildServer(config, redis, { logLevel: 'silent' });
+  await server.app.listen({ host: '127.0.0.1', port: 0 });
+  const address = server.app.server.address() as { port: number };
+  const url = `http://127.0.0.1:${address.port}`;
+  return {
+    url,
+    prefix,
+    server,
+    redis,
+    async close() {
+      await server.app.close();
+      const cleaner = testRedis();
+      await deletePrefix(cleaner, prefix);
+      cleaner.disconnect();
+      redis.disconnect();
+    },
+    api: (method, path, options = {}) => callApi(url, method, path, options),
+  };
+}
+
+export async function callApi(
+  url: string,
+  method: string,
+  path: string,
+  options: { token?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+) {
+  const token = options.token === undefined ? ADMIN : options.token;
+  const headers: Record<string, string> = { ...(token ? { authorization: `Bearer ${token}` } : {}), ...options.headers };
+  let body: string | undefined;
+  if (options.raw !== undefined) body = options.raw;
+  else if (options.body !== undefined) body = JSON.stringify(options.body);
+  if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+  const response = await fetch(url + path, { method, headers, body });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON */
+  }
+  return { status: response.status, body: parsed as any, headers: response.headers };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** `neevscan serve` as its own process, waited on until /readyz answers 200. */
+export async function spawnServe(env: Record<string, string>): Promise<{ url: string; child: ChildProcess; output: () => string; stop(): Promise<void> }> {
+  const port = await freePort();
+  let output = '';
+  const child = spawn(process.execPath, [BIN, 'serve'], {
+    env: { ...process.env, REDIS_URL, NEEVSCAN_ADMIN_TOKEN: ADMIN, HOST: '127.0.0.1', PORT: String(port), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/readyz`)).status === 200) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) throw new Error(`serve did not become ready: ${output}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url,
+    child,
+    output: () => output,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export { freshPrefix };

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The built CLI, as users run it (npm test builds dist/ first). */
@@ -56,4 +56,16 @@ export interface JsonReport {
   findings: JsonFinding[];
   stats: { files: number; bytes: number; durationMs: number; skipped: number };
   warnings: Array<{ path: string; reason: string }>;
+}
+
+/** Like neevscan(), without blocking the event loop: for a CLI that talks to a server in this same process. */
+export function neevscanAsync(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1', ...options.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }

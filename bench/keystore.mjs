@@ -1,0 +1,118 @@
+// Key store benchmark (npm run bench:keystore): authenticate latency at a fixed
+// rate and the sustained maximum, with 100,000 keys in a real Redis, over
+// loopback; and Redis memory per stored key. Expects dist/ built.
+//
+//   node bench/keystore.mjs [--keys 100000] [--rate 2000] [--seconds 20]
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
+import { RedisKeyStore } from '../dist/stores/redis-key-store.js';
+
+const { values } = parseArgs({ options: { keys: { type: 'string', default: '100000' }, rate: { type: 'string', default: '2000' }, seconds: { type: 'string', default: '20' } } });
+const KEYS = Number(values.keys);
+const RATE = Number(values.rate);
+const SECONDS = Number(values.seconds);
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const PREFIX = `nsbench:${process.pid}:`;
+const ADMIN = 'bench-admin-token';
+
+const redis = new Redis(REDIS_URL);
+const store = new RedisKeyStore(redis, PREFIX, { requests: 1_000_000, windowSeconds: 60 });
+
+async function cleanup() {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${PREFIX}*`, 'COUNT', 5000);
+    cursor = next;
+    if (keys.length) await redis.unlink(...keys);
+  } while (cursor !== '0');
+}
+
+async function memoryPerKey() {
+  // Sum MEMORY USAGE over everything the store wrote: exact for this prefix, whatever else shares the server.
+  let total = 0;
+  let count = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${PREFIX}*`, 'COUNT', 5000);
+    cursor = next;
+    const pipeline = redis.pipeline();
+    for (const key of keys) pipeline.memory('USAGE', key, 'SAMPLES', 0);
+    for (const [, bytes] of await pipeline.exec()) total += Number(bytes);
+    count += keys.length;
+  } while (cursor !== '0');
+  return { total, redisKeys: count };
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function main() {
+  console.log(`populating ${KEYS} keys (100 per owner) …`);
+  const started = Date.now();
+  const keys = [];
+  const before = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))[1]);
+  for (let o = 0; o < KEYS / 100; o++) {
+    const owner = await store.createOwner({ name: `Owner ${o}`, email: `owner${o}@example.com` });
+    const batch = await Promise.all(Array.from({ length: 100 }, (_, i) => store.createKey({ ownerId: owner.id, name: `Key number ${i} of owner ${o}` })));
+    for (const created of batch) keys.push(created.key);
+  }
+  const after = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))[1]);
+  const { total, redisKeys } = await memoryPerKey();
+  console.log(`populated in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const memory = { perKeyByMemoryUsage: total / KEYS, perKeyByInfo: (after - before) / KEYS, redisKeys };
+  console.log(`Redis memory: ${memory.perKeyByMemoryUsage.toFixed(0)} bytes per key by MEMORY USAGE (${redisKeys} Redis keys), ${memory.perKeyByInfo.toFixed(0)} by INFO used_memory`);
+
+  const port = await freePort();
+  const server = spawn(process.execPath, ['bin/neevscan.js', 'serve'], {
+    env: { ...process.env, PORT: String(port), REDIS_URL, NEEVSCAN_REDIS_PREFIX: PREFIX, NEEVSCAN_ADMIN_TOKEN: ADMIN, NEEVSCAN_DEFAULT_RATE_LIMIT: '1000000/60', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    const ready = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
+    if (ready) break;
+    if (i > 200) throw new Error('server did not start');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+
+  let next = 0;
+  const request = {
+    method: 'POST',
+    path: '/api/v1/authenticate',
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    setupRequest: (req) => ({ ...req, body: JSON.stringify({ key: keys[(next++ * 7919) % keys.length], tokens: 100 }) }),
+  };
+  const run = (opts) =>
+    new Promise((resolve, reject) => autocannon({ url, requests: [request], ...opts }, (error, result) => (error ? reject(error) : resolve(result))));
+
+  await run({ connections: 20, duration: 3 }); // warm-up
+  console.log(`fixed rate: ${RATE} requests/s for ${SECONDS} s …`);
+  const fixed = await run({ connections: Number(process.env.BENCH_CONNECTIONS ?? 10), overallRate: RATE, duration: SECONDS });
+  console.log(`maximum: 50 connections for ${SECONDS} s …`);
+  const max = await run({ connections: 50, duration: SECONDS });
+  server.kill('SIGTERM');
+
+  const row = (name, r) =>
+    `| ${name} | ${Math.round(r.requests.average)} | ${r.latency.p50} | ${r.latency.p99} | ${r.latency.max} | ${r.non2xx} | ${r.errors + r.timeouts} |`;
+  console.log('\n| run | requests/s (mean) | p50 ms | p99 ms | max ms | non-2xx | errors |\n| --- | --- | --- | --- | --- | --- | --- |');
+  console.log(row(`${RATE}/s fixed rate`, fixed));
+  console.log(row('maximum (50 connections)', max));
+  console.log(`\nRedis memory per stored key: ${memory.perKeyByMemoryUsage.toFixed(0)} bytes (MEMORY USAGE), ${memory.perKeyByInfo.toFixed(0)} bytes (INFO used_memory delta), ${KEYS} keys`);
+  await cleanup();
+  redis.disconnect();
+}
+
+main().catch(async (error) => {
+  console.error(error);
+  await cleanup();
+  process.exit(1);
+});

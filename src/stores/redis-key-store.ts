@@ -175,14 +175,33 @@ export class RedisKeyStore implements KeyStore {
     return id ? this.getKey(id) : null;
   }
 
-  async listKeys(ownerId: string): Promise<KeyRecord[]> {
+  /** An owner's keys, oldest first, each with its requests and tokens over the last 24 hours (which key is consuming tokens). */
+  async listKeys(ownerId: string): Promise<Array<KeyRecord & { usage24h: { requests: number; tokens: number } }>> {
     const ids = await this.call(() => this.redis.zrange(this.names.ownerKeys(ownerId), 0, -1));
     if (ids.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hgetall(this.names.key(id));
-    const rows = (await this.call(() => pipeline.exec())) ?? [];
     const now = Date.now();
-    return rows.flatMap(([error, h], i) => (!error && (h as Record<string, string>).o ? [this.toRecord(ids[i]!, h as Record<string, string>, now)] : []));
+    const today = Math.floor(now / 86_400_000);
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(this.names.key(id)).hgetall(this.usageKey(id, today - 1)).hgetall(this.usageKey(id, today));
+    const rows = (await this.call(() => pipeline.exec())) ?? [];
+    const since = now - 86_400_000;
+    return ids.flatMap((id, i) => {
+      const [record, yesterday, current] = [0, 1, 2].map((k) => (rows[i * 3 + k]?.[1] ?? {}) as Record<string, string>);
+      if (!record!.o) return [];
+      const usage24h = { requests: 0, tokens: 0 };
+      for (const [day, fields] of [[today - 1, yesterday!], [today, current!]] as const) {
+        for (let hour = 0; hour < 24; hour++) {
+          if ((day * 24 + hour + 1) * 3_600_000 <= since) continue;
+          usage24h.requests += Number(fields[`r${hour}`] ?? 0);
+          usage24h.tokens += Number(fields[`t${hour}`] ?? 0);
+        }
+      }
+      return [{ ...this.toRecord(id, record!, now), usage24h }];
+    });
+  }
+
+  private usageKey(id: string, day: number): string {
+    return `${this.names.base}use:${id}:${day}`;
   }
 
   /**
@@ -205,7 +224,7 @@ export class RedisKeyStore implements KeyStore {
     const firstDay = Math.floor(from / 86_400_000);
     const lastDay = Math.floor(now / 86_400_000);
     const pipeline = this.redis.pipeline();
-    for (let day = firstDay; day <= lastDay; day++) pipeline.hgetall(`${this.names.base}use:${id}:${day}`);
+    for (let day = firstDay; day <= lastDay; day++) pipeline.hgetall(this.usageKey(id, day));
     const rows = (await this.call(() => pipeline.exec())) ?? [];
     const buckets: UsageBucket[] = [];
     rows.forEach(([, h], i) => {

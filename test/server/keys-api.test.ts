@@ -148,6 +148,8 @@ describe('authenticate, usage, revoke, rotate', () => {
     expect(usage.body.buckets[0]).toMatchObject({ requests: 3, tokens: 350 });
     expect(new Date(usage.body.buckets[0].hour).getUTCMinutes()).toBe(0);
     expect((await t.api('GET', `/api/v1/keys/${k.id}`)).body.lastUsedAt).not.toBeNull();
+    const listed = (await t.api('GET', `/api/v1/keys?ownerId=${ownerId}`)).body.keys;
+    expect(listed[0].usage24h).toEqual({ requests: 3, tokens: 350 });
     expect((await t.api('GET', `/api/v1/keys/${k.id}/usage?since=${new Date(Date.now() + 3_600_000).toISOString()}`)).body.buckets).toEqual([]);
     expect((await t.api('GET', `/api/v1/keys/${k.id}/usage?since=yesterday`)).status).toBe(400);
   });

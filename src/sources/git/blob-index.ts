@@ -1,0 +1,78 @@
+import { RawLogParser, type LogEntry } from './log-parser.js';
+import { streamGit } from './stream-git.js';
+
+const REGULAR_FILES = new Set(['100644', '100755', '100664']); // 100664: group-writable, written by very old gits, still in some histories
+const NO_OBJECT = /^0+$/;
+
+/** Where a blob first appeared at one path: the earliest commit (parents before children) that put it there. */
+export interface Introduction {
+  path: string;
+  /** Index into BlobIndex.commits. */
+  commit: number;
+}
+
+export interface BlobIndex {
+  /** Commit SHAs, parents before children. */
+  commits: string[];
+  /** Every blob the history added, in the order it first appeared, with each path it appeared at. */
+  blobs: Map<string, Introduction[]>;
+  /**
+   * Versions from just outside a range that commits in it changed: blob → paths.
+   * Keys already in them were not introduced by the range. Empty without a range.
+   */
+  boundary: Map<string, Set<string>>;
+}
+
+/**
+ * Lists the blobs a history introduced, from one `git log --raw` pass (tree
+ * diffs only, no file content). `--reverse --topo-order` puts parents before
+ * children, so the first time a blob shows up at a path is the commit that
+ * introduced it there. Merges get git's first-parent diff: only files that differ
+ * from every parent (conflict resolutions, evil merges); the rest came from
+ * one side, whose commits introduced them, or from outside a range.
+ * Without a range, all refs are read (`--all`), not only HEAD: a key pushed on
+ * any branch has leaked. Deletions, submodules (160000) and symlinks (120000)
+ * carry no file content to scan.
+ */
+export async function indexBlobs(root: string, range: string | undefined): Promise<BlobIndex> {
+  const blobs = new Map<string, Introduction[]>();
+  const boundary = new Map<string, Set<string>>();
+  const paths = new Map<string, string>(); // interned: one string per path, however many versions it has
+  const seenAt = (oid: string, path: string) => blobs.get(oid)?.some((intro) => intro.path === path) === true;
+
+  const parser = new RawLogParser((entry: LogEntry) => {
+    if (!REGULAR_FILES.has(entry.newMode) || NO_OBJECT.test(entry.newOid)) return;
+    let path = paths.get(entry.path);
+    if (path === undefined) paths.set(entry.path, (path = entry.path));
+    // A parent's version never seen at this path lies outside the range (with no range, every parent's version was seen).
+    entry.oldOids.forEach((old, i) => {
+      if (NO_OBJECT.test(old) || !REGULAR_FILES.has(entry.oldModes[i]!) || seenAt(old, path)) return;
+      boundary.set(old, (boundary.get(old) ?? new Set()).add(path));
+    });
+    const seen = blobs.get(entry.newOid);
+    if (seen === undefined) blobs.set(entry.newOid, [{ path, commit: entry.commit }]);
+    else if (!seen.some((intro) => intro.path === path)) seen.push({ path, commit: entry.commit });
+  });
+  const args = [
+    'log',
+    '--topo-order',
+    '--reverse',
+    '--raw',
+    '--no-abbrev',
+    '-z',
+    '--format=C%H',
+    '--root',
+    '--diff-merges=combined',
+    '--no-renames',
+    '--no-ext-diff',
+    '--no-textconv',
+    '--no-show-signature',
+    // No range: every commit reachable from any ref (branches, tags, remotes, stash, notes), like `git log --all`.
+    // A range is one revision argument; --end-of-options keeps a range like "--output=x" from being read as an option.
+    ...(range === undefined ? ['--all'] : ['--end-of-options', range]),
+    '--',
+  ];
+  await streamGit(args, root, (chunk) => parser.push(chunk));
+  parser.end();
+  return { commits: parser.commits, blobs, boundary };
+}

@@ -1,0 +1,40 @@
+import { spawn } from 'node:child_process';
+import { NeevscanError } from '../../errors.js';
+import { GIT_ENV_OVERRIDES } from './run.js';
+
+/**
+ * Runs git and hands its stdout to `onChunk` as it arrives (for outputs too
+ * big to hold, such as `git log --raw` of a long history). A non-zero exit
+ * becomes a NeevscanError with git's first stderr line, as runGit does.
+ */
+export function streamGit(args: readonly string[], cwd: string, onChunk: (chunk: Buffer) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', [...GIT_ENV_OVERRIDES, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const err: Buffer[] = [];
+    let failed = false;
+    const fail = (error: Error) => {
+      if (failed) return;
+      failed = true;
+      child.kill();
+      reject(error);
+    };
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      try {
+        onChunk(chunk);
+      } catch (error) {
+        fail(error as Error);
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', (error: NodeJS.ErrnoException) =>
+      fail(new NeevscanError(error.code === 'ENOENT' ? 'git is not installed (or not on PATH)' : `git: ${error.message}`, 'git-failed')),
+    );
+    child.on('close', (code) => {
+      if (failed) return;
+      if (code === 0) return resolve();
+      const line = Buffer.concat(err).toString('utf8').trim().split('\n')[0] || `exit status ${code}`;
+      fail(new NeevscanError(`git ${args[0]}: ${line.replace(/^fatal: /, '')}`, 'git-failed'));
+    });
+  });
+}

@@ -29,6 +29,9 @@ async function token(scope: string) {
   return res.body.token as string;
 }
 
+/** The key with its last checksum character changed: the right shape, the wrong checksum. */
+const badChecksum = (k: string) => k.slice(0, -1) + (k.endsWith('0') ? '1' : '0');
+
 const authenticate = (k: string, tokenValue?: string, tokens?: number) =>
   t.api('POST', '/api/v1/authenticate', { token: tokenValue, body: tokens === undefined ? { key: k } : { key: k, tokens } });
 
@@ -135,8 +138,14 @@ describe('authenticate, usage, revoke, rotate', () => {
     const expiring = await key(ownerId, 'Expiring', { expiresAt: new Date(Date.now() + 300).toISOString() });
     await new Promise((r) => setTimeout(r, 400));
     const answers = [];
-    for (const k of ['hello', `${generateKey().slice(0, -1)}0`, generateKey(), revoked.key, expiring.key]) answers.push(await authenticate(k, gateway));
+    for (const k of ['hello', badChecksum(generateKey()), generateKey(), revoked.key, expiring.key]) answers.push(await authenticate(k, gateway));
     for (const a of answers) expect({ status: a.status, body: a.body }).toEqual({ status: 401, body: { error: { code: 'invalid_key', message: 'not an active API key' } } });
+  });
+
+  it('refuses a key that fails the checksum without touching Redis', async () => {
+    t.redis.disconnect(); // with Redis gone, anything that reached it would answer 503
+    expect((await authenticate(badChecksum(generateKey()))).status).toBe(401);
+    expect((await authenticate(generateKey())).status).toBe(503); // a well-formed key does need Redis
   });
 
   it('records requests and tokens per hour and lastUsedAt', async () => {

@@ -1,6 +1,12 @@
 import { readFileSync, readdirSync, type Dirent } from 'node:fs';
-import { join, relative, sep } from 'node:path';
-import ignore, { type Ignore } from 'ignore';
+import { createRequire } from 'node:module';
+import { join, sep } from 'node:path';
+import type { Ignore } from 'ignore';
+
+type IgnoreFactory = () => Ignore;
+let ignoreFactory: IgnoreFactory | undefined;
+/** The `ignore` package, loaded on the first ignore file: most trees have none, and loading it costs 10 ms at start-up. */
+const ignore = (): Ignore => (ignoreFactory ??= createRequire(import.meta.url)('ignore') as IgnoreFactory)();
 
 /** The ignore file a folder may hold, in gitignore syntax; its patterns apply below that folder. */
 export const IGNORE_FILE = '.neevscanignore';
@@ -18,9 +24,12 @@ export interface WalkWarning {
 }
 
 interface IgnoreLayer {
-  dir: string;
+  /** The folder holding the ignore file, relative to the root with `/` separators ('' for the root). */
+  relative: string;
   rules: Ignore;
 }
+
+const byName = (a: Dirent, b: Dirent) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /**
  * Lists the regular files under `root`. Skips `.git`; honours `.neevscanignore`
@@ -28,46 +37,57 @@ interface IgnoreLayer {
  * excludes); never follows symbolic links, so it cannot leave the tree or loop
  * (a link's target inside the tree is scanned where it really is); passes over
  * sockets, FIFOs and devices, which could block or never end.
+ *
+ * Paths are built by appending names rather than with path.join/relative:
+ * on a tree of 26 000 files those two took four times as long as reading
+ * the folders.
  */
 export function walk(root: string, onWarning: (warning: WalkWarning) => void): WalkedFile[] {
   const files: WalkedFile[] = [];
-  const visit = (dir: string, layers: IgnoreLayer[]) => {
+  // `dir` is what to open; `rel` the same folder relative to the root, in posix form.
+  const visit = (dir: string, rel: string, layers: IgnoreLayer[]) => {
     let entries: Dirent[];
     try {
       entries = readdirSync(dir, { withFileTypes: true });
     } catch (error) {
-      onWarning({ path: toPosix(relative(root, dir)) || '.', reason: reasonOf(error) });
+      onWarning({ path: rel === '' ? '.' : rel, reason: reasonOf(error) });
       return;
     }
     const own = entries.find((e) => e.name === IGNORE_FILE && e.isFile());
     if (own) {
       try {
-        layers = [...layers, { dir, rules: ignore().add(readFileSync(join(dir, IGNORE_FILE), 'utf8')) }];
+        layers = [...layers, { relative: rel, rules: ignore().add(readFileSync(join(dir, IGNORE_FILE), 'utf8')) }];
       } catch (error) {
-        onWarning({ path: toPosix(relative(root, join(dir, IGNORE_FILE))), reason: reasonOf(error) });
+        onWarning({ path: rel === '' ? IGNORE_FILE : `${rel}/${IGNORE_FILE}`, reason: reasonOf(error) });
       }
     }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    entries.sort(byName);
+    // Below the root, `dir` is already normalised by join and never ends in a separator, so appending equals join.
+    const prefix = rel === '' ? undefined : dir + sep;
     for (const entry of entries) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) {
-        if (entry.name === '.git' || isIgnored(layers, path, true)) continue;
-        visit(path, layers);
-      } else if (entry.isFile()) {
-        if (isIgnored(layers, path, false)) continue;
-        files.push({ path, relative: toPosix(relative(root, path)) });
+      const isDir = entry.isDirectory();
+      if (!isDir && !entry.isFile()) continue;
+      const name = entry.name;
+      const path = prefix === undefined ? join(dir, name) : prefix + name;
+      const relative = rel === '' ? name : `${rel}/${name}`;
+      if (isDir) {
+        if (name === '.git' || isIgnored(layers, relative, true)) continue;
+        visit(path, relative, layers);
+      } else {
+        if (isIgnored(layers, relative, false)) continue;
+        files.push({ path, relative });
       }
     }
   };
-  visit(root, []);
+  visit(root, '', []);
   return files;
 }
 
 /** The deepest ignore file with an opinion decides, as git does with nested .gitignore files. */
-function isIgnored(layers: IgnoreLayer[], path: string, isDir: boolean): boolean {
+function isIgnored(layers: IgnoreLayer[], relative: string, isDir: boolean): boolean {
   for (let i = layers.length - 1; i >= 0; i--) {
     const layer = layers[i]!;
-    const rel = toPosix(relative(layer.dir, path)) + (isDir ? '/' : '');
+    const rel = (layer.relative === '' ? relative : relative.slice(layer.relative.length + 1)) + (isDir ? '/' : '');
     const verdict = layer.rules.test(rel);
     if (verdict.ignored) return true;
     if (verdict.unignored) return false;
@@ -78,8 +98,4 @@ function isIgnored(layers: IgnoreLayer[], path: string, isDir: boolean): boolean
 function reasonOf(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   return code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? 'unreadable');
-}
-
-function toPosix(path: string): string {
-  return sep === '/' ? path : path.split(sep).join('/');
 }

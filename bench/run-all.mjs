@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+/**
+ * Runs every benchmark one after another (never together: they would share
+ * the two cores and slow each other down): the folder scan against ripgrep,
+ * `scan --staged`, and `scan --git` when its benchmark is there.
+ *
+ *   npm run bench
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const benches = ['scan-tree.mjs', 'staged.mjs', 'git-history.mjs'];
+let failed = 0;
+for (const name of benches) {
+  const path = join(HERE, name);
+  if (!existsSync(path)) {
+    console.log(`\n== ${name}: not there, skipped`);
+    continue;
+  }
+  console.log(`\n== ${name}`);
+  const run = spawnSync(process.execPath, [path], { stdio: 'inherit' });
+  if (run.status !== 0) {
+    failed++;
+    console.log(`== ${name} failed (exit ${run.status ?? run.signal})`);
+  }
+}
+process.exitCode = failed ? 1 : 0;

@@ -1,8 +1,8 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import RE2 from 're2';
-import { parse as parseYaml } from 'yaml';
 import { NeevscanError } from '../errors.js';
 import type { CompiledRule, RuleSpec } from './types.js';
 import { VALIDATORS } from './validators.js';
@@ -10,6 +10,16 @@ import { checkExamples } from './check.js';
 
 /** The rules that ship with neevscan. */
 export const BUILTIN_RULES_DIR = fileURLToPath(new URL('../../rules/', import.meta.url));
+
+/**
+ * The built-in rules as `npm run build` leaves them: parsed and checked against
+ * their examples once, at build time (scripts/compile-rules.mjs), so that a
+ * pre-commit scan starts without the YAML parser or the self-check.
+ */
+export const BUILTIN_RULES_JSON = fileURLToPath(new URL('./builtin-rules.json', import.meta.url));
+
+// The YAML parser loads only when a rule file is read as YAML (user rules, or the built-ins before a build).
+const parseYaml = (text: string): unknown => (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
 
 const DEFAULT_WINDOW = 256;
 const MAX_WINDOW = 64 * 1024;
@@ -138,19 +148,35 @@ function ruleFilesAt(path: string): string[] {
  * with a message naming its file and id. Ids must be unique.
  */
 export function loadRules(extra: readonly string[] = []): CompiledRule[] {
-  const files = [...ruleFilesAt(BUILTIN_RULES_DIR), ...extra.flatMap(ruleFilesAt)];
   const rules: CompiledRule[] = [];
   const seen = new Map<string, string>();
-  for (const file of files) {
-    for (const spec of readRuleFile(file)) {
-      const earlier = seen.get(spec.id);
-      if (earlier) fail(file, spec.id, `id already used by a rule in ${earlier}`);
-      seen.set(spec.id, file);
-      const rule = compileRule(spec, file);
-      const problems = checkExamples(rule);
-      if (problems.length > 0) fail(file, spec.id, problems.join('; '));
-      rules.push(rule);
-    }
-  }
+  const add = (spec: RuleSpec, file: string, check: boolean) => {
+    const earlier = seen.get(spec.id);
+    if (earlier) fail(file, spec.id, `id already used by a rule in ${earlier}`);
+    seen.set(spec.id, file);
+    const rule = compileRule(spec, file);
+    const problems = check ? checkExamples(rule) : [];
+    if (problems.length > 0) fail(file, spec.id, problems.join('; '));
+    rules.push(rule);
+  };
+  const prebuilt = readPrebuiltRules();
+  if (prebuilt) for (const { file, spec } of prebuilt) add(spec, file, false);
+  else for (const file of ruleFilesAt(BUILTIN_RULES_DIR)) for (const spec of readRuleFile(file)) add(spec, file, true);
+  for (const file of extra.flatMap(ruleFilesAt)) for (const spec of readRuleFile(file)) add(spec, file, true);
   return rules;
+}
+
+export interface PrebuiltRule {
+  file: string;
+  spec: RuleSpec;
+}
+
+/** The build's checked copy of the built-in rules, unless a rule file changed after it was made. */
+function readPrebuiltRules(): PrebuiltRule[] | undefined {
+  if (!existsSync(BUILTIN_RULES_JSON)) return undefined;
+  const built = statSync(BUILTIN_RULES_JSON).mtimeMs;
+  const files = ruleFilesAt(BUILTIN_RULES_DIR);
+  if (files.some((file) => statSync(file).mtimeMs > built)) return undefined;
+  const rules = JSON.parse(readFileSync(BUILTIN_RULES_JSON, 'utf8')) as PrebuiltRule[];
+  return rules.map(({ file, spec }) => ({ file: join(BUILTIN_RULES_DIR, file), spec }));
 }

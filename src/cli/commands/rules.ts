@@ -1,9 +1,12 @@
+import { NeevscanError } from '../../errors.js';
+import { checkExamples } from '../../rules/check.js';
 import { loadRules } from '../../rules/load.js';
 
-/** `neevscan rules [PATH...]`: loading is the check (RE2 compile, examples); a bad rule throws with its file and id. */
+/** `neevscan rules [PATH...]`: compiles every rule (built-in and given) under RE2 and runs each against its examples. */
 export function runRulesCheck(paths: string[]): number {
-  const rules = loadRules(paths);
-  for (const rule of rules) {
+  for (const rule of loadRules(paths)) {
+    const problems = checkExamples(rule);
+    if (problems.length > 0) throw new NeevscanError(`rule file ${rule.file}, rule ${rule.id}: ${problems.join('; ')}`, 'bad-rule');
     const examples = rule.spec.examples.length + (rule.spec.negative_examples?.length ?? 0);
     process.stdout.write(`ok  ${rule.id}  (${examples} examples)  ${rule.file}\n`);
   }

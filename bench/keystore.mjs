@@ -73,7 +73,7 @@ async function main() {
 
   const port = await freePort();
   const server = spawn(process.execPath, ['bin/neevscan.js', 'serve'], {
-    env: { ...process.env, PORT: String(port), REDIS_URL, NEEVSCAN_REDIS_PREFIX: PREFIX, NEEVSCAN_ADMIN_TOKEN: ADMIN, NEEVSCAN_DEFAULT_RATE_LIMIT: '1000000/60', LOG_LEVEL: 'warn' },
+    env: { ...process.env, NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS ?? '--max-semi-space-size=32', PORT: String(port), REDIS_URL, NEEVSCAN_REDIS_PREFIX: PREFIX, NEEVSCAN_ADMIN_TOKEN: ADMIN, NEEVSCAN_DEFAULT_RATE_LIMIT: '1000000/60', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;

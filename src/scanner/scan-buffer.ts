@@ -23,6 +23,26 @@ export interface ScanBufferOptions {
  * decoding, so binary data and invalid UTF-8 are scanned as they are).
  */
 export function scanBuffer(bytes: Buffer, rules: readonly CompiledRule[], options: ScanBufferOptions = {}): Located[] {
+  const whole = options.acceptFrom === undefined && options.acceptTo === undefined && options.lineState === undefined;
+  const utf16 = whole ? utf16Encoding(bytes) : undefined;
+  if (utf16 === undefined) return scanBytes(bytes, rules, options);
+  // UTF-16 text (Windows tools write it, with a byte-order mark): scan it as the text it is, and as bytes too,
+  // in case the mark was a binary file's first two bytes; a secret found both ways is reported once, by the text.
+  const text = Buffer.from(new TextDecoder(utf16).decode(bytes), 'utf8');
+  const asText = scanBytes(text, rules, options);
+  const seen = new Set(asText.map((f) => f.secretSha256));
+  return [...asText, ...scanBytes(bytes, rules, options).filter((f) => !seen.has(f.secretSha256))];
+}
+
+/** The UTF-16 encoding a byte-order mark announces, if any. */
+function utf16Encoding(bytes: Buffer): 'utf-16le' | 'utf-16be' | undefined {
+  if (bytes.length < 2) return undefined;
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return 'utf-16le';
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return 'utf-16be';
+  return undefined;
+}
+
+function scanBytes(bytes: Buffer, rules: readonly CompiledRule[], options: ScanBufferOptions): Located[] {
   const matches = findMatches(bytes, rules, options.acceptFrom ?? 0, options.acceptTo ?? bytes.length);
   if (matches.length === 0) return [];
   const locator = new Locator(bytes, options.lineState ?? START_OF_INPUT);

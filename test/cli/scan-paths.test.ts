@@ -63,6 +63,14 @@ describe('neevscan scan PATH', () => {
     expect(report.findings).toMatchObject([{ file: 'blob.bin', line: 2, column: 1 }]);
   });
 
+  it('reads UTF-16 text files (PowerShell output, .reg files) as text', () => {
+    const root = tempDir();
+    const key = generateKey();
+    writeTree(root, { 'out.txt': Buffer.from(`\ufeffName  Value\r\nKEY   ${key}\r\n`, 'utf16le') });
+    const { report } = neevscanJson(['scan', root]);
+    expect(report.findings).toMatchObject([{ file: 'out.txt', line: 2, column: 7, secretSha256: sha256Hex(key) }]);
+  });
+
   it('reads stdin with -', () => {
     const key = generateKey();
     const { status, report } = neevscanJson(['scan', '-'], { input: `line\n  ${key}\n` });

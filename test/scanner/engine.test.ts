@@ -82,3 +82,21 @@ describe('key boundaries (KEY_FORMAT.md)', () => {
     expect(JSON.stringify(found)).not.toContain(key.slice(5));
   });
 });
+
+describe('UTF-16 text', () => {
+  it.each(['utf16le', 'utf16be'] as const)('finds a key in %s text with a byte-order mark, at its line and column', (encoding) => {
+    const key = generateKey();
+    const text = `\ufeffline one\r\n  token = "${key}"\r\n`;
+    let bytes = Buffer.from(text, 'utf16le');
+    if (encoding === 'utf16be') bytes = Buffer.from(bytes).swap16();
+    const found = scan(bytes);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ line: 2, column: 12, secretSha256: sha256Hex(key) });
+  });
+
+  it('still finds ASCII keys in a binary file that happens to start like a byte-order mark', () => {
+    const key = generateKey();
+    const found = scan(Buffer.concat([Buffer.from([0xff, 0xfe, 0, 1, 2, 0x0a]), Buffer.from(` ${key} `)]));
+    expect(found.map((f) => f.secretSha256)).toEqual([sha256Hex(key)]);
+  });
+});

@@ -2,7 +2,7 @@
 /**
  * Runs every benchmark one after another (never together: they would share
  * the two cores and slow each other down): the folder scan against ripgrep,
- * `scan --staged`, and `scan --git` when its benchmark is there.
+ * `scan --staged`, `scan --git`, and the key store's authenticate and memory.
  *
  *   npm run bench
  */
@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const benches = ['scan-tree.mjs', 'staged.mjs', 'git-history.mjs'];
+const benches = ['scan-tree.mjs', 'staged.mjs', 'git-history.mjs', 'keystore.mjs'];
 let failed = 0;
 for (const name of benches) {
   const path = join(HERE, name);

@@ -1,0 +1,39 @@
+/**
+ * What flows between the pipeline's stages. None of it ever holds a raw key:
+ * a secret travels as its sha256 and its redacted hint, plus where it was seen
+ * (BullMQ stores job data in clear in Redis).
+ */
+
+/** Where a secret was seen (CONTRACT.md, alert `locations[].source`). */
+export type Source = 'push' | 'partner' | 'public-events' | 'issue' | 'pull_request' | 'comment' | 'discussion' | 'wiki' | 'install-scan';
+
+export interface Location {
+  source: Source;
+  /** `owner/name`, when the place is a repository. */
+  repo: string | null;
+  path: string | null;
+  line: number | null;
+  commit: string | null;
+  /** A link a person can open: the blob at the commit and line, the issue, the partner's url. */
+  url: string | null;
+  /** When neevscan saw it, ISO 8601. */
+  seenAt: string;
+}
+
+/** One secret found at one place, on its way to confirm → revoke → alert. */
+export interface Exposure {
+  secretSha256: string;
+  /** `neev_…abcd`. */
+  redacted: string;
+  ruleId: string;
+  location: Location;
+  /** Seen in a public place (a public repository, a public issue, a partner report). */
+  public: boolean;
+  /** When the change was pushed or the text posted, if known (ISO 8601): the start of push-to-revoke latency. */
+  pushedAt: string | null;
+  /** When neevscan received the event (ISO 8601). */
+  receivedAt: string;
+}
+
+/** REVOKE_POLICY: which confirmed keys are revoked at once. */
+export type RevokePolicy = 'public' | 'all' | 'off';

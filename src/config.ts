@@ -14,12 +14,27 @@ export interface Config {
   defaultRateLimit: { requests: number; windowSeconds: number };
   /** Largest JSON body the API accepts, in bytes. */
   apiBodyLimit: number;
+  github: {
+    apiUrl: string;
+    appId: string | undefined;
+    /** PEM text, or a path to a PEM file. */
+    privateKey: string | undefined;
+    /** Webhook secrets: the first signs nothing, all verify (rotation: add the new one, then drop the old). */
+    webhookSecrets: string[];
+  };
+  revokePolicy: 'public' | 'all' | 'off';
 }
 
 function positiveInt(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined || value === '') return fallback;
   if (!/^\d+$/.test(value) || Number(value) <= 0) throw new Error(`${name} must be a positive whole number, not "${value}"`);
   return Number(value);
+}
+
+function revokePolicy(value: string | undefined): Config['revokePolicy'] {
+  if (value === undefined || value === '') return 'public';
+  if (value === 'public' || value === 'all' || value === 'off') return value;
+  throw new Error(`REVOKE_POLICY must be public, all or off, not "${value}"`);
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -36,5 +51,12 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
       windowSeconds: positiveInt(window, 60, 'NEEVSCAN_DEFAULT_RATE_LIMIT window'),
     },
     apiBodyLimit: positiveInt(env.NEEVSCAN_API_BODY_LIMIT, 64 * 1024, 'NEEVSCAN_API_BODY_LIMIT'),
+    github: {
+      apiUrl: (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
+      appId: env.GITHUB_APP_ID || undefined,
+      privateKey: env.GITHUB_APP_PRIVATE_KEY || undefined,
+      webhookSecrets: (env.GITHUB_WEBHOOK_SECRET ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    },
+    revokePolicy: revokePolicy(env.REVOKE_POLICY),
   };
 }

@@ -7,6 +7,8 @@ import { installErrorHandling } from './errors.js';
 import { keyRoutes } from './routes/keys.js';
 import { ownerRoutes } from './routes/owners.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { githubWebhookRoutes } from './routes/github-webhooks.js';
+import type { PushJob } from '../pipeline/queues.js';
 
 export interface Server {
   app: FastifyInstance;
@@ -15,7 +17,11 @@ export interface Server {
 }
 
 /** The HTTP server: health, the key store API. Logs never carry bodies, so never a key. */
-export function buildServer(config: Config, redis: Redis, options: { logLevel?: string } = {}): Server {
+export function buildServer(
+  config: Config,
+  redis: Redis,
+  options: { logLevel?: string; enqueuePush?: (job: PushJob) => Promise<void> } = {},
+): Server {
   const app = Fastify({
     logger: {
       level: options.logLevel ?? process.env.LOG_LEVEL ?? 'info',
@@ -45,5 +51,15 @@ export function buildServer(config: Config, redis: Redis, options: { logLevel?: 
   tokenRoutes(app, tokens);
   ownerRoutes(app, store, tokens, { allowPrivateWebhooks: config.allowPrivateWebhooks });
   keyRoutes(app, store, tokens);
+  githubWebhookRoutes(app, {
+    secrets: config.github.webhookSecrets,
+    redis,
+    redisPrefix: config.redisPrefix,
+    enqueuePush:
+      options.enqueuePush ??
+      (async () => {
+        throw new Error('no push queue');
+      }),
+  });
   return { app, store, tokens };
 }

@@ -20,12 +20,12 @@ export interface TestServer {
 }
 
 /** The real server on a loopback port, with a fresh Redis prefix, removed on close. */
-export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startServer(env: Record<string, string> = {}, options: Parameters<typeof buildServer>[2] = {}): Promise<TestServer> {
   const prefix = freshPrefix();
   const config = readConfig({ REDIS_URL, NEEVSCAN_ADMIN_TOKEN: ADMIN, NEEVSCAN_REDIS_PREFIX: prefix, PORT: '1', ...env });
   const redis = connectRedis(config.redisUrl, () => {});
   await waitReady(redis, 5000);
-  const server = buildServer(config, redis, { logLevel: 'silent' });
+  const server = buildServer(config, redis, { logLevel: 'silent', ...options });
   await server.app.listen({ host: '127.0.0.1', port: 0 });
   const address = server.app.server.address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;

@@ -1,0 +1,56 @@
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+
+/** The push queue: one job per accepted push delivery. */
+export const PUSH_QUEUE = 'push';
+
+/**
+ * A push as the receiver hands it on: references and names only. Never commit
+ * messages or other user text (BullMQ keeps job data in clear in Redis), and
+ * so never a key.
+ */
+export interface PushJob {
+  deliveryId: string;
+  installationId: number | null;
+  owner: string;
+  repo: string;
+  /** https://github.com/owner/repo (GHES: its own host), for links in alerts. */
+  htmlUrl: string;
+  private: boolean;
+  defaultBranch: string;
+  ref: string;
+  before: string;
+  after: string;
+  created: boolean;
+  deleted: boolean;
+  forced: boolean;
+  commitShas: string[];
+  /** When the head commit was made or the repository pushed, ISO 8601. */
+  pushedAt: string | null;
+  receivedAt: string;
+}
+
+/** Retries with exponential backoff (BullMQ adds jitter-free doubling; we keep failed jobs for inspection). */
+export const PUSH_JOB_OPTIONS: JobsOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 500 },
+  removeOnComplete: { age: 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+/**
+ * BullMQ's key prefix. The braces are a Redis Cluster hash tag: every key of
+ * every queue lands in one slot, as BullMQ requires on a cluster.
+ */
+export function queuePrefix(redisPrefix: string): string {
+  return `${redisPrefix}{bull}`;
+}
+
+/** A connection for BullMQ: it needs `maxRetriesPerRequest: null` (blocking commands must not time out). */
+export function bullConnection(redisUrl: string): ConnectionOptions {
+  return new Redis(redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: true, retryStrategy: (n) => Math.min(50 * 2 ** Math.min(n, 6), 2000) });
+}
+
+export function pushQueue(connection: ConnectionOptions, redisPrefix: string): Queue<PushJob> {
+  return new Queue<PushJob>(PUSH_QUEUE, { connection, prefix: queuePrefix(redisPrefix), defaultJobOptions: PUSH_JOB_OPTIONS });
+}

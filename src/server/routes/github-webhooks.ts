@@ -1,0 +1,83 @@
+import { verifyWithFallback } from '@octokit/webhooks-methods';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { pushJobFrom } from '../../pipeline/push-job.js';
+import type { PushJob } from '../../pipeline/queues.js';
+
+/** GitHub caps webhook payloads at 25 MB; a little over that leaves room for headers' worth of slack. */
+export const WEBHOOK_BODY_LIMIT = 26 * 1024 * 1024;
+/** GitHub redelivers with the same X-GitHub-Delivery for days: remember ids for a week. */
+const DELIVERY_TTL_SECONDS = 7 * 24 * 3600;
+
+export interface WebhookOptions {
+  secrets: string[];
+  redis: Redis;
+  redisPrefix: string;
+  enqueuePush: (job: PushJob) => Promise<void>;
+  now?: () => Date;
+}
+
+const fail = (code: string, message: string) => ({ error: { code, message } });
+
+/**
+ * POST /webhooks/github: verify, dedupe, enqueue, answer 202 — never scan
+ * inline. The signature is checked over the raw bytes before anything is
+ * parsed; a forged or unsigned delivery gets 401 and changes nothing.
+ */
+export function githubWebhookRoutes(app: FastifyInstance, options: WebhookOptions): void {
+  const deliveryKey = (id: string) => `${options.redisPrefix}{wh}:delivery:${id}`;
+
+  void app.register(async (scope) => {
+    // This route alone reads its body as raw bytes (any content type), with GitHub's own size limit.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, (_request, body, done) => done(null, body));
+
+    scope.post('/webhooks/github', { bodyLimit: WEBHOOK_BODY_LIMIT }, async (request, reply) => {
+      if (options.secrets.length === 0) {
+        return reply.code(503).send(fail('not_configured', 'webhooks are refused: GITHUB_WEBHOOK_SECRET is not set'));
+      }
+      const signature = request.headers['x-hub-signature-256'];
+      const event = request.headers['x-github-event'];
+      const delivery = request.headers['x-github-delivery'];
+      const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      if (typeof signature !== 'string' || !signature.startsWith('sha256=')) {
+        return reply.code(401).send(fail('unsigned', 'X-Hub-Signature-256 is missing'));
+      }
+      const [first, ...others] = options.secrets;
+      const valid = await verifyWithFallback(first!, raw.toString('utf8'), signature, others).catch(() => false);
+      if (!valid) return reply.code(401).send(fail('bad_signature', 'X-Hub-Signature-256 does not match the body'));
+      if (typeof event !== 'string' || typeof delivery !== 'string' || !/^[\w-]{1,100}$/.test(delivery)) {
+        return reply.code(400).send(fail('bad_request', 'X-GitHub-Event and X-GitHub-Delivery are required'));
+      }
+      let payload: unknown;
+      try {
+        payload = JSON.parse(raw.toString('utf8'));
+      } catch {
+        return reply.code(400).send(fail('bad_request', 'the body is not JSON'));
+      }
+      if (payload === null || typeof payload !== 'object') return reply.code(400).send(fail('bad_request', 'the body is not a JSON object'));
+      if (event === 'ping') return reply.code(200).send({ status: 'pong' });
+
+      const receivedAt = (options.now ?? (() => new Date()))();
+      const planned = event === 'push' ? pushJobFrom(payload as never, delivery, receivedAt) : { ignored: `event ${event} is not handled yet` };
+      // Remember the delivery first; if it cannot be queued, forget it again so that GitHub's redelivery is taken.
+      // With Redis away the answer is 503: GitHub marks the delivery failed and it can be redelivered, not lost.
+      const unavailable = () => reply.code(503).header('Retry-After', '5').send(fail('unavailable', 'cannot queue the delivery now; redeliver it'));
+      let fresh: string | null;
+      try {
+        fresh = await options.redis.set(deliveryKey(delivery), '1', 'EX', DELIVERY_TTL_SECONDS, 'NX');
+      } catch {
+        return unavailable();
+      }
+      if (fresh === null) return reply.code(200).send({ status: 'duplicate' });
+      if ('ignored' in planned) return reply.code(202).send({ status: 'ignored', reason: planned.ignored });
+      try {
+        await options.enqueuePush(planned.job);
+      } catch {
+        await options.redis.del(deliveryKey(delivery)).catch(() => {});
+        return unavailable();
+      }
+      return reply.code(202).send({ status: 'queued' });
+    });
+  });
+}

@@ -1,0 +1,60 @@
+import type { AlertStore, Alert } from '../stores/alert-store.js';
+import type { KeyRecord, KeyStore } from '../stores/key-store.js';
+import { revokeReason } from './revoke-reason.js';
+import type { Exposure, RevokePolicy } from './types.js';
+
+export type ExposureOutcome = 'unknown' | 'revoked' | 'already-revoked' | 'expired' | 'alert-only';
+
+export interface HandleExposureDeps {
+  keyStore: KeyStore;
+  alerts: AlertStore;
+  policy: RevokePolicy;
+  /** The clock, for a key store that does not report when it revoked. */
+  now?: () => Date;
+}
+
+/**
+ * The confirm → revoke → alert stage for one exposure. A store outage
+ * (KeyStoreUnavailableError) propagates: it is a retry, never "unknown".
+ * Safe to run again for the same exposure: the key store's revoke keeps the
+ * first revocation and the alert store records each place once, so a
+ * redelivery revokes nothing twice and adds no location.
+ */
+export async function handleExposure(deps: HandleExposureDeps, exposure: Exposure): Promise<{ outcome: ExposureOutcome; alert?: Alert }> {
+  const found = await deps.keyStore.findByHash(exposure.secretSha256);
+  if (!found) return { outcome: 'unknown' };
+
+  let key: KeyRecord = found;
+  let outcome: ExposureOutcome;
+  if (found.status === 'revoked') outcome = 'already-revoked';
+  else if (found.status === 'expired') outcome = 'expired';
+  else if (shouldRevoke(deps.policy, exposure)) {
+    const revoked = await deps.keyStore.revoke(found.id, { reason: revokeReason(exposure.location), by: 'leak-detector' });
+    // Gone between confirm and revoke (an external store may delete keys): nothing left to protect.
+    if (!revoked) return { outcome: 'unknown' };
+    key = revoked;
+    outcome = 'revoked';
+  } else outcome = 'alert-only';
+
+  const revokedAt = key.status === 'revoked' ? (key.revokedAt ?? (deps.now ?? (() => new Date()))().toISOString()) : null;
+  const { alert } = await deps.alerts.recordExposure(exposure, {
+    id: key.id,
+    ownerId: key.ownerId,
+    hint: key.hint,
+    status: key.status,
+    revokedAt,
+    // Latency only measures our own revocations (this one, or one whose alert write failed and is retried now).
+    revokeLatencyMs: revokedAt && key.revokedBy === 'leak-detector' ? revokeLatency(exposure, revokedAt) : null,
+  });
+  return { outcome, alert };
+}
+
+export function shouldRevoke(policy: RevokePolicy, exposure: Exposure): boolean {
+  return policy === 'all' || (policy === 'public' && exposure.public);
+}
+
+/** Push-to-revoke time: from the push when known, else from when neevscan heard of it. Clock skew never makes it negative. */
+function revokeLatency(exposure: Exposure, revokedAt: string): number {
+  const start = Date.parse(exposure.pushedAt ?? exposure.receivedAt);
+  return Math.max(0, Date.parse(revokedAt) - start);
+}

@@ -1,0 +1,52 @@
+/**
+ * Redis key names of the alert store. Everything carries the `{al}` hash tag,
+ * so the Lua scripts that touch several keys stay in one Redis Cluster slot
+ * (and apart from the key store's `{ks}` slot). Record fields are short, like
+ * the key store's; ALERT_FIELDS spells them out.
+ */
+export function alertStoreNames(prefix: string) {
+  const p = `${prefix}{al}:`;
+  return {
+    base: p,
+    /** The alert's record (a hash of ALERT_FIELDS). Also built inside the scripts. */
+    alert: (id: string) => `${p}a:${id}`,
+    /** Its locations, oldest first, as JSON (capped; see ALERT_LIMITS). */
+    locations: (id: string) => `${p}a:${id}:loc`,
+    /** Identities of the locations already counted, so a redelivery adds nothing. */
+    locationIds: (id: string) => `${p}a:${id}:lk`,
+    /** Notifications sent for the alert, as JSON (written by the notifier stage). */
+    notifications: (id: string) => `${p}a:${id}:ntf`,
+    /** key id → alert id: one alert per exposed key. */
+    byKey: `${p}bykey`,
+    /** Every alert, scored by firstSeenAt (ms), for newest-first listing. */
+    all: `${p}all`,
+    /** Alerts in one state, scored like `all`. Also built inside the scripts. */
+    state: (state: string) => `${p}state:${state}`,
+  };
+}
+
+export type AlertStoreNames = ReturnType<typeof alertStoreNames>;
+
+export const ALERT_LIMITS = {
+  /** Locations kept per alert: a key pasted into thousands of forks stays one readable alert. */
+  locations: 1_000,
+  /** Location identities remembered for de-duplication; beyond it `locationCount` may count a redelivery twice. */
+  locationIds: 10_000,
+} as const;
+
+/** The fields of an alert record hash. Times are ms since the epoch. */
+export const ALERT_FIELDS = {
+  k: 'keyId',
+  o: 'ownerId',
+  h: 'keyHint',
+  sh: 'secretSha256',
+  st: "state: 'open' | 'resolved'",
+  rs: 'resolution (absent: null)',
+  ks: "keyStatus: 'active' | 'expired' | 'revoked' (only moves forward)",
+  ra: 'revokedAt: the first revocation seen',
+  lat: 'revokeLatencyMs: revokedAt minus pushedAt (or receivedAt)',
+  f: 'firstSeenAt: the earliest location seenAt',
+  pa: 'pushedAt: the earliest known',
+  rc: 'receivedAt: the earliest',
+  n: 'locationCount: distinct locations, including those beyond the cap',
+} as const;

@@ -1,0 +1,214 @@
+import type { Redis } from 'ioredis';
+import { Redis as IORedis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Exposure, Location } from '../../src/pipeline/types.js';
+import { ALERT_LIMITS } from '../../src/stores/alert-store-names.js';
+import { AlertCursorError, AlertStore, type ExposedKey } from '../../src/stores/alert-store.js';
+import { KeyStoreUnavailableError } from '../../src/stores/key-store.js';
+import { REDIS_URL, deletePrefix, freshPrefix, testRedis } from '../helpers/redis.js';
+
+const SHA = 'a'.repeat(64);
+const COMMIT = '1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d';
+
+function location(overrides: Partial<Location> = {}): Location {
+  return {
+    source: 'push',
+    repo: 'octo-org/app',
+    path: 'config/app.env',
+    line: 3,
+    commit: COMMIT,
+    url: `https://github.com/octo-org/app/blob/${COMMIT}/config/app.env#L3`,
+    seenAt: '2026-11-26T13:00:00.500Z',
+    ...overrides,
+  };
+}
+
+function exposure(overrides: Partial<Exposure> = {}, where: Partial<Location> = {}): Exposure {
+  return {
+    secretSha256: SHA,
+    redacted: 'neev_…pzQj',
+    ruleId: 'neevcloud-api-key',
+    location: location(where),
+    public: true,
+    pushedAt: '2026-11-26T13:00:00.000Z',
+    receivedAt: '2026-11-26T13:00:00.300Z',
+    ...overrides,
+  };
+}
+
+function key(overrides: Partial<ExposedKey> = {}): ExposedKey {
+  return { id: 'key_AAAAAAAAAAAAAAAA', ownerId: 'own_AAAAAAAAAAAAAAAA', hint: 'neev_…pzQj', status: 'active', revokedAt: null, ...overrides };
+}
+
+let redis: Redis;
+let prefix: string;
+let store: AlertStore;
+beforeEach(() => {
+  redis = testRedis();
+  prefix = freshPrefix();
+  store = new AlertStore(redis, prefix);
+});
+afterEach(async () => {
+  await deletePrefix(redis, prefix);
+  redis.disconnect();
+});
+
+describe('AlertStore.recordExposure', () => {
+  it('creates one alert per key with the contract’s fields', async () => {
+    const revoked = key({ status: 'revoked', revokedAt: '2026-11-26T13:00:00.840Z', revokeLatencyMs: 840 });
+    const { alert, created, newLocation } = await store.recordExposure(exposure(), revoked);
+    expect(created).toBe(true);
+    expect(newLocation).toBe(true);
+    expect(alert).toEqual({
+      id: expect.stringMatching(/^alt_[0-9A-Za-z]{16}$/),
+      state: 'open',
+      resolution: null,
+      keyId: 'key_AAAAAAAAAAAAAAAA',
+      ownerId: 'own_AAAAAAAAAAAAAAAA',
+      keyHint: 'neev_…pzQj',
+      secretSha256: SHA,
+      keyStatus: 'revoked',
+      revokedAt: '2026-11-26T13:00:00.840Z',
+      firstSeenAt: '2026-11-26T13:00:00.500Z',
+      pushedAt: '2026-11-26T13:00:00.000Z',
+      receivedAt: '2026-11-26T13:00:00.300Z',
+      revokeLatencyMs: 840,
+      locations: [location()],
+      locationCount: 1,
+      notifications: [],
+      timeline: [
+        { event: 'pushed', at: '2026-11-26T13:00:00.000Z' },
+        { event: 'received', at: '2026-11-26T13:00:00.300Z' },
+        { event: 'revoked', at: '2026-11-26T13:00:00.840Z' },
+      ],
+    });
+    expect(await store.get(alert.id)).toEqual(alert);
+    expect(await store.getByKeyId('key_AAAAAAAAAAAAAAAA')).toEqual(alert);
+    expect(await store.getByKeyId('key_BBBBBBBBBBBBBBBB')).toBeNull();
+    expect(await store.get('alt_0000000000000000')).toBeNull();
+  });
+
+  it('stores the same place once, keeps the earliest times, and appends a new place', async () => {
+    const first = await store.recordExposure(exposure(), key());
+    // A redelivery that claims earlier times (say, another event for the same push).
+    const again = await store.recordExposure(
+      exposure({ pushedAt: '2026-11-26T12:59:00.000Z', receivedAt: '2026-11-26T13:00:00.100Z' }, { seenAt: '2026-11-26T13:00:00.200Z' }),
+      key(),
+    );
+    expect(again).toMatchObject({ created: false, newLocation: false });
+    expect(again.alert.id).toBe(first.alert.id);
+    expect(again.alert.locations).toEqual([location()]);
+    expect(again.alert).toMatchObject({
+      firstSeenAt: '2026-11-26T13:00:00.200Z',
+      pushedAt: '2026-11-26T12:59:00.000Z',
+      receivedAt: '2026-11-26T13:00:00.100Z',
+      locationCount: 1,
+    });
+
+    // Later times never move them forward.
+    const elsewhere = { source: 'issue' as const, path: null, line: null, commit: null, url: 'https://github.com/octo-org/app/issues/7', seenAt: '2026-11-27T00:00:00.000Z' };
+    const later = await store.recordExposure(exposure({ pushedAt: null, receivedAt: '2026-11-27T00:00:00.000Z' }, elsewhere), key());
+    expect(later).toMatchObject({ created: false, newLocation: true });
+    expect(later.alert.locations).toEqual([location(), location(elsewhere)]);
+    expect(later.alert).toMatchObject({ firstSeenAt: '2026-11-26T13:00:00.200Z', pushedAt: '2026-11-26T12:59:00.000Z', locationCount: 2 });
+  });
+
+  it('50 concurrent exposures of one key make one alert with 50 locations', async () => {
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.recordExposure(exposure({}, { line: i + 1 }), key())));
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.alert.id)).size).toBe(1);
+    const alert = (await store.getByKeyId('key_AAAAAAAAAAAAAAAA'))!;
+    expect(alert.locations).toHaveLength(50);
+    expect(alert.locationCount).toBe(50);
+    expect(new Set(alert.locations.map((l) => l.line)).size).toBe(50);
+    expect((await store.list()).alerts).toHaveLength(1);
+  });
+
+  it('caps the locations kept and counts those beyond the cap', async () => {
+    const total = ALERT_LIMITS.locations + 5;
+    for (let start = 0; start < total; start += 100) {
+      await Promise.all(
+        Array.from({ length: Math.min(100, total - start) }, (_, i) => store.recordExposure(exposure({}, { line: start + i + 1 }), key())),
+      );
+    }
+    // A redelivery past the cap is still recognised.
+    expect((await store.recordExposure(exposure({}, { line: total }), key())).newLocation).toBe(false);
+    const alert = (await store.getByKeyId('key_AAAAAAAAAAAAAAAA'))!;
+    expect(alert.locations).toHaveLength(ALERT_LIMITS.locations);
+    expect(alert.locationCount).toBe(total);
+  });
+
+  it('never moves keyStatus back, and keeps the first revocation', async () => {
+    const { alert } = await store.recordExposure(exposure(), key({ status: 'revoked', revokedAt: '2026-11-26T13:00:01.000Z', revokeLatencyMs: 1000 }));
+    // A worker that read the key before it was revoked finishes late.
+    const stale = await store.recordExposure(exposure({}, { line: 9 }), key());
+    expect(stale.alert).toMatchObject({ keyStatus: 'revoked', revokedAt: '2026-11-26T13:00:01.000Z', revokeLatencyMs: 1000 });
+    const second = await store.recordExposure(exposure({}, { line: 10 }), key({ status: 'revoked', revokedAt: '2026-11-26T14:00:00.000Z', revokeLatencyMs: 5 }));
+    expect(second.alert).toMatchObject({ revokedAt: '2026-11-26T13:00:01.000Z', revokeLatencyMs: 1000 });
+    expect(await store.markRevoked(alert.id, '2026-11-26T15:00:00.000Z', 7)).toMatchObject({ revokedAt: '2026-11-26T13:00:01.000Z', revokeLatencyMs: 1000 });
+  });
+
+  it('rejects a time that is not one (a bug upstream, not a retry)', async () => {
+    await expect(store.recordExposure(exposure({ receivedAt: 'yesterday' }), key())).rejects.toBeInstanceOf(TypeError);
+    expect(await store.list()).toEqual({ alerts: [], nextCursor: null });
+  });
+});
+
+describe('AlertStore.markRevoked', () => {
+  it('records a later revocation with its latency, once', async () => {
+    const { alert } = await store.recordExposure(exposure(), key());
+    expect(alert).toMatchObject({ keyStatus: 'active', revokedAt: null, revokeLatencyMs: null });
+    const marked = await store.markRevoked(alert.id, '2026-11-26T13:00:02.000Z', 2000);
+    expect(marked).toMatchObject({ keyStatus: 'revoked', revokedAt: '2026-11-26T13:00:02.000Z', revokeLatencyMs: 2000 });
+    expect(marked!.timeline.map((t) => t.event)).toEqual(['pushed', 'received', 'revoked']);
+    expect(await store.markRevoked(alert.id, '2026-11-26T13:00:09.000Z', 9000)).toMatchObject({ revokedAt: '2026-11-26T13:00:02.000Z', revokeLatencyMs: 2000 });
+    expect(await store.markRevoked('alt_0000000000000000', '2026-11-26T13:00:02.000Z', 1)).toBeNull();
+  });
+});
+
+describe('AlertStore.list', () => {
+  it('pages newest first by firstSeenAt, ties included, with a state filter', async () => {
+    // Seven keys: two share a firstSeenAt, so a page boundary falls inside a tie.
+    const seen = ['01', '02', '03', '03', '05', '06', '07'].map((d) => `2026-11-${d}T00:00:00.000Z`);
+    for (const [i, seenAt] of seen.entries()) {
+      await store.recordExposure(exposure({}, { seenAt }), key({ id: `key_${String(i).repeat(16)}` }));
+    }
+    const ids: string[] = [];
+    const firstSeen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page: Awaited<ReturnType<AlertStore['list']>> = await store.list({ limit: 2, cursor });
+      expect(page.alerts.length).toBeLessThanOrEqual(2);
+      ids.push(...page.alerts.map((a) => a.id));
+      firstSeen.push(...page.alerts.map((a) => a.firstSeenAt));
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(4);
+    expect(new Set(ids).size).toBe(7);
+    expect(firstSeen).toEqual([...seen].reverse());
+
+    const open = await store.list({ state: 'open', limit: 100 });
+    expect(open.alerts.map((a) => a.id)).toEqual(ids);
+    expect(open.nextCursor).toBeNull();
+    expect(await store.list({ state: 'resolved' })).toEqual({ alerts: [], nextCursor: null });
+  });
+
+  it('refuses a cursor it did not hand out', async () => {
+    await expect(store.list({ cursor: 'nope' })).rejects.toBeInstanceOf(AlertCursorError);
+  });
+});
+
+describe('AlertStore with Redis down', () => {
+  it('every call fails as unavailable (a retry), never as "no alert"', async () => {
+    const down = new IORedis(REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+    const offline = new AlertStore(down, prefix);
+    await expect(offline.recordExposure(exposure(), key())).rejects.toBeInstanceOf(KeyStoreUnavailableError);
+    await expect(offline.get('alt_0000000000000000')).rejects.toBeInstanceOf(KeyStoreUnavailableError);
+    await expect(offline.getByKeyId('key_AAAAAAAAAAAAAAAA')).rejects.toBeInstanceOf(KeyStoreUnavailableError);
+    await expect(offline.list()).rejects.toBeInstanceOf(KeyStoreUnavailableError);
+    await expect(offline.markRevoked('alt_0000000000000000', '2026-11-26T13:00:00.000Z', 1)).rejects.toBeInstanceOf(KeyStoreUnavailableError);
+    down.disconnect();
+  });
+});

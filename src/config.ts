@@ -23,6 +23,8 @@ export interface Config {
     webhookSecrets: string[];
   };
   revokePolicy: 'public' | 'all' | 'off';
+  /** An external key store (docs/KEY_STORE_API.md) for the pipeline; unset: this project's Redis store. */
+  externalKeyStore: { url: string; token: string } | undefined;
 }
 
 function positiveInt(value: string | undefined, fallback: number, name: string): number {
@@ -58,5 +60,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
       webhookSecrets: (env.GITHUB_WEBHOOK_SECRET ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     },
     revokePolicy: revokePolicy(env.REVOKE_POLICY),
+    externalKeyStore: env.NEEVSCAN_KEYSTORE_URL ? { url: env.NEEVSCAN_KEYSTORE_URL, token: env.NEEVSCAN_KEYSTORE_TOKEN ?? '' } : undefined,
   };
 }

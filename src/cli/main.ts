@@ -55,10 +55,18 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('serve')
-    .description('run the HTTP server (configuration from the environment: REDIS_URL, HOST, PORT, …)')
+    .description('run the HTTP server and the queue workers (configuration from the environment: REDIS_URL, HOST, PORT, …)')
     .action(async () => {
       const { runServe } = await import('./commands/serve.js');
       status = await runServe();
+    });
+
+  program
+    .command('worker')
+    .description('run the queue workers only (more of them, on other machines, sharing REDIS_URL)')
+    .action(async () => {
+      const { runServe } = await import('./commands/serve.js');
+      status = await runServe({ http: false });
     });
 
   // Owners and keys: straight to Redis (REDIS_URL), or to a server with --server and --token.

@@ -1,27 +1,58 @@
+import type { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import { readConfig } from '../../config.js';
+import { buildPushDeps } from '../../pipeline/deps.js';
+import { bullConnection, pushQueue } from '../../pipeline/queues.js';
+import { startPushWorker } from '../../pipeline/push-worker.js';
 import { buildServer } from '../../server/app.js';
 import { connectRedis, redactUrl } from '../../stores/redis.js';
 
 /**
- * `neevscan serve`: the HTTP server. With Redis unreachable it still starts,
- * answers 503 on /readyz, and keeps retrying with a log line naming REDIS_URL.
- * SIGTERM and SIGINT close it gracefully: in-flight requests finish first.
+ * `neevscan serve`: the HTTP server and the queue workers. With Redis
+ * unreachable it still starts, answers 503 on /readyz, and keeps retrying
+ * with a log line naming REDIS_URL. SIGTERM and SIGINT close it gracefully:
+ * in-flight requests and jobs finish first.
  */
-export async function runServe(): Promise<number> {
+export async function runServe(options: { http?: boolean } = {}): Promise<number> {
   const config = readConfig();
+  const withHttp = options.http !== false;
   let log = (message: string): void => void process.stderr.write(`${message}\n`);
   const redis = connectRedis(config.redisUrl, (message) => log(message));
-  const { app } = buildServer(config, redis);
+  // The producer fails fast while Redis is away, so a webhook gets 503 (and is redelivered) rather than waiting.
+  const producer = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  producer.on('error', () => {}); // connectRedis already reports outages
+  const queue = pushQueue(producer, config.redisPrefix);
+  queue.on('error', () => {});
+
+  const { app } = buildServer(config, redis, { enqueuePush: async (job) => void (await queue.add('push', job, { jobId: job.deliveryId })) });
   log = (message) => app.log.warn(message);
-  app.addHook('onClose', async () => {
-    redis.disconnect();
-  });
-  await app.listen({ host: config.host, port: config.port });
-  app.log.info(`neevscan serving on http://${config.host}:${config.port} (Redis ${redactUrl(config.redisUrl)})`);
+
+  const workers: Worker[] = [];
+  // Workers need a connection of their own (blocking commands); BullMQ leaves a connection it was given open, so we close it.
+  const workerConnection = bullConnection(config.redisUrl) as Redis;
+  workerConnection.on('error', () => {});
+  const deps = buildPushDeps(config, redis, (message) => log(message));
+  if ('missing' in deps) log(`neevscan: push workers not started: ${deps.missing}; pushes wait in the queue`);
+  else workers.push(startPushWorker(workerConnection, config.redisPrefix, deps, (message) => log(message)));
+
+  if (withHttp) {
+    await app.listen({ host: config.host, port: config.port });
+    app.log.info(`neevscan serving on http://${config.host}:${config.port} (Redis ${redactUrl(config.redisUrl)}, REVOKE_POLICY=${config.revokePolicy})`);
+  } else {
+    app.log.info(`neevscan worker running (Redis ${redactUrl(config.redisUrl)}, REVOKE_POLICY=${config.revokePolicy})`);
+  }
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       app.log.info(`${signal}: shutting down`);
-      void app.close().then(() => resolve());
+      void (async () => {
+        await app.close();
+        await Promise.all(workers.map((w) => w.close()));
+        await queue.close().catch(() => {});
+        producer.disconnect();
+        workerConnection.disconnect();
+        redis.disconnect();
+        resolve();
+      })();
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));

@@ -1,0 +1,28 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import { createAppClient } from '../github/client.js';
+import { loadRules } from '../rules/load.js';
+import { AlertStore } from '../stores/alert-store.js';
+import { HttpKeyStore } from '../stores/http-key-store.js';
+import { RedisKeyStore } from '../stores/redis-key-store.js';
+import type { PushDeps } from './process-push.js';
+
+/**
+ * What the push workers need, from the configuration; undefined (with the
+ * reason) when the GitHub App is not configured, since pushes cannot be fetched.
+ */
+export function buildPushDeps(config: Config, redis: Redis, log: (message: string) => void): PushDeps | { missing: string } {
+  if (!config.github.appId || !config.github.privateKey) return { missing: 'GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY are not set' };
+  const keyStore = config.externalKeyStore
+    ? new HttpKeyStore(config.externalKeyStore.url, config.externalKeyStore.token)
+    : new RedisKeyStore(redis, config.redisPrefix, config.defaultRateLimit);
+  return {
+    github: createAppClient({ apiUrl: config.github.apiUrl, appId: config.github.appId, privateKey: config.github.privateKey, log }),
+    rules: loadRules(),
+    keyStore,
+    alerts: new AlertStore(redis, config.redisPrefix),
+    policy: config.revokePolicy,
+    redis,
+    redisPrefix: config.redisPrefix,
+  };
+}

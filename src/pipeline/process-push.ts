@@ -1,0 +1,86 @@
+import type { Redis } from 'ioredis';
+import type { AppClient } from '../github/client.js';
+import { findSecretsInPush } from '../github/push-changes.js';
+import type { CompiledRule } from '../rules/types.js';
+import type { AlertStore } from '../stores/alert-store.js';
+import type { KeyStore } from '../stores/key-store.js';
+import { reportCheckRun, type CheckRunFinding } from './check-run.js';
+import { handleExposure } from './handle-exposure.js';
+import type { PushJob } from './queues.js';
+import type { Exposure, RevokePolicy } from './types.js';
+
+export interface PushDeps {
+  github: AppClient;
+  rules: readonly CompiledRule[];
+  keyStore: KeyStore;
+  alerts: AlertStore;
+  policy: RevokePolicy;
+  redis: Redis;
+  redisPrefix: string;
+}
+
+export interface PushResult {
+  findings: number;
+  revoked: number;
+  truncated: boolean;
+}
+
+const OUTCOME_TEXT: Record<string, string> = {
+  revoked: 'it was revoked at once',
+  'already-revoked': 'it was already revoked',
+  expired: 'it had already expired',
+  'alert-only': 'it was not revoked (the repository is private; REVOKE_POLICY=public), and the security team was alerted',
+  unknown: 'it is not a key NeevCloud issued, or it no longer exists',
+};
+
+/**
+ * One push: fetch what it added, scan it, confirm and revoke each key by
+ * policy, record alerts, and report the check run. Every step is idempotent,
+ * so a retried or redelivered job revokes, alerts and annotates once.
+ */
+export async function processPush(job: PushJob, deps: PushDeps): Promise<PushResult> {
+  if (job.installationId === null) throw new Error(`push ${job.deliveryId} names no App installation`);
+  const octokit = deps.github.forInstallation(job.installationId);
+  const scanned = await findSecretsInPush(
+    octokit,
+    {
+      owner: job.owner,
+      repo: job.repo,
+      before: job.before,
+      after: job.after,
+      commitShas: job.commitShas,
+      forced: job.forced,
+      created: job.created,
+      deleted: job.deleted,
+      defaultBranch: job.defaultBranch,
+    },
+    deps.rules,
+  );
+  const seenAt = new Date().toISOString();
+  const annotations: CheckRunFinding[] = [];
+  let revoked = 0;
+  for (const finding of scanned.findings) {
+    const exposure: Exposure = {
+      secretSha256: finding.secretSha256,
+      redacted: finding.redacted,
+      ruleId: finding.ruleId,
+      location: {
+        source: 'push',
+        repo: `${job.owner}/${job.repo}`,
+        path: finding.path,
+        line: finding.line,
+        commit: finding.commit,
+        url: `${job.htmlUrl}/blob/${finding.commit}/${finding.path.split('/').map(encodeURIComponent).join('/')}#L${finding.line}`,
+        seenAt,
+      },
+      public: !job.private,
+      pushedAt: job.pushedAt,
+      receivedAt: job.receivedAt,
+    };
+    const { outcome } = await handleExposure({ keyStore: deps.keyStore, alerts: deps.alerts, policy: deps.policy }, exposure);
+    if (outcome === 'revoked') revoked++;
+    annotations.push({ path: finding.path, line: finding.line, redacted: finding.redacted, outcome: OUTCOME_TEXT[outcome] ?? outcome });
+  }
+  await reportCheckRun(octokit, deps.redis, deps.redisPrefix, { owner: job.owner, repo: job.repo, headSha: job.after }, annotations);
+  return { findings: scanned.findings.length, revoked, truncated: scanned.truncated };
+}

@@ -1,0 +1,172 @@
+import { createHmac } from 'node:crypto';
+import { join } from 'node:path';
+import examples from '@octokit/webhooks-examples';
+import { afterEach, describe, expect, it } from 'vitest';
+import { generateKey } from '../../src/key-format/key.js';
+import { AlertStore } from '../../src/stores/alert-store.js';
+import { makeRsaKeyPair, startGitHubStandIn, type GitHubStandIn } from '../helpers/github/standin.js';
+import { TestRepo } from '../helpers/github/test-repo.js';
+import { deletePrefix, dumpPrefix, freshPrefix, testRedis } from '../helpers/redis.js';
+import { ADMIN, callApi, spawnServe } from '../helpers/server.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const SECRET = 'e2e-webhook-secret';
+const APP_ID = 4242;
+const INSTALLATION = 77;
+const pushExample = (examples as Array<{ name: string; examples: Array<Record<string, any>> }>).find((e) => e.name === 'push')!.examples.find(
+  (e) => e.ref === 'refs/heads/master' && e.installation,
+)!;
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** GitHub's own push example, pointed at a repository of the stand-in. */
+function pushPayload(repo: { owner: string; name: string; private: boolean }, before: string, after: string) {
+  return {
+    ...pushExample,
+    ref: 'refs/heads/main',
+    before,
+    after,
+    created: false,
+    deleted: false,
+    forced: false,
+    commits: [{ ...pushExample.commits[0], id: after }],
+    head_commit: { ...pushExample.head_commit, id: after, timestamp: new Date().toISOString() },
+    repository: { ...pushExample.repository, name: repo.name, full_name: `${repo.owner}/${repo.name}`, owner: { ...pushExample.repository.owner, login: repo.owner, name: repo.owner }, private: repo.private, default_branch: 'main', html_url: `https://github.com/${repo.owner}/${repo.name}` },
+    installation: { ...pushExample.installation, id: INSTALLATION },
+  };
+}
+
+async function deliver(url: string, payload: unknown, delivery: string) {
+  const body = JSON.stringify(payload);
+  return fetch(`${url}/webhooks/github`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'push',
+      'x-github-delivery': delivery,
+      'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
+    },
+    body,
+  });
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function setup(policy?: string) {
+  const appKey = makeRsaKeyPair();
+  const gh: GitHubStandIn = await startGitHubStandIn({ appId: APP_ID, publicKeyPem: appKey.publicKeyPem });
+  cleanups.push(() => gh.close());
+  const prefix = freshPrefix();
+  const redis = testRedis();
+  cleanups.push(async () => {
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+  });
+  const serve = await spawnServe({
+    NEEVSCAN_REDIS_PREFIX: prefix,
+    GITHUB_API_URL: gh.url,
+    GITHUB_APP_ID: String(APP_ID),
+    GITHUB_APP_PRIVATE_KEY: appKey.pkcs8,
+    GITHUB_WEBHOOK_SECRET: SECRET,
+    ...(policy ? { REVOKE_POLICY: policy } : {}),
+  });
+  cleanups.push(serve.stop);
+  const owner = (await callApi(serve.url, 'POST', '/api/v1/owners', { body: { name: 'Acme' } })).body.id as string;
+  return { gh, prefix, redis, serve, owner };
+}
+
+describe('a push, from signed webhook to revoked key, alert and check run', () => {
+  it('revokes a key pushed to a public repository, once, and fails the check run', async () => {
+    const { gh, prefix, redis, serve, owner } = await setup();
+    const created = (await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name: 'Production Web App' } })).body;
+    const other = (await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name: 'Data Pipeline' } })).body;
+
+    const repo = TestRepo.init(join(tempDir(), 'app'));
+    const base = repo.commit('initial', { 'README.md': '# app\n' });
+    const head = repo.commit('add config', { 'config/app.env': `# settings\nNEEV_API_KEY=${created.key}\n` });
+    gh.addRepo({ owner: 'octo-org', name: 'app', path: repo.path, private: false, installationId: INSTALLATION });
+
+    const payload = pushPayload({ owner: 'octo-org', name: 'app', private: false }, base, head);
+    expect((await deliver(serve.url, payload, 'delivery-a')).status).toBe(202);
+
+    const revoked = await until(async () => {
+      const record = (await callApi(serve.url, 'GET', `/api/v1/keys/${created.id}`)).body;
+      return record.status === 'revoked' ? record : undefined;
+    }, 'the key to be revoked');
+    expect(revoked).toMatchObject({ revokedBy: 'leak-detector', revokedReason: expect.stringContaining('octo-org/app') });
+    expect(revoked.revokedReason).toContain('config/app.env');
+    // The owner's other key keeps working.
+    expect((await callApi(serve.url, 'POST', '/api/v1/authenticate', { body: { key: other.key } })).status).toBe(200);
+
+    const alerts = new AlertStore(redis, prefix);
+    const alert = await until(async () => (await alerts.getByKeyId(created.id)) ?? undefined, 'the alert');
+    expect(alert).toMatchObject({ state: 'open', keyId: created.id, ownerId: owner, keyHint: created.hint, keyStatus: 'revoked' });
+    expect(alert.revokeLatencyMs).toEqual(expect.any(Number));
+    expect(alert.locations).toEqual([
+      expect.objectContaining({ source: 'push', repo: 'octo-org/app', path: 'config/app.env', line: 2, commit: head, url: `https://github.com/octo-org/app/blob/${head}/config/app.env#L2` }),
+    ]);
+
+    const run = await until(async () => gh.checkRuns.find((r) => r.head_sha === head && r.conclusion), 'the check run');
+    expect(run).toMatchObject({ name: 'neevscan', conclusion: 'failure' });
+    expect(run.output.annotations).toEqual([expect.objectContaining({ path: "config/app.env", start_line: 2, annotation_level: "failure" })]);
+    expect(JSON.stringify(run)).not.toContain(created.key);
+
+    // A replayed delivery changes nothing; a new delivery of the same push revokes, alerts and annotates no more.
+    expect((await deliver(serve.url, payload, 'delivery-a')).status).toBe(200);
+    expect((await deliver(serve.url, payload, 'delivery-b')).status).toBe(202);
+    await until(async () => (gh.requests.filter((r) => r.method === 'PATCH' && r.path.includes('/check-runs/')).length > 0 ? true : undefined), 'the second run of the push');
+    const again = await alerts.getByKeyId(created.id);
+    expect(again?.locations).toHaveLength(1);
+    expect((await callApi(serve.url, 'GET', `/api/v1/keys/${created.id}`)).body.revokedAt).toBe(revoked.revokedAt);
+    expect(gh.checkRuns.filter((r) => r.head_sha === head)).toHaveLength(1);
+
+    // Nothing the service wrote or logged holds the key.
+    const dump = Buffer.concat(await dumpPrefix(redis, prefix));
+    expect(dump.includes(created.key)).toBe(false);
+    expect(serve.output()).not.toContain(created.key);
+  });
+
+  it('with REVOKE_POLICY=public, a key pushed to a private repository is alerted on, not revoked; a clean push passes', async () => {
+    const { gh, prefix, redis, serve, owner } = await setup();
+    const created = (await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name: 'Staging' } })).body;
+    const repo = TestRepo.init(join(tempDir(), 'internal'));
+    const base = repo.commit('initial', { 'a.txt': 'a\n' });
+    const head = repo.commit('key', { 'src/settings.py': `API_KEY = "${created.key}"\n` });
+    const clean = repo.commit('docs', { 'docs/readme.md': 'no secrets here\n' });
+    gh.addRepo({ owner: 'octo-org', name: 'internal', path: repo.path, private: true, installationId: INSTALLATION });
+
+    expect((await deliver(serve.url, pushPayload({ owner: 'octo-org', name: 'internal', private: true }, base, head), 'p-1')).status).toBe(202);
+    const alerts = new AlertStore(redis, prefix);
+    const alert = await until(async () => (await alerts.getByKeyId(created.id)) ?? undefined, 'the alert');
+    expect(alert).toMatchObject({ keyStatus: 'active', locations: [expect.objectContaining({ path: 'src/settings.py', line: 1 })] });
+    expect((await callApi(serve.url, 'GET', `/api/v1/keys/${created.id}`)).body.status).toBe('active');
+
+    expect((await deliver(serve.url, pushPayload({ owner: 'octo-org', name: 'internal', private: true }, head, clean), 'p-2')).status).toBe(202);
+    const passed = await until(async () => gh.checkRuns.find((r) => r.head_sha === clean && r.conclusion), 'the clean check run');
+    expect(passed).toMatchObject({ name: 'neevscan', conclusion: 'success' });
+  });
+
+  it('a key that is not NeevCloud’s (valid checksum, unknown to the store) fails the check but creates no alert', async () => {
+    const { gh, prefix, redis, serve } = await setup();
+    const stranger = generateKey();
+    const repo = TestRepo.init(join(tempDir(), 'x'));
+    const base = repo.commit('initial', { 'a.txt': 'a\n' });
+    const head = repo.commit('key', { 'a.txt': `a\n${stranger}\n` });
+    gh.addRepo({ owner: 'octo-org', name: 'x', path: repo.path, private: false, installationId: INSTALLATION });
+    expect((await deliver(serve.url, pushPayload({ owner: 'octo-org', name: 'x', private: false }, base, head), 'u-1')).status).toBe(202);
+    const run = await until(async () => gh.checkRuns.find((r) => r.head_sha === head && r.conclusion), 'the check run');
+    expect(run.conclusion).toBe('failure');
+    expect(await new AlertStore(redis, prefix).list({})).toMatchObject({ alerts: [] });
+  });
+});

@@ -11,7 +11,12 @@ import type { PushDeps } from './process-push.js';
  * What the push workers need, from the configuration; undefined (with the
  * reason) when the GitHub App is not configured, since pushes cannot be fetched.
  */
-export function buildPushDeps(config: Config, redis: Redis, log: (message: string) => void): PushDeps | { missing: string } {
+export function buildPushDeps(
+  config: Config,
+  redis: Redis,
+  log: (message: string) => void,
+  notify?: (alertId: string) => Promise<void>,
+): PushDeps | { missing: string } {
   if (!config.github.appId || !config.github.privateKey) return { missing: 'GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY are not set' };
   const keyStore = config.externalKeyStore
     ? new HttpKeyStore(config.externalKeyStore.url, config.externalKeyStore.token)
@@ -24,5 +29,6 @@ export function buildPushDeps(config: Config, redis: Redis, log: (message: strin
     policy: config.revokePolicy,
     redis,
     redisPrefix: config.redisPrefix,
+    notify,
   };
 }

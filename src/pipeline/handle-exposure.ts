@@ -11,6 +11,8 @@ export interface HandleExposureDeps {
   policy: RevokePolicy;
   /** The clock, for a key store that does not report when it revoked. */
   now?: () => Date;
+  /** Asks for the owner to be told about the alert (the notification queue; one job per alert, however many places). */
+  notify?: (alertId: string) => Promise<void>;
 }
 
 /**
@@ -46,6 +48,8 @@ export async function handleExposure(deps: HandleExposureDeps, exposure: Exposur
     // Latency only measures our own revocations (this one, or one whose alert write failed and is retried now).
     revokeLatencyMs: revokedAt && key.revokedBy === 'leak-detector' ? revokeLatency(exposure, revokedAt) : null,
   });
+  // After the alert is written, so a retry after a failed enqueue finds the alert and enqueues again.
+  await deps.notify?.(alert.id);
   return { outcome, alert };
 }
 

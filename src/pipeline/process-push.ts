@@ -17,6 +17,8 @@ export interface PushDeps {
   policy: RevokePolicy;
   redis: Redis;
   redisPrefix: string;
+  /** Enqueues the owner's notification for an alert. */
+  notify?: (alertId: string) => Promise<void>;
 }
 
 export interface PushResult {
@@ -77,7 +79,7 @@ export async function processPush(job: PushJob, deps: PushDeps): Promise<PushRes
       pushedAt: job.pushedAt,
       receivedAt: job.receivedAt,
     };
-    const { outcome } = await handleExposure({ keyStore: deps.keyStore, alerts: deps.alerts, policy: deps.policy }, exposure);
+    const { outcome } = await handleExposure({ keyStore: deps.keyStore, alerts: deps.alerts, policy: deps.policy, notify: deps.notify }, exposure);
     if (outcome === 'revoked') revoked++;
     annotations.push({ path: finding.path, line: finding.line, redacted: finding.redacted, outcome: OUTCOME_TEXT[outcome] ?? outcome });
   }

@@ -5,7 +5,16 @@ import { loadRules } from '../rules/load.js';
 import { AlertStore } from '../stores/alert-store.js';
 import { HttpKeyStore } from '../stores/http-key-store.js';
 import { RedisKeyStore } from '../stores/redis-key-store.js';
+import type { HandleExposureDeps } from './handle-exposure.js';
 import type { PushDeps } from './process-push.js';
+
+/** What confirm → revoke → alert needs: the key store, the alert store and the policy. No GitHub App required. */
+export function buildExposureDeps(config: Config, redis: Redis): HandleExposureDeps {
+  const keyStore = config.externalKeyStore
+    ? new HttpKeyStore(config.externalKeyStore.url, config.externalKeyStore.token)
+    : new RedisKeyStore(redis, config.redisPrefix, config.defaultRateLimit);
+  return { keyStore, alerts: new AlertStore(redis, config.redisPrefix), policy: config.revokePolicy };
+}
 
 /**
  * What the push workers need, from the configuration; undefined (with the
@@ -18,15 +27,13 @@ export function buildPushDeps(
   notify?: (alertId: string) => Promise<void>,
 ): PushDeps | { missing: string } {
   if (!config.github.appId || !config.github.privateKey) return { missing: 'GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY are not set' };
-  const keyStore = config.externalKeyStore
-    ? new HttpKeyStore(config.externalKeyStore.url, config.externalKeyStore.token)
-    : new RedisKeyStore(redis, config.redisPrefix, config.defaultRateLimit);
+  const { keyStore, alerts, policy } = buildExposureDeps(config, redis);
   return {
     github: createAppClient({ apiUrl: config.github.apiUrl, appId: config.github.appId, privateKey: config.github.privateKey, log }),
     rules: loadRules(),
     keyStore,
-    alerts: new AlertStore(redis, config.redisPrefix),
-    policy: config.revokePolicy,
+    alerts,
+    policy,
     redis,
     redisPrefix: config.redisPrefix,
     notify,

@@ -1,5 +1,6 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
+import type { Exposure } from './types.js';
 
 /** The push queue: one job per accepted push delivery. */
 export const PUSH_QUEUE = 'push';
@@ -53,4 +54,32 @@ export function bullConnection(redisUrl: string): ConnectionOptions {
 
 export function pushQueue(connection: ConnectionOptions, redisPrefix: string): Queue<PushJob> {
   return new Queue<PushJob>(PUSH_QUEUE, { connection, prefix: queuePrefix(redisPrefix), defaultJobOptions: PUSH_JOB_OPTIONS });
+}
+
+/** The exposure queue: keys the receiver found in text a delivery carried (issues, comments…), one job each. */
+export const EXPOSURE_QUEUE = 'exposure';
+
+/**
+ * One key found where a delivery's text arrived: its hash, hint and place.
+ * The text itself is never queued (BullMQ keeps job data in clear in Redis).
+ */
+export interface ExposureJob {
+  deliveryId: string;
+  exposure: Exposure;
+}
+
+/**
+ * The job id of a delivery's index-th exposure, so that re-enqueueing a
+ * delivery (a retry after a partial failure) adds no duplicate. BullMQ
+ * refuses custom ids holding `:`; delivery ids never hold `.`.
+ */
+export function exposureJobId(deliveryId: string, index: number): string {
+  return `${deliveryId}.${index}`;
+}
+
+/** Same retry policy as pushes: a key store outage waits and completes. */
+export const EXPOSURE_JOB_OPTIONS: JobsOptions = PUSH_JOB_OPTIONS;
+
+export function exposureQueue(connection: ConnectionOptions, redisPrefix: string): Queue<ExposureJob> {
+  return new Queue<ExposureJob>(EXPOSURE_QUEUE, { connection, prefix: queuePrefix(redisPrefix), defaultJobOptions: EXPOSURE_JOB_OPTIONS });
 }

@@ -8,7 +8,17 @@ import { keyRoutes } from './routes/keys.js';
 import { ownerRoutes } from './routes/owners.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { githubWebhookRoutes } from './routes/github-webhooks.js';
-import type { PushJob } from '../pipeline/queues.js';
+import type { ExposureJob, PushJob } from '../pipeline/queues.js';
+import { loadRules } from '../rules/load.js';
+import type { CompiledRule } from '../rules/types.js';
+
+export interface ServerOptions {
+  logLevel?: string;
+  enqueuePush?: (job: PushJob) => Promise<void>;
+  enqueueExposures?: (jobs: ExposureJob[]) => Promise<void>;
+  /** The scanner's rules for text events; loaded here, once, when not given. */
+  rules?: readonly CompiledRule[];
+}
 
 export interface Server {
   app: FastifyInstance;
@@ -20,7 +30,7 @@ export interface Server {
 export function buildServer(
   config: Config,
   redis: Redis,
-  options: { logLevel?: string; enqueuePush?: (job: PushJob) => Promise<void> } = {},
+  options: ServerOptions = {},
 ): Server {
   const app = Fastify({
     logger: {
@@ -60,6 +70,12 @@ export function buildServer(
       (async () => {
         throw new Error('no push queue');
       }),
+    enqueueExposures:
+      options.enqueueExposures ??
+      (async () => {
+        throw new Error('no exposure queue');
+      }),
+    rules: options.rules ?? loadRules(),
   });
   return { app, store, tokens };
 }

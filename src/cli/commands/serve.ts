@@ -1,9 +1,11 @@
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { readConfig } from '../../config.js';
-import { buildPushDeps } from '../../pipeline/deps.js';
-import { bullConnection, pushQueue } from '../../pipeline/queues.js';
+import { buildExposureDeps, buildPushDeps } from '../../pipeline/deps.js';
+import { startExposureWorker } from '../../pipeline/exposure-worker.js';
+import { bullConnection, exposureJobId, exposureQueue, pushQueue } from '../../pipeline/queues.js';
 import { startPushWorker } from '../../pipeline/push-worker.js';
+import { loadRules } from '../../rules/load.js';
 import { buildServer } from '../../server/app.js';
 import { connectRedis, redactUrl } from '../../stores/redis.js';
 
@@ -23,8 +25,16 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
   producer.on('error', () => {}); // connectRedis already reports outages
   const queue = pushQueue(producer, config.redisPrefix);
   queue.on('error', () => {});
+  const exposures = exposureQueue(producer, config.redisPrefix);
+  exposures.on('error', () => {});
 
-  const { app } = buildServer(config, redis, { enqueuePush: async (job) => void (await queue.add('push', job, { jobId: job.deliveryId })) });
+  const { app } = buildServer(config, redis, {
+    enqueuePush: async (job) => void (await queue.add('push', job, { jobId: job.deliveryId })),
+    // One transaction for the delivery's keys; the ids make a re-enqueue of the same delivery add nothing twice.
+    enqueueExposures: async (jobs) => void (await exposures.addBulk(jobs.map((data, i) => ({ name: 'exposure', data, opts: { jobId: exposureJobId(data.deliveryId, i) } })))),
+    // Loaded once: the receiver scans issue, comment and discussion text as it arrives.
+    rules: loadRules(),
+  });
   log = (message) => app.log.warn(message);
 
   const workers: Worker[] = [];
@@ -34,6 +44,8 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
   const deps = buildPushDeps(config, redis, (message) => log(message));
   if ('missing' in deps) log(`neevscan: push workers not started: ${deps.missing}; pushes wait in the queue`);
   else workers.push(startPushWorker(workerConnection, config.redisPrefix, deps, (message) => log(message)));
+  // Exposures need no GitHub App (only the key store and alerts), so they are handled even when pushes wait.
+  workers.push(startExposureWorker(workerConnection, config.redisPrefix, 'missing' in deps ? buildExposureDeps(config, redis) : deps, (message) => log(message)));
 
   if (withHttp) {
     await app.listen({ host: config.host, port: config.port });
@@ -48,6 +60,7 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
         await app.close();
         await Promise.all(workers.map((w) => w.close()));
         await queue.close().catch(() => {});
+        await exposures.close().catch(() => {});
         producer.disconnect();
         workerConnection.disconnect();
         redis.disconnect();

@@ -2,7 +2,9 @@ import { verifyWithFallback } from '@octokit/webhooks-methods';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { pushJobFrom } from '../../pipeline/push-job.js';
-import type { PushJob } from '../../pipeline/queues.js';
+import type { ExposureJob, PushJob } from '../../pipeline/queues.js';
+import { exposuresFromTextEvent, isTextEvent } from '../../pipeline/text-events.js';
+import type { CompiledRule } from '../../rules/types.js';
 
 /** GitHub caps webhook payloads at 25 MB; a little over that leaves room for headers' worth of slack. */
 export const WEBHOOK_BODY_LIMIT = 26 * 1024 * 1024;
@@ -14,6 +16,10 @@ export interface WebhookOptions {
   redis: Redis;
   redisPrefix: string;
   enqueuePush: (job: PushJob) => Promise<void>;
+  /** Queues the keys found in a delivery's text, all or none (the delivery is answered 503 when this throws). */
+  enqueueExposures: (jobs: ExposureJob[]) => Promise<void>;
+  /** The scanner's rules, loaded once at start: text events are scanned here, where the text arrives. */
+  rules: readonly CompiledRule[];
   now?: () => Date;
 }
 
@@ -59,7 +65,7 @@ export function githubWebhookRoutes(app: FastifyInstance, options: WebhookOption
       if (event === 'ping') return reply.code(200).send({ status: 'pong' });
 
       const receivedAt = (options.now ?? (() => new Date()))();
-      const planned = event === 'push' ? pushJobFrom(payload as never, delivery, receivedAt) : { ignored: `event ${event} is not handled yet` };
+      const planned = plan(event, payload, delivery, receivedAt, options.rules);
       // Remember the delivery first; if it cannot be queued, forget it again so that GitHub's redelivery is taken.
       // With Redis away the answer is 503: GitHub marks the delivery failed and it can be redelivered, not lost.
       const unavailable = () => reply.code(503).header('Retry-After', '5').send(fail('unavailable', 'cannot queue the delivery now; redeliver it'));
@@ -72,12 +78,28 @@ export function githubWebhookRoutes(app: FastifyInstance, options: WebhookOption
       if (fresh === null) return reply.code(200).send({ status: 'duplicate' });
       if ('ignored' in planned) return reply.code(202).send({ status: 'ignored', reason: planned.ignored });
       try {
-        await options.enqueuePush(planned.job);
+        if ('job' in planned) await options.enqueuePush(planned.job);
+        else await options.enqueueExposures(planned.exposures);
       } catch {
         await options.redis.del(deliveryKey(delivery)).catch(() => {});
         return unavailable();
       }
-      return reply.code(202).send({ status: 'queued' });
+      return reply.code(202).send('job' in planned ? { status: 'queued' } : { status: 'queued', exposures: planned.exposures.length });
     });
   });
+}
+
+type Planned = { job: PushJob } | { exposures: ExposureJob[] } | { ignored: string };
+
+/**
+ * What a delivery becomes. A push is queued as references (the worker fetches
+ * what it added); an event carrying text is scanned now, and only what was
+ * found (hashes, hints, places) is queued, never the text.
+ */
+function plan(event: string, payload: object, delivery: string, receivedAt: Date, rules: readonly CompiledRule[]): Planned {
+  if (event === 'push') return pushJobFrom(payload as never, delivery, receivedAt);
+  if (!isTextEvent(event)) return { ignored: `event ${event} is not handled yet` };
+  const exposures = exposuresFromTextEvent(event, payload, rules, receivedAt);
+  if (exposures.length === 0) return { ignored: 'no key in the text' };
+  return { exposures: exposures.map((exposure) => ({ deliveryId: delivery, exposure })) };
 }

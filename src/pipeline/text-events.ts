@@ -1,0 +1,105 @@
+import type { CompiledRule } from '../rules/types.js';
+import { scanBuffer } from '../scanner/scan-buffer.js';
+import type { Exposure, Source } from './types.js';
+
+/** The events whose payloads carry text people paste keys into. */
+export const TEXT_EVENTS = ['issues', 'issue_comment', 'pull_request', 'pull_request_review_comment', 'commit_comment', 'discussion', 'discussion_comment'] as const;
+export type TextEvent = (typeof TEXT_EVENTS)[number];
+
+export function isTextEvent(event: string): event is TextEvent {
+  return (TEXT_EVENTS as readonly string[]).includes(event);
+}
+
+/**
+ * At most this much of one text field is scanned. GitHub caps bodies at
+ * 65,536 characters (up to 256 KB of UTF-8); the cap only bounds the work a
+ * hostile, oversized payload can cause in the receiver.
+ */
+export const MAX_TEXT_BYTES = 1024 * 1024;
+
+/** The part of a payload this module reads; everything is checked before use, since it is user input. */
+interface Item {
+  html_url?: unknown;
+  title?: unknown;
+  body?: unknown;
+  commit_id?: unknown;
+  created_at?: unknown;
+  updated_at?: unknown;
+}
+interface TextPayload {
+  action?: unknown;
+  repository?: { full_name?: unknown; name?: unknown; owner?: { login?: unknown }; private?: unknown } | null;
+  [item: string]: unknown;
+}
+
+interface Plan {
+  source: Source;
+  /** The payload field holding the item whose text arrived. */
+  item: 'issue' | 'pull_request' | 'comment' | 'discussion';
+  fields: ReadonlyArray<'title' | 'body'>;
+  /** The actions that bring new text; `edited` carries the new text in the item (the old one in `changes`, not scanned). */
+  actions: readonly string[];
+}
+
+const PLANS: Record<TextEvent, Plan> = {
+  issues: { source: 'issue', item: 'issue', fields: ['title', 'body'], actions: ['opened', 'edited'] },
+  pull_request: { source: 'pull_request', item: 'pull_request', fields: ['title', 'body'], actions: ['opened', 'edited'] },
+  issue_comment: { source: 'comment', item: 'comment', fields: ['body'], actions: ['created', 'edited'] },
+  pull_request_review_comment: { source: 'comment', item: 'comment', fields: ['body'], actions: ['created', 'edited'] },
+  commit_comment: { source: 'comment', item: 'comment', fields: ['body'], actions: ['created'] },
+  discussion: { source: 'discussion', item: 'discussion', fields: ['title', 'body'], actions: ['created', 'edited'] },
+  discussion_comment: { source: 'discussion', item: 'comment', fields: ['body'], actions: ['created', 'edited'] },
+};
+
+const str = (value: unknown): string | null => (typeof value === 'string' && value.length > 0 ? value : null);
+
+/**
+ * The keys in the text an event delivers, as exposures (hashes, hints and
+ * places only): the receiver scans here, where the text arrives, so that the
+ * text itself is never queued. Actions that bring no new text (closed,
+ * deleted, labeled…) yield none, as do findings allowed with `neevscan:allow`.
+ */
+export function exposuresFromTextEvent(event: string, payload: unknown, rules: readonly CompiledRule[], receivedAt: Date): Exposure[] {
+  if (!isTextEvent(event) || payload === null || typeof payload !== 'object') return [];
+  const plan = PLANS[event];
+  const p = payload as TextPayload;
+  if (typeof p.action !== 'string' || !plan.actions.includes(p.action)) return [];
+  const item = p[plan.item] as Item | null | undefined;
+  const repository = p.repository;
+  if (!item || typeof item !== 'object' || !repository) return [];
+  const owner = str(repository.owner?.login);
+  const repo = str(repository.full_name) ?? (owner && str(repository.name) ? `${owner}/${str(repository.name)}` : null);
+
+  const seenAt = receivedAt.toISOString();
+  const exposures: Exposure[] = [];
+  // One place per key and line: the same key in the title and on the body's first line is one place (path is null for text).
+  const seen = new Set<string>();
+  for (const field of plan.fields) {
+    const text = str(item[field]);
+    if (text === null) continue;
+    const bytes = Buffer.from(text, 'utf8');
+    for (const finding of scanBuffer(bytes.length > MAX_TEXT_BYTES ? bytes.subarray(0, MAX_TEXT_BYTES) : bytes, rules)) {
+      if (finding.allowed || seen.has(`${finding.secretSha256}:${finding.line}`)) continue;
+      seen.add(`${finding.secretSha256}:${finding.line}`);
+      exposures.push({
+        secretSha256: finding.secretSha256,
+        redacted: finding.redacted,
+        ruleId: finding.ruleId,
+        location: {
+          source: plan.source,
+          repo,
+          path: null,
+          line: finding.line,
+          commit: event === 'commit_comment' ? str(item.commit_id) : null,
+          url: str(item.html_url),
+          seenAt,
+        },
+        // Only a repository GitHub says is public makes the text public; anything unclear counts as private.
+        public: repository.private === false,
+        pushedAt: str(item.updated_at) ?? str(item.created_at),
+        receivedAt: seenAt,
+      });
+    }
+  }
+  return exposures;
+}

@@ -1,0 +1,110 @@
+import { createHmac } from 'node:crypto';
+import examples from '@octokit/webhooks-examples';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AlertStore } from '../../src/stores/alert-store.js';
+import { deletePrefix, dumpPrefix, freshPrefix, testRedis } from '../helpers/redis.js';
+import { callApi, spawnServe } from '../helpers/server.js';
+
+const SECRET = 'e2e-text-webhook-secret';
+const commentExample = (examples as Array<{ name: string; examples: Array<Record<string, any>> }>)
+  .find((e) => e.name === 'issue_comment')!
+  .examples.find((e) => e.action === 'created')!;
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** GitHub's own issue_comment example, with the given body, on a public or private repository. */
+function commentPayload(body: string, isPrivate: boolean) {
+  const example = structuredClone(commentExample);
+  return { ...example, comment: { ...example.comment, body }, repository: { ...example.repository, private: isPrivate } };
+}
+
+async function deliver(url: string, payload: unknown, delivery: string) {
+  const body = JSON.stringify(payload);
+  return fetch(`${url}/webhooks/github`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'issue_comment',
+      'x-github-delivery': delivery,
+      'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
+    },
+    body,
+  });
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * `neevscan serve` with no GitHub App configured: text events need none (the
+ * text arrives in the delivery), so their worker runs while pushes would wait.
+ */
+async function setup() {
+  const prefix = freshPrefix();
+  const redis = testRedis();
+  cleanups.push(async () => {
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+  });
+  const serve = await spawnServe({ NEEVSCAN_REDIS_PREFIX: prefix, GITHUB_WEBHOOK_SECRET: SECRET });
+  cleanups.push(serve.stop);
+  const owner = (await callApi(serve.url, 'POST', '/api/v1/owners', { body: { name: 'Acme' } })).body.id as string;
+  return { prefix, redis, serve, owner };
+}
+
+describe('a comment, from signed webhook to revoked key and alert', () => {
+  it('revokes a key pasted into a comment on a public repository, and stores no raw key anywhere', async () => {
+    const { prefix, redis, serve, owner } = await setup();
+    const created = (await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name: 'Production Web App' } })).body;
+    const payload = commentPayload(`It fails with my key:\n\n    NEEV_API_KEY=${created.key}\n`, false);
+
+    const res = await deliver(serve.url, payload, 'comment-a');
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ status: 'queued', exposures: 1 });
+
+    const revoked = await until(async () => {
+      const record = (await callApi(serve.url, 'GET', `/api/v1/keys/${created.id}`)).body;
+      return record.status === 'revoked' ? record : undefined;
+    }, 'the key to be revoked');
+    expect(revoked).toMatchObject({ revokedBy: 'leak-detector', revokedReason: expect.stringContaining(payload.comment.html_url) });
+
+    const alert = await until(async () => (await new AlertStore(redis, prefix).getByKeyId(created.id)) ?? undefined, 'the alert');
+    expect(alert).toMatchObject({ state: 'open', keyId: created.id, ownerId: owner, keyHint: created.hint, keyStatus: 'revoked' });
+    expect(alert.locations).toEqual([
+      expect.objectContaining({ source: 'comment', repo: payload.repository.full_name, path: null, line: 3, commit: null, url: payload.comment.html_url }),
+    ]);
+
+    // A redelivery changes nothing.
+    expect((await deliver(serve.url, payload, 'comment-a')).status).toBe(200);
+
+    const dump = Buffer.concat(await dumpPrefix(redis, prefix));
+    expect(dump.includes(created.key)).toBe(false);
+    expect(dump.includes('It fails with my key')).toBe(false);
+    expect(serve.output()).not.toContain(created.key);
+  });
+
+  it('with REVOKE_POLICY unset (public), a key in a comment on a private repository is alerted on, not revoked', async () => {
+    const { prefix, redis, serve, owner } = await setup();
+    const created = (await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name: 'Staging' } })).body;
+    const payload = commentPayload(`try ${created.key}`, true);
+    expect((await deliver(serve.url, payload, 'comment-p')).status).toBe(202);
+
+    const alert = await until(async () => (await new AlertStore(redis, prefix).getByKeyId(created.id)) ?? undefined, 'the alert');
+    expect(alert).toMatchObject({ keyStatus: 'active', locations: [expect.objectContaining({ source: 'comment', line: 1, url: payload.comment.html_url })] });
+    expect((await callApi(serve.url, 'GET', `/api/v1/keys/${created.id}`)).body.status).toBe('active');
+
+    const dump = Buffer.concat(await dumpPrefix(redis, prefix));
+    expect(dump.includes(created.key)).toBe(false);
+    expect(serve.output()).not.toContain(created.key);
+  });
+});

@@ -9,11 +9,11 @@ import type { HandleExposureDeps } from './handle-exposure.js';
 import type { PushDeps } from './process-push.js';
 
 /** What confirm → revoke → alert needs: the key store, the alert store and the policy. No GitHub App required. */
-export function buildExposureDeps(config: Config, redis: Redis): HandleExposureDeps {
+export function buildExposureDeps(config: Config, redis: Redis, notify?: (alertId: string) => Promise<void>): HandleExposureDeps {
   const keyStore = config.externalKeyStore
     ? new HttpKeyStore(config.externalKeyStore.url, config.externalKeyStore.token)
     : new RedisKeyStore(redis, config.redisPrefix, config.defaultRateLimit);
-  return { keyStore, alerts: new AlertStore(redis, config.redisPrefix), policy: config.revokePolicy };
+  return { keyStore, alerts: new AlertStore(redis, config.redisPrefix), policy: config.revokePolicy, notify };
 }
 
 /**

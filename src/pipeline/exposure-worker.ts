@@ -20,7 +20,7 @@ export function startExposureWorker(
   const worker = new Worker<ExposureJob, { outcome: ExposureOutcome }>(
     EXPOSURE_QUEUE,
     async (job) => {
-      const { outcome } = await handleExposure({ keyStore: deps.keyStore, alerts: deps.alerts, policy: deps.policy }, job.data.exposure);
+      const { outcome } = await handleExposure({ keyStore: deps.keyStore, alerts: deps.alerts, policy: deps.policy, notify: deps.notify }, job.data.exposure);
       return { outcome };
     },
     { connection, prefix: queuePrefix(redisPrefix), concurrency: CONCURRENCY },

@@ -117,6 +117,10 @@ describe('a push, from signed webhook to revoked key, alert and check run', () =
       expect.objectContaining({ source: 'push', repo: 'octo-org/app', path: 'config/app.env', line: 2, commit: head, url: `https://github.com/octo-org/app/blob/${head}/config/app.env#L2` }),
     ]);
 
+    // The owner's notification is queued, once, naming the alert.
+    const notifyJob = `${prefix}{bull}:notify:alert-${alert.id}`;
+    expect(await redis.hget(notifyJob, 'data')).toBe(JSON.stringify({ alertId: alert.id }));
+
     const run = await until(async () => gh.checkRuns.find((r) => r.head_sha === head && r.conclusion), 'the check run');
     expect(run).toMatchObject({ name: 'neevscan', conclusion: 'failure' });
     expect(run.output.annotations).toEqual([expect.objectContaining({ path: "config/app.env", start_line: 2, annotation_level: "failure" })]);

@@ -4,10 +4,12 @@ import { readConfig } from '../../config.js';
 import { buildExposureDeps, buildPushDeps } from '../../pipeline/deps.js';
 import { startExposureWorker } from '../../pipeline/exposure-worker.js';
 import { bullConnection, exposureJobId, exposureQueue, pushQueue } from '../../pipeline/queues.js';
+import { enqueueNotification, notifyQueue } from '../../pipeline/notify-queue.js';
 import { startPushWorker } from '../../pipeline/push-worker.js';
 import { loadRules } from '../../rules/load.js';
 import { buildServer } from '../../server/app.js';
 import { connectRedis, redactUrl } from '../../stores/redis.js';
+import { warnIfEvicting } from '../../stores/redis-checks.js';
 
 /**
  * `neevscan serve`: the HTTP server and the queue workers. With Redis
@@ -27,6 +29,11 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
   queue.on('error', () => {});
   const exposures = exposureQueue(producer, config.redisPrefix);
   exposures.on('error', () => {});
+  // One notification job per alert, for the notifier (owner email and signed webhook) to deliver.
+  const notifications = notifyQueue(producer, config.redisPrefix);
+  notifications.on('error', () => {});
+  const notify = enqueueNotification(notifications);
+  redis.once('ready', () => void warnIfEvicting(redis, (message) => log(message)));
 
   const { app } = buildServer(config, redis, {
     enqueuePush: async (job) => void (await queue.add('push', job, { jobId: job.deliveryId })),
@@ -41,11 +48,11 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
   // Workers need a connection of their own (blocking commands); BullMQ leaves a connection it was given open, so we close it.
   const workerConnection = bullConnection(config.redisUrl) as Redis;
   workerConnection.on('error', () => {});
-  const deps = buildPushDeps(config, redis, (message) => log(message));
+  const deps = buildPushDeps(config, redis, (message) => log(message), notify);
   if ('missing' in deps) log(`neevscan: push workers not started: ${deps.missing}; pushes wait in the queue`);
   else workers.push(startPushWorker(workerConnection, config.redisPrefix, deps, (message) => log(message)));
   // Exposures need no GitHub App (only the key store and alerts), so they are handled even when pushes wait.
-  workers.push(startExposureWorker(workerConnection, config.redisPrefix, 'missing' in deps ? buildExposureDeps(config, redis) : deps, (message) => log(message)));
+  workers.push(startExposureWorker(workerConnection, config.redisPrefix, 'missing' in deps ? buildExposureDeps(config, redis, notify) : deps, (message) => log(message)));
 
   if (withHttp) {
     await app.listen({ host: config.host, port: config.port });
@@ -61,6 +68,7 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
         await Promise.all(workers.map((w) => w.close()));
         await queue.close().catch(() => {});
         await exposures.close().catch(() => {});
+        await notifications.close().catch(() => {});
         producer.disconnect();
         workerConnection.disconnect();
         redis.disconnect();

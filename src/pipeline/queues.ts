@@ -83,3 +83,20 @@ export const EXPOSURE_JOB_OPTIONS: JobsOptions = PUSH_JOB_OPTIONS;
 export function exposureQueue(connection: ConnectionOptions, redisPrefix: string): Queue<ExposureJob> {
   return new Queue<ExposureJob>(EXPOSURE_QUEUE, { connection, prefix: queuePrefix(redisPrefix), defaultJobOptions: EXPOSURE_JOB_OPTIONS });
 }
+
+/** Whole-repository scans: a repository added to an installation, or made public. */
+export const REPO_SCAN_QUEUE = 'repo-scan';
+
+export interface RepoScanJob {
+  deliveryId: string;
+  installationId: number;
+  owner: string;
+  repo: string;
+  /** `install`: the default branch as it stands; `public`: its history too, and the public policy applies. */
+  kind: 'install' | 'public';
+  receivedAt: string;
+}
+
+export function repoScanQueue(connection: ConnectionOptions, redisPrefix: string): Queue<RepoScanJob> {
+  return new Queue<RepoScanJob>(REPO_SCAN_QUEUE, { connection, prefix: queuePrefix(redisPrefix), defaultJobOptions: PUSH_JOB_OPTIONS });
+}

@@ -8,7 +8,7 @@ import { keyRoutes } from './routes/keys.js';
 import { ownerRoutes } from './routes/owners.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { githubWebhookRoutes } from './routes/github-webhooks.js';
-import type { ExposureJob, PushJob } from '../pipeline/queues.js';
+import type { ExposureJob, PushJob, RepoScanJob } from '../pipeline/queues.js';
 import { loadRules } from '../rules/load.js';
 import type { CompiledRule } from '../rules/types.js';
 
@@ -16,6 +16,7 @@ export interface ServerOptions {
   logLevel?: string;
   enqueuePush?: (job: PushJob) => Promise<void>;
   enqueueExposures?: (jobs: ExposureJob[]) => Promise<void>;
+  enqueueRepoScans?: (jobs: RepoScanJob[]) => Promise<void>;
   /** The scanner's rules for text events; loaded here, once, when not given. */
   rules?: readonly CompiledRule[];
 }
@@ -74,6 +75,11 @@ export function buildServer(
       options.enqueueExposures ??
       (async () => {
         throw new Error('no exposure queue');
+      }),
+    enqueueRepoScans:
+      options.enqueueRepoScans ??
+      (async () => {
+        throw new Error('no repository scan queue');
       }),
     rules: options.rules ?? loadRules(),
   });

@@ -1,26 +1,18 @@
-import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import examples from '@octokit/webhooks-examples';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateKey } from '../../src/key-format/key.js';
 import { AlertStore } from '../../src/stores/alert-store.js';
-import { makeRsaKeyPair, startGitHubStandIn, type GitHubStandIn } from '../helpers/github/standin.js';
 import { TestRepo } from '../helpers/github/test-repo.js';
-import { deletePrefix, dumpPrefix, freshPrefix, testRedis } from '../helpers/redis.js';
-import { ADMIN, callApi, spawnServe } from '../helpers/server.js';
+import { INSTALLATION, deliver as deliverEvent, startPipeline as setup, until } from '../helpers/pipeline.js';
+import { dumpPrefix } from '../helpers/redis.js';
+import { callApi } from '../helpers/server.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const SECRET = 'e2e-webhook-secret';
-const APP_ID = 4242;
-const INSTALLATION = 77;
+const deliver = (url: string, payload: unknown, delivery: string) => deliverEvent(url, 'push', payload, delivery);
 const pushExample = (examples as Array<{ name: string; examples: Array<Record<string, any>> }>).find((e) => e.name === 'push')!.examples.find(
   (e) => e.ref === 'refs/heads/master' && e.installation,
 )!;
-
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
 
 /** GitHub's own push example, pointed at a repository of the stand-in. */
 function pushPayload(repo: { owner: string; name: string; private: boolean }, before: string, after: string) {
@@ -37,53 +29,6 @@ function pushPayload(repo: { owner: string; name: string; private: boolean }, be
     repository: { ...pushExample.repository, name: repo.name, full_name: `${repo.owner}/${repo.name}`, owner: { ...pushExample.repository.owner, login: repo.owner, name: repo.owner }, private: repo.private, default_branch: 'main', html_url: `https://github.com/${repo.owner}/${repo.name}` },
     installation: { ...pushExample.installation, id: INSTALLATION },
   };
-}
-
-async function deliver(url: string, payload: unknown, delivery: string) {
-  const body = JSON.stringify(payload);
-  return fetch(`${url}/webhooks/github`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': 'push',
-      'x-github-delivery': delivery,
-      'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
-    },
-    body,
-  });
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function setup(policy?: string) {
-  const appKey = makeRsaKeyPair();
-  const gh: GitHubStandIn = await startGitHubStandIn({ appId: APP_ID, publicKeyPem: appKey.publicKeyPem });
-  cleanups.push(() => gh.close());
-  const prefix = freshPrefix();
-  const redis = testRedis();
-  cleanups.push(async () => {
-    await deletePrefix(redis, prefix);
-    redis.disconnect();
-  });
-  const serve = await spawnServe({
-    NEEVSCAN_REDIS_PREFIX: prefix,
-    GITHUB_API_URL: gh.url,
-    GITHUB_APP_ID: String(APP_ID),
-    GITHUB_APP_PRIVATE_KEY: appKey.pkcs8,
-    GITHUB_WEBHOOK_SECRET: SECRET,
-    ...(policy ? { REVOKE_POLICY: policy } : {}),
-  });
-  cleanups.push(serve.stop);
-  const owner = (await callApi(serve.url, 'POST', '/api/v1/owners', { body: { name: 'Acme' } })).body.id as string;
-  return { gh, prefix, redis, serve, owner };
 }
 
 describe('a push, from signed webhook to revoked key, alert and check run', () => {

@@ -3,7 +3,8 @@ import { Redis } from 'ioredis';
 import { readConfig } from '../../config.js';
 import { buildExposureDeps, buildPushDeps } from '../../pipeline/deps.js';
 import { startExposureWorker } from '../../pipeline/exposure-worker.js';
-import { bullConnection, exposureJobId, exposureQueue, pushQueue } from '../../pipeline/queues.js';
+import { bullConnection, exposureJobId, exposureQueue, pushQueue, repoScanQueue } from '../../pipeline/queues.js';
+import { startRepoScanWorker } from '../../pipeline/repo-scan-worker.js';
 import { enqueueNotification, notifyQueue } from '../../pipeline/notify-queue.js';
 import { startPushWorker } from '../../pipeline/push-worker.js';
 import { loadRules } from '../../rules/load.js';
@@ -29,6 +30,8 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
   queue.on('error', () => {});
   const exposures = exposureQueue(producer, config.redisPrefix);
   exposures.on('error', () => {});
+  const repoScans = repoScanQueue(producer, config.redisPrefix);
+  repoScans.on('error', () => {});
   // One notification job per alert, for the notifier (owner email and signed webhook) to deliver.
   const notifications = notifyQueue(producer, config.redisPrefix);
   notifications.on('error', () => {});
@@ -39,6 +42,8 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
     enqueuePush: async (job) => void (await queue.add('push', job, { jobId: job.deliveryId })),
     // One transaction for the delivery's keys; the ids make a re-enqueue of the same delivery add nothing twice.
     enqueueExposures: async (jobs) => void (await exposures.addBulk(jobs.map((data, i) => ({ name: 'exposure', data, opts: { jobId: exposureJobId(data.deliveryId, i) } })))),
+    enqueueRepoScans: async (jobs) =>
+      void (await repoScans.addBulk(jobs.map((data, i) => ({ name: 'repo-scan', data, opts: { jobId: exposureJobId(data.deliveryId, i) } })))),
     // Loaded once: the receiver scans issue, comment and discussion text as it arrives.
     rules: loadRules(),
   });
@@ -50,7 +55,10 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
   workerConnection.on('error', () => {});
   const deps = buildPushDeps(config, redis, (message) => log(message), notify);
   if ('missing' in deps) log(`neevscan: push workers not started: ${deps.missing}; pushes wait in the queue`);
-  else workers.push(startPushWorker(workerConnection, config.redisPrefix, deps, (message) => log(message)));
+  else {
+    workers.push(startPushWorker(workerConnection, config.redisPrefix, deps, (message) => log(message)));
+    workers.push(startRepoScanWorker(workerConnection, config.redisPrefix, deps, (message) => log(message)));
+  }
   // Exposures need no GitHub App (only the key store and alerts), so they are handled even when pushes wait.
   workers.push(startExposureWorker(workerConnection, config.redisPrefix, 'missing' in deps ? buildExposureDeps(config, redis, notify) : deps, (message) => log(message)));
 
@@ -69,6 +77,7 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
         await queue.close().catch(() => {});
         await exposures.close().catch(() => {});
         await notifications.close().catch(() => {});
+        await repoScans.close().catch(() => {});
         producer.disconnect();
         workerConnection.disconnect();
         redis.disconnect();

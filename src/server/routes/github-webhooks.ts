@@ -2,7 +2,8 @@ import { verifyWithFallback } from '@octokit/webhooks-methods';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { pushJobFrom } from '../../pipeline/push-job.js';
-import type { ExposureJob, PushJob } from '../../pipeline/queues.js';
+import { repoScanJobsFrom } from '../../pipeline/repo-scan-job.js';
+import type { ExposureJob, PushJob, RepoScanJob } from '../../pipeline/queues.js';
 import { exposuresFromTextEvent, isTextEvent } from '../../pipeline/text-events.js';
 import type { CompiledRule } from '../../rules/types.js';
 
@@ -18,6 +19,8 @@ export interface WebhookOptions {
   enqueuePush: (job: PushJob) => Promise<void>;
   /** Queues the keys found in a delivery's text, all or none (the delivery is answered 503 when this throws). */
   enqueueExposures: (jobs: ExposureJob[]) => Promise<void>;
+  /** Whole-repository scans (installation, repositories added, a repository made public). */
+  enqueueRepoScans: (jobs: RepoScanJob[]) => Promise<void>;
   /** The scanner's rules, loaded once at start: text events are scanned here, where the text arrives. */
   rules: readonly CompiledRule[];
   now?: () => Date;
@@ -79,17 +82,21 @@ export function githubWebhookRoutes(app: FastifyInstance, options: WebhookOption
       if ('ignored' in planned) return reply.code(202).send({ status: 'ignored', reason: planned.ignored });
       try {
         if ('job' in planned) await options.enqueuePush(planned.job);
+        else if ('scans' in planned) await options.enqueueRepoScans(planned.scans);
         else await options.enqueueExposures(planned.exposures);
       } catch {
         await options.redis.del(deliveryKey(delivery)).catch(() => {});
         return unavailable();
       }
+      if ('scans' in planned) return reply.code(202).send({ status: 'queued', repositories: planned.scans.length });
       return reply.code(202).send('job' in planned ? { status: 'queued' } : { status: 'queued', exposures: planned.exposures.length });
     });
   });
 }
 
-type Planned = { job: PushJob } | { exposures: ExposureJob[] } | { ignored: string };
+type Planned = { job: PushJob } | { exposures: ExposureJob[] } | { scans: RepoScanJob[] } | { ignored: string };
+
+const REPO_SCAN_EVENTS = new Set(['installation', 'installation_repositories', 'public']);
 
 /**
  * What a delivery becomes. A push is queued as references (the worker fetches
@@ -98,6 +105,10 @@ type Planned = { job: PushJob } | { exposures: ExposureJob[] } | { ignored: stri
  */
 function plan(event: string, payload: object, delivery: string, receivedAt: Date, rules: readonly CompiledRule[]): Planned {
   if (event === 'push') return pushJobFrom(payload as never, delivery, receivedAt);
+  if (REPO_SCAN_EVENTS.has(event)) {
+    const planned = repoScanJobsFrom(event, payload as never, delivery, receivedAt);
+    return 'jobs' in planned ? { scans: planned.jobs } : planned;
+  }
   if (!isTextEvent(event)) return { ignored: `event ${event} is not handled yet` };
   const exposures = exposuresFromTextEvent(event, payload, rules, receivedAt);
   if (exposures.length === 0) return { ignored: 'no key in the text' };

@@ -1,0 +1,67 @@
+import { findSecretsInPush } from '../github/push-changes.js';
+import { findSecretsInTree } from '../github/tree-scan.js';
+import type { PushFinding } from '../github/changed-files.js';
+import { handleExposure } from './handle-exposure.js';
+import type { PushDeps } from './process-push.js';
+import type { RepoScanJob } from './queues.js';
+import type { Exposure } from './types.js';
+
+const ZERO = '0'.repeat(40);
+
+export interface RepoScanResult {
+  findings: number;
+  revoked: number;
+  truncated: boolean;
+}
+
+/**
+ * A whole repository: its default branch as it stands and, when it was just
+ * made public, the keys its history ever held (each commit's added lines, up
+ * to the push scanner's commit cap). Each key found goes through confirm →
+ * revoke → alert with source `install-scan`; public repositories fall under
+ * the public policy.
+ */
+export async function processRepoScan(job: RepoScanJob, deps: PushDeps): Promise<RepoScanResult> {
+  const octokit = deps.github.forInstallation(job.installationId);
+  const { data: repository } = await octokit.rest.repos.get({ owner: job.owner, repo: job.repo });
+  const tree = await findSecretsInTree(octokit, { owner: job.owner, repo: job.repo, ref: repository.default_branch }, deps.rules);
+  let findings: PushFinding[] = tree.findings;
+  let truncated = tree.truncated;
+  if (job.kind === 'public') {
+    const history = await findSecretsInPush(
+      octokit,
+      { owner: job.owner, repo: job.repo, before: ZERO, after: tree.commit, commitShas: [tree.commit], forced: false, created: true, deleted: false, defaultBranch: repository.default_branch },
+      deps.rules,
+    );
+    findings = [...findings, ...history.findings];
+    truncated ||= history.truncated;
+  }
+  const seen = new Set<string>();
+  const seenAt = new Date().toISOString();
+  let revoked = 0;
+  for (const f of findings) {
+    const place = `${f.secretSha256}\0${f.path}\0${f.commit}\0${f.line}`;
+    if (seen.has(place)) continue;
+    seen.add(place);
+    const exposure: Exposure = {
+      secretSha256: f.secretSha256,
+      redacted: f.redacted,
+      ruleId: f.ruleId,
+      location: {
+        source: 'install-scan',
+        repo: `${job.owner}/${job.repo}`,
+        path: f.path,
+        line: f.line,
+        commit: f.commit,
+        url: `${repository.html_url}/blob/${f.commit}/${f.path.split('/').map(encodeURIComponent).join('/')}#L${f.line}`,
+        seenAt,
+      },
+      public: repository.private === false,
+      pushedAt: null,
+      receivedAt: job.receivedAt,
+    };
+    const { outcome } = await handleExposure({ keyStore: deps.keyStore, alerts: deps.alerts, policy: deps.policy, notify: deps.notify }, exposure);
+    if (outcome === 'revoked') revoked++;
+  }
+  return { findings: seen.size, revoked, truncated };
+}

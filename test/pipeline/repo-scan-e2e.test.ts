@@ -1,0 +1,50 @@
+import { join } from 'node:path';
+import examples from '@octokit/webhooks-examples';
+import { describe, expect, it } from 'vitest';
+import { AlertStore } from '../../src/stores/alert-store.js';
+import { TestRepo } from '../helpers/github/test-repo.js';
+import { INSTALLATION, deliver, startPipeline, until } from '../helpers/pipeline.js';
+import { callApi } from '../helpers/server.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const example = (name: string, pick: (p: Record<string, any>) => boolean) =>
+  (examples as Array<{ name: string; examples: Array<Record<string, any>> }>).find((e) => e.name === name)!.examples.find(pick)!;
+
+describe('whole-repository scans', () => {
+  it('a repository added to the installation: keys on its default branch are found and, public, revoked', async () => {
+    const { gh, prefix, redis, serve, owner } = await startPipeline();
+    const created = (await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name: 'Legacy' } })).body;
+    const repo = TestRepo.init(join(tempDir(), 'legacy'));
+    repo.commit('old code', { 'deploy/config.yml': `api:\n  key: ${created.key}\n`, 'README.md': '# legacy\n' });
+    gh.addRepo({ owner: 'octo-org', name: 'legacy', path: repo.path, private: false, installationId: INSTALLATION });
+
+    const base = example('installation_repositories', (p) => p.action === 'added');
+    const payload = { ...base, installation: { ...base.installation, id: INSTALLATION }, repositories_added: [{ ...base.repositories_added[0], name: 'legacy', full_name: 'octo-org/legacy', private: false }] };
+    const res = await deliver(serve.url, 'installation_repositories', payload, 'install-1');
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ status: 'queued', repositories: 1 });
+
+    await until(async () => ((await callApi(serve.url, 'GET', `/api/v1/keys/${created.id}`)).body.status === 'revoked' ? true : undefined), 'the key to be revoked');
+    const alert = await new AlertStore(redis, prefix).getByKeyId(created.id);
+    expect(alert?.locations).toEqual([expect.objectContaining({ source: 'install-scan', repo: 'octo-org/legacy', path: 'deploy/config.yml', line: 2 })]);
+  });
+
+  it('a repository made public: a key its history held, though since removed, is revoked', async () => {
+    const { gh, serve, owner } = await startPipeline();
+    const created = (await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name: 'Old' } })).body;
+    const repo = TestRepo.init(join(tempDir(), 'opened'));
+    repo.commit('start', { 'a.txt': 'a\n' });
+    repo.commit('oops', { 'src/app.js': `const key = "${created.key}";\n` });
+    repo.commit('remove the key', { 'src/app.js': 'const key = process.env.NEEV_API_KEY;\n' });
+    gh.addRepo({ owner: 'octo-org', name: 'opened', path: repo.path, private: false, installationId: INSTALLATION });
+
+    const base = example('public', (p) => !!p.installation);
+    const payload = { ...base, installation: { ...base.installation, id: INSTALLATION }, repository: { ...base.repository, name: 'opened', full_name: 'octo-org/opened', private: false, owner: { ...base.repository.owner, login: 'octo-org' } } };
+    expect((await deliver(serve.url, 'public', payload, 'public-1')).status).toBe(202);
+    const revoked = await until(async () => {
+      const record = (await callApi(serve.url, 'GET', `/api/v1/keys/${created.id}`)).body;
+      return record.status === 'revoked' ? record : undefined;
+    }, 'the key to be revoked');
+    expect(revoked.revokedReason).toContain('octo-org/opened');
+  });
+});

@@ -31,10 +31,10 @@ export interface PushJob {
   receivedAt: string;
 }
 
-/** Retries with exponential backoff (BullMQ adds jitter-free doubling; we keep failed jobs for inspection). */
+/** Retries with exponential backoff and jitter (so a recovering GitHub or Redis is not hit in lockstep); failed jobs are kept for inspection. */
 export const PUSH_JOB_OPTIONS: JobsOptions = {
   attempts: 8,
-  backoff: { type: 'exponential', delay: 500 },
+  backoff: { type: 'exponential', delay: 500, jitter: 0.5 },
   removeOnComplete: { age: 24 * 3600, count: 10_000 },
   removeOnFail: { age: 7 * 24 * 3600 },
 };

@@ -3,6 +3,7 @@ import { scanBuffer } from '../scanner/scan-buffer.js';
 import type { PushFinding } from './changed-files.js';
 import type { GitHubClient } from './client.js';
 import { GitData } from './git-data.js';
+import type { BlobMemo, BlobFindings } from '../stores/blob-memo.js';
 
 export interface TreeScanOptions {
   /** Files read at most; past it the scan stops and says so. @defaultValue 20000 */
@@ -11,6 +12,8 @@ export interface TreeScanOptions {
   maxBlobBytes?: number;
   /** Blobs fetched at once. @defaultValue 8 */
   concurrency?: number;
+  /** Findings of blobs already scanned anywhere (forks share blobs): a known blob is not fetched again. */
+  memo?: BlobMemo;
 }
 
 export interface TreeScanResult {
@@ -48,9 +51,14 @@ export async function findSecretsInTree(
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) {
       const [sha, paths] = next;
-      const bytes = await git.blob(sha);
-      if (!bytes) continue;
-      for (const f of scanBuffer(bytes, rules)) {
+      let found: BlobFindings | undefined = await options.memo?.get(sha);
+      if (!found) {
+        const bytes = await git.blob(sha);
+        if (!bytes) continue;
+        found = scanBuffer(bytes, rules);
+        await options.memo?.set(sha, found);
+      }
+      for (const f of found) {
         if (f.allowed) continue;
         for (const path of paths) {
           findings.push({ path, line: f.line, column: f.column, commit, secretSha256: f.secretSha256, redacted: f.redacted, ruleId: f.ruleId });

@@ -1,7 +1,10 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { createAppClient } from '../github/client.js';
+import { createHash } from 'node:crypto';
 import { loadRules } from '../rules/load.js';
+import type { CompiledRule } from '../rules/types.js';
+import { BlobMemo } from '../stores/blob-memo.js';
 import { AlertStore } from '../stores/alert-store.js';
 import { HttpKeyStore } from '../stores/http-key-store.js';
 import { RedisKeyStore } from '../stores/redis-key-store.js';
@@ -28,14 +31,21 @@ export function buildPushDeps(
 ): PushDeps | { missing: string } {
   if (!config.github.appId || !config.github.privateKey) return { missing: 'GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY are not set' };
   const { keyStore, alerts, policy } = buildExposureDeps(config, redis);
+  const rules = loadRules();
   return {
     github: createAppClient({ apiUrl: config.github.apiUrl, appId: config.github.appId, privateKey: config.github.privateKey, log }),
-    rules: loadRules(),
+    rules,
     keyStore,
     alerts,
     policy,
     redis,
     redisPrefix: config.redisPrefix,
     notify,
+    blobMemo: new BlobMemo(redis, config.redisPrefix, rulesVersion(rules)),
   };
+}
+
+/** A short fingerprint of the rules: remembered blob findings are only reused under the same rules. */
+function rulesVersion(rules: readonly CompiledRule[]): string {
+  return createHash('sha256').update(JSON.stringify(rules.map((r) => r.spec))).digest('hex').slice(0, 12);
 }

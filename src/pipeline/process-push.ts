@@ -4,6 +4,7 @@ import { findSecretsInPush } from '../github/push-changes.js';
 import type { CompiledRule } from '../rules/types.js';
 import type { AlertStore } from '../stores/alert-store.js';
 import type { KeyStore } from '../stores/key-store.js';
+import type { BlobMemo } from '../stores/blob-memo.js';
 import { reportCheckRun, type CheckRunFinding } from './check-run.js';
 import { handleExposure } from './handle-exposure.js';
 import type { PushJob } from './queues.js';
@@ -17,6 +18,8 @@ export interface PushDeps {
   policy: RevokePolicy;
   redis: Redis;
   redisPrefix: string;
+  /** Scanned blobs shared across repositories and forks (whole-repository scans). */
+  blobMemo?: BlobMemo;
   /** Enqueues the owner's notification for an alert. */
   notify?: (alertId: string) => Promise<void>;
 }

@@ -24,7 +24,7 @@ export interface RepoScanResult {
 export async function processRepoScan(job: RepoScanJob, deps: PushDeps): Promise<RepoScanResult> {
   const octokit = deps.github.forInstallation(job.installationId);
   const { data: repository } = await octokit.rest.repos.get({ owner: job.owner, repo: job.repo });
-  const tree = await findSecretsInTree(octokit, { owner: job.owner, repo: job.repo, ref: repository.default_branch }, deps.rules);
+  const tree = await findSecretsInTree(octokit, { owner: job.owner, repo: job.repo, ref: repository.default_branch }, deps.rules, { memo: deps.blobMemo });
   let findings: PushFinding[] = tree.findings;
   let truncated = tree.truncated;
   if (job.kind === 'public') {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import examples from '@octokit/webhooks-examples';
 import { describe, expect, it } from 'vitest';
@@ -25,8 +26,22 @@ describe('whole-repository scans', () => {
     expect(await res.json()).toEqual({ status: 'queued', repositories: 1 });
 
     await until(async () => ((await callApi(serve.url, 'GET', `/api/v1/keys/${created.id}`)).body.status === 'revoked' ? true : undefined), 'the key to be revoked');
-    const alert = await new AlertStore(redis, prefix).getByKeyId(created.id);
-    expect(alert?.locations).toEqual([expect.objectContaining({ source: 'install-scan', repo: 'octo-org/legacy', path: 'deploy/config.yml', line: 2 })]);
+    const alerts = new AlertStore(redis, prefix);
+    const alert = await until(async () => (await alerts.getByKeyId(created.id)) ?? undefined, 'the alert');
+    expect(alert.locations).toEqual([expect.objectContaining({ source: 'install-scan', repo: 'octo-org/legacy', path: 'deploy/config.yml', line: 2 })]);
+
+    // A fork shares the blobs: it is scanned without fetching them again, and its place joins the same alert.
+    const fork = join(tempDir(), 'legacy-fork');
+    execFileSync('git', ['clone', '-q', '--bare', repo.path, fork]);
+    gh.addRepo({ owner: 'someone', name: 'legacy-fork', path: fork, private: false, installationId: INSTALLATION });
+    const forkPayload = { ...payload, repositories_added: [{ ...payload.repositories_added[0], name: 'legacy-fork', full_name: 'someone/legacy-fork' }] };
+    expect((await deliver(serve.url, 'installation_repositories', forkPayload, 'install-2')).status).toBe(202);
+    const both = await until(async () => {
+      const a = await alerts.getByKeyId(created.id);
+      return a && a.locations.length === 2 ? a : undefined;
+    }, 'the fork’s place on the alert');
+    expect(both.locations.map((l) => l.repo).sort()).toEqual(['octo-org/legacy', 'someone/legacy-fork']);
+    expect(gh.requests.filter((r) => r.path.startsWith('/repos/someone/legacy-fork/git/blobs/'))).toEqual([]);
   });
 
   it('a repository made public: a key its history held, though since removed, is revoked', async () => {

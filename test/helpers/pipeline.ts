@@ -14,7 +14,7 @@ afterEach(async () => {
 });
 
 /** A signed webhook delivery, as GitHub sends one. */
-export function deliver(url: string, event: string, payload: unknown, delivery: string): Promise<Response> {
+export function deliver(url: string, event: string, payload: unknown, delivery: string, secret = WEBHOOK_SECRET): Promise<Response> {
   const body = JSON.stringify(payload);
   return fetch(`${url}/webhooks/github`, {
     method: 'POST',
@@ -22,7 +22,7 @@ export function deliver(url: string, event: string, payload: unknown, delivery: 
       'content-type': 'application/json',
       'x-github-event': event,
       'x-github-delivery': delivery,
-      'x-hub-signature-256': `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}`,
+      'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
     },
     body,
   });

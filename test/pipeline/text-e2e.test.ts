@@ -1,11 +1,12 @@
-import { createHmac } from 'node:crypto';
 import examples from '@octokit/webhooks-examples';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AlertStore } from '../../src/stores/alert-store.js';
 import { deletePrefix, dumpPrefix, freshPrefix, testRedis } from '../helpers/redis.js';
 import { callApi, spawnServe } from '../helpers/server.js';
+import { WEBHOOK_SECRET, deliver as deliverEvent, until } from '../helpers/pipeline.js';
 
-const SECRET = 'e2e-text-webhook-secret';
+const deliver = (url: string, payload: unknown, delivery: string) => deliverEvent(url, 'issue_comment', payload, delivery);
+
 const commentExample = (examples as Array<{ name: string; examples: Array<Record<string, any>> }>)
   .find((e) => e.name === 'issue_comment')!
   .examples.find((e) => e.action === 'created')!;
@@ -21,30 +22,6 @@ function commentPayload(body: string, isPrivate: boolean) {
   return { ...example, comment: { ...example.comment, body }, repository: { ...example.repository, private: isPrivate } };
 }
 
-async function deliver(url: string, payload: unknown, delivery: string) {
-  const body = JSON.stringify(payload);
-  return fetch(`${url}/webhooks/github`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': 'issue_comment',
-      'x-github-delivery': delivery,
-      'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
-    },
-    body,
-  });
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /**
  * `neevscan serve` with no GitHub App configured: text events need none (the
  * text arrives in the delivery), so their worker runs while pushes would wait.
@@ -56,7 +33,7 @@ async function setup() {
     await deletePrefix(redis, prefix);
     redis.disconnect();
   });
-  const serve = await spawnServe({ NEEVSCAN_REDIS_PREFIX: prefix, GITHUB_WEBHOOK_SECRET: SECRET });
+  const serve = await spawnServe({ NEEVSCAN_REDIS_PREFIX: prefix, GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET });
   cleanups.push(serve.stop);
   const owner = (await callApi(serve.url, 'POST', '/api/v1/owners', { body: { name: 'Acme' } })).body.id as string;
   return { prefix, redis, serve, owner };

@@ -1,6 +1,6 @@
-import { createHmac } from 'node:crypto';
 import examples from '@octokit/webhooks-examples';
 import { Redis } from 'ioredis';
+import { deliver as deliverEvent } from '../helpers/pipeline.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateKey, sha256Hex } from '../../src/key-format/key.js';
 import { exposureQueue, exposureJobId, type ExposureJob } from '../../src/pipeline/queues.js';
@@ -142,19 +142,7 @@ describe('the receiver, for text events', () => {
     await t.close();
   });
 
-  const deliver = (url: string, event: string, payload: unknown, delivery: string, secret = SECRET) => {
-    const body = JSON.stringify(payload);
-    return fetch(`${url}/webhooks/github`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-github-event': event,
-        'x-github-delivery': delivery,
-        'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
-      },
-      body,
-    });
-  };
+  const deliver = (url: string, event: string, payload: unknown, delivery: string, secret = SECRET) => deliverEvent(url, event, payload, delivery, secret);
 
   it('queues hashes, hints and places only; ignores text without a key; dedupes; refuses a forgery', async () => {
     const key = generateKey();

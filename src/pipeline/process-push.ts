@@ -8,7 +8,8 @@ import type { BlobMemo } from '../stores/blob-memo.js';
 import { reportCheckRun, type CheckRunFinding } from './check-run.js';
 import { handleExposure } from './handle-exposure.js';
 import type { PushJob } from './queues.js';
-import type { Exposure, RevokePolicy } from './types.js';
+import { repoExposure, type RepoContext } from './repo-exposure.js';
+import type { RevokePolicy } from './types.js';
 
 export interface PushDeps {
   github: AppClient;
@@ -61,27 +62,20 @@ export async function processPush(job: PushJob, deps: PushDeps): Promise<PushRes
     },
     deps.rules,
   );
-  const seenAt = new Date().toISOString();
+  const context: RepoContext = {
+    source: 'push',
+    owner: job.owner,
+    repo: job.repo,
+    htmlUrl: job.htmlUrl,
+    public: !job.private,
+    pushedAt: job.pushedAt,
+    receivedAt: job.receivedAt,
+    seenAt: new Date().toISOString(),
+  };
   const annotations: CheckRunFinding[] = [];
   let revoked = 0;
   for (const finding of scanned.findings) {
-    const exposure: Exposure = {
-      secretSha256: finding.secretSha256,
-      redacted: finding.redacted,
-      ruleId: finding.ruleId,
-      location: {
-        source: 'push',
-        repo: `${job.owner}/${job.repo}`,
-        path: finding.path,
-        line: finding.line,
-        commit: finding.commit,
-        url: `${job.htmlUrl}/blob/${finding.commit}/${finding.path.split('/').map(encodeURIComponent).join('/')}#L${finding.line}`,
-        seenAt,
-      },
-      public: !job.private,
-      pushedAt: job.pushedAt,
-      receivedAt: job.receivedAt,
-    };
+    const exposure = repoExposure(finding, context);
     const { outcome } = await handleExposure({ keyStore: deps.keyStore, alerts: deps.alerts, policy: deps.policy, notify: deps.notify }, exposure);
     if (outcome === 'revoked') revoked++;
     annotations.push({ path: finding.path, line: finding.line, redacted: finding.redacted, outcome: OUTCOME_TEXT[outcome] ?? outcome });

@@ -4,7 +4,7 @@ import type { PushFinding } from '../github/changed-files.js';
 import { handleExposure } from './handle-exposure.js';
 import type { PushDeps } from './process-push.js';
 import type { RepoScanJob } from './queues.js';
-import type { Exposure } from './types.js';
+import { repoExposure, type RepoContext } from './repo-exposure.js';
 
 const ZERO = '0'.repeat(40);
 
@@ -37,29 +37,22 @@ export async function processRepoScan(job: RepoScanJob, deps: PushDeps): Promise
     truncated ||= history.truncated;
   }
   const seen = new Set<string>();
-  const seenAt = new Date().toISOString();
+  const context: RepoContext = {
+    source: 'install-scan',
+    owner: job.owner,
+    repo: job.repo,
+    htmlUrl: repository.html_url,
+    public: repository.private === false,
+    pushedAt: null,
+    receivedAt: job.receivedAt,
+    seenAt: new Date().toISOString(),
+  };
   let revoked = 0;
   for (const f of findings) {
     const place = `${f.secretSha256}\0${f.path}\0${f.commit}\0${f.line}`;
     if (seen.has(place)) continue;
     seen.add(place);
-    const exposure: Exposure = {
-      secretSha256: f.secretSha256,
-      redacted: f.redacted,
-      ruleId: f.ruleId,
-      location: {
-        source: 'install-scan',
-        repo: `${job.owner}/${job.repo}`,
-        path: f.path,
-        line: f.line,
-        commit: f.commit,
-        url: `${repository.html_url}/blob/${f.commit}/${f.path.split('/').map(encodeURIComponent).join('/')}#L${f.line}`,
-        seenAt,
-      },
-      public: repository.private === false,
-      pushedAt: null,
-      receivedAt: job.receivedAt,
-    };
+    const exposure = repoExposure(f, context);
     const { outcome } = await handleExposure({ keyStore: deps.keyStore, alerts: deps.alerts, policy: deps.policy, notify: deps.notify }, exposure);
     if (outcome === 'revoked') revoked++;
   }

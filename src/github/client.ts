@@ -97,7 +97,9 @@ function build(tuning: ClientTuning & { apiUrl: string }, auth: Record<string, u
     userAgent: 'neevscan',
     // Failed requests reach the caller as errors; octokit's own line for each (a 404 we expect, say) is noise.
     log: { debug: quiet, info: quiet, warn: (m: string) => log(`github: ${m}`), error: quiet },
-    throttle: { retryAfterBaseValue: base, onRateLimit: onLimit('primary'), onSecondaryRateLimit: onLimit('secondary') },
+    // plugin-throttling paces requests per `id` (default "no-id": one limiter for the whole process, one write a second
+    // for every installation together). GitHub limits each installation's token on its own, so each gets its own limiter.
+    throttle: { id: who, retryAfterBaseValue: base, onRateLimit: onLimit('primary'), onSecondaryRateLimit: onLimit('secondary') },
     retry: { retryAfterBaseValue: base },
   });
 }

@@ -1,0 +1,585 @@
+// GitHub App pipeline benchmark (npm run bench:pipeline): a spawned `neevscan serve` (real Redis,
+// fresh prefix, deleted afterwards) receiving signed push webhooks, fetching them from the test
+// GitHub stand-in (real git repositories, no added latency) and revoking the keys they add.
+//
+//   node bench/pipeline.mjs [--github live|replay] [--only 1,2,3] [--repos 100] [--ack-rate 200] [--ack-seconds 20]
+//                           [--revoke-rate 50] [--revoke-seconds 20] [--stage-repos 400] [--stages 100,200,300]
+//                           [--stage-seconds 5] [--drain-seconds 15] [--profile]
+//
+//   1. webhook acknowledgement: signed push deliveries (unique ids and bodies) at a fixed rate,
+//      open loop over keep-alive connections; p50/p99 of the 202 answers.
+//   2. push received -> key revoked: each push adds one file holding a fresh key (created through
+//      the API); per key, from the moment its delivery was sent to the key's revokedAt (ms).
+//   3. sustained throughput: stages of rising push rates; per stage, pushes completed per second,
+//      queue backlog at the end, and the serve process's RSS (VmRSS, sampled every 250 ms).
+//
+// --github live: GITHUB_API_URL is the stand-in, which runs ~9 git processes per compare.
+// --github replay (default): every compare the bench will deliver is asked of the stand-in once
+// beforehand, and answered again from memory during the run (bench/lib/github-standin.mjs).
+// Expects dist/ built. Compiles test/helpers/github into bench/.data/standin-js when needed.
+import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
+import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { percentile } from './lib/stats.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..');
+const DATA = join(HERE, '.data', 'pipeline');
+const STANDIN_SRC = join(ROOT, 'test', 'helpers', 'github');
+const STANDIN_JS = join(HERE, '.data', 'standin-js');
+
+const { values: opt } = parseArgs({
+  options: {
+    github: { type: 'string', default: 'replay' },
+    only: { type: 'string', default: '1,2,3' },
+    repos: { type: 'string', default: '100' },
+    'stage-repos': { type: 'string', default: '400' },
+    'ack-rate': { type: 'string', default: '200' },
+    'ack-seconds': { type: 'string', default: '20' },
+    'revoke-rate': { type: 'string', default: '50' },
+    'revoke-seconds': { type: 'string', default: '20' },
+    stages: { type: 'string', default: '100,200,300' },
+    'stage-seconds': { type: 'string', default: '5' },
+    'drain-seconds': { type: 'string', default: '15' },
+    profile: { type: 'boolean', default: false },
+  },
+});
+const ONLY = new Set(opt.only.split(',').map(Number));
+let REPOS = Number(opt.repos);
+const DRAIN_MS = Number(opt['drain-seconds']) * 1000;
+const STAGES = opt.stages.split(',').map(Number);
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const SECRET = `bench-webhook-secret-${randomBytes(8).toString('hex')}`;
+const ADMIN = 'bench-admin-token-0123456789';
+const APP_ID = 4242;
+const OWNER = 'bench-org';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (...a) => console.log(...a);
+
+// ---------------------------------------------------------------- the stand-in, compiled and forked
+function compileStandIn() {
+  const newest = (dir, ext) => Math.max(0, ...readdirSync(dir).filter((f) => f.endsWith(ext)).map((f) => statSync(join(dir, f)).mtimeMs));
+  if (existsSync(join(STANDIN_JS, 'standin.js')) && newest(STANDIN_JS, '.js') >= newest(STANDIN_SRC, '.ts')) return;
+  log('compiling the GitHub stand-in (test/helpers/github) into bench/.data/standin-js …');
+  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(HERE, 'standin.tsconfig.json')], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('tsc failed on the stand-in');
+}
+
+async function startStandIn(appKey, mode) {
+  const child = fork(join(HERE, 'lib', 'github-standin.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let nextId = 0;
+  const pending = new Map();
+  let ready;
+  const readyP = new Promise((r) => (ready = r));
+  child.on('message', (m) => {
+    if (m.type === 'ready') ready(m);
+    else pending.get(m.id)?.(m.result);
+  });
+  const call = (message) =>
+    new Promise((resolve) => {
+      const id = nextId++;
+      pending.set(id, resolve);
+      child.send({ ...message, id });
+    });
+  child.send({ type: 'start', appId: APP_ID, publicKeyPem: appKey.publicKeyPem, privateKeyPem: appKey.pkcs8, mode });
+  const { url } = await readyP;
+  return {
+    url,
+    pid: child.pid,
+    addRepo: (options) => call({ type: 'addRepo', options }),
+    warm: (urls) => call({ type: 'warm', urls }),
+    stats: () => call({ type: 'stats' }),
+    close: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.send({ type: 'close' })))),
+  };
+}
+
+// ---------------------------------------------------------------- repositories
+const GIT_ENV = {
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  LC_ALL: 'C',
+  GIT_AUTHOR_NAME: 'Bench Author',
+  GIT_AUTHOR_EMAIL: 'author@example.com',
+  GIT_COMMITTER_NAME: 'Bench Committer',
+  GIT_COMMITTER_EMAIL: 'committer@example.com',
+};
+const git = (dir, args, input) => execFileSync('git', ['-C', dir, ...args], { env: { ...process.env, ...GIT_ENV }, input, encoding: 'utf8', maxBuffer: 1 << 28 }).trim();
+
+/**
+ * One repository: a README commit (c0), a clean docs commit (c1, the acknowledgement pushes), then
+ * one commit per key, each adding `config/k<i>.env` holding that key among ordinary settings.
+ * Built with one `git fast-import`. Returns the SHAs, oldest first.
+ */
+function buildRepo(dir, keys) {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  git(dir, ['init', '-q', '-b', 'main']);
+  const data = (text) => `data ${Buffer.byteLength(text)}\n${text}\n`;
+  let stream = '';
+  let t = 1_700_000_000;
+  const commit = (i, message, path, content) => {
+    stream += `commit refs/heads/main\nmark :${i + 1}\n`;
+    stream += `author Bench Author <author@example.com> ${t} +0000\ncommitter Bench Committer <committer@example.com> ${t++} +0000\n`;
+    stream += data(message);
+    if (i > 0) stream += `from :${i}\n`;
+    stream += `M 100644 inline ${path}\n${data(content)}`;
+  };
+  commit(0, 'initial', 'README.md', '# service\n\nA service.\n');
+  commit(1, 'docs', 'docs/usage.md', '# Usage\n\nRun it with `npm start`. No secrets here.\n');
+  keys.forEach((key, i) => commit(i + 2, `config ${i}`, `config/k${i}.env`, `# settings for worker ${i}\nREGION=in-west-1\nTIMEOUT_MS=3000\nNEEV_API_KEY=${key}\nLOG_LEVEL=info\n`));
+  git(dir, ['fast-import', '--quiet'], stream);
+  git(dir, ['reset', '-q', '--hard']);
+  return git(dir, ['rev-list', '--reverse', 'main']).split('\n');
+}
+
+// ---------------------------------------------------------------- payloads and delivery
+const require = createRequire(import.meta.url);
+const pushExample = require('@octokit/webhooks-examples')
+  .find((e) => e.name === 'push')
+  .examples.find((e) => e.ref === 'refs/heads/master' && e.installation);
+
+function pushBody(repo, before, after) {
+  const now = new Date().toISOString();
+  return JSON.stringify({
+    ...pushExample,
+    ref: 'refs/heads/main',
+    before,
+    after,
+    created: false,
+    deleted: false,
+    forced: false,
+    commits: [{ ...pushExample.commits[0], id: after, timestamp: now }],
+    head_commit: { ...pushExample.head_commit, id: after, timestamp: now },
+    repository: {
+      ...pushExample.repository,
+      name: repo.name,
+      full_name: `${OWNER}/${repo.name}`,
+      owner: { ...pushExample.repository.owner, login: OWNER, name: OWNER },
+      private: false,
+      default_branch: 'main',
+      html_url: `https://github.com/${OWNER}/${repo.name}`,
+    },
+    installation: { ...pushExample.installation, id: repo.installationId },
+  });
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+let deliverySeq = 0;
+
+function deliver(base, body) {
+  const delivery = `bench-${process.pid}-${deliverySeq++}-${randomBytes(4).toString('hex')}`;
+  const headers = {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    'x-github-event': 'push',
+    'x-github-delivery': delivery,
+    'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
+    'user-agent': 'GitHub-Hookshot/bench',
+  };
+  return new Promise((resolve) => {
+    const sentAt = Date.now();
+    const t0 = process.hrtime.bigint();
+    const req = request({ host: base.hostname, port: base.port, method: 'POST', path: '/webhooks/github', headers, agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ sentAt, ms: Number(process.hrtime.bigint() - t0) / 1e6, status: res.statusCode }));
+    });
+    req.on('error', (error) => resolve({ sentAt, ms: Number(process.hrtime.bigint() - t0) / 1e6, status: 0, error: error.message }));
+    req.end(body);
+  });
+}
+
+/**
+ * Open loop: request i is sent at start + i/rate whatever the earlier answers did (a late timer
+ * catches up at once). `make(i)` gives the body. Resolves with every result, in send order.
+ */
+async function openLoop(base, rate, count, make) {
+  const results = new Array(count);
+  const inflight = [];
+  const start = performance.now();
+  let sent = 0;
+  while (sent < count) {
+    const due = Math.min(count, Math.floor(((performance.now() - start) / 1000) * rate) + 1);
+    while (sent < due) {
+      const i = sent++;
+      inflight.push(deliver(base, make(i)).then((r) => (results[i] = r)));
+    }
+    await sleep(Math.max(1, Math.min(5, 1000 / rate)));
+  }
+  await Promise.all(inflight);
+  return results;
+}
+
+// ---------------------------------------------------------------- serve
+function freePort() {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function startServe(prefix, githubUrl, appKey, profileDir) {
+  const port = await freePort();
+  // --cpu-prof is refused in NODE_OPTIONS: it goes on the command line.
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  let output = '';
+  const child = spawn(process.execPath, [...profile, join(ROOT, 'bin', 'neevscan.js'), 'serve'], {
+    env: {
+      ...process.env,
+      NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS ?? '--max-semi-space-size=32',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      REDIS_URL,
+      NEEVSCAN_REDIS_PREFIX: prefix,
+      NEEVSCAN_ADMIN_TOKEN: ADMIN,
+      GITHUB_API_URL: githubUrl,
+      GITHUB_APP_ID: String(APP_ID),
+      GITHUB_APP_PRIVATE_KEY: appKey.pkcs8,
+      GITHUB_WEBHOOK_SECRET: SECRET,
+      REVOKE_POLICY: 'public',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const keep = (d) => {
+    output += d;
+    if (output.length > 200_000) output = output.slice(-100_000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false)) break;
+    if (i > 300) throw new Error(`serve did not start: ${output}`);
+    await sleep(50);
+  }
+  return {
+    url,
+    base: new URL(url),
+    pid: child.pid,
+    output: () => output,
+    stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))),
+  };
+}
+
+async function api(url, method, path, body) {
+  const r = await fetch(url + path, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await r.json();
+  if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function pool(items, width, fn) {
+  const out = new Array(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i], i);
+    }
+  }));
+  return out;
+}
+
+function rssMb(pid) {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+  } catch {
+    return NaN;
+  }
+}
+
+function cpuSeconds(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks (100/s)
+  } catch {
+    return NaN;
+  }
+}
+
+async function deletePrefix(redis, prefix) {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000);
+    cursor = next;
+    if (keys.length) await redis.unlink(...keys);
+  } while (cursor !== '0');
+}
+
+// ---------------------------------------------------------------- one environment: stand-in, repos, serve
+/**
+ * Builds `REPOS` repositories with `keysPerRepo` keys each (created through the API of a serve on
+ * a fresh prefix), registers them with the stand-in, and in replay mode warms every compare.
+ */
+async function environment(name, keysPerRepo, appKey, redis) {
+  const prefix = `nsbench:${process.pid}:${name}:`;
+  const standin = await startStandIn(appKey, opt.github);
+  const profileDir = opt.profile ? join(DATA, `profile-${name}`) : undefined;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  const serve = await startServe(prefix, standin.url, appKey, profileDir);
+  const owner = (await api(serve.url, 'POST', '/api/v1/owners', { name: 'Bench Org' })).id;
+  const t0 = Date.now();
+  const created = await pool(Array.from({ length: REPOS * keysPerRepo }), 16, (_, i) => api(serve.url, 'POST', '/api/v1/keys', { ownerId: owner, name: `bench key ${i}` }));
+  const repos = [];
+  for (let r = 0; r < REPOS; r++) {
+    const keys = created.slice(r * keysPerRepo, (r + 1) * keysPerRepo);
+    const repo = { name: `svc-${name}-${r}`, installationId: 100 + r, keys };
+    repo.shas = buildRepo(join(DATA, repo.name), keys.map((k) => k.key));
+    await standin.addRepo({ owner: OWNER, name: repo.name, path: join(DATA, repo.name), private: false, installationId: repo.installationId });
+    repos.push(repo);
+  }
+  log(`  ${name}: ${REPOS} repositories, ${created.length} keys through the API, in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  if (opt.github === 'replay') {
+    const t1 = Date.now();
+    const urls = [];
+    for (const repo of repos) {
+      urls.push([repo.installationId, `/repos/${OWNER}/${repo.name}/compare/${repo.shas[0]}...${repo.shas[1]}`]);
+      for (let i = 2; i < repo.shas.length; i++) urls.push([repo.installationId, `/repos/${OWNER}/${repo.name}/compare/${repo.shas[i - 1]}...${repo.shas[i]}`]);
+    }
+    const warmed = await standin.warm(urls);
+    log(`  ${name}: ${warmed.warmed} compares warmed (${warmed.failed} failed) in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+  }
+  return {
+    prefix,
+    standin,
+    serve,
+    repos,
+    async close() {
+      await serve.stop();
+      await standin.close();
+      await deletePrefix(redis, prefix);
+      for (const repo of repos) rmSync(join(DATA, repo.name), { recursive: true, force: true });
+    },
+  };
+}
+
+/** The k-th key push, round robin over the repositories: repo k % R, its commit floor(k / R). */
+function keyPush(repos, k) {
+  const repo = repos[k % repos.length];
+  const i = Math.floor(k / repos.length);
+  return { repo, key: repo.keys[i], before: repo.shas[i + 1], after: repo.shas[i + 2] };
+}
+
+async function queueState(redis, prefix) {
+  const q = `${prefix}{bull}:push`;
+  const [wait, active, prioritized, delayed, completed, failed] = await Promise.all([
+    redis.llen(`${q}:wait`),
+    redis.llen(`${q}:active`),
+    redis.zcard(`${q}:prioritized`),
+    redis.zcard(`${q}:delayed`),
+    redis.zcard(`${q}:completed`),
+    redis.zcard(`${q}:failed`),
+  ]);
+  return { waiting: wait + prioritized, active, delayed, completed, failed };
+}
+
+async function drain(redis, prefix, expected, ms) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const s = await queueState(redis, prefix);
+    if (s.completed + s.failed >= expected || Date.now() > deadline) return s;
+    await sleep(100);
+  }
+}
+
+async function revokedAtOf(serveUrl, keys) {
+  return pool(keys, 16, async (k) => {
+    const record = await api(serveUrl, 'GET', `/api/v1/keys/${k.id}`);
+    return record.status === 'revoked' ? Date.parse(record.revokedAt) : null;
+  });
+}
+
+const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '—');
+
+// ---------------------------------------------------------------- main
+async function main() {
+  mkdirSync(DATA, { recursive: true });
+  compileStandIn();
+  const redis = new Redis(REDIS_URL);
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const appKey = { pkcs8: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+  const machine = {
+    when: new Date().toISOString(),
+    nproc: cpus().length,
+    cpu: cpus()[0]?.model,
+    memoryGiB: (totalmem() / 2 ** 30).toFixed(1),
+    node: process.version,
+    loadBefore: loadavg().map((l) => l.toFixed(2)).join(' '),
+  };
+  log(`machine: ${JSON.stringify(machine)}`);
+  log(`GitHub: ${opt.github === 'replay' ? 'stand-in, compares answered from memory after one warming request each' : 'stand-in, live (git per request)'}`);
+  const rows = [];
+  const report = { machine, github: opt.github };
+  const envs = [];
+  try {
+    // ---- 1 and 2 each in an environment of their own, so that one's backlog cannot weigh on the other.
+    for (const scenario of [1, 2].filter((n) => ONLY.has(n))) {
+      const revokeCount = scenario === 2 ? Number(opt['revoke-rate']) * Number(opt['revoke-seconds']) : 0;
+      const env = await environment(scenario === 1 ? 'a' : 'r', Math.max(1, Math.ceil(revokeCount / REPOS)), appKey, redis);
+      envs.push(env);
+      const { serve, repos, prefix } = env;
+      // Warm-up: one key-free push per repository (installation tokens, JIT), then settle.
+      await openLoop(serve.base, 50, repos.length, (i) => pushBody(repos[i], repos[i].shas[0], repos[i].shas[1]));
+      await drain(redis, prefix, repos.length, Math.min(DRAIN_MS, 10_000));
+      let expected = repos.length;
+
+      if (scenario === 1) {
+        const rate = Number(opt['ack-rate']);
+        const count = rate * Number(opt['ack-seconds']);
+        log(`1. acknowledgement: ${count} signed push deliveries at ${rate}/s …`);
+        const rss = [];
+        const sampler = setInterval(() => rss.push(rssMb(serve.pid)), 250);
+        const load0 = loadavg()[0];
+        const results = await openLoop(serve.base, rate, count, (i) => pushBody(repos[i % repos.length], repos[i % repos.length].shas[0], repos[i % repos.length].shas[1]));
+        clearInterval(sampler);
+        expected += count;
+        const ok = results.filter((r) => r.status === 202).map((r) => r.ms);
+        const after = await drain(redis, prefix, expected, DRAIN_MS);
+        const r1 = {
+          deliveries: count,
+          accepted: ok.length,
+          other: results.length - ok.length,
+          p50: percentile(ok, 50),
+          p90: percentile(ok, 90),
+          p99: percentile(ok, 99),
+          max: Math.max(...ok),
+          processedAfter: after.completed,
+          failed: after.failed,
+          rssMax: Math.max(...rss),
+          load: `${load0.toFixed(2)} → ${loadavg()[0].toFixed(2)}`,
+        };
+        report.ack = r1;
+        rows.push(`| 1. webhook 202 at ${rate}/s, ${count} deliveries | p50 **${fmt(r1.p50, 1)} ms**, p90 ${fmt(r1.p90, 1)} ms, p99 **${fmt(r1.p99, 1)} ms**, max ${fmt(r1.max, 1)} ms; ${r1.accepted} × 202, ${r1.other} other | p99 < 50 ms | ${r1.p99 < 50 ? 'met' : 'not met'} |`);
+        log(`   p50 ${fmt(r1.p50, 1)} ms, p99 ${fmt(r1.p99, 1)} ms, max ${fmt(r1.max, 1)} ms, ${r1.other} not 202; all ${after.completed} jobs processed (${after.failed} failed); RSS max ${fmt(r1.rssMax)} MB; load ${r1.load}`);
+      }
+
+      if (scenario === 2) {
+        const rate = Number(opt['revoke-rate']);
+        log(`2. push → revoked: ${revokeCount} pushes, one key each, at ${rate}/s …`);
+        const load0 = loadavg()[0];
+        const pushes = Array.from({ length: revokeCount }, (_, k) => keyPush(repos, k));
+        const results = await openLoop(serve.base, rate, revokeCount, (k) => pushBody(pushes[k].repo, pushes[k].before, pushes[k].after));
+        expected += revokeCount;
+        const after = await drain(redis, prefix, expected, DRAIN_MS);
+        const revokedAt = await revokedAtOf(serve.url, pushes.map((p) => p.key));
+        const lat = [];
+        let missing = 0;
+        revokedAt.forEach((t, k) => (t === null ? missing++ : lat.push(t - results[k].sentAt)));
+        const r2 = { pushes: revokeCount, revoked: lat.length, missing, p50: percentile(lat, 50), p90: percentile(lat, 90), p99: percentile(lat, 99), max: Math.max(...lat), failed: after.failed, load: `${load0.toFixed(2)} → ${loadavg()[0].toFixed(2)}`, notAccepted: results.filter((r) => r.status !== 202).length };
+        report.revoke = r2;
+        rows.push(`| 2. push sent → key revoked at ${rate} pushes/s, ${revokeCount} keys | p50 **${fmt(r2.p50)} ms**, p90 ${fmt(r2.p90)} ms, p99 **${fmt(r2.p99)} ms**, max ${fmt(r2.max)} ms; ${r2.revoked} revoked, ${missing} not | p50 < 300 ms, p99 < 1 s | ${r2.p50 < 300 && r2.p99 < 1000 && missing === 0 ? 'met' : 'not met'} |`);
+        log(`   p50 ${fmt(r2.p50)} ms, p90 ${fmt(r2.p90)} ms, p99 ${fmt(r2.p99)} ms, max ${fmt(r2.max)} ms; ${r2.revoked}/${revokeCount} revoked; ${after.failed} jobs failed; load ${r2.load}`);
+      }
+      if (opt.github === 'replay') log(`   GitHub requests: ${JSON.stringify(await env.standin.stats())}`);
+      await env.close();
+      envs.pop();
+    }
+
+    // ---- 3: rising rates, every push adding a key.
+    if (ONLY.has(3)) {
+      const seconds = Number(opt['stage-seconds']);
+      const total = STAGES.reduce((s, r) => s + r * seconds, 0);
+      // Many installations: GitHub writes are paced per installation (at best; see docs/PERFORMANCE.md).
+      REPOS = Number(opt['stage-repos']);
+      const env = await environment('b', Math.ceil(total / REPOS), appKey, redis);
+      envs.push(env);
+      const { serve, repos, prefix } = env;
+      const pushes = Array.from({ length: total }, (_, k) => keyPush(repos, k));
+      // Warm-up: the clean pushes, as in 1.
+      await openLoop(serve.base, 50, repos.length, (i) => pushBody(repos[i], repos[i].shas[0], repos[i].shas[1]));
+      await drain(redis, prefix, repos.length, Math.min(DRAIN_MS, 10_000));
+      let done = repos.length;
+      let offset = 0;
+      report.stages = [];
+      for (const rate of STAGES) {
+        const count = rate * seconds;
+        log(`3. ${rate} pushes/s for ${seconds} s (${count} pushes, one key each) …`);
+        const load0 = loadavg()[0];
+        const cpu0 = cpuSeconds(serve.pid);
+        const rss = [];
+        const backlog = [];
+        const before = await queueState(redis, prefix);
+        const sampler = setInterval(() => rss.push(rssMb(serve.pid)), 250);
+        const qsampler = setInterval(() => queueState(redis, prefix).then((s) => backlog.push(s.waiting)), 1000);
+        const t0 = Date.now();
+        const base = offset;
+        const results = await openLoop(serve.base, rate, count, (i) => pushBody(pushes[base + i].repo, pushes[base + i].before, pushes[base + i].after));
+        const sendEnd = Date.now();
+        const atEnd = await queueState(redis, prefix);
+        clearInterval(qsampler);
+        const drained = await drain(redis, prefix, done + count, DRAIN_MS);
+        const drainMs = Date.now() - sendEnd;
+        clearInterval(sampler);
+        const cpu = cpuSeconds(serve.pid) - cpu0;
+        const revokedAt = await revokedAtOf(serve.url, pushes.slice(base, base + count).map((p) => p.key));
+        const inWindow = revokedAt.filter((t) => t !== null && t <= sendEnd).length;
+        const lat = revokedAt.map((t, i) => (t === null ? null : t - results[i].sentAt)).filter((x) => x !== null);
+        const processedInWindow = atEnd.completed + atEnd.failed - (before.completed + before.failed);
+        const st = {
+          rate,
+          sent: count,
+          sentPerSecond: count / ((sendEnd - t0) / 1000),
+          notAccepted: results.filter((r) => r.status !== 202).length,
+          completedPerSecond: processedInWindow / ((sendEnd - t0) / 1000),
+          revokedInWindow: inWindow,
+          backlogAtEnd: atEnd.waiting,
+          backlogSamples: backlog,
+          drainMs,
+          revoked: lat.length,
+          failed: drained.failed,
+          p50: percentile(lat, 50),
+          p99: percentile(lat, 99),
+          rssMax: Math.max(...rss),
+          cpuPerPushMs: (cpu * 1000) / count,
+          serveCpuShare: cpu / ((Date.now() - t0) / 1000),
+          load: `${load0.toFixed(2)} → ${loadavg()[0].toFixed(2)}`,
+        };
+        st.keptUp = st.revoked === count && st.backlogAtEnd <= rate && st.drainMs < 2000 && st.notAccepted === 0;
+        report.stages.push(st);
+        log(`   sent ${fmt(st.sentPerSecond)}/s; completed ${fmt(st.completedPerSecond)}/s while sending; backlog each second ${JSON.stringify(backlog)}; drained ${fmt(drainMs)} ms after; ${st.revoked}/${count} keys revoked (p50 ${fmt(st.p50)} ms, p99 ${fmt(st.p99)} ms); serve CPU ${fmt(st.cpuPerPushMs, 2)} ms/push (${fmt(st.serveCpuShare * 100)}% of a core); RSS max ${fmt(st.rssMax)} MB; load ${st.load}`);
+        rows.push(`| 3. ${rate} pushes/s for ${seconds} s | ${fmt(st.completedPerSecond)} completed/s while sending, backlog at end ${st.backlogAtEnd}, drained ${fmt(drainMs / 1000, 1)} s after; revoke p50 ${fmt(st.p50)} ms / p99 ${fmt(st.p99)} ms; RSS max ${fmt(st.rssMax)} MB | keeps up, RSS < 300 MB | ${st.keptUp && st.rssMax < 300 ? 'kept up' : 'did not keep up'} |`);
+        done += count;
+        offset += count;
+        await sleep(1000);
+      }
+      const best = report.stages.filter((s) => s.keptUp).map((s) => s.rate);
+      report.sustained = best.length ? Math.max(...best) : 0;
+      if (opt.github === 'replay') log(`   GitHub requests: ${JSON.stringify(await env.standin.stats())}`);
+      await env.close();
+      envs.pop();
+    }
+  } finally {
+    for (const env of envs) await env.close().catch(() => {});
+    redis.disconnect();
+    agent.destroy();
+  }
+  report.loadAfter = loadavg().map((l) => l.toFixed(2)).join(' ');
+  console.log(`\nGitHub: ${opt.github}; load before ${machine.loadBefore}, after ${report.loadAfter}\n`);
+  console.log('| measure | figure | target | status |\n| --- | --- | --- | --- |');
+  for (const row of rows) console.log(row);
+  if (report.stages) console.log(`\nsustained: the highest stage kept up with was ${report.sustained} pushes/s`);
+  mkdirSync(DATA, { recursive: true });
+  const file = join(DATA, `result-${opt.github}-${Date.now()}.json`);
+  (await import('node:fs')).writeFileSync(file, JSON.stringify(report, null, 2));
+  console.log(`\nresults: ${file}`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

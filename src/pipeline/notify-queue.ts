@@ -1,5 +1,5 @@
-import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
-import { queuePrefix } from './queues.js';
+import type { ConnectionOptions, JobsOptions, Queue } from 'bullmq';
+import { openQueue } from './queues.js';
 
 /** The notification queue: one job per alert, which the notifier (owner email and signed webhook) consumes. */
 export const NOTIFY_QUEUE = 'notify';
@@ -24,7 +24,7 @@ export const NOTIFY_JOB_OPTIONS: JobsOptions = {
 };
 
 export function notifyQueue(connection: ConnectionOptions, redisPrefix: string): Queue<NotifyJob> {
-  return new Queue<NotifyJob>(NOTIFY_QUEUE, { connection, prefix: queuePrefix(redisPrefix), defaultJobOptions: NOTIFY_JOB_OPTIONS });
+  return openQueue<NotifyJob>(NOTIFY_QUEUE, connection, redisPrefix, NOTIFY_JOB_OPTIONS);
 }
 
 /** Enqueues the alert's notification; a second call for the same alert is a no-op while its job is kept. */

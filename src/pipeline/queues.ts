@@ -52,8 +52,13 @@ export function bullConnection(redisUrl: string): ConnectionOptions {
   return new Redis(redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: true, retryStrategy: (n) => Math.min(50 * 2 ** Math.min(n, 6), 2000) });
 }
 
+/** A queue of the pipeline: under the service's prefix, with its retry policy. */
+export function openQueue<T>(name: string, connection: ConnectionOptions, redisPrefix: string, defaultJobOptions: JobsOptions): Queue<T> {
+  return new Queue<T>(name, { connection, prefix: queuePrefix(redisPrefix), defaultJobOptions });
+}
+
 export function pushQueue(connection: ConnectionOptions, redisPrefix: string): Queue<PushJob> {
-  return new Queue<PushJob>(PUSH_QUEUE, { connection, prefix: queuePrefix(redisPrefix), defaultJobOptions: PUSH_JOB_OPTIONS });
+  return openQueue<PushJob>(PUSH_QUEUE, connection, redisPrefix, PUSH_JOB_OPTIONS);
 }
 
 /** The exposure queue: keys the receiver found in text a delivery carried (issues, comments…), one job each. */
@@ -69,11 +74,11 @@ export interface ExposureJob {
 }
 
 /**
- * The job id of a delivery's index-th exposure, so that re-enqueueing a
- * delivery (a retry after a partial failure) adds no duplicate. BullMQ
- * refuses custom ids holding `:`; delivery ids never hold `.`.
+ * The job id of a delivery's index-th job (an exposure, a repository scan), so
+ * that re-enqueueing a delivery (a retry after a partial failure) adds no
+ * duplicate. BullMQ refuses custom ids holding `:`; delivery ids never hold `.`.
  */
-export function exposureJobId(deliveryId: string, index: number): string {
+export function deliveryJobId(deliveryId: string, index: number): string {
   return `${deliveryId}.${index}`;
 }
 
@@ -81,7 +86,7 @@ export function exposureJobId(deliveryId: string, index: number): string {
 export const EXPOSURE_JOB_OPTIONS: JobsOptions = PUSH_JOB_OPTIONS;
 
 export function exposureQueue(connection: ConnectionOptions, redisPrefix: string): Queue<ExposureJob> {
-  return new Queue<ExposureJob>(EXPOSURE_QUEUE, { connection, prefix: queuePrefix(redisPrefix), defaultJobOptions: EXPOSURE_JOB_OPTIONS });
+  return openQueue<ExposureJob>(EXPOSURE_QUEUE, connection, redisPrefix, EXPOSURE_JOB_OPTIONS);
 }
 
 /** Whole-repository scans: a repository added to an installation, or made public. */
@@ -98,5 +103,5 @@ export interface RepoScanJob {
 }
 
 export function repoScanQueue(connection: ConnectionOptions, redisPrefix: string): Queue<RepoScanJob> {
-  return new Queue<RepoScanJob>(REPO_SCAN_QUEUE, { connection, prefix: queuePrefix(redisPrefix), defaultJobOptions: PUSH_JOB_OPTIONS });
+  return openQueue<RepoScanJob>(REPO_SCAN_QUEUE, connection, redisPrefix, PUSH_JOB_OPTIONS);
 }

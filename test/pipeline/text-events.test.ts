@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { deliver as deliverEvent } from '../helpers/pipeline.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateKey, sha256Hex } from '../../src/key-format/key.js';
-import { exposureQueue, exposureJobId, type ExposureJob } from '../../src/pipeline/queues.js';
+import { exposureQueue, deliveryJobId, type ExposureJob } from '../../src/pipeline/queues.js';
 import { exposuresFromTextEvent, MAX_TEXT_BYTES, TEXT_EVENTS, type TextEvent } from '../../src/pipeline/text-events.js';
 import { loadRules } from '../../src/rules/load.js';
 import { REDIS_URL, dumpPrefix, testRedis } from '../helpers/redis.js';
@@ -130,7 +130,7 @@ describe('the receiver, for text events', () => {
         rules,
         enqueueExposures: async (jobs) => {
           enqueued.push(jobs);
-          await queue.addBulk(jobs.map((data, i) => ({ name: 'exposure', data, opts: { jobId: exposureJobId(data.deliveryId, i) } })));
+          await queue.addBulk(jobs.map((data, i) => ({ name: 'exposure', data, opts: { jobId: deliveryJobId(data.deliveryId, i) } })));
         },
       },
     );

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { readConfig } from '../../config.js';
 import { buildExposureDeps, buildPushDeps } from '../../pipeline/deps.js';
 import { startExposureWorker } from '../../pipeline/exposure-worker.js';
-import { bullConnection, exposureJobId, exposureQueue, pushQueue, repoScanQueue } from '../../pipeline/queues.js';
+import { bullConnection, deliveryJobId, exposureQueue, pushQueue, repoScanQueue } from '../../pipeline/queues.js';
 import { startRepoScanWorker } from '../../pipeline/repo-scan-worker.js';
 import { enqueueNotification, notifyQueue } from '../../pipeline/notify-queue.js';
 import { startPushWorker } from '../../pipeline/push-worker.js';
@@ -41,9 +41,9 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
   const { app } = buildServer(config, redis, {
     enqueuePush: async (job) => void (await queue.add('push', job, { jobId: job.deliveryId })),
     // One transaction for the delivery's keys; the ids make a re-enqueue of the same delivery add nothing twice.
-    enqueueExposures: async (jobs) => void (await exposures.addBulk(jobs.map((data, i) => ({ name: 'exposure', data, opts: { jobId: exposureJobId(data.deliveryId, i) } })))),
+    enqueueExposures: async (jobs) => void (await exposures.addBulk(jobs.map((data, i) => ({ name: 'exposure', data, opts: { jobId: deliveryJobId(data.deliveryId, i) } })))),
     enqueueRepoScans: async (jobs) =>
-      void (await repoScans.addBulk(jobs.map((data, i) => ({ name: 'repo-scan', data, opts: { jobId: exposureJobId(data.deliveryId, i) } })))),
+      void (await repoScans.addBulk(jobs.map((data, i) => ({ name: 'repo-scan', data, opts: { jobId: deliveryJobId(data.deliveryId, i) } })))),
     // Loaded once: the receiver scans issue, comment and discussion text as it arrives.
     rules: loadRules(),
   });

@@ -2,7 +2,6 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { createAppClient } from '../github/client.js';
 import { createHash } from 'node:crypto';
-import { loadRules } from '../rules/load.js';
 import type { CompiledRule } from '../rules/types.js';
 import { BlobMemo } from '../stores/blob-memo.js';
 import { AlertStore } from '../stores/alert-store.js';
@@ -26,12 +25,12 @@ export function buildExposureDeps(config: Config, redis: Redis, notify?: (alertI
 export function buildPushDeps(
   config: Config,
   redis: Redis,
+  rules: readonly CompiledRule[],
   log: (message: string) => void,
   notify?: (alertId: string) => Promise<void>,
 ): PushDeps | { missing: string } {
   if (!config.github.appId || !config.github.privateKey) return { missing: 'GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY are not set' };
-  const { keyStore, alerts, policy } = buildExposureDeps(config, redis);
-  const rules = loadRules();
+  const { keyStore, alerts, policy } = buildExposureDeps(config, redis, notify);
   return {
     github: createAppClient({ apiUrl: config.github.apiUrl, appId: config.github.appId, privateKey: config.github.privateKey, log }),
     rules,

@@ -38,14 +38,15 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
   const notify = enqueueNotification(notifications);
   redis.once('ready', () => void warnIfEvicting(redis, (message) => log(message)));
 
+  // Loaded once, for the receiver (it scans issue, comment and discussion text as it arrives) and the workers.
+  const rules = loadRules();
   const { app } = buildServer(config, redis, {
     enqueuePush: async (job) => void (await queue.add('push', job, { jobId: job.deliveryId })),
     // One transaction for the delivery's keys; the ids make a re-enqueue of the same delivery add nothing twice.
     enqueueExposures: async (jobs) => void (await exposures.addBulk(jobs.map((data, i) => ({ name: 'exposure', data, opts: { jobId: deliveryJobId(data.deliveryId, i) } })))),
     enqueueRepoScans: async (jobs) =>
       void (await repoScans.addBulk(jobs.map((data, i) => ({ name: 'repo-scan', data, opts: { jobId: deliveryJobId(data.deliveryId, i) } })))),
-    // Loaded once: the receiver scans issue, comment and discussion text as it arrives.
-    rules: loadRules(),
+    rules,
   });
   log = (message) => app.log.warn(message);
 
@@ -53,7 +54,7 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
   // Workers need a connection of their own (blocking commands); BullMQ leaves a connection it was given open, so we close it.
   const workerConnection = bullConnection(config.redisUrl) as Redis;
   workerConnection.on('error', () => {});
-  const deps = buildPushDeps(config, redis, (message) => log(message), notify);
+  const deps = buildPushDeps(config, redis, rules, (message) => log(message), notify);
   if ('missing' in deps) log(`neevscan: push workers not started: ${deps.missing}; pushes wait in the queue`);
   else {
     workers.push(startPushWorker(workerConnection, config.redisPrefix, deps, (message) => log(message)));

@@ -13,6 +13,24 @@ export function overlapFor(rules: readonly CompiledRule[]): { before: number; af
   return { before: window + 1024, after: 2 * window + 1024 };
 }
 
+/**
+ * Where a buffer of a stream is cut: secrets starting in [acceptFrom, acceptTo)
+ * belong to it, and its bytes from `next` on are carried into the next buffer.
+ * Undefined when the buffer is too short to cut yet. The next buffer starts on
+ * the first byte of a UTF-8 sequence, so column counts never split a character.
+ */
+export function cutChunk(
+  buffer: Uint8Array,
+  length: number,
+  acceptFrom: number,
+  overlap: { before: number; after: number },
+): { next: number; acceptTo: number } | undefined {
+  if (length < acceptFrom + overlap.before + overlap.after) return undefined;
+  let next = length - overlap.after - overlap.before;
+  for (let step = 0; step < 3 && next > acceptFrom && (buffer[next]! & 0xc0) === 0x80; step++) next--;
+  return { next, acceptTo: next + overlap.before };
+}
+
 export interface StreamResult {
   findings: Located[];
   bytes: number;
@@ -24,7 +42,7 @@ export interface StreamResult {
  * is reported once, and line numbers and columns run on across chunks.
  */
 export async function scanStream(chunks: AsyncIterable<Buffer>, rules: readonly CompiledRule[]): Promise<StreamResult> {
-  const { before, after } = overlapFor(rules);
+  const overlap = overlapFor(rules);
   const findings: Located[] = [];
   let carry: Buffer = Buffer.alloc(0);
   let carryOffset = 0; // where `carry` starts in the input
@@ -35,14 +53,12 @@ export async function scanStream(chunks: AsyncIterable<Buffer>, rules: readonly 
   for await (const chunk of chunks) {
     total += chunk.length;
     const buffer = carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
-    if (buffer.length < acceptFrom + before + after) {
+    const cut = cutChunk(buffer, buffer.length, acceptFrom, overlap);
+    if (!cut) {
       carry = buffer;
       continue;
     }
-    let next = buffer.length - after - before;
-    // Start the next buffer on the first byte of a UTF-8 sequence, so column counts never split a character.
-    for (let step = 0; step < 3 && next > acceptFrom && (buffer[next]! & 0xc0) === 0x80; step++) next--;
-    const acceptTo = next + before;
+    const { next, acceptTo } = cut;
     findings.push(...scanBuffer(buffer, rules, { acceptFrom, acceptTo, lineState: state, baseOffset: carryOffset }));
     state = advanceLineState(buffer, next, state);
     carry = Buffer.from(buffer.subarray(next)); // a copy, so the large chunk can be freed

@@ -4,7 +4,7 @@ import { findMatches } from '../scanner/engine.js';
 import type { Located } from '../scanner/finding.js';
 import { scanBuffer } from '../scanner/scan-buffer.js';
 import { START_OF_INPUT, advanceLineState } from '../scanner/position.js';
-import { overlapFor } from '../scanner/scan-stream.js';
+import { cutChunk, overlapFor } from '../scanner/scan-stream.js';
 
 /** Files up to this size are read whole; larger ones are streamed in chunks. */
 export const WHOLE_FILE_LIMIT = 32 * 1024 * 1024;
@@ -159,7 +159,7 @@ export class FileScanner {
     chunkSize: number,
     onChunk: (chunk: Buffer, index: number, acceptFrom: number, acceptTo: number, next?: number) => boolean,
   ): number {
-    const { before, after } = overlapFor(this.rules);
+    const overlap = overlapFor(this.rules);
     let carry = 0; // bytes kept at the front of the buffer from the previous chunk
     let acceptFrom = 0;
     let total = 0;
@@ -170,14 +170,12 @@ export class FileScanner {
       if (read === 0) break;
       total += read;
       const length = carry + read;
-      if (length < acceptFrom + before + after) {
+      const cut = cutChunk(buffer, length, acceptFrom, overlap);
+      if (!cut) {
         carry = length;
         continue;
       }
-      let next = length - after - before;
-      // Start the next buffer on the first byte of a UTF-8 sequence, as scanStream does.
-      for (let step = 0; step < 3 && next > acceptFrom && (buffer[next]! & 0xc0) === 0x80; step++) next--;
-      const acceptTo = next + before;
+      const { next, acceptTo } = cut;
       if (!onChunk(buffer.subarray(0, length), index++, acceptFrom, acceptTo, next)) return total;
       buffer.copyWithin(0, next, length);
       carry = length - next;

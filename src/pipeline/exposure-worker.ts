@@ -1,15 +1,14 @@
-import { Worker, type ConnectionOptions } from 'bullmq';
+import type { ConnectionOptions, Worker } from 'bullmq';
 import { handleExposure, type ExposureOutcome, type HandleExposureDeps } from './handle-exposure.js';
-import { EXPOSURE_QUEUE, queuePrefix, type ExposureJob } from './queues.js';
-
-/** Exposures handled at once by one worker process: each is a few key store and Redis round trips. */
-const CONCURRENCY = 16;
+import { EXPOSURE_QUEUE, type ExposureJob } from './queues.js';
+import { startWorker } from './start-worker.js';
 
 /**
  * The exposure queue's worker: confirm → revoke → alert for each key the
  * receiver found in a delivery's text. handleExposure is idempotent, so a
  * retried job (key store away) revokes and records once. Log lines name the
- * delivery and the key's hint, never more.
+ * delivery and the key's hint, never more. Each job is a few key store and
+ * Redis round trips: 16 at once per process.
  */
 export function startExposureWorker(
   connection: ConnectionOptions,
@@ -17,17 +16,15 @@ export function startExposureWorker(
   deps: HandleExposureDeps,
   log: (message: string) => void,
 ): Worker<ExposureJob, { outcome: ExposureOutcome }> {
-  const worker = new Worker<ExposureJob, { outcome: ExposureOutcome }>(
-    EXPOSURE_QUEUE,
-    async (job) => {
-      const { outcome } = await handleExposure({ keyStore: deps.keyStore, alerts: deps.alerts, policy: deps.policy, notify: deps.notify }, job.data.exposure);
-      return { outcome };
+  return startWorker(
+    connection,
+    redisPrefix,
+    {
+      queue: EXPOSURE_QUEUE,
+      concurrency: 16,
+      process: async (job: ExposureJob) => ({ outcome: (await handleExposure(deps, job.exposure)).outcome }),
+      describe: (job) => `exposure ${job.deliveryId} (${job.exposure.redacted} in ${job.exposure.location.url ?? job.exposure.location.repo ?? '?'})`,
     },
-    { connection, prefix: queuePrefix(redisPrefix), concurrency: CONCURRENCY },
+    log,
   );
-  worker.on('failed', (job, error) =>
-    log(`exposure ${job?.id ?? '?'} (${job?.data.exposure.redacted ?? '?'} in ${job?.data.exposure.location.url ?? '?'}) failed, attempt ${job?.attemptsMade}: ${error.message}`),
-  );
-  worker.on('error', (error) => log(`exposure worker: ${error.message}`));
-  return worker;
 }

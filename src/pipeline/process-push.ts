@@ -76,7 +76,7 @@ export async function processPush(job: PushJob, deps: PushDeps): Promise<PushRes
   let revoked = 0;
   for (const finding of scanned.findings) {
     const exposure = repoExposure(finding, context);
-    const { outcome } = await handleExposure({ keyStore: deps.keyStore, alerts: deps.alerts, policy: deps.policy, notify: deps.notify }, exposure);
+    const { outcome } = await handleExposure(deps, exposure);
     if (outcome === 'revoked') revoked++;
     annotations.push({ path: finding.path, line: finding.line, redacted: finding.redacted, outcome: OUTCOME_TEXT[outcome] ?? outcome });
   }

@@ -53,7 +53,7 @@ export async function processRepoScan(job: RepoScanJob, deps: PushDeps): Promise
     if (seen.has(place)) continue;
     seen.add(place);
     const exposure = repoExposure(f, context);
-    const { outcome } = await handleExposure({ keyStore: deps.keyStore, alerts: deps.alerts, policy: deps.policy, notify: deps.notify }, exposure);
+    const { outcome } = await handleExposure(deps, exposure);
     if (outcome === 'revoked') revoked++;
   }
   return { findings: seen.size, revoked, truncated };

@@ -10,7 +10,6 @@ import { scanFiles } from './worker-pool.js';
 
 export interface PathsOptions {
   rules: readonly CompiledRule[];
-  ruleFiles: string[];
   readOptions: ReadOptions;
   onProgress?: Progress;
   threads?: number;
@@ -51,7 +50,6 @@ export async function scanPaths(paths: readonly string[], options: PathsOptions)
   let done = 0;
   await scanFiles(files, {
     rules: options.rules,
-    ruleFiles: options.ruleFiles,
     readOptions: options.readOptions,
     threads: options.threads,
     onResult: (file) => {

@@ -40,8 +40,6 @@ const YIELD_MS = 20;
 
 export interface ScanFilesOptions {
   rules: readonly CompiledRule[];
-  /** The extra rule files (unused: workers get the compiled rules); kept for callers. */
-  ruleFiles: string[];
   readOptions: ReadOptions;
   onResult: (result: FileResult) => void;
   /** Threads to use, the main thread included; default one per core. */

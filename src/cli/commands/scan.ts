@@ -62,7 +62,6 @@ export async function runScan(paths: string[], options: ScanOptions): Promise<nu
       const targets = paths.length ? paths : ['.'];
       source = await scanPaths(targets, {
         rules,
-        ruleFiles: options.rules,
         readOptions: { maxFileSize },
         onProgress: progress.update,
         threads: options.threads ? parseCount(options.threads, '--threads') : undefined,

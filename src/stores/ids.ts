@@ -7,5 +7,3 @@ export function newId(prefix: string): string {
   for (let i = 0; i < 16; i++) id += BASE62_ALPHABET[randomInt(62)];
   return id;
 }
-
-export const ID_PATTERN = /^[a-z]{3}_[0-9A-Za-z]{16}$/;

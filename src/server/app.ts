@@ -11,6 +11,7 @@ import { githubWebhookRoutes } from './routes/github-webhooks.js';
 import type { ExposureJob, PushJob, RepoScanJob } from '../pipeline/queues.js';
 import { loadRules } from '../rules/load.js';
 import type { CompiledRule } from '../rules/types.js';
+import { registry } from '../metrics/registry.js';
 
 export interface ServerOptions {
   logLevel?: string;
@@ -59,6 +60,8 @@ export function buildServer(
       return reply.code(503).send({ error: { code: 'not_ready', message: 'Redis is not reachable (REDIS_URL)' } });
     }
   });
+  // Prometheus text format; unauthenticated like /healthz (it holds counts and timings, never a key or a name).
+  app.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
   tokenRoutes(app, tokens);
   ownerRoutes(app, store, tokens, { allowPrivateWebhooks: config.allowPrivateWebhooks });
   keyRoutes(app, store, tokens);

@@ -11,6 +11,7 @@ import { loadRules } from '../../rules/load.js';
 import { buildServer } from '../../server/app.js';
 import { connectRedis, redactUrl } from '../../stores/redis.js';
 import { warnIfEvicting } from '../../stores/redis-checks.js';
+import { collectProcessMetrics } from '../../metrics/registry.js';
 
 /**
  * `neevscan serve`: the HTTP server and the queue workers. With Redis
@@ -50,6 +51,7 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
   });
   log = (message) => app.log.warn(message);
 
+  collectProcessMetrics();
   const workers: Worker[] = [];
   // Workers need a connection of their own (blocking commands); BullMQ leaves a connection it was given open, so we close it.
   const workerConnection = bullConnection(config.redisUrl) as Redis;

@@ -6,10 +6,12 @@ import type { AlertStore } from '../stores/alert-store.js';
 import type { KeyStore } from '../stores/key-store.js';
 import type { BlobMemo } from '../stores/blob-memo.js';
 import { reportCheckRun, type CheckRunFinding } from './check-run.js';
+import type { CheckRunJob } from './check-run-queue.js';
 import { handleExposure } from './handle-exposure.js';
 import type { PushJob } from './queues.js';
 import { repoExposure, type RepoContext } from './repo-exposure.js';
 import type { RevokePolicy } from './types.js';
+import { mapLimit } from '../util/map-limit.js';
 
 export interface PushDeps {
   github: AppClient;
@@ -23,6 +25,8 @@ export interface PushDeps {
   blobMemo?: BlobMemo;
   /** Enqueues the owner's notification for an alert. */
   notify?: (alertId: string) => Promise<void>;
+  /** Hands the check run to its own queue (off the revoke path); without it the push job reports it itself. */
+  enqueueCheckRun?: (job: CheckRunJob) => Promise<void>;
 }
 
 export interface PushResult {
@@ -72,14 +76,17 @@ export async function processPush(job: PushJob, deps: PushDeps): Promise<PushRes
     receivedAt: job.receivedAt,
     seenAt: new Date().toISOString(),
   };
-  const annotations: CheckRunFinding[] = [];
-  let revoked = 0;
-  for (const finding of scanned.findings) {
-    const exposure = repoExposure(finding, context);
-    const { outcome } = await handleExposure(deps, exposure);
-    if (outcome === 'revoked') revoked++;
-    annotations.push({ path: finding.path, line: finding.line, redacted: finding.redacted, outcome: OUTCOME_TEXT[outcome] ?? outcome });
-  }
-  await reportCheckRun(octokit, deps.redis, deps.redisPrefix, { owner: job.owner, repo: job.repo, headSha: job.after }, annotations);
+  // The push's keys are confirmed and revoked together: each is a few round trips to the key store, none waits on another.
+  const outcomes = await mapLimit(scanned.findings, 16, async (finding) => (await handleExposure(deps, repoExposure(finding, context))).outcome);
+  const revoked = outcomes.filter((outcome) => outcome === 'revoked').length;
+  const findings: CheckRunFinding[] = scanned.findings.map((finding, i) => ({
+    path: finding.path,
+    line: finding.line,
+    redacted: finding.redacted,
+    outcome: OUTCOME_TEXT[outcomes[i]!] ?? outcomes[i]!,
+  }));
+  const checkRun: CheckRunJob = { deliveryId: job.deliveryId, installationId: job.installationId, owner: job.owner, repo: job.repo, headSha: job.after, findings };
+  if (deps.enqueueCheckRun) await deps.enqueueCheckRun(checkRun);
+  else await reportCheckRun(octokit, deps.redis, deps.redisPrefix, { owner: job.owner, repo: job.repo, headSha: job.after }, findings);
   return { findings: scanned.findings.length, revoked, truncated: scanned.truncated };
 }

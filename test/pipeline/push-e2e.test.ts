@@ -118,4 +118,25 @@ describe('a push, from signed webhook to revoked key, alert and check run', () =
     expect(run.conclusion).toBe('failure');
     expect(await new AlertStore(redis, prefix).list({})).toMatchObject({ alerts: [] });
   });
+
+  it('revokes without waiting for the check run: GitHub failing check-run writes holds up no revocation', async () => {
+    const { gh, serve, owner } = await setup();
+    const created = (await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name: 'Web' } })).body;
+    const repo = TestRepo.init(join(tempDir(), 'app'));
+    const base = repo.commit('initial', { 'README.md': '# app\n' });
+    const head = repo.commit('add config', { 'config/app.env': `NEEV_API_KEY=${created.key}\n` });
+    gh.addRepo({ owner: 'octo-org', name: 'app', path: repo.path, private: false, installationId: INSTALLATION });
+    // Check-run writes answer 502 for a while: plugin-retry's 3 retries (1 + 4 + 9 s apart) all fail, so the job is retried by its queue.
+    gh.fail({ path: /\/check-runs/, method: 'POST', times: 4, status: 502 });
+
+    expect((await deliver(serve.url, pushPayload({ owner: 'octo-org', name: 'app', private: false }, base, head), 'delivery-cr')).status).toBe(202);
+    await until(async () => ((await callApi(serve.url, 'GET', `/api/v1/keys/${created.id}`)).body.status === 'revoked' ? true : undefined), 'the key to be revoked');
+    expect(gh.checkRuns.filter((r) => r.head_sha === head)).toHaveLength(0);
+
+    // The check run lands once GitHub answers again, with the outcome of the revocation.
+    const run = await until(async () => gh.checkRuns.find((r) => r.head_sha === head && r.conclusion), 'the check run', 45_000);
+    expect(run).toMatchObject({ name: 'neevscan', conclusion: 'failure' });
+    expect(run.output.annotations?.[0]?.message).toContain('revoked at once');
+    expect(gh.checkRuns.filter((r) => r.head_sha === head)).toHaveLength(1);
+  }, 90_000);
 });

@@ -7,6 +7,8 @@ import { bullConnection, deliveryJobId, exposureQueue, pushQueue, repoScanQueue 
 import { startRepoScanWorker } from '../../pipeline/repo-scan-worker.js';
 import { enqueueNotification, notifyQueue } from '../../pipeline/notify-queue.js';
 import { startPushWorker } from '../../pipeline/push-worker.js';
+import { checkRunQueue, enqueueCheckRun } from '../../pipeline/check-run-queue.js';
+import { startCheckRunWorker } from '../../pipeline/check-run-worker.js';
 import { loadRules } from '../../rules/load.js';
 import { buildServer } from '../../server/app.js';
 import { connectRedis, redactUrl } from '../../stores/redis.js';
@@ -37,6 +39,9 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
   const notifications = notifyQueue(producer, config.redisPrefix);
   notifications.on('error', () => {});
   const notify = enqueueNotification(notifications);
+  // Check runs are reported by their own workers, after the push's keys are revoked.
+  const checkRuns = checkRunQueue(producer, config.redisPrefix);
+  checkRuns.on('error', () => {});
   redis.once('ready', () => void warnIfEvicting(redis, (message) => log(message)));
 
   // Loaded once, for the receiver (it scans issue, comment and discussion text as it arrives) and the workers.
@@ -48,6 +53,8 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
     enqueueRepoScans: async (jobs) =>
       void (await repoScans.addBulk(jobs.map((data, i) => ({ name: 'repo-scan', data, opts: { jobId: deliveryJobId(data.deliveryId, i) } })))),
     rules,
+    // The partner endpoint confirms and revokes in the request; the owner's notification goes to the queue.
+    notify,
   });
   log = (message) => app.log.warn(message);
 
@@ -59,7 +66,9 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
   const deps = buildPushDeps(config, redis, rules, (message) => log(message), notify);
   if ('missing' in deps) log(`neevscan: push workers not started: ${deps.missing}; pushes wait in the queue`);
   else {
+    deps.enqueueCheckRun = enqueueCheckRun(checkRuns);
     workers.push(startPushWorker(workerConnection, config.redisPrefix, deps, (message) => log(message)));
+    workers.push(startCheckRunWorker(workerConnection, config.redisPrefix, deps, (message) => log(message)));
     workers.push(startRepoScanWorker(workerConnection, config.redisPrefix, deps, (message) => log(message)));
   }
   // Exposures need no GitHub App (only the key store and alerts), so they are handled even when pushes wait.
@@ -80,6 +89,7 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
         await queue.close().catch(() => {});
         await exposures.close().catch(() => {});
         await notifications.close().catch(() => {});
+        await checkRuns.close().catch(() => {});
         await repoScans.close().catch(() => {});
         producer.disconnect();
         workerConnection.disconnect();

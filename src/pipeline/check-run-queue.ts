@@ -1,0 +1,33 @@
+import type { ConnectionOptions, Queue } from 'bullmq';
+import type { CheckRunFinding } from './check-run.js';
+import { openQueue, PUSH_JOB_OPTIONS } from './queues.js';
+
+/**
+ * The check-run queue: a push's findings, reported on its head commit after
+ * the keys are revoked. A queue of its own because GitHub paces an
+ * installation's writes (about one a second, and ~80 content-creating
+ * requests a minute): in the push job, a check run would hold up the next
+ * push's revocation behind that pacing.
+ */
+export const CHECK_RUN_QUEUE = 'check-run';
+
+/** Names, places and hints only (`neev_…abcd`), like every job. */
+export interface CheckRunJob {
+  deliveryId: string;
+  installationId: number;
+  owner: string;
+  repo: string;
+  headSha: string;
+  findings: CheckRunFinding[];
+}
+
+export function checkRunQueue(connection: ConnectionOptions, redisPrefix: string): Queue<CheckRunJob> {
+  return openQueue<CheckRunJob>(CHECK_RUN_QUEUE, connection, redisPrefix, PUSH_JOB_OPTIONS);
+}
+
+/** One check-run job per push delivery: a retried push job enqueues nothing twice. */
+export function enqueueCheckRun(queue: Queue<CheckRunJob>): (job: CheckRunJob) => Promise<void> {
+  return async (job) => {
+    await queue.add('check-run', job, { jobId: job.deliveryId });
+  };
+}

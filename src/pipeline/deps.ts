@@ -39,6 +39,7 @@ export function buildPushDeps(
     policy,
     redis,
     redisPrefix: config.redisPrefix,
+    githubApiUrl: config.github.apiUrl,
     notify,
     blobMemo: new BlobMemo(redis, config.redisPrefix, rulesVersion(rules)),
   };

@@ -25,6 +25,8 @@ export interface PushDeps {
   blobMemo?: BlobMemo;
   /** Enqueues the owner's notification for an alert. */
   notify?: (alertId: string) => Promise<void>;
+  /** GITHUB_API_URL: where git URLs (wikis) may send an installation token. */
+  githubApiUrl?: string;
   /** Hands the check run to its own queue (off the revoke path); without it the push job reports it itself. */
   enqueueCheckRun?: (job: CheckRunJob) => Promise<void>;
 }

@@ -1,4 +1,5 @@
 import type { CompiledRule } from '../rules/types.js';
+import type { Located } from '../scanner/finding.js';
 import { scanBuffer } from '../scanner/scan-buffer.js';
 import type { Exposure, Source } from './types.js';
 
@@ -72,34 +73,45 @@ export function exposuresFromTextEvent(event: string, payload: unknown, rules: r
 
   const seenAt = receivedAt.toISOString();
   const exposures: Exposure[] = [];
-  // One place per key and line: the same key in the title and on the body's first line is one place (path is null for text).
+  for (const finding of findingsInText(plan.fields.map((field) => str(item[field])), rules)) {
+    exposures.push({
+      secretSha256: finding.secretSha256,
+      redacted: finding.redacted,
+      ruleId: finding.ruleId,
+      location: {
+        source: plan.source,
+        repo,
+        path: null,
+        line: finding.line,
+        commit: event === 'commit_comment' ? str(item.commit_id) : null,
+        url: str(item.html_url),
+        seenAt,
+      },
+      // Only a repository GitHub says is public makes the text public; anything unclear counts as private.
+      public: repository.private === false,
+      pushedAt: str(item.updated_at) ?? str(item.created_at),
+      receivedAt: seenAt,
+    });
+  }
+  return exposures;
+}
+
+/**
+ * The keys in the fields of one piece of text (a title and a body, say), each
+ * field cut at MAX_TEXT_BYTES; keys marked `neevscan:allow` are dropped, and
+ * a key on the same line of two fields is one place (text has no path).
+ */
+export function findingsInText(fields: ReadonlyArray<string | null>, rules: readonly CompiledRule[]): Located[] {
+  const found: Located[] = [];
   const seen = new Set<string>();
-  for (const field of plan.fields) {
-    const text = str(item[field]);
-    if (text === null) continue;
+  for (const text of fields) {
+    if (text === null || text.length === 0) continue;
     const bytes = Buffer.from(text, 'utf8');
     for (const finding of scanBuffer(bytes.length > MAX_TEXT_BYTES ? bytes.subarray(0, MAX_TEXT_BYTES) : bytes, rules)) {
       if (finding.allowed || seen.has(`${finding.secretSha256}:${finding.line}`)) continue;
       seen.add(`${finding.secretSha256}:${finding.line}`);
-      exposures.push({
-        secretSha256: finding.secretSha256,
-        redacted: finding.redacted,
-        ruleId: finding.ruleId,
-        location: {
-          source: plan.source,
-          repo,
-          path: null,
-          line: finding.line,
-          commit: event === 'commit_comment' ? str(item.commit_id) : null,
-          url: str(item.html_url),
-          seenAt,
-        },
-        // Only a repository GitHub says is public makes the text public; anything unclear counts as private.
-        public: repository.private === false,
-        pushedAt: str(item.updated_at) ?? str(item.created_at),
-        receivedAt: seenAt,
-      });
+      found.push(finding);
     }
   }
-  return exposures;
+  return found;
 }

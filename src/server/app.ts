@@ -9,6 +9,7 @@ import { ownerRoutes } from './routes/owners.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { githubWebhookRoutes } from './routes/github-webhooks.js';
 import type { ExposureJob, PushJob, RepoScanJob } from '../pipeline/queues.js';
+import type { WikiJob } from '../pipeline/wiki-job.js';
 import { loadRules } from '../rules/load.js';
 import type { CompiledRule } from '../rules/types.js';
 import { registry } from '../metrics/registry.js';
@@ -18,8 +19,11 @@ export interface ServerOptions {
   enqueuePush?: (job: PushJob) => Promise<void>;
   enqueueExposures?: (jobs: ExposureJob[]) => Promise<void>;
   enqueueRepoScans?: (jobs: RepoScanJob[]) => Promise<void>;
+  enqueueWiki?: (job: WikiJob) => Promise<void>;
   /** The scanner's rules for text events; loaded here, once, when not given. */
   rules?: readonly CompiledRule[];
+  /** Asks for the owner to be told about an alert (serve: the notification queue); alerts raised by the partner endpoint use it. */
+  notify?: (alertId: string) => Promise<void>;
 }
 
 export interface Server {
@@ -83,6 +87,11 @@ export function buildServer(
       options.enqueueRepoScans ??
       (async () => {
         throw new Error('no repository scan queue');
+      }),
+    enqueueWiki:
+      options.enqueueWiki ??
+      (async () => {
+        throw new Error('no wiki queue');
       }),
     rules: options.rules ?? loadRules(),
   });

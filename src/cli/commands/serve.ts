@@ -9,6 +9,8 @@ import { enqueueNotification, notifyQueue } from '../../pipeline/notify-queue.js
 import { startPushWorker } from '../../pipeline/push-worker.js';
 import { checkRunQueue, enqueueCheckRun } from '../../pipeline/check-run-queue.js';
 import { startCheckRunWorker } from '../../pipeline/check-run-worker.js';
+import { wikiQueue } from '../../pipeline/wiki-job.js';
+import { startWikiWorker } from '../../pipeline/wiki-worker.js';
 import { loadRules } from '../../rules/load.js';
 import { buildServer } from '../../server/app.js';
 import { connectRedis, redactUrl } from '../../stores/redis.js';
@@ -42,6 +44,8 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
   // Check runs are reported by their own workers, after the push's keys are revoked.
   const checkRuns = checkRunQueue(producer, config.redisPrefix);
   checkRuns.on('error', () => {});
+  const wikis = wikiQueue(producer, config.redisPrefix);
+  wikis.on('error', () => {});
   redis.once('ready', () => void warnIfEvicting(redis, (message) => log(message)));
 
   // Loaded once, for the receiver (it scans issue, comment and discussion text as it arrives) and the workers.
@@ -50,6 +54,7 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
     enqueuePush: async (job) => void (await queue.add('push', job, { jobId: job.deliveryId })),
     // One transaction for the delivery's keys; the ids make a re-enqueue of the same delivery add nothing twice.
     enqueueExposures: async (jobs) => void (await exposures.addBulk(jobs.map((data, i) => ({ name: 'exposure', data, opts: { jobId: deliveryJobId(data.deliveryId, i) } })))),
+    enqueueWiki: async (job) => void (await wikis.add('wiki', job, { jobId: job.deliveryId })),
     enqueueRepoScans: async (jobs) =>
       void (await repoScans.addBulk(jobs.map((data, i) => ({ name: 'repo-scan', data, opts: { jobId: deliveryJobId(data.deliveryId, i) } })))),
     rules,
@@ -69,6 +74,7 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
     deps.enqueueCheckRun = enqueueCheckRun(checkRuns);
     workers.push(startPushWorker(workerConnection, config.redisPrefix, deps, (message) => log(message)));
     workers.push(startCheckRunWorker(workerConnection, config.redisPrefix, deps, (message) => log(message)));
+    workers.push(startWikiWorker(workerConnection, config.redisPrefix, deps, (message) => log(message)));
     workers.push(startRepoScanWorker(workerConnection, config.redisPrefix, deps, (message) => log(message)));
   }
   // Exposures need no GitHub App (only the key store and alerts), so they are handled even when pushes wait.
@@ -90,6 +96,7 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
         await exposures.close().catch(() => {});
         await notifications.close().catch(() => {});
         await checkRuns.close().catch(() => {});
+        await wikis.close().catch(() => {});
         await repoScans.close().catch(() => {});
         producer.disconnect();
         workerConnection.disconnect();

@@ -6,6 +6,7 @@ import { repoScanJobsFrom } from '../../pipeline/repo-scan-job.js';
 import type { ExposureJob, PushJob, RepoScanJob } from '../../pipeline/queues.js';
 import { exposuresFromTextEvent, isTextEvent } from '../../pipeline/text-events.js';
 import type { CompiledRule } from '../../rules/types.js';
+import { wikiJobFrom, type WikiJob } from '../../pipeline/wiki-job.js';
 
 /** GitHub caps webhook payloads at 25 MB; a little over that leaves room for headers' worth of slack. */
 export const WEBHOOK_BODY_LIMIT = 26 * 1024 * 1024;
@@ -21,6 +22,8 @@ export interface WebhookOptions {
   enqueueExposures: (jobs: ExposureJob[]) => Promise<void>;
   /** Whole-repository scans (installation, repositories added, a repository made public). */
   enqueueRepoScans: (jobs: RepoScanJob[]) => Promise<void>;
+  /** Wiki edits (`gollum`): the page commits to fetch. */
+  enqueueWiki: (job: WikiJob) => Promise<void>;
   /** The scanner's rules, loaded once at start: text events are scanned here, where the text arrives. */
   rules: readonly CompiledRule[];
   now?: () => Date;
@@ -83,18 +86,23 @@ export function githubWebhookRoutes(app: FastifyInstance, options: WebhookOption
       try {
         if ('job' in planned) await options.enqueuePush(planned.job);
         else if ('scans' in planned) await options.enqueueRepoScans(planned.scans);
-        else await options.enqueueExposures(planned.exposures);
+        else if ('wiki' in planned) {
+          // Keys in page titles and summaries first: a retried delivery re-adds neither (both are keyed by the delivery).
+          if (planned.exposures.length) await options.enqueueExposures(planned.exposures);
+          await options.enqueueWiki(planned.wiki);
+        } else await options.enqueueExposures(planned.exposures);
       } catch {
         await options.redis.del(deliveryKey(delivery)).catch(() => {});
         return unavailable();
       }
       if ('scans' in planned) return reply.code(202).send({ status: 'queued', repositories: planned.scans.length });
+      if ('wiki' in planned) return reply.code(202).send({ status: 'queued', pages: planned.wiki.pages.length, exposures: planned.exposures.length });
       return reply.code(202).send('job' in planned ? { status: 'queued' } : { status: 'queued', exposures: planned.exposures.length });
     });
   });
 }
 
-type Planned = { job: PushJob } | { exposures: ExposureJob[] } | { scans: RepoScanJob[] } | { ignored: string };
+type Planned = { job: PushJob } | { exposures: ExposureJob[] } | { scans: RepoScanJob[] } | { wiki: WikiJob; exposures: ExposureJob[] } | { ignored: string };
 
 const REPO_SCAN_EVENTS = new Set(['installation', 'installation_repositories', 'public']);
 
@@ -108,6 +116,11 @@ function plan(event: string, payload: object, delivery: string, receivedAt: Date
   if (REPO_SCAN_EVENTS.has(event)) {
     const planned = repoScanJobsFrom(event, payload as never, delivery, receivedAt);
     return 'jobs' in planned ? { scans: planned.jobs } : planned;
+  }
+  if (event === 'gollum') {
+    const planned = wikiJobFrom(payload as never, delivery, receivedAt, rules);
+    if ('ignored' in planned) return planned;
+    return { wiki: planned.job, exposures: planned.exposures.map((exposure) => ({ deliveryId: delivery, exposure })) };
   }
   if (!isTextEvent(event)) return { ignored: `event ${event} is not handled yet` };
   const exposures = exposuresFromTextEvent(event, payload, rules, receivedAt);

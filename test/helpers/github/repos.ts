@@ -12,11 +12,14 @@ export interface RepoOptions {
   defaultBranch?: string;
   /** The GitHub App installation that can see this repository; tokens of other installations get 404. */
   installationId?: number;
+  /** A local git repository served as the repository's wiki (`/{owner}/{name}.wiki.git`, git smart HTTP). */
+  wikiPath?: string;
 }
 
-export interface Repo extends Required<Omit<RepoOptions, 'installationId'>> {
+export interface Repo extends Required<Omit<RepoOptions, 'installationId' | 'wikiPath'>> {
   id: number;
   installationId: number | undefined;
+  wikiPath: string | undefined;
   createdAt: string;
 }
 
@@ -39,6 +42,7 @@ export class RepoRegistry {
       private: options.private ?? false,
       defaultBranch,
       installationId: options.installationId,
+      wikiPath: options.wikiPath,
       id: this.nextId++,
       createdAt: isoSeconds(Date.now()),
     };

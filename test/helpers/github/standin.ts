@@ -15,6 +15,7 @@ import { DEFAULT_PATCH_LIMITS } from './diff.js';
 import { EventFeed, type EventInput, type GitHubEvent } from './events.js';
 import { Faults, type FaultOptions, type SecondaryLimitOptions } from './faults.js';
 import { getBlob, getTree } from './git-data.js';
+import { serveWiki } from './git-http.js';
 import { HttpError, notFound, type Reply } from './http.js';
 import type { SecretScanningPublicKey } from './keys.js';
 import { RateLimiter, type RateLimitChange, type RateLimitOptions } from './rate-limit.js';
@@ -104,6 +105,13 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
     const url = new URL(req.url ?? '/', base);
     const method = req.method ?? 'GET';
     const raw = await readBody(req);
+    // Wikis are git repositories, read over git's smart HTTP protocol rather than the REST API.
+    const wiki = await serveWiki(method, url, req.headers, raw, repos, auth);
+    if (wiki) {
+      requests.push({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body: undefined, status: wiki.status });
+      res.writeHead(wiki.status, wiki.headers);
+      return void res.end(wiki.body);
+    }
     const credential = auth.identify(req.headers.authorization);
     const bucket = limiter.bucket(credential);
     let body: unknown;

@@ -1,4 +1,5 @@
 /** Scans a diff's files for what it added: the patch's added lines, or the whole blob less what the base held. */
+import type { BlobFindings, BlobMemo } from '../stores/blob-memo.js';
 import type { CompiledRule } from '../rules/types.js';
 import type { Located } from '../scanner/finding.js';
 import { scanBuffer } from '../scanner/scan-buffer.js';
@@ -40,13 +41,15 @@ export class PushScanState {
     readonly data: GitData,
     readonly rules: readonly CompiledRule[],
     readonly maxFiles: number,
+    /** Blob scans remembered across pushes, repositories and forks (Redis); consulted before a blob is fetched. */
+    private readonly memo?: BlobMemo,
     /** Scan results by blob sha (not the bytes, which could be large), shared with forks of this scan. */
-    private readonly blobScans = new Map<string, Promise<Located[] | null>>(),
+    private readonly blobScans = new Map<string, Promise<BlobFindings | null>>(),
   ) {}
 
   /** A second pass over the same push (its own findings and cap) that reuses this one's blob scans. */
   fork(maxFiles: number): PushScanState {
-    return new PushScanState(this.data, this.rules, maxFiles, this.blobScans);
+    return new PushScanState(this.data, this.rules, maxFiles, this.memo, this.blobScans);
   }
 
   /** Files left before the cap; at 0 the scan stops and says it was truncated. */
@@ -67,7 +70,7 @@ export class PushScanState {
     }
   }
 
-  private async scanFile(file: ChangedFile, base: string | null): Promise<Located[]> {
+  private async scanFile(file: ChangedFile, base: string | null): Promise<BlobFindings> {
     if (file.patch !== undefined) return scanPatch(file.patch, this.rules).filter((f) => !f.allowed);
     if (!file.sha) return [];
     const found = (await this.scanBlob(file.sha))?.filter((f) => !f.allowed) ?? [];
@@ -80,17 +83,32 @@ export class PushScanState {
     return found.filter((f) => !old.has(f.secretSha256));
   }
 
-  /** Each blob is read and scanned once per push, however many commits or paths hold it. */
-  private scanBlob(sha: string): Promise<Located[] | null> {
+  /**
+   * Each blob is read and scanned once per push, however many commits or
+   * paths hold it, and once across pushes and forks when a memo is given
+   * (only blobs GitHub gave no patch for are fetched: big or binary files,
+   * the expensive ones).
+   */
+  private scanBlob(sha: string): Promise<BlobFindings | null> {
     let pending = this.blobScans.get(sha);
     if (!pending) {
-      pending = this.data.blob(sha).then((bytes) => (bytes === null ? null : scanBuffer(bytes, this.rules)));
+      pending = this.fetchAndScan(sha);
       this.blobScans.set(sha, pending);
     }
     return pending;
   }
 
-  private record(path: string, found: readonly Located[], commit: string): void {
+  private async fetchAndScan(sha: string): Promise<BlobFindings | null> {
+    const remembered = await this.memo?.get(sha);
+    if (remembered) return remembered;
+    const bytes = await this.data.blob(sha);
+    if (bytes === null) return null;
+    const found = scanBuffer(bytes, this.rules);
+    await this.memo?.set(sha, found);
+    return found;
+  }
+
+  private record(path: string, found: BlobFindings, commit: string): void {
     for (const f of found) {
       const key = `${path}\0${f.secretSha256}`;
       const first = this.firstCommit.get(key);

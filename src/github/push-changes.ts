@@ -1,4 +1,5 @@
 /** What a push added, read through the GitHub API: one compare when it shows every file, else commit by commit. */
+import type { BlobMemo } from '../stores/blob-memo.js';
 import type { CompiledRule } from '../rules/types.js';
 import { attributeToCommits } from './attribute.js';
 import { PushScanState, type PushFinding } from './changed-files.js';
@@ -37,6 +38,8 @@ export interface PushScanOptions {
    */
   maxCommits?: number;
   log?: Log;
+  /** Blob scans shared across pushes, repositories and forks (a blob is the same bytes everywhere). */
+  memo?: BlobMemo;
 }
 
 export interface PushScanResult {
@@ -59,7 +62,7 @@ const ZERO_SHA = /^0+$/;
  * are dropped. A deleted branch adds nothing.
  */
 export async function findSecretsInPush(octokit: GitHubClient, push: PushInput, rules: readonly CompiledRule[], options: PushScanOptions = {}): Promise<PushScanResult> {
-  const state = new PushScanState(new GitData(octokit, { owner: push.owner, repo: push.repo }), rules, options.maxFiles ?? 3000);
+  const state = new PushScanState(new GitData(octokit, { owner: push.owner, repo: push.repo }), rules, options.maxFiles ?? 3000, options.memo);
   if (!push.deleted && !ZERO_SHA.test(push.after)) await scanPush(octokit, push, state, options);
   return { findings: state.findings, truncated: state.truncated, filesScanned: state.filesScanned };
 }

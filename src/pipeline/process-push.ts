@@ -21,7 +21,7 @@ export interface PushDeps {
   policy: RevokePolicy;
   redis: Redis;
   redisPrefix: string;
-  /** Scanned blobs shared across repositories and forks (whole-repository scans). */
+  /** Scanned blobs shared across pushes, repositories and forks. */
   blobMemo?: BlobMemo;
   /** Enqueues the owner's notification for an alert. */
   notify?: (alertId: string) => Promise<void>;
@@ -67,6 +67,7 @@ export async function processPush(job: PushJob, deps: PushDeps): Promise<PushRes
       defaultBranch: job.defaultBranch,
     },
     deps.rules,
+    { memo: deps.blobMemo },
   );
   const context: RepoContext = {
     source: 'push',

@@ -10,6 +10,8 @@ import { loadRules } from '../../src/rules/load.js';
 import type { CompiledRule } from '../../src/rules/types.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../helpers/github/standin.js';
 import { TestRepo } from '../helpers/github/test-repo.js';
+import { deletePrefix, dumpPrefix, freshPrefix, testRedis } from '../helpers/redis.js';
+import { BlobMemo } from '../../src/stores/blob-memo.js';
 
 const OWNER = 'octo-org';
 const TOKEN = 'ghp_pushchangestesttoken';
@@ -145,6 +147,32 @@ describe('findSecretsInPush', () => {
     const { findings } = await findSecretsInPush(octokit, push(name, base, head), rules);
     expect(findings.map((f) => f.path).sort()).toEqual(['a/one.bin', 'b/two.bin', 'c/three.bin']);
     expect(gh.requests.filter((r) => r.path.startsWith(`/repos/${OWNER}/${name}/git/blobs/`))).toHaveLength(1);
+  });
+
+  it('with a blob memo, a fork pushing the same blob does not fetch it again (and still reports the key)', async () => {
+    const redis = testRedis();
+    const prefix = freshPrefix();
+    try {
+      const memo = new BlobMemo(redis, prefix, 'test-rules');
+      const key = generateKey();
+      const content = binary('k=', key);
+      const upstream = newRepo({ 'README.md': 'hi\n' });
+      const head = upstream.repo.commit('add asset', { 'asset.bin': content });
+      const fork = newRepo({ 'README.md': 'hi\n' });
+      const forkHead = fork.repo.commit('add asset', { 'asset.bin': content });
+
+      const first = await findSecretsInPush(octokit, push(upstream.name, upstream.base, head), rules, { memo });
+      const second = await findSecretsInPush(octokit, push(fork.name, fork.base, forkHead), rules, { memo });
+      expect(first.findings.map((f) => f.secretSha256)).toEqual([sha256Hex(key)]);
+      expect(second.findings).toEqual([expect.objectContaining({ path: 'asset.bin', commit: forkHead, secretSha256: sha256Hex(key) })]);
+      expect(gh.requests.filter((r) => r.path.startsWith(`/repos/${OWNER}/${upstream.name}/git/blobs/`))).toHaveLength(1);
+      expect(gh.requests.filter((r) => r.path.startsWith(`/repos/${OWNER}/${fork.name}/git/blobs/`))).toHaveLength(0);
+      // The memo holds hashes and hints, never the key.
+      expect(await dumpPrefix(redis, prefix)).not.toContain(key);
+    } finally {
+      await deletePrefix(redis, prefix);
+      redis.disconnect();
+    }
   });
 
   it('compares a new branch with the default branch: only what the branch adds is reported', async () => {

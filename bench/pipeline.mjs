@@ -4,7 +4,10 @@
 //
 //   node bench/pipeline.mjs [--github live|replay] [--only 1,2,3] [--repos 100] [--ack-rate 200] [--ack-seconds 20]
 //                           [--revoke-rate 50] [--revoke-seconds 20] [--stage-repos 400] [--stages 100,200,300]
-//                           [--stage-seconds 5] [--drain-seconds 15] [--profile]
+//                           [--stage-seconds 5] [--drain-seconds 15] [--profile] [--workers 0] [--concurrency N]
+//
+//   --workers N: N `neevscan worker` processes beside serve (same Redis); CPU and RSS are summed over all.
+//   --concurrency N: NEEVSCAN_PUSH_CONCURRENCY for every process (push jobs at once per process).
 //
 //   1. webhook acknowledgement: signed push deliveries (unique ids and bodies) at a fixed rate,
 //      open loop over keep-alive connections; p50/p99 of the 202 answers.
@@ -50,6 +53,8 @@ const { values: opt } = parseArgs({
     'stage-seconds': { type: 'string', default: '5' },
     'drain-seconds': { type: 'string', default: '15' },
     profile: { type: 'boolean', default: false },
+    workers: { type: 'string', default: '0' },
+    concurrency: { type: 'string', default: '' },
   },
 });
 const ONLY = new Set(opt.only.split(',').map(Number));
@@ -228,13 +233,14 @@ function freePort() {
   });
 }
 
-async function startServe(prefix, githubUrl, appKey, profileDir) {
+async function startServe(prefix, githubUrl, appKey, profileDir, command = 'serve') {
   const port = await freePort();
   // --cpu-prof is refused in NODE_OPTIONS: it goes on the command line.
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   let output = '';
-  const child = spawn(process.execPath, [...profile, join(ROOT, 'bin', 'neevscan.js'), 'serve'], {
+  const child = spawn(process.execPath, [...profile, join(ROOT, 'bin', 'neevscan.js'), command], {
     env: {
+      ...(opt.concurrency ? { NEEVSCAN_PUSH_CONCURRENCY: opt.concurrency } : {}),
       ...process.env,
       NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS ?? '--max-semi-space-size=32',
       HOST: '127.0.0.1',
@@ -258,6 +264,21 @@ async function startServe(prefix, githubUrl, appKey, profileDir) {
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   const url = `http://127.0.0.1:${port}`;
+  const handle = {
+    url,
+    base: new URL(url),
+    pid: child.pid,
+    output: () => output,
+    stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))),
+  };
+  // `neevscan worker` has no HTTP server: it is ready once it has logged that it runs.
+  if (command === 'worker') {
+    for (let i = 0; !/worker running/.test(output); i++) {
+      if (i > 300) throw new Error(`worker did not start: ${output}`);
+      await sleep(50);
+    }
+    return handle;
+  }
   for (let i = 0; ; i++) {
     if (await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false)) break;
     if (i > 300) throw new Error(`serve did not start: ${output}`);
@@ -332,6 +353,9 @@ async function environment(name, keysPerRepo, appKey, redis) {
   const profileDir = opt.profile ? join(DATA, `profile-${name}`) : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const serve = await startServe(prefix, standin.url, appKey, profileDir);
+  // --workers N: N more processes running `neevscan worker` on the same Redis (the documented way to scale out).
+  const workers = [];
+  for (let w = 0; w < Number(opt.workers); w++) workers.push(await startServe(prefix, standin.url, appKey, undefined, 'worker'));
   const owner = (await api(serve.url, 'POST', '/api/v1/owners', { name: 'Bench Org' })).id;
   const t0 = Date.now();
   const created = await pool(Array.from({ length: REPOS * keysPerRepo }), 16, (_, i) => api(serve.url, 'POST', '/api/v1/keys', { ownerId: owner, name: `bench key ${i}` }));
@@ -358,8 +382,10 @@ async function environment(name, keysPerRepo, appKey, redis) {
     prefix,
     standin,
     serve,
+    pids: [serve.pid, ...workers.map((w) => w.pid)],
     repos,
     async close() {
+      for (const w of workers) await w.stop();
       await serve.stop();
       await standin.close();
       await deletePrefix(redis, prefix);
@@ -498,7 +524,7 @@ async function main() {
       REPOS = Number(opt['stage-repos']);
       const env = await environment('b', Math.ceil(total / REPOS), appKey, redis);
       envs.push(env);
-      const { serve, repos, prefix } = env;
+      const { serve, repos, prefix, pids } = env;
       const pushes = Array.from({ length: total }, (_, k) => keyPush(repos, k));
       // Warm-up: the clean pushes, as in 1.
       await openLoop(serve.base, 50, repos.length, (i) => pushBody(repos[i], repos[i].shas[0], repos[i].shas[1]));
@@ -510,11 +536,17 @@ async function main() {
         const count = rate * seconds;
         log(`3. ${rate} pushes/s for ${seconds} s (${count} pushes, one key each) …`);
         const load0 = loadavg()[0];
-        const cpu0 = cpuSeconds(serve.pid);
+        const cpuAll = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+        const cpu0 = cpuAll();
         const rss = [];
         const backlog = [];
         const before = await queueState(redis, prefix);
-        const sampler = setInterval(() => rss.push(rssMb(serve.pid)), 250);
+        const rssEach = pids.map(() => []);
+        const sampler = setInterval(() => {
+          const now = pids.map((pid) => rssMb(pid));
+          now.forEach((mb, i) => rssEach[i].push(mb));
+          rss.push(now.reduce((a, b) => a + b, 0));
+        }, 250);
         const qsampler = setInterval(() => queueState(redis, prefix).then((s) => backlog.push(s.waiting)), 1000);
         const t0 = Date.now();
         const base = offset;
@@ -525,7 +557,7 @@ async function main() {
         const drained = await drain(redis, prefix, done + count, DRAIN_MS);
         const drainMs = Date.now() - sendEnd;
         clearInterval(sampler);
-        const cpu = cpuSeconds(serve.pid) - cpu0;
+        const cpu = cpuAll() - cpu0;
         const revokedAt = await revokedAtOf(serve.url, pushes.slice(base, base + count).map((p) => p.key));
         const inWindow = revokedAt.filter((t) => t !== null && t <= sendEnd).length;
         const lat = revokedAt.map((t, i) => (t === null ? null : t - results[i].sentAt)).filter((x) => x !== null);
@@ -545,13 +577,14 @@ async function main() {
           p50: percentile(lat, 50),
           p99: percentile(lat, 99),
           rssMax: Math.max(...rss),
+          rssMaxPerProcess: rssEach.map((r) => Math.max(...r)),
           cpuPerPushMs: (cpu * 1000) / count,
           serveCpuShare: cpu / ((Date.now() - t0) / 1000),
           load: `${load0.toFixed(2)} → ${loadavg()[0].toFixed(2)}`,
         };
         st.keptUp = st.revoked === count && st.backlogAtEnd <= rate && st.drainMs < 2000 && st.notAccepted === 0;
         report.stages.push(st);
-        log(`   sent ${fmt(st.sentPerSecond)}/s; completed ${fmt(st.completedPerSecond)}/s while sending; backlog each second ${JSON.stringify(backlog)}; drained ${fmt(drainMs)} ms after; ${st.revoked}/${count} keys revoked (p50 ${fmt(st.p50)} ms, p99 ${fmt(st.p99)} ms); serve CPU ${fmt(st.cpuPerPushMs, 2)} ms/push (${fmt(st.serveCpuShare * 100)}% of a core); RSS max ${fmt(st.rssMax)} MB; load ${st.load}`);
+        log(`   sent ${fmt(st.sentPerSecond)}/s; completed ${fmt(st.completedPerSecond)}/s while sending; backlog each second ${JSON.stringify(backlog)}; drained ${fmt(drainMs)} ms after; ${st.revoked}/${count} keys revoked (p50 ${fmt(st.p50)} ms, p99 ${fmt(st.p99)} ms); service CPU ${fmt(st.cpuPerPushMs, 2)} ms/push (${fmt(st.serveCpuShare * 100)}% of a core); RSS max ${fmt(st.rssMax)} MB (per process ${st.rssMaxPerProcess.map((m) => fmt(m)).join(' + ')}); load ${st.load}`);
         rows.push(`| 3. ${rate} pushes/s for ${seconds} s | ${fmt(st.completedPerSecond)} completed/s while sending, backlog at end ${st.backlogAtEnd}, drained ${fmt(drainMs / 1000, 1)} s after; revoke p50 ${fmt(st.p50)} ms / p99 ${fmt(st.p99)} ms; RSS max ${fmt(st.rssMax)} MB | keeps up, RSS < 300 MB | ${st.keptUp && st.rssMax < 300 ? 'kept up' : 'did not keep up'} |`);
         done += count;
         offset += count;

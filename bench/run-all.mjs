@@ -2,7 +2,9 @@
 /**
  * Runs every benchmark one after another (never together: they would share
  * the two cores and slow each other down): the folder scan against ripgrep,
- * `scan --staged`, `scan --git`, and the key store's authenticate and memory.
+ * `scan --staged`, `scan --git`, the key store's authenticate and memory,
+ * the GitHub Secret Scanning partner endpoint, owner notifications (alert → mail and webhook),
+ * and the alert review's reads (list, filters, counts, export).
  *
  *   npm run bench
  */
@@ -12,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const benches = ['scan-tree.mjs', 'staged.mjs', 'git-history.mjs', 'keystore.mjs'];
+const benches = ['scan-tree.mjs', 'staged.mjs', 'git-history.mjs', 'keystore.mjs', 'partner.mjs', 'notify.mjs', 'alerts.mjs'];
 let failed = 0;
 for (const name of benches) {
   const path = join(HERE, name);

@@ -1,3 +1,6 @@
+import { readNotifyConfig, type NotifyConfig } from './notify/notify-config.js';
+import { readDashboardConfig, type DashboardConfig } from './server/dashboard/dashboard-config.js';
+
 /**
  * The service's configuration, read once from the environment (CONTRACT.md,
  * "The service"). Injectable: tests pass their own `env`.
@@ -21,10 +24,22 @@ export interface Config {
     privateKey: string | undefined;
     /** Webhook secrets: the first signs nothing, all verify (rotation: add the new one, then drop the old). */
     webhookSecrets: string[];
+    /** GITHUB_TOKEN: a token for calls made without the App (the events poller; the partner endpoint's key fetch, for GitHub's higher rate limit). */
+    token: string | undefined;
+    /** GITHUB_TOKEN and GITHUB_TOKENS (comma-separated) merged, duplicates dropped: the public-events poller's and its workers' shared rate-limit budget. */
+    tokens: string[];
   };
   revokePolicy: 'public' | 'all' | 'off';
+  /** NEEVSCAN_PUSH_CONCURRENCY: push jobs one process runs at once (each mostly waits on GitHub and Redis). */
+  pushConcurrency: number;
+  /** PUBLIC_EVENTS_MAX_AGE_SECONDS: public-event jobs the poller queued longer ago than this are dropped (counted), so a spent budget or a slow worker cannot grow the backlog without bound. */
+  publicEventsMaxAgeSeconds: number;
   /** An external key store (docs/KEY_STORE_API.md) for the pipeline; unset: this project's Redis store. */
   externalKeyStore: { url: string; token: string } | undefined;
+  /** Owner and security-team notifications: mail, timing, retries (src/notify/notify-config.ts). */
+  notify: NotifyConfig;
+  /** The alert review dashboard: its public origin, session cookie and lifetime, sign-in rate limit (src/server/dashboard/dashboard-config.ts). */
+  dashboard: DashboardConfig;
 }
 
 function positiveInt(value: string | undefined, fallback: number, name: string): number {
@@ -58,8 +73,14 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
       appId: env.GITHUB_APP_ID || undefined,
       privateKey: env.GITHUB_APP_PRIVATE_KEY || undefined,
       webhookSecrets: (env.GITHUB_WEBHOOK_SECRET ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+      token: env.GITHUB_TOKEN || undefined,
+      tokens: [...new Set([env.GITHUB_TOKEN ?? '', ...(env.GITHUB_TOKENS ?? '').split(',')].map((t) => t.trim()).filter(Boolean))],
     },
     revokePolicy: revokePolicy(env.REVOKE_POLICY),
+    pushConcurrency: positiveInt(env.NEEVSCAN_PUSH_CONCURRENCY, 32, 'NEEVSCAN_PUSH_CONCURRENCY'),
+    publicEventsMaxAgeSeconds: positiveInt(env.PUBLIC_EVENTS_MAX_AGE_SECONDS, 900, 'PUBLIC_EVENTS_MAX_AGE_SECONDS'),
     externalKeyStore: env.NEEVSCAN_KEYSTORE_URL ? { url: env.NEEVSCAN_KEYSTORE_URL, token: env.NEEVSCAN_KEYSTORE_TOKEN ?? '' } : undefined,
+    notify: readNotifyConfig(env),
+    dashboard: readDashboardConfig(env),
   };
 }

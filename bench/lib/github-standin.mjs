@@ -13,6 +13,8 @@
 // Messages in:  { type: 'start', appId, publicKeyPem, privateKeyPem, mode }
 //               { type: 'addRepo', id, options }   { type: 'warm', id, urls: [[installationId, path]] }
 //               { type: 'stats', id }              { type: 'close' }
+//               start may also carry tokens (accepted as they are, for GITHUB_TOKENS) and pollInterval;
+//               { type: 'pushEvent', id, event } adds an event to GET /events and answers its id (bench/poller.mjs).
 // Messages out: { type: 'ready', url, standinUrl } and { id, result } answers.
 import { createSign } from 'node:crypto';
 import { Agent, createServer, request } from 'node:http';
@@ -32,6 +34,7 @@ function kind(method, path) {
   if (path.includes('/access_tokens')) return 'access token';
   if (path.includes('/git/blobs/')) return 'blob';
   if (path.includes('/commits')) return 'commits';
+  if (path.startsWith('/events')) return 'events';
   return `${method} other`;
 }
 
@@ -125,7 +128,13 @@ process.on('message', async (message) => {
   if (message.type === 'start') {
     appId = message.appId;
     privateKeyPem = message.privateKeyPem;
-    gh = await startGitHubStandIn({ appId: message.appId, publicKeyPem: message.publicKeyPem, rateLimit: { limit: 100_000_000 } });
+    gh = await startGitHubStandIn({
+      appId: message.appId,
+      publicKeyPem: message.publicKeyPem,
+      rateLimit: { limit: 100_000_000 },
+      ...(message.tokens ? { tokens: message.tokens } : {}),
+      ...(message.pollInterval ? { pollInterval: message.pollInterval } : {}),
+    });
     const frontUrl = await startFront();
     // The stand-in records every request; the bench does not need them (memory).
     setInterval(() => (gh.requests.length = 0), 1000).unref();
@@ -135,6 +144,8 @@ process.on('message', async (message) => {
     process.send({ id: message.id, result: true });
   } else if (message.type === 'warm') {
     process.send({ id: message.id, result: await warm(message.urls) });
+  } else if (message.type === 'pushEvent') {
+    process.send({ id: message.id, result: gh.pushEvent(message.event).id });
   } else if (message.type === 'stats') {
     process.send({ id: message.id, result: { ...stats, cached: cache.size, checkRuns: gh.checkRuns.length, rss: process.memoryUsage().rss } });
   } else if (message.type === 'close') {

@@ -69,6 +69,16 @@ export async function main(argv: string[]): Promise<number> {
       status = await runServe({ http: false });
     });
 
+  program
+    .command('poll')
+    .description("read GitHub's public events feed and queue what it brings for `serve` / `worker` (GITHUB_TOKEN or GITHUB_TOKENS, REDIS_URL)")
+    .option('--interval <seconds>', "seconds between polls instead of GitHub's X-Poll-Interval (or POLL_INTERVAL; at least 0.1)")
+    .option('--metrics-port <port>', 'serve /metrics, /healthz and /readyz on this port (or POLL_METRICS_PORT; default: not served)')
+    .action(async (options) => {
+      const { runPoll } = await import('./commands/poll.js');
+      status = await runPoll(options);
+    });
+
   // Owners and keys: straight to Redis (REDIS_URL), or to a server with --server and --token.
   const backend = (command: Command) =>
     command

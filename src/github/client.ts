@@ -71,10 +71,12 @@ export interface TokenClientOptions extends ClientTuning {
   apiUrl: string;
   /** A personal access token or installation token (GITHUB_TOKEN for the events poller). */
   token: string;
+  /** How log lines name this client ("token 2" of GITHUB_TOKENS), never the token itself. @defaultValue 'token' */
+  label?: string;
 }
 
 export function createTokenClient(options: TokenClientOptions): GitHubClient {
-  return build(options, { auth: options.token }, 'token');
+  return build(options, { auth: options.token }, options.label ?? 'token');
 }
 
 type RequestOptions = Parameters<Octokit['request']['endpoint']['parse']>[0] & { method: string };

@@ -46,6 +46,6 @@ export function buildPushDeps(
 }
 
 /** A short fingerprint of the rules: remembered blob findings are only reused under the same rules. */
-function rulesVersion(rules: readonly CompiledRule[]): string {
+export function rulesVersion(rules: readonly CompiledRule[]): string {
   return createHash('sha256').update(JSON.stringify(rules.map((r) => r.spec))).digest('hex').slice(0, 12);
 }

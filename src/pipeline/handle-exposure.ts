@@ -1,5 +1,6 @@
 import type { AlertStore, Alert } from '../stores/alert-store.js';
 import type { KeyRecord, KeyStore } from '../stores/key-store.js';
+import { pipelineMetrics } from '../metrics/pipeline-metrics.js';
 import { revokeReason } from './revoke-reason.js';
 import type { Exposure, RevokePolicy } from './types.js';
 
@@ -24,7 +25,11 @@ export interface HandleExposureDeps {
  */
 export async function handleExposure(deps: HandleExposureDeps, exposure: Exposure): Promise<{ outcome: ExposureOutcome; alert?: Alert }> {
   const found = await deps.keyStore.findByHash(exposure.secretSha256);
-  if (!found) return { outcome: 'unknown' };
+  const source = exposure.location.source;
+  if (!found) {
+    pipelineMetrics.findings().inc({ source, outcome: 'unknown' });
+    return { outcome: 'unknown' };
+  }
 
   let key: KeyRecord = found;
   let outcome: ExposureOutcome;
@@ -33,21 +38,33 @@ export async function handleExposure(deps: HandleExposureDeps, exposure: Exposur
   else if (shouldRevoke(deps.policy, exposure)) {
     const revoked = await deps.keyStore.revoke(found.id, { reason: revokeReason(exposure.location), by: 'leak-detector' });
     // Gone between confirm and revoke (an external store may delete keys): nothing left to protect.
-    if (!revoked) return { outcome: 'unknown' };
+    if (!revoked) {
+      pipelineMetrics.findings().inc({ source, outcome: 'unknown' });
+      return { outcome: 'unknown' };
+    }
     key = revoked;
     outcome = 'revoked';
   } else outcome = 'alert-only';
 
   const revokedAt = key.status === 'revoked' ? (key.revokedAt ?? (deps.now ?? (() => new Date()))().toISOString()) : null;
-  const { alert } = await deps.alerts.recordExposure(exposure, {
+  const latencyMs = revokedAt && key.revokedBy === 'leak-detector' ? revokeLatency(exposure, revokedAt) : null;
+  const { alert, created, reopened } = await deps.alerts.recordExposure(exposure, {
     id: key.id,
     ownerId: key.ownerId,
     hint: key.hint,
+    name: key.name,
     status: key.status,
     revokedAt,
     // Latency only measures our own revocations (this one, or one whose alert write failed and is retried now).
-    revokeLatencyMs: revokedAt && key.revokedBy === 'leak-detector' ? revokeLatency(exposure, revokedAt) : null,
+    revokeLatencyMs: latencyMs,
   });
+  pipelineMetrics.findings().inc({ source, outcome });
+  if (outcome === 'revoked') {
+    pipelineMetrics.revocations().inc({ source });
+    if (latencyMs !== null) pipelineMetrics.pushToRevoke().observe({ source }, latencyMs / 1000);
+  }
+  if (created) pipelineMetrics.alerts().inc({ event: 'created' });
+  if (reopened) pipelineMetrics.alerts().inc({ event: 'reopened' });
   // After the alert is written, so a retry after a failed enqueue finds the alert and enqueues again.
   await deps.notify?.(alert.id);
   return { outcome, alert };

@@ -1,7 +1,9 @@
 import type { ConnectionOptions, JobsOptions, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { DeliveryState } from '../notify/delivery-state.js';
 import { openQueue } from './queues.js';
 
-/** The notification queue: one job per alert, which the notifier (owner email and signed webhook) consumes. */
+/** The notification queue: one job per notice of an alert, which the notifier (src/notify/) consumes. */
 export const NOTIFY_QUEUE = 'notify';
 
 /** A notification job names the alert only; the notifier reads the alert (hint, places, what was done) when it runs. */
@@ -9,27 +11,59 @@ export interface NotifyJob {
   alertId: string;
 }
 
-/**
- * The job id is the alert's, so however many places a key turns up in (forks,
- * mirrors, a redelivered push), the owner gets one notification for it; the
- * short delay lets the places found in the same burst land on the alert first.
- */
-const NOTIFY_DELAY_MS = 2000;
-
-export const NOTIFY_JOB_OPTIONS: JobsOptions = {
-  attempts: 10,
-  backoff: { type: 'exponential', delay: 1000 },
-  removeOnComplete: { age: 7 * 24 * 3600 },
-  removeOnFail: { age: 30 * 24 * 3600 },
-};
-
-export function notifyQueue(connection: ConnectionOptions, redisPrefix: string): Queue<NotifyJob> {
-  return openQueue<NotifyJob>(NOTIFY_QUEUE, connection, redisPrefix, NOTIFY_JOB_OPTIONS);
+/** When notices go out: NEEVSCAN_NOTIFY_DELAY_MS, NEEVSCAN_NOTIFY_FOLLOW_UP_SECONDS (as ms); tries: NEEVSCAN_NOTIFY_ATTEMPTS, NEEVSCAN_NOTIFY_BACKOFF_MS. */
+export interface NotifyTiming {
+  delayMs: number;
+  followUpMs: number;
+  attempts: number;
+  backoffMs: number;
 }
 
-/** Enqueues the alert's notification; a second call for the same alert is a no-op while its job is kept. */
-export function enqueueNotification(queue: Queue<NotifyJob>): (alertId: string) => Promise<void> {
+/**
+ * The defaults. The first notice waits 2 s so that the places found in the
+ * same burst (forks, mirrors, a push to several branches) land on the alert
+ * and go out in it; places found later go in a follow-up, at most one an hour.
+ */
+export const DEFAULT_NOTIFY_TIMING: NotifyTiming = { delayMs: 2000, followUpMs: 3600_000, attempts: 16, backoffMs: 1000 };
+
+/**
+ * Retries with exponential backoff and jitter: 1 s, 2 s, 4 s… (each 50–100%
+ * of that), 16 tries over about 9 hours by default, so a receiver that is
+ * down for a while still gets the notice. Kept for a week (completed) or a
+ * month (failed) for inspection.
+ */
+export function notifyJobOptions(timing: Pick<NotifyTiming, 'attempts' | 'backoffMs'> = DEFAULT_NOTIFY_TIMING): JobsOptions {
+  return {
+    attempts: timing.attempts,
+    backoff: { type: 'exponential', delay: timing.backoffMs, jitter: 0.5 },
+    removeOnComplete: { age: 7 * 24 * 3600 },
+    removeOnFail: { age: 30 * 24 * 3600 },
+  };
+}
+
+export function notifyQueue(connection: ConnectionOptions, redisPrefix: string, timing: Pick<NotifyTiming, 'attempts' | 'backoffMs'> = DEFAULT_NOTIFY_TIMING): Queue<NotifyJob> {
+  return openQueue<NotifyJob>(NOTIFY_QUEUE, connection, redisPrefix, notifyJobOptions(timing));
+}
+
+/**
+ * Enqueues the alert's notification; called for every exposure recorded
+ * (including redeliveries). While the alert's first notice is pending, every
+ * call adds the same job (`alert-<id>`), a no-op: one notification per burst,
+ * however many places. Once a notice has gone out, a new place schedules one
+ * follow-up job (`alert-<id>-<n>`), delayed until `followUpMs` after the last
+ * notice; the notifier sends it only if places were added since. That
+ * bookkeeping is one Lua script (src/notify/delivery-state.ts) on
+ * `scheduling.redis`, the Redis the alerts are on. Without `scheduling` (tests
+ * of the producers), only the first job is ever added, as before follow-ups.
+ */
+export function enqueueNotification(
+  queue: Queue<NotifyJob>,
+  scheduling?: { redis: Redis; redisPrefix: string; timing?: Pick<NotifyTiming, 'delayMs' | 'followUpMs'> },
+): (alertId: string) => Promise<void> {
+  const state = scheduling ? new DeliveryState(scheduling.redis, scheduling.redisPrefix) : null;
+  const timing = scheduling?.timing ?? DEFAULT_NOTIFY_TIMING;
   return async (alertId) => {
-    await queue.add('notify', { alertId }, { jobId: `alert-${alertId}`, delay: NOTIFY_DELAY_MS });
+    const { jobId, delayMs } = state ? await state.schedule(alertId, Date.now(), timing) : { jobId: `alert-${alertId}`, delayMs: timing.delayMs };
+    await queue.add('notify', { alertId }, { jobId, delay: delayMs });
   };
 }

@@ -4,11 +4,11 @@ import { processPush, type PushDeps, type PushResult } from './process-push.js';
 import { startWorker } from './start-worker.js';
 
 /** The push queue's worker. */
-export function startPushWorker(connection: ConnectionOptions, redisPrefix: string, deps: PushDeps, log: (message: string) => void): Worker<PushJob, PushResult> {
+export function startPushWorker(connection: ConnectionOptions, redisPrefix: string, deps: PushDeps, log: (message: string) => void, concurrency = 32): Worker<PushJob, PushResult> {
   return startWorker(
     connection,
     redisPrefix,
-    { queue: PUSH_QUEUE, concurrency: 16, process: (job: PushJob) => processPush(job, deps), describe: (job) => `push ${job.deliveryId} (${job.owner}/${job.repo})` },
+    { queue: PUSH_QUEUE, concurrency, process: (job: PushJob) => processPush(job, deps), describe: (job) => `push ${job.deliveryId} (${job.owner}/${job.repo})` },
     log,
   );
 }

@@ -3,7 +3,7 @@ import type { Exposure, Source } from './types.js';
 
 /** Where a finding in a repository was seen, and under which circumstances: what turns it into an Exposure. */
 export interface RepoContext {
-  source: Extract<Source, 'push' | 'install-scan'>;
+  source: Extract<Source, 'push' | 'install-scan' | 'public-events'>;
   owner: string;
   repo: string;
   /** The repository's web address (github.com or a GHES host), for the link to the line. */

@@ -18,6 +18,8 @@ export interface Location {
   url: string | null;
   /** When neevscan saw it, ISO 8601. */
   seenAt: string;
+  /** Partner reports only: where on GitHub the token was found, as GitHub names it (`content`, `commit`, `issue_comment`, `gist_content`, `npm`…). */
+  partnerSource?: string;
 }
 
 /** One secret found at one place, on its way to confirm → revoke → alert. */

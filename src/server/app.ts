@@ -13,6 +13,13 @@ import type { WikiJob } from '../pipeline/wiki-job.js';
 import { loadRules } from '../rules/load.js';
 import type { CompiledRule } from '../rules/types.js';
 import { registry } from '../metrics/registry.js';
+import { SecretScanningKeys } from '../github/secret-scanning-keys.js';
+import { buildExposureDeps } from '../pipeline/deps.js';
+import { secretScanningRoutes } from './routes/secret-scanning.js';
+import { alertRoutes } from './routes/alerts.js';
+import { AlertReview } from './alert-review.js';
+import { openApiRoute, registerOpenApi } from './openapi.js';
+import { dashboardRoutes } from './dashboard/routes.js';
 
 export interface ServerOptions {
   logLevel?: string;
@@ -53,6 +60,8 @@ export function buildServer(
   const store = new RedisKeyStore(redis, config.redisPrefix, config.defaultRateLimit);
   const tokens = new ApiTokens(redis, config.redisPrefix, config.adminToken);
   installErrorHandling(app);
+  // Before any route: the OpenAPI description collects the /api/v1 routes as they are declared.
+  registerOpenApi(app);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
@@ -66,9 +75,18 @@ export function buildServer(
   });
   // Prometheus text format; unauthenticated like /healthz (it holds counts and timings, never a key or a name).
   app.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
-  tokenRoutes(app, tokens);
-  ownerRoutes(app, store, tokens, { allowPrivateWebhooks: config.allowPrivateWebhooks });
-  keyRoutes(app, store, tokens);
+  const exposureDeps = buildExposureDeps(config, redis, options.notify);
+  // Alerts are reviewed against the pipeline's key store (this server's, or the external one keys are confirmed with).
+  const review = new AlertReview(exposureDeps.alerts, exposureDeps.keyStore);
+  // /api/v1 in a plugin registered after the OpenAPI one, so that its description sees every route.
+  void app.register(async (api) => {
+    tokenRoutes(api, tokens);
+    ownerRoutes(api, store, tokens, { allowPrivateWebhooks: config.allowPrivateWebhooks });
+    keyRoutes(api, store, tokens);
+    alertRoutes(api, review, tokens);
+    openApiRoute(api);
+  });
+  dashboardRoutes(app, { review, tokens, redis, redisPrefix: config.redisPrefix, config: config.dashboard });
   githubWebhookRoutes(app, {
     secrets: config.github.webhookSecrets,
     redis,
@@ -94,6 +112,11 @@ export function buildServer(
         throw new Error('no wiki queue');
       }),
     rules: options.rules ?? loadRules(),
+  });
+  secretScanningRoutes(app, {
+    keys: new SecretScanningKeys({ apiUrl: config.github.apiUrl, token: config.github.token, log: (message) => app.log.warn(message) }),
+    // Every token GitHub's partner program reports is public: revoke it unless revoking is off altogether.
+    exposureDeps: { ...exposureDeps, policy: config.revokePolicy === 'off' ? 'off' : 'all' },
   });
   return { app, store, tokens };
 }

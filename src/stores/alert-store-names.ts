@@ -14,14 +14,29 @@ export function alertStoreNames(prefix: string) {
     locations: (id: string) => `${p}a:${id}:loc`,
     /** Identities of the locations already counted, so a redelivery adds nothing. */
     locationIds: (id: string) => `${p}a:${id}:lk`,
-    /** Notifications sent for the alert, as JSON (written by the notifier stage). */
+    /** Notifications of the alert, one JSON entry per channel and notice, updated in place (src/notify/delivery-state.ts). */
     notifications: (id: string) => `${p}a:${id}:ntf`,
+    /** The notifier's bookkeeping for the alert: notices taken, places covered, in-flight claims, the pending follow-up (src/notify/delivery-state.ts). */
+    notifyState: (id: string) => `${p}a:${id}:nst`,
     /** key id → alert id: one alert per exposed key. */
     byKey: `${p}bykey`,
     /** Every alert, scored by firstSeenAt (ms), for newest-first listing. */
     all: `${p}all`,
     /** Alerts in one state, scored like `all`. Also built inside the scripts. */
     state: (state: string) => `${p}state:${state}`,
+    /**
+     * Filter indexes, scored like `all`: the alerts of one key owner, one
+     * repository, one source, one assignee. Repository and assignee are
+     * lower-cased here (never in Lua, whose string.lower is ASCII-only).
+     */
+    owner: (ownerId: string) => `${p}owner:${ownerId}`,
+    repo: (repo: string) => `${p}repo:${repo.toLowerCase()}`,
+    source: (source: string) => `${p}source:${source}`,
+    assignee: (assignee: string) => `${p}assignee:${assignee.toLowerCase()}`,
+    /** The filter indexes an alert is in, so that a change of its score (an earlier firstSeenAt) reaches every one. */
+    indexes: (id: string) => `${p}a:${id}:ix`,
+    /** The review audit trail: one JSON entry per action (who, what, when), oldest first (capped; see ALERT_LIMITS). */
+    audit: (id: string) => `${p}a:${id}:audit`,
   };
 }
 
@@ -32,6 +47,8 @@ export const ALERT_LIMITS = {
   locations: 1_000,
   /** Location identities remembered for de-duplication; beyond it `locationCount` may count a redelivery twice. */
   locationIds: 10_000,
+  /** Audit entries kept per alert (the newest): a script resolving and reopening in a loop cannot grow one without bound. */
+  audit: 10_000,
 } as const;
 
 /** The fields of an alert record hash. Times are ms since the epoch. */
@@ -49,4 +66,11 @@ export const ALERT_FIELDS = {
   pa: 'pushedAt: the earliest known',
   rc: 'receivedAt: the earliest',
   n: 'locationCount: distinct locations, including those beyond the cap',
+  kn: "keyName: the key's name when the alert was made",
+  rsa: 'resolvedAt (absent while open)',
+  rsb: 'resolvedBy: the name of the API token that resolved it',
+  rsc: 'resolutionComment',
+  roa: 'reopenedAt: the last reopen',
+  as: 'assignee (absent: nobody)',
+  asx: "the assignee's index key, to leave it on a change",
 } as const;

@@ -13,7 +13,14 @@ const RANK = `local RANK = { active = 0, expired = 1, revoked = 2 }`;
  * ARGV: 1 base, 2 keyId, 3 new alert id, 4 ownerId, 5 hint, 6 sha256, 7 keyStatus,
  *       8 revokedAt ms or '', 9 latency ms or '', 10 seenAt ms, 11 pushedAt ms or '',
  *       12 receivedAt ms, 13 location identity, 14 location JSON, 15 location cap, 16 identity cap.
- * Returns {alertId, created 0|1, newLocation 0|1}.
+ *       17 keyName or '', 18 owner index key, 19 repo index key or '', 20 source index key,
+ *       21 audit entry (JSON) for a reopen, 22 audit cap, 23 now ms.
+ * The location JSON is stored as given (the store picks its fields, a partner report's `partnerSource`
+ * included), never parsed here, so a new location field needs no change to the script.
+ * A new place is added to the filter indexes (repository, source). A new place of a key that is still
+ * active reopens a `wont_fix` alert (GitHub's rule: won't-fix stands for the places known when it was
+ * decided), with an audit entry; any other resolution stands.
+ * Returns {alertId, created 0|1, newLocation 0|1, reopened 0|1}.
  */
 export const RECORD_EXPOSURE = `
 ${RANK}
@@ -27,8 +34,11 @@ if not id then
   redis.call('HSET', KEYS[1], ARGV[2], id)
   redis.call('HSET', rec, 'k', ARGV[2], 'o', ARGV[4], 'h', ARGV[5], 'sh', ARGV[6], 'st', 'open', 'ks', ARGV[7], 'f', ARGV[10], 'rc', ARGV[12], 'n', 0)
   if ARGV[11] ~= '' then redis.call('HSET', rec, 'pa', ARGV[11]) end
+  if ARGV[17] ~= '' then redis.call('HSET', rec, 'kn', ARGV[17]) end
   redis.call('ZADD', KEYS[2], ARGV[10], id)
   redis.call('ZADD', ARGV[1] .. 'state:open', ARGV[10], id)
+  redis.call('ZADD', ARGV[18], ARGV[10], id)
+  redis.call('SADD', rec .. ':ix', ARGV[18])
 else
   rec = ARGV[1] .. 'a:' .. id
   local old = redis.call('HMGET', rec, 'f', 'pa', 'rc', 'ks', 'st')
@@ -36,6 +46,7 @@ else
     redis.call('HSET', rec, 'f', ARGV[10])
     redis.call('ZADD', KEYS[2], ARGV[10], id)
     redis.call('ZADD', ARGV[1] .. 'state:' .. old[5], ARGV[10], id)
+    for _, index in ipairs(redis.call('SMEMBERS', rec .. ':ix')) do redis.call('ZADD', index, ARGV[10], id) end
   end
   if ARGV[11] ~= '' and (not old[2] or tonumber(ARGV[11]) < tonumber(old[2])) then redis.call('HSET', rec, 'pa', ARGV[11]) end
   if tonumber(ARGV[12]) < tonumber(old[3]) then redis.call('HSET', rec, 'rc', ARGV[12]) end
@@ -53,8 +64,28 @@ if redis.call('SISMEMBER', ids, ARGV[13]) == 0 then
   redis.call('HINCRBY', rec, 'n', 1)
   local locs = rec .. ':loc'
   if redis.call('LLEN', locs) < tonumber(ARGV[15]) then redis.call('RPUSH', locs, ARGV[14]) end
+  local f = redis.call('HGET', rec, 'f')
+  for _, index in ipairs({ARGV[19], ARGV[20]}) do
+    if index ~= '' then
+      redis.call('ZADD', index, f, id)
+      redis.call('SADD', rec .. ':ix', index)
+    end
+  end
 end
-return {id, created, newLocation}
+local reopened = 0
+if newLocation == 1 and created == 0 then
+  local now = redis.call('HMGET', rec, 'st', 'rs', 'ks', 'f')
+  if now[1] == 'resolved' and now[2] == 'wont_fix' and now[3] == 'active' then
+    reopened = 1
+    redis.call('HSET', rec, 'st', 'open', 'roa', ARGV[23])
+    redis.call('HDEL', rec, 'rs', 'rsa', 'rsb', 'rsc')
+    redis.call('ZREM', ARGV[1] .. 'state:resolved', id)
+    redis.call('ZADD', ARGV[1] .. 'state:open', now[4], id)
+    redis.call('RPUSH', rec .. ':audit', ARGV[21])
+    redis.call('LTRIM', rec .. ':audit', -tonumber(ARGV[22]), -1)
+  end
+end
+return {id, created, newLocation, reopened}
 `;
 
 /** KEYS: record. ARGV: revokedAt ms, latency ms or ''. Returns 0 for an unknown alert. First revocation wins. */

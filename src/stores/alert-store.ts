@@ -4,29 +4,75 @@ import type { Exposure, Location } from '../pipeline/types.js';
 import { newId } from './ids.js';
 import { ALERT_LIMITS, alertStoreNames, type AlertStoreNames } from './alert-store-names.js';
 import { MARK_REVOKED, RECORD_EXPOSURE } from './alert-store-scripts.js';
+import { ASSIGN, COMMENT, COUNT_ALERTS, LIST_ALERTS, REOPEN, RESOLVE } from './alert-review-scripts.js';
+import { filterSets, formatCursor, parseCursor, scoreRange, type AlertFilter } from './alert-query.js';
 import { KeyStoreUnavailableError, type KeyStatus } from './key-store.js';
+
+export { AlertCursorError, type AlertFilter } from './alert-query.js';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    alRecordExposure(...args: Array<string | Buffer | number>): Result<[string, number, number], Context>;
+    alRecordExposure(...args: Array<string | Buffer | number>): Result<[string, number, number, number], Context>;
     alMarkRevoked(...args: Array<string | Buffer | number>): Result<number, Context>;
+    alResolve(...args: Array<string | Buffer | number>): Result<number, Context>;
+    alReopen(...args: Array<string | Buffer | number>): Result<number, Context>;
+    alAssign(...args: Array<string | Buffer | number>): Result<number, Context>;
+    alComment(...args: Array<string | Buffer | number>): Result<number, Context>;
+    alList(...args: Array<string | Buffer | number>): Result<string[], Context>;
+    alCount(...args: Array<string | Buffer | number>): Result<[number, number, number], Context>;
   }
 }
 
 export type AlertState = 'open' | 'resolved';
 export type AlertResolution = 'revoked' | 'false_positive' | 'used_in_tests' | 'wont_fix';
+/** GitHub's names for a secret scanning alert's resolution. */
+export const RESOLUTIONS: readonly AlertResolution[] = ['revoked', 'false_positive', 'used_in_tests', 'wont_fix'];
 
-/** One owner notification (CONTRACT.md); written by the notifier stage. */
+/**
+ * One notification channel of one notice (CONTRACT.md), written by the
+ * notifier (src/notify/delivery-state.ts) and updated in place as it is tried.
+ * `email` and `webhook` go to the key's owner; `security-email` and `slack`
+ * to the security team, on the first notice only.
+ */
 export interface AlertNotification {
-  channel: 'email' | 'webhook';
-  status: string;
+  channel: 'email' | 'webhook' | 'security-email' | 'slack';
+  /** `sending` (an attempt in flight), `sent`, `retrying`, `failed` (given up), `skipped` (nowhere to send it). */
+  status: 'sending' | 'sent' | 'retrying' | 'failed' | 'skipped';
+  /** Tries of this channel for this notice. */
   attempts: number;
+  /** When the status was last set: for `sent`, when it was delivered. */
   at: string;
+  /** 1 for the first notice of the alert, 2… for follow-ups listing places found later. */
+  notice: number;
+  /** The last failure's class (`http_500`, `timeout`, `refused_address`, `smtp_550`…): never a message, a URL or an address. */
+  error?: string;
 }
 
 export interface TimelineEntry {
-  event: 'pushed' | 'received' | 'revoked';
+  /** `notified`: the owner's first notice delivered (email or webhook); `resolved`, `reopened`: the latest of each. */
+  event: 'pushed' | 'received' | 'revoked' | 'notified' | 'resolved' | 'reopened';
   at: string;
+}
+
+/** Who did something to an alert: the API token (its id and name), or `neevscan` itself. */
+export interface Actor {
+  id: string;
+  name: string;
+}
+
+export const SYSTEM_ACTOR: Actor = { id: 'neevscan', name: 'neevscan' };
+
+/** One line of an alert's audit trail. Carries no key: names, choices and the reviewer's own comment. */
+export interface AuditEntry {
+  at: string;
+  actor: Actor;
+  action: 'resolved' | 'reopened' | 'assigned' | 'unassigned' | 'commented' | 'key_revoked';
+  resolution?: AlertResolution;
+  comment?: string;
+  assignee?: string;
+  /** Why neevscan acted: `new_location` (a still-active key turned up in a new place). */
+  reason?: string;
+  location?: { source: Location['source']; repo: string | null };
 }
 
 /** An alert: one per exposed key, with every place it was seen (CONTRACT.md). Holds no key, only its sha256 and hint. */
@@ -37,9 +83,17 @@ export interface Alert {
   keyId: string;
   ownerId: string;
   keyHint: string;
+  /** The key's name when the alert was made (null for alerts made before names were kept). */
+  keyName: string | null;
   secretSha256: string;
   keyStatus: KeyStatus;
   revokedAt: string | null;
+  /** Who works on it: a name or an address, as the team writes it. */
+  assignee: string | null;
+  resolvedAt: string | null;
+  /** The name of the API token that resolved it. */
+  resolvedBy: string | null;
+  resolutionComment: string | null;
   firstSeenAt: string;
   pushedAt: string | null;
   receivedAt: string;
@@ -58,6 +112,8 @@ export interface ExposedKey {
   id: string;
   ownerId: string;
   hint: string;
+  /** The key's name, kept on the alert so lists need no key store call per row. */
+  name?: string;
   status: KeyStatus;
   revokedAt: string | null;
   /** When this revocation is the leak detector's: revokedAt minus pushedAt (or receivedAt). */
@@ -70,6 +126,8 @@ export interface RecordResult {
   created: boolean;
   /** The location was new to the alert (false for a redelivery). */
   newLocation: boolean;
+  /** A `wont_fix` alert was reopened: its key, still active, turned up in this new place. */
+  reopened: boolean;
 }
 
 export interface AlertPage {
@@ -78,18 +136,22 @@ export interface AlertPage {
   nextCursor: string | null;
 }
 
-/** A cursor this store did not hand out. `statusCode` lets the API answer 400 through its error handler. */
-export class AlertCursorError extends Error {
-  readonly statusCode = 400;
-  readonly code = 'bad_cursor';
-  constructor() {
-    super('invalid alert cursor');
-    this.name = 'AlertCursorError';
+/** A review action that does not apply now: resolving a resolved alert, reopening an open one. */
+export class AlertConflictError extends Error {
+  readonly statusCode = 409;
+  constructor(
+    readonly code: 'already_resolved' | 'already_open',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AlertConflictError';
   }
 }
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
+/** Index entries one list or count call examines at most (a few ms of Redis time); a list then returns a short page with a cursor. */
+export const SCAN_CAP = 20_000;
 
 /**
  * Alerts on Redis. Writes go through Lua scripts (alert-store-scripts.ts), so
@@ -108,6 +170,15 @@ export class AlertStore {
     if (!(redis as Partial<Redis>).alRecordExposure) {
       redis.defineCommand('alRecordExposure', { numberOfKeys: 2, lua: RECORD_EXPOSURE });
       redis.defineCommand('alMarkRevoked', { numberOfKeys: 1, lua: MARK_REVOKED });
+    }
+    if (!(redis as Partial<Redis>).alResolve) {
+      redis.defineCommand('alResolve', { numberOfKeys: 1, lua: RESOLVE });
+      redis.defineCommand('alReopen', { numberOfKeys: 1, lua: REOPEN });
+      redis.defineCommand('alAssign', { numberOfKeys: 1, lua: ASSIGN });
+      redis.defineCommand('alComment', { numberOfKeys: 1, lua: COMMENT });
+      // The filters decide how many sets these touch: the key count is the first argument.
+      redis.defineCommand('alList', { lua: LIST_ALERTS });
+      redis.defineCommand('alCount', { lua: COUNT_ALERTS });
     }
   }
 
@@ -136,12 +207,70 @@ export class AlertStore {
       JSON.stringify(pickLocation(location)),
       ALERT_LIMITS.locations,
       ALERT_LIMITS.locationIds,
+      key.name ?? '',
+      this.names.owner(key.ownerId),
+      location.repo ? this.names.repo(location.repo) : '',
+      this.names.source(location.source),
+      auditJson({ actor: SYSTEM_ACTOR, action: 'reopened', reason: 'new_location', location: { source: location.source, repo: location.repo } }, Date.now()),
+      ALERT_LIMITS.audit,
+      Date.now(),
     ];
-    const [id, created, newLocation] = await this.call(() => this.redis.alRecordExposure(...args));
+    const [id, created, newLocation, reopened] = await this.call(() => this.redis.alRecordExposure(...args));
     const alert = await this.get(id);
     // The script just wrote it and alerts are never deleted.
     if (!alert) throw new KeyStoreUnavailableError(`alert store lost alert ${id}`);
-    return { alert, created: created === 1, newLocation: newLocation === 1 };
+    return { alert, created: created === 1, newLocation: newLocation === 1, reopened: reopened === 1 };
+  }
+
+  /** Resolves an open alert, with GitHub's resolution names and an optional comment; AlertConflictError if it is resolved already. Null for an unknown alert. */
+  async resolve(id: string, input: { resolution: AlertResolution; comment?: string | null }, actor: Actor): Promise<Alert | null> {
+    const at = Date.now();
+    const comment = input.comment?.trim() || '';
+    const entry = auditJson({ actor, action: 'resolved', resolution: input.resolution, ...(comment ? { comment } : {}) }, at);
+    const done = await this.call(() =>
+      this.redis.alResolve(this.names.alert(id), this.names.base, id, input.resolution, comment, actor.name, at, entry, ALERT_LIMITS.audit),
+    );
+    if (done === -1) throw new AlertConflictError('already_resolved', `alert ${id} is resolved already; reopen it first`);
+    return done === 1 ? this.get(id) : null;
+  }
+
+  /** Reopens a resolved alert; AlertConflictError if it is open. Null for an unknown alert. */
+  async reopen(id: string, input: { comment?: string | null }, actor: Actor): Promise<Alert | null> {
+    const at = Date.now();
+    const comment = input.comment?.trim() || '';
+    const entry = auditJson({ actor, action: 'reopened', ...(comment ? { comment } : {}) }, at);
+    const done = await this.call(() => this.redis.alReopen(this.names.alert(id), this.names.base, id, at, entry, ALERT_LIMITS.audit));
+    if (done === -1) throw new AlertConflictError('already_open', `alert ${id} is open already`);
+    return done === 1 ? this.get(id) : null;
+  }
+
+  /** Assigns the alert (null: to nobody). Assigning the current assignee again changes nothing and adds no audit entry. Null for an unknown alert. */
+  async assign(id: string, input: { assignee: string | null; comment?: string | null }, actor: Actor): Promise<Alert | null> {
+    const assignee = input.assignee?.trim() || '';
+    const comment = input.comment?.trim() || '';
+    const entry = auditJson(
+      { actor, action: assignee ? 'assigned' : 'unassigned', ...(assignee ? { assignee } : {}), ...(comment ? { comment } : {}) },
+      Date.now(),
+    );
+    const done = await this.call(() =>
+      this.redis.alAssign(this.names.alert(id), id, assignee, assignee ? this.names.assignee(assignee) : '', entry, ALERT_LIMITS.audit),
+    );
+    return done === 0 ? null : this.get(id);
+  }
+
+  /** Adds a line to the audit trail (a comment, a key revoked from the review). False for an unknown alert. */
+  async appendAudit(id: string, entry: Omit<AuditEntry, 'at'>): Promise<boolean> {
+    const done = await this.call(() => this.redis.alComment(this.names.alert(id), auditJson(entry, Date.now()), ALERT_LIMITS.audit));
+    return done === 1;
+  }
+
+  /** The alert's audit trail, oldest first. */
+  async audit(id: string): Promise<AuditEntry[]> {
+    const rows = await this.call(() => this.redis.lrange(this.names.audit(id), 0, -1));
+    return rows.map((row) => {
+      const entry = JSON.parse(row) as AuditEntry;
+      return { ...entry, at: iso(entry.at)! };
+    });
   }
 
   /** Records the key's revocation on the alert; the first one wins. Null for an unknown alert. */
@@ -169,38 +298,42 @@ export class AlertStore {
     return id ? this.get(id) : null;
   }
 
-  /** Alerts newest first (by firstSeenAt), a page at a time. */
-  async list(options: { state?: AlertState; cursor?: string | null; limit?: number } = {}): Promise<AlertPage> {
+  /**
+   * Alerts newest first (by firstSeenAt), a page at a time, narrowed by the
+   * filter. A page may hold fewer than `limit` alerts and still have a
+   * `nextCursor` (when a filter matches few of the alerts it had to look at).
+   */
+  async list(options: AlertFilter & { cursor?: string | null; limit?: number } = {}): Promise<AlertPage> {
     const limit = Math.min(Math.max(Math.floor(options.limit ?? DEFAULT_PAGE_SIZE), 1), MAX_PAGE_SIZE);
-    const set = options.state ? this.names.state(options.state) : this.names.all;
     const after = options.cursor ? parseCursor(options.cursor) : null;
+    const sets = filterSets(this.names, options);
+    const range = scoreRange(options, after);
     // One more than asked: whether there is a next page.
-    const entries = await this.call(() => (after ? this.pageAfter(set, after, limit + 1) : this.firstPage(set, limit + 1)));
+    const reply = await this.call(() =>
+      this.redis.alList(sets.length || 1, ...(sets.length ? sets : [this.names.all]), range.max, range.min, range.tie, range.tieId, limit + 1, SCAN_CAP),
+    );
+    const [status, lastId, lastScore, ...flat] = reply;
+    const entries = pairs(flat);
     const page = entries.slice(0, limit);
     const alerts = (await Promise.all(page.map(([id]) => this.get(id)))).filter((a): a is Alert => a !== null);
+    let next: { id: string; score: number } | null = null;
     const last = page[page.length - 1];
-    return { alerts, nextCursor: entries.length > limit && last ? `${last[1]}.${last[0]}` : null };
-  }
-
-  private async firstPage(set: string, count: number): Promise<Array<[string, number]>> {
-    return pairs(await this.redis.zrevrange(set, 0, count - 1, 'WITHSCORES'));
+    if (entries.length > limit && last) next = { id: last[0], score: last[1] };
+    else if (status === 'cut' && lastId) next = { id: lastId, score: Number(lastScore) };
+    return { alerts, nextCursor: next ? formatCursor(next) : null };
   }
 
   /**
-   * Entries after (score, id) in newest-first order. Redis orders equal scores
-   * by member, so ties at the cursor's score are cut by id, then the older ones follow.
+   * How many alerts are open and resolved under the filter (its state aside).
+   * `complete` is false when a filtered count stopped at SCAN_CAP entries: the counts are then lower bounds.
    */
-  private async pageAfter(set: string, after: { score: number; id: string }, count: number): Promise<Array<[string, number]>> {
-    const rows = await this.redis
-      .multi()
-      .zrevrangebyscore(set, after.score, after.score, 'WITHSCORES')
-      .zrevrangebyscore(set, `(${after.score}`, '-inf', 'WITHSCORES', 'LIMIT', 0, count)
-      .exec();
-    const [ties, older] = (rows ?? []).map(([error, value]) => {
-      if (error) throw error;
-      return pairs(value as string[]);
-    });
-    return [...(ties ?? []).filter(([id]) => id < after.id), ...(older ?? [])].slice(0, count);
+  async count(filter: AlertFilter = {}): Promise<{ open: number; resolved: number; complete: boolean }> {
+    const sets = filterSets(this.names, filter, { state: false });
+    const range = scoreRange(filter, null);
+    const [open, resolved, complete] = await this.call(() =>
+      this.redis.alCount(2 + sets.length, this.names.state('open'), this.names.state('resolved'), ...sets, range.max, range.min, SCAN_CAP),
+    );
+    return { open, resolved, complete: complete === 1 };
   }
 
   /** Every Redis failure is "unavailable": a retry, never "no alert". */
@@ -215,26 +348,38 @@ export class AlertStore {
 
 /** What makes a place the same place: everything but when it was seen. */
 export function locationIdentity(location: Location): string {
-  const { source, repo, path, line, commit, url } = location;
-  return createHash('sha256')
-    .update(JSON.stringify([source, repo, path, line, commit, url]))
-    .digest('hex')
-    .slice(0, 32);
+  const { source, repo, path, line, commit, url, partnerSource } = location;
+  // partnerSource only when set, so places recorded before it existed keep their identity.
+  const parts: unknown[] = [source, repo, path, line, commit, url];
+  if (partnerSource !== undefined) parts.push(partnerSource);
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32);
 }
 
-/** Only the contract's fields, so nothing else an exposure carries is ever stored. */
+/** Only the contract's fields (and a partner report's source), so nothing else an exposure carries is ever stored. */
 function pickLocation(l: Location): Location {
-  return { source: l.source, repo: l.repo, path: l.path, line: l.line, commit: l.commit, url: l.url, seenAt: l.seenAt };
+  const picked: Location = { source: l.source, repo: l.repo, path: l.path, line: l.line, commit: l.commit, url: l.url, seenAt: l.seenAt };
+  if (l.partnerSource !== undefined) picked.partnerSource = l.partnerSource;
+  return picked;
 }
 
 function toAlert(id: string, h: Record<string, string>, locations: string[], notifications: string[]): Alert {
   const revokedAt = iso(h.ra);
   const pushedAt = iso(h.pa);
   const receivedAt = iso(h.rc)!;
+  const resolvedAt = iso(h.rsa);
+  const reopenedAt = iso(h.roa);
+  const sent = notifications.map((n) => JSON.parse(n) as AlertNotification);
+  const notifiedAt = sent
+    .filter((n) => n.status === 'sent' && (n.channel === 'email' || n.channel === 'webhook'))
+    .map((n) => n.at)
+    .sort()[0];
   const timeline: TimelineEntry[] = [];
   if (pushedAt) timeline.push({ event: 'pushed', at: pushedAt });
   timeline.push({ event: 'received', at: receivedAt });
   if (revokedAt) timeline.push({ event: 'revoked', at: revokedAt });
+  if (notifiedAt) timeline.push({ event: 'notified', at: notifiedAt });
+  if (reopenedAt) timeline.push({ event: 'reopened', at: reopenedAt });
+  if (resolvedAt) timeline.push({ event: 'resolved', at: resolvedAt });
   timeline.sort((a, b) => a.at.localeCompare(b.at));
   return {
     id,
@@ -243,24 +388,23 @@ function toAlert(id: string, h: Record<string, string>, locations: string[], not
     keyId: h.k!,
     ownerId: h.o!,
     keyHint: h.h!,
+    keyName: h.kn ?? null,
     secretSha256: h.sh!,
     keyStatus: h.ks as KeyStatus,
     revokedAt,
+    assignee: h.as ?? null,
+    resolvedAt,
+    resolvedBy: h.rsb ?? null,
+    resolutionComment: h.rsc ?? null,
     firstSeenAt: iso(h.f)!,
     pushedAt,
     receivedAt,
     revokeLatencyMs: h.lat === undefined ? null : Number(h.lat),
     locations: locations.map((l) => JSON.parse(l) as Location),
     locationCount: Number(h.n ?? 0),
-    notifications: notifications.map((n) => JSON.parse(n) as AlertNotification),
+    notifications: sent,
     timeline,
   };
-}
-
-function parseCursor(cursor: string): { score: number; id: string } {
-  const match = /^(\d{1,15})\.([a-z]{3}_[0-9A-Za-z]{16})$/.exec(cursor);
-  if (!match) throw new AlertCursorError();
-  return { score: Number(match[1]), id: match[2]! };
 }
 
 function pairs(flat: string[]): Array<[string, number]> {
@@ -274,6 +418,11 @@ function ms(value: string, what: string): string {
   const t = Date.parse(value);
   if (Number.isNaN(t)) throw new TypeError(`alert store: ${what} is not a time: ${JSON.stringify(value)}`);
   return String(t);
+}
+
+/** An audit entry as stored: its time as ms in a string, like the record's (the scripts never format times). */
+function auditJson(entry: Omit<AuditEntry, 'at'>, at: number): string {
+  return JSON.stringify({ at: String(at), ...entry });
 }
 
 function iso(value: string | undefined): string | null {

@@ -15,6 +15,8 @@ export interface ApiToken {
 }
 
 const digest = (token: string) => createHash('sha256').update(token).digest();
+/** A token's sha256, hex: how tokens are stored and sessions refer to them. */
+export const tokenDigest = (token: string) => digest(token).toString('hex');
 
 /**
  * API tokens for /api/v1, stored as sha256 only. The first admin token comes
@@ -53,7 +55,17 @@ export class ApiTokens {
 
   /** The token's record, or null for a token we do not know. */
   async verify(token: string): Promise<ApiToken | null> {
-    const presented = digest(token);
+    return this.verifyDigest(tokenDigest(token));
+  }
+
+  /**
+   * The record of the token with this sha256 (hex), or null: the dashboard's
+   * sessions keep the digest, never the token, and check it on every request,
+   * so deleting a token ends its sessions at once.
+   */
+  async verifyDigest(hex: string): Promise<ApiToken | null> {
+    const presented = Buffer.from(hex, 'hex');
+    if (presented.length !== 32) return null;
     if (this.adminDigest && timingSafeEqual(presented, this.adminDigest)) {
       return { id: 'env-admin', name: 'NEEVSCAN_ADMIN_TOKEN', scope: 'admin', createdAt: new Date(0).toISOString() };
     }

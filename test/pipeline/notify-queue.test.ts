@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/key-format/key.js';
+import { DeliveryState } from '../../src/notify/delivery-state.js';
 import { handleExposure } from '../../src/pipeline/handle-exposure.js';
 import { enqueueNotification, notifyQueue } from '../../src/pipeline/notify-queue.js';
 import type { Exposure } from '../../src/pipeline/types.js';
@@ -47,5 +48,40 @@ describe('notification jobs', () => {
     const jobs = await queue.getJobs(['delayed', 'waiting']);
     expect(jobs.map((j) => j.data)).toEqual([{ alertId: first.alert!.id }]);
     expect(Buffer.concat(await dumpPrefix(redis, prefix)).includes(key)).toBe(false);
+  });
+
+  it('as the service enqueues (with scheduling): one job for the burst, then one follow-up job, delayed, once the first notice is taken', async () => {
+    const prefix = freshPrefix();
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+    const queue = notifyQueue(redis, prefix, { attempts: 5, backoffMs: 300 });
+    cleanups.push(async () => {
+      await queue.close();
+      await deletePrefix(redis, prefix);
+      redis.disconnect();
+    });
+    const keys = new RedisKeyStore(redis, prefix);
+    const owner = await keys.createOwner({ name: 'Acme' });
+    const { key } = await keys.createKey({ ownerId: owner.id, name: 'k' });
+    const notify = enqueueNotification(queue, { redis, redisPrefix: prefix, timing: { delayMs: 1500, followUpMs: 60_000 } });
+    const deps = { keyStore: keys, alerts: new AlertStore(redis, prefix), policy: 'public' as const, notify };
+
+    const first = await handleExposure(deps, exposure(sha256Hex(key), 'a.env'));
+    await handleExposure(deps, exposure(sha256Hex(key), 'b.env'));
+    const alertId = first.alert!.id;
+    let jobs = await queue.getJobs(['delayed', 'waiting']);
+    expect(jobs.map((j) => [j.id, j.data, j.opts.delay, j.opts.attempts, j.opts.backoff])).toEqual([
+      [`alert-${alertId}`, { alertId }, 1500, 5, { type: 'exponential', delay: 300, jitter: 0.5 }],
+    ]);
+
+    // The notifier takes the first notice (places a.env and b.env); a place found after it is a follow-up.
+    expect(await new DeliveryState(redis, prefix).takeNotice(alertId, `alert-${alertId}`, Date.now())).toEqual({ number: 1, from: 0, to: 2 });
+    await handleExposure(deps, exposure(sha256Hex(key), 'c.env'));
+    await handleExposure(deps, exposure(sha256Hex(key), 'd.env'));
+    jobs = await queue.getJobs(['delayed', 'waiting']);
+    const followUp = jobs.find((j) => j.id !== `alert-${alertId}`)!;
+    expect(jobs).toHaveLength(2);
+    expect(followUp.id).toBe(`alert-${alertId}-1`);
+    expect(followUp.opts.delay).toBeGreaterThan(55_000);
+    expect(await new DeliveryState(redis, prefix).takeNotice(alertId, followUp.id!, Date.now())).toEqual({ number: 2, from: 2, to: 4 });
   });
 });

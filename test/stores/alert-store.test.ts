@@ -66,9 +66,14 @@ describe('AlertStore.recordExposure', () => {
       keyId: 'key_AAAAAAAAAAAAAAAA',
       ownerId: 'own_AAAAAAAAAAAAAAAA',
       keyHint: 'neev_…pzQj',
+      keyName: null,
       secretSha256: SHA,
       keyStatus: 'revoked',
       revokedAt: '2026-11-26T13:00:00.840Z',
+      assignee: null,
+      resolvedAt: null,
+      resolvedBy: null,
+      resolutionComment: null,
       firstSeenAt: '2026-11-26T13:00:00.500Z',
       pushedAt: '2026-11-26T13:00:00.000Z',
       receivedAt: '2026-11-26T13:00:00.300Z',
@@ -111,6 +116,19 @@ describe('AlertStore.recordExposure', () => {
     expect(later).toMatchObject({ created: false, newLocation: true });
     expect(later.alert.locations).toEqual([location(), location(elsewhere)]);
     expect(later.alert).toMatchObject({ firstSeenAt: '2026-11-26T13:00:00.200Z', pushedAt: '2026-11-26T12:59:00.000Z', locationCount: 2 });
+  });
+
+  it("keeps a partner report's source on its location, and tells places apart by it", async () => {
+    const partner = { source: 'partner' as const, repo: null, path: null, line: null, commit: null, url: null, partnerSource: 'npm' };
+    await store.recordExposure(exposure({ pushedAt: null }, partner), key());
+    const again = await store.recordExposure(exposure({ pushedAt: null }, partner), key());
+    expect(again.newLocation).toBe(false);
+    const gist = await store.recordExposure(exposure({ pushedAt: null }, { ...partner, partnerSource: 'gist_content' }), key());
+    expect(gist.newLocation).toBe(true);
+    expect(gist.alert.locations).toEqual([location(partner), location({ ...partner, partnerSource: 'gist_content' })]);
+    // Other places carry no partnerSource field at all.
+    const push = await store.recordExposure(exposure(), key());
+    expect(Object.keys(push.alert.locations[2]!)).not.toContain('partnerSource');
   });
 
   it('50 concurrent exposures of one key make one alert with 50 locations', async () => {

@@ -6,7 +6,9 @@ import { startExposureWorker } from '../../pipeline/exposure-worker.js';
 import { bullConnection, deliveryJobId, exposureQueue, pushQueue, repoScanQueue } from '../../pipeline/queues.js';
 import { startRepoScanWorker } from '../../pipeline/repo-scan-worker.js';
 import { enqueueNotification, notifyQueue } from '../../pipeline/notify-queue.js';
+import { buildNotifierDeps, startNotifyWorker } from '../../notify/notify-worker.js';
 import { startPushWorker } from '../../pipeline/push-worker.js';
+import { startPublicEventsWorkers } from '../../pipeline/public-events-worker.js';
 import { checkRunQueue, enqueueCheckRun } from '../../pipeline/check-run-queue.js';
 import { startCheckRunWorker } from '../../pipeline/check-run-worker.js';
 import { wikiQueue } from '../../pipeline/wiki-job.js';
@@ -16,6 +18,8 @@ import { buildServer } from '../../server/app.js';
 import { connectRedis, redactUrl } from '../../stores/redis.js';
 import { warnIfEvicting } from '../../stores/redis-checks.js';
 import { collectProcessMetrics } from '../../metrics/registry.js';
+import { declarePipelineMetrics } from '../../metrics/pipeline-metrics.js';
+import { watchQueueDepths } from '../../metrics/queue-depths.js';
 
 /**
  * `neevscan serve`: the HTTP server and the queue workers. With Redis
@@ -37,10 +41,10 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
   exposures.on('error', () => {});
   const repoScans = repoScanQueue(producer, config.redisPrefix);
   repoScans.on('error', () => {});
-  // One notification job per alert, for the notifier (owner email and signed webhook) to deliver.
-  const notifications = notifyQueue(producer, config.redisPrefix);
+  // One notification job per notice of an alert, for the notifier (owner email and signed webhook) to deliver.
+  const notifications = notifyQueue(producer, config.redisPrefix, config.notify);
   notifications.on('error', () => {});
-  const notify = enqueueNotification(notifications);
+  const notify = enqueueNotification(notifications, { redis: producer, redisPrefix: config.redisPrefix, timing: config.notify });
   // Check runs are reported by their own workers, after the push's keys are revoked.
   const checkRuns = checkRunQueue(producer, config.redisPrefix);
   checkRuns.on('error', () => {});
@@ -64,6 +68,9 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
   log = (message) => app.log.warn(message);
 
   collectProcessMetrics();
+  declarePipelineMetrics();
+  // Queue depths are read on the producer connection at each scrape of /metrics.
+  const stopQueueDepths = watchQueueDepths(producer, config.redisPrefix);
   const workers: Worker[] = [];
   // Workers need a connection of their own (blocking commands); BullMQ leaves a connection it was given open, so we close it.
   const workerConnection = bullConnection(config.redisUrl) as Redis;
@@ -72,13 +79,16 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
   if ('missing' in deps) log(`neevscan: push workers not started: ${deps.missing}; pushes wait in the queue`);
   else {
     deps.enqueueCheckRun = enqueueCheckRun(checkRuns);
-    workers.push(startPushWorker(workerConnection, config.redisPrefix, deps, (message) => log(message)));
+    workers.push(startPushWorker(workerConnection, config.redisPrefix, deps, (message) => log(message), config.pushConcurrency));
     workers.push(startCheckRunWorker(workerConnection, config.redisPrefix, deps, (message) => log(message)));
     workers.push(startWikiWorker(workerConnection, config.redisPrefix, deps, (message) => log(message)));
     workers.push(startRepoScanWorker(workerConnection, config.redisPrefix, deps, (message) => log(message)));
   }
   // Exposures need no GitHub App (only the key store and alerts), so they are handled even when pushes wait.
   workers.push(startExposureWorker(workerConnection, config.redisPrefix, 'missing' in deps ? buildExposureDeps(config, redis, notify) : deps, (message) => log(message)));
+  // What `neevscan poll` queues from the public events feed: fetched with GITHUB_TOKEN(S), not the App.
+  workers.push(...startPublicEventsWorkers(config, redis, rules, workerConnection, notify, (message) => log(message)));
+  workers.push(startNotifyWorker(workerConnection, config.redisPrefix, buildNotifierDeps(config, redis, (message) => log(message)), (message) => log(message)));
 
   if (withHttp) {
     await app.listen({ host: config.host, port: config.port });
@@ -98,6 +108,7 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
         await checkRuns.close().catch(() => {});
         await wikis.close().catch(() => {});
         await repoScans.close().catch(() => {});
+        await stopQueueDepths();
         producer.disconnect();
         workerConnection.disconnect();
         redis.disconnect();

@@ -7,6 +7,7 @@ import type { ExposureJob, PushJob, RepoScanJob } from '../../pipeline/queues.js
 import { exposuresFromTextEvent, isTextEvent } from '../../pipeline/text-events.js';
 import type { CompiledRule } from '../../rules/types.js';
 import { wikiJobFrom, type WikiJob } from '../../pipeline/wiki-job.js';
+import { pipelineMetrics, webhookEventLabel, webhookOutcome } from '../../metrics/pipeline-metrics.js';
 
 /** GitHub caps webhook payloads at 25 MB; a little over that leaves room for headers' worth of slack. */
 export const WEBHOOK_BODY_LIMIT = 26 * 1024 * 1024;
@@ -43,6 +44,11 @@ export function githubWebhookRoutes(app: FastifyInstance, options: WebhookOption
     // This route alone reads its body as raw bytes (any content type), with GitHub's own size limit.
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, (_request, body, done) => done(null, body));
+    // Every answer counted by what it was, refusals (forged, too large) included.
+    scope.addHook('onResponse', async (request, reply) => {
+      const event = webhookEventLabel(request.headers['x-github-event']);
+      pipelineMetrics.webhookDeliveries().inc({ event, outcome: webhookOutcome(reply.statusCode, event) });
+    });
 
     scope.post('/webhooks/github', { bodyLimit: WEBHOOK_BODY_LIMIT }, async (request, reply) => {
       if (options.secrets.length === 0) {

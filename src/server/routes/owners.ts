@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import { isIP } from 'node:net';
+import { forbiddenAddressReason } from '../../notify/address-policy.js';
 import type { ApiTokens } from '../../stores/api-tokens.js';
 import type { RedisKeyStore } from '../../stores/redis-key-store.js';
 import { requireScope } from '../auth.js';
@@ -46,7 +48,7 @@ export function ownerRoutes(app: FastifyInstance, store: RedisKeyStore, tokens: 
   });
 }
 
-/** Owner webhooks must be https (plain http only when NEEVSCAN_ALLOW_PRIVATE_WEBHOOKS=1, for development). */
+/** Owner webhooks must be https and public (plain http and internal addresses only when NEEVSCAN_ALLOW_PRIVATE_WEBHOOKS=1, for development). */
 function checkWebhookUrl(value: string, allowPlainHttp: boolean): void {
   let url: URL;
   try {
@@ -58,4 +60,9 @@ function checkWebhookUrl(value: string, allowPlainHttp: boolean): void {
     throw new ApiError(400, 'bad_request', 'webhookUrl must use https');
   }
   if (url.username || url.password) throw new ApiError(400, 'bad_request', 'webhookUrl must not carry credentials');
+  // Early word for the obvious cases; the notifier checks every resolved address at delivery (src/notify/safe-webhook.ts).
+  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  if (!allowPlainHttp && (host === 'localhost' || host.endsWith('.localhost') || (isIP(host) !== 0 && forbiddenAddressReason(host) !== null))) {
+    throw new ApiError(400, 'bad_request', 'webhookUrl must be a public address (loopback, private and link-local addresses are refused)');
+  }
 }

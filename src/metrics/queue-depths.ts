@@ -1,0 +1,53 @@
+import { Queue, type ConnectionOptions } from 'bullmq';
+import { CHECK_RUN_QUEUE } from '../pipeline/check-run-queue.js';
+import { NOTIFY_QUEUE } from '../pipeline/notify-queue.js';
+import { PUBLIC_PUSH_QUEUE, PUBLIC_SCAN_QUEUE } from '../pipeline/public-events-queues.js';
+import { EXPOSURE_QUEUE, PUSH_QUEUE, REPO_SCAN_QUEUE, queuePrefix } from '../pipeline/queues.js';
+import { WIKI_QUEUE } from '../pipeline/wiki-job.js';
+import { gauge } from './registry.js';
+
+/** Every queue of the pipeline, the public-events ones included. */
+export const PIPELINE_QUEUES = [PUSH_QUEUE, EXPOSURE_QUEUE, REPO_SCAN_QUEUE, CHECK_RUN_QUEUE, WIKI_QUEUE, NOTIFY_QUEUE, PUBLIC_PUSH_QUEUE, PUBLIC_SCAN_QUEUE];
+const STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed'] as const;
+/** A scrape never waits on Redis longer than this: a queue that cannot be read is left out of that scrape. */
+const READ_TIMEOUT_MS = 2000;
+
+const watched = new Set<Queue>();
+
+function depthGauge() {
+  return gauge<'queue' | 'state'>({
+    name: 'neevscan_queue_jobs',
+    help: 'Jobs in each pipeline queue by state (waiting, prioritized, active, delayed, failed: kept for inspection), read from Redis at each scrape',
+    labelNames: ['queue', 'state'],
+    async collect() {
+      this.reset();
+      await Promise.all(
+        [...watched].map(async (queue) => {
+          const counts = await Promise.race([
+            queue.getJobCounts(...STATES).catch(() => null),
+            new Promise<null>((resolve) => setTimeout(() => resolve(null), READ_TIMEOUT_MS).unref()),
+          ]);
+          if (counts) for (const state of STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
+        }),
+      );
+    },
+  });
+}
+
+/**
+ * Reports the depth of every pipeline queue on /metrics, read with BullMQ's
+ * getJobCounts at each scrape (nothing is polled between scrapes). Returns the
+ * function that stops it and closes its queue handles (the connection is the caller's).
+ */
+export function watchQueueDepths(connection: ConnectionOptions, redisPrefix: string): () => Promise<void> {
+  depthGauge();
+  const queues = PIPELINE_QUEUES.map((name) => new Queue(name, { connection, prefix: queuePrefix(redisPrefix) }));
+  for (const queue of queues) {
+    queue.on('error', () => {}); // the connection's owner reports outages
+    watched.add(queue);
+  }
+  return async () => {
+    for (const queue of queues) watched.delete(queue);
+    await Promise.all(queues.map((queue) => queue.close().catch(() => {})));
+  };
+}

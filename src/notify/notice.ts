@@ -1,0 +1,229 @@
+import type { Location, RevokePolicy, Source } from '../pipeline/types.js';
+import type { Alert } from '../stores/alert-store.js';
+import type { KeyStatus, RevokedBy, UsageBucket } from '../stores/key-store.js';
+import { formatCount, formatDuration, formatTime } from './text.js';
+
+/**
+ * What one notification says, decided once for every channel (email, the
+ * webhook's JSON, the security team's mail and Slack): which key (name and
+ * hint, never the key), where it was found, when, what was done, and what
+ * to do next. Pure: the notifier gathers the inputs, the renderers format.
+ */
+
+export interface NoticeInput {
+  alert: Alert;
+  /** The key as the key store sees it now; null when the store no longer knows it (the alert's copy is used). */
+  key: { id: string; name: string; hint: string; status: KeyStatus; revokedAt: string | null; revokedBy: RevokedBy | null } | null;
+  owner: { id: string; name: string };
+  /** Which notice of the alert this is, and which of its places (by recording order) it covers: [from, to). */
+  notice: { number: number; from: number; to: number };
+  /** Usage since the push, by the hour; null when the key store could not say. */
+  usage: UsageBucket[] | null;
+  policy: RevokePolicy;
+  /** Where owners manage their keys, if configured. */
+  keysUrl?: string;
+}
+
+export type ActionKind = 'revoked' | 'already_revoked' | 'expired' | 'not_revoked';
+
+export interface Notice {
+  alertId: string;
+  number: number;
+  followUp: boolean;
+  subject: string;
+  owner: { id: string; name: string };
+  key: { id: string; name: string; hint: string; status: KeyStatus };
+  /** The places this notice is about (new ones, for a follow-up), at most MAX_LISTED_PLACES. */
+  places: Place[];
+  /** How many places this notice is about, listed or not. */
+  placeCount: number;
+  /** Every place the key was seen, over all notices. */
+  totalPlaces: number;
+  pushedAt: string | null;
+  foundAt: string;
+  action: { kind: ActionKind; at: string | null; by: RevokedBy | null; latencyMs: number | null; notRevokedReason: 'policy_off' | 'private_only' | 'unknown' | null; summary: string };
+  usage: { since: string; requests: number; tokens: number; hourly: UsageBucket[] } | null;
+  nextSteps: Array<{ id: string; title: string; text: string; url?: string }>;
+  neverStoreIn: string[];
+}
+
+export interface Place extends Location {
+  /** "octo-org/app: config/app.env, line 3", or the partner's words. */
+  title: string;
+  /** What kind of place, in words. */
+  sourceLabel: string;
+  /** A link to the commit, when the place is a file at a commit. */
+  commitUrl: string | null;
+}
+
+/** Places listed in one notice; the rest are counted ("and 240 more"). */
+export const MAX_LISTED_PLACES = 100;
+
+export const NEVER_STORE_IN = ['repositories (public or private, including their history)', 'public documentation, wikis and issue trackers', 'client-side JavaScript or mobile apps', 'shared documents, chats and tickets'];
+
+const SOURCE_LABELS: Record<Source, string> = {
+  push: 'pushed to a repository',
+  partner: 'reported by GitHub secret scanning',
+  'public-events': 'public GitHub activity',
+  issue: 'a GitHub issue',
+  pull_request: 'a pull request',
+  comment: 'a comment',
+  discussion: 'a discussion',
+  wiki: 'a wiki page',
+  'install-scan': 'a repository scan',
+};
+
+export function buildNotice(input: NoticeInput): Notice {
+  const { alert, notice } = input;
+  const key = {
+    id: input.key?.id ?? alert.keyId,
+    name: input.key?.name ?? '(unnamed key)',
+    hint: input.key?.hint ?? alert.keyHint,
+    status: input.key?.status ?? alert.keyStatus,
+  };
+  const listed = alert.locations.slice(notice.from, Math.min(notice.to, notice.from + MAX_LISTED_PLACES)).map(describePlace);
+  const action = describeAction(input);
+  const since = alert.pushedAt ?? alert.firstSeenAt;
+  const usage = input.usage ? summarizeUsage(since, input.usage) : null;
+  const followUp = notice.number > 1;
+  const placeCount = notice.to - notice.from;
+  return {
+    alertId: alert.id,
+    number: notice.number,
+    followUp,
+    subject: subjectOf(key, action.kind, followUp, placeCount),
+    owner: input.owner,
+    key,
+    places: listed,
+    placeCount,
+    totalPlaces: alert.locationCount,
+    pushedAt: alert.pushedAt,
+    foundAt: alert.firstSeenAt,
+    action,
+    usage,
+    nextSteps: nextSteps(key, action, usage, since, input.keysUrl),
+    neverStoreIn: NEVER_STORE_IN,
+  };
+}
+
+function subjectOf(key: Notice['key'], kind: ActionKind, followUp: boolean, placeCount: number): string {
+  const which = `NeevCloud API key "${key.name}" (${key.hint})`;
+  if (followUp) return `${which} was found in ${placeCount} more ${placeCount === 1 ? 'place' : 'places'}`;
+  if (kind === 'revoked') return `${which} was exposed and revoked`;
+  if (kind === 'already_revoked') return `${which} was exposed (it was already revoked)`;
+  if (kind === 'expired') return `${which} was exposed (it had already expired)`;
+  return `Action needed: ${which} was exposed and is still active`;
+}
+
+function describeAction(input: NoticeInput): Notice['action'] {
+  const { alert } = input;
+  const status = input.key?.status ?? alert.keyStatus;
+  const revokedAt = input.key?.revokedAt ?? alert.revokedAt;
+  const by = input.key?.revokedBy ?? null;
+  if (status === 'revoked') {
+    // Ours when the key store says so, or (an external store that does not say) when the alert timed our revocation.
+    const ours = by === 'leak-detector' || (by === null && alert.revokeLatencyMs !== null);
+    if (ours) {
+      const latency = alert.revokeLatencyMs;
+      const after = latency === null ? '' : ` (${formatDuration(latency)} after ${alert.pushedAt ? 'the push' : 'we heard of it'})`;
+      return {
+        kind: 'revoked',
+        at: revokedAt,
+        by: 'leak-detector',
+        latencyMs: latency,
+        notRevokedReason: null,
+        summary: `We revoked the key automatically at ${formatTime(revokedAt)}${after}. Every request made with it since then is refused.`,
+      };
+    }
+    return {
+      kind: 'already_revoked',
+      at: revokedAt,
+      by,
+      latencyMs: null,
+      notRevokedReason: null,
+      summary: `The key was already revoked${by ? ` (by ${by === 'owner' ? 'its owner' : by})` : ''} at ${formatTime(revokedAt)}, so it cannot be used.`,
+    };
+  }
+  if (status === 'expired') {
+    return { kind: 'expired', at: null, by: null, latencyMs: null, notRevokedReason: null, summary: 'The key had already expired, so it cannot be used. Nothing needed revoking.' };
+  }
+  const reason = input.policy === 'off' ? 'policy_off' : input.policy === 'public' ? 'private_only' : 'unknown';
+  const why =
+    reason === 'policy_off'
+      ? 'automatic revocation is turned off on this deployment'
+      : reason === 'private_only'
+        ? 'it was found only in private places, and only keys found in public places are revoked automatically'
+        : 'it could not be revoked automatically';
+  return {
+    kind: 'not_revoked',
+    at: null,
+    by: null,
+    latencyMs: null,
+    notRevokedReason: reason,
+    summary: `The key was NOT revoked: ${why}. It still works, for anyone who can see the places below. Revoke it now.`,
+  };
+}
+
+function summarizeUsage(since: string, buckets: UsageBucket[]): NonNullable<Notice['usage']> {
+  const hourly = [...buckets].sort((a, b) => a.hour.localeCompare(b.hour));
+  return {
+    since,
+    requests: hourly.reduce((sum, b) => sum + b.requests, 0),
+    tokens: hourly.reduce((sum, b) => sum + b.tokens, 0),
+    hourly,
+  };
+}
+
+function nextSteps(key: Notice['key'], action: Notice['action'], usage: Notice['usage'], since: string, keysUrl: string | undefined): Notice['nextSteps'] {
+  const steps: Notice['nextSteps'] = [];
+  const where = keysUrl ? 'on your API keys page' : 'in the NeevCloud console (AI Inference > Security > API Keys)';
+  const link = keysUrl ? { url: keysUrl } : {};
+  if (action.kind === 'not_revoked') {
+    steps.push({ id: 'revoke_key', title: 'Revoke the key', text: `Revoke "${key.name}" (${key.hint}) ${where} now: until you do, anyone who saw it can use it.`, ...link });
+  }
+  steps.push({ id: 'create_key', title: 'Create a new key', text: `Make a replacement for "${key.name}" ${where}. It is shown once: put it straight into your secret manager.`, ...link });
+  const failing = action.kind === 'revoked' || action.kind === 'already_revoked' ? ` The old key is refused since ${formatTime(action.at)}: they fail until they have the new one.` : '';
+  steps.push({
+    id: 'update_applications',
+    title: 'Update the applications that used it',
+    text: `Give every application, server and job that used "${key.name}" the new key, through a secret manager or server-side environment variables.${failing}`,
+  });
+  const seen = usage
+    ? `Since ${formatTime(since)} (counted by the hour, from the hour of the push) it made ${formatCount(usage.requests)} ${usage.requests === 1 ? 'request' : 'requests'} using ${formatCount(usage.tokens)} tokens.`
+    : 'Its usage could not be read just now: check it on the key’s usage page.';
+  steps.push({ id: 'review_usage', title: 'Review the key’s recent usage', text: `${seen} If you do not recognise this usage, contact NeevCloud support.` });
+  steps.push({
+    id: 'remove_copies',
+    title: 'Remove the key from where it was found',
+    text: 'Delete it from the places listed. A revoked key is harmless, but forks, mirrors and caches keep copies, so never reuse it.',
+  });
+  steps.push({
+    id: 'store_keys_safely',
+    title: 'Keep keys where only servers read them',
+    text: `Keep keys in a secret manager or server-side environment variables. They must never live in ${NEVER_STORE_IN.join('; ')}.`,
+  });
+  return steps;
+}
+
+/** A place in words, with a commit link when it is a file at a commit. */
+export function describePlace(location: Location): Place {
+  const sourceLabel = SOURCE_LABELS[location.source] ?? location.source;
+  const parts: string[] = [];
+  if (location.path) parts.push(location.line === null ? location.path : `${location.path}, line ${location.line}`);
+  else if (location.line !== null && location.source !== 'partner') parts.push(`line ${location.line}`);
+  let title: string;
+  if (location.source === 'partner') {
+    const found = location.partnerSource ? ` (${location.partnerSource})` : '';
+    title = `Reported by GitHub secret scanning${found}${location.repo ? `: ${location.repo}` : ''}`;
+  } else if (location.repo) title = parts.length ? `${location.repo}: ${parts.join(', ')}` : `${location.repo} (${sourceLabel})`;
+  else title = parts.length ? parts.join(', ') : sourceLabel;
+  return { ...location, title, sourceLabel, commitUrl: commitUrl(location) };
+}
+
+/** `…/blob/<sha>/path#L3` → `…/commit/<sha>`: the link GitHub (or GHES) itself uses, so the host is right. */
+function commitUrl(location: Location): string | null {
+  if (!location.commit || !location.url) return null;
+  const marker = `/blob/${location.commit}/`;
+  const at = location.url.indexOf(marker);
+  return at === -1 ? null : `${location.url.slice(0, at)}/commit/${location.commit}`;
+}

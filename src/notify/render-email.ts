@@ -1,0 +1,104 @@
+import type { Notice, Place } from './notice.js';
+import { formatCount, formatTime, html, htmlLink, plain } from './text.js';
+
+/**
+ * The owner's mail, as plain text and HTML with the same content. Every
+ * string that came from a user (key name, repository, path, URL) goes
+ * through plain() or html(): the mail shows it, never obeys it.
+ */
+export interface RenderedMail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export function renderOwnerEmail(notice: Notice): RenderedMail {
+  return { subject: plain(notice.subject, 250), text: ownerText(notice), html: ownerHtml(notice) };
+}
+
+function intro(notice: Notice): string {
+  const which = `"${notice.key.name}" (${notice.key.hint})`;
+  if (notice.followUp) return `Your NeevCloud API key ${which} has turned up in ${notice.placeCount} more ${notice.placeCount === 1 ? 'place' : 'places'} since our last message.`;
+  return `Your NeevCloud API key ${which} was found exposed where others can read it.`;
+}
+
+function placeLines(place: Place, index: number): string[] {
+  const lines = [`  ${index + 1}. ${plain(place.title)}`];
+  if (place.commit) lines.push(`     Commit: ${plain(place.commitUrl ?? place.commit, 2000)}`);
+  if (place.url) lines.push(`     Link:   ${plain(place.url, 2000)}`);
+  lines.push(`     Found:  ${formatTime(place.seenAt)} (${plain(place.sourceLabel)})`);
+  return lines;
+}
+
+function unlisted(notice: Notice): number {
+  return notice.placeCount - notice.places.length;
+}
+
+function ownerText(notice: Notice): string {
+  const out: string[] = [plain(intro(notice), 1000), '', 'THE KEY', `  Name:  ${plain(notice.key.name)}`, `  Hint:  ${notice.key.hint}   (the key itself is never sent)`, `  Owner: ${plain(notice.owner.name)}`, ''];
+  out.push(`WHERE IT WAS FOUND (${notice.placeCount} ${notice.placeCount === 1 ? 'place' : 'places'}${notice.followUp ? `, ${notice.totalPlaces} in all` : ''})`);
+  notice.places.forEach((place, i) => out.push(...placeLines(place, i)));
+  if (unlisted(notice) > 0) out.push(`  … and ${unlisted(notice)} more (alert ${notice.alertId} lists them)`);
+  out.push('', 'WHEN', `  Pushed:   ${formatTime(notice.pushedAt)}`, `  Found:    ${formatTime(notice.foundAt)}`, '');
+  out.push('WHAT WE DID', `  ${plain(notice.action.summary, 1000)}`, '');
+  if (notice.usage) {
+    out.push(`USAGE SINCE THE PUSH (since ${formatTime(notice.usage.since)}, by the hour)`);
+    out.push(`  ${formatCount(notice.usage.requests)} requests, ${formatCount(notice.usage.tokens)} tokens`);
+    for (const bucket of notice.usage.hourly.slice(-24)) out.push(`  ${formatTime(bucket.hour)}  ${formatCount(bucket.requests)} requests, ${formatCount(bucket.tokens)} tokens`);
+    out.push('');
+  }
+  out.push('WHAT TO DO NOW');
+  notice.nextSteps.forEach((step, i) => out.push(`  ${i + 1}. ${step.title}: ${plain(step.text, 1000)}${step.url ? ` ${plain(step.url, 2000)}` : ''}`));
+  out.push('', `Alert ${notice.alertId}, notice ${notice.number}. Sent by neevscan, NeevCloud's leak detector.`);
+  return `${out.join('\n')}\n`;
+}
+
+const STYLE = {
+  body: 'font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;line-height:1.5;color:#1f2328;max-width:680px',
+  h2: 'font-size:15px;margin:20px 0 6px',
+  // Red while the key still works; amber once it is revoked (there is still work to do).
+  banner: (bad: boolean) => `padding:10px 14px;border-radius:6px;background:${bad ? '#ffebe9' : '#fff8c5'};border:1px solid ${bad ? '#ff8182' : '#d4a72c'}`,
+  td: 'padding:2px 12px 2px 0;vertical-align:top',
+  muted: 'color:#656d76;font-size:12px',
+};
+
+function ownerHtml(notice: Notice): string {
+  const bad = notice.action.kind === 'not_revoked';
+  const places = notice.places
+    .map((place) => {
+      const links = [place.url ? htmlLink(place.url, 'open') : '', place.commitUrl ? htmlLink(place.commitUrl, `commit ${place.commit!.slice(0, 12)}`) : place.commit ? `commit ${html(place.commit.slice(0, 12))}` : '']
+        .filter(Boolean)
+        .join(' · ');
+      return `<li><strong>${html(place.title)}</strong>${links ? ` — ${links}` : ''}<br><span style="${STYLE.muted}">${html(place.sourceLabel)}, found ${formatTime(place.seenAt)}</span></li>`;
+    })
+    .join('');
+  const more = unlisted(notice) > 0 ? `<p>… and ${unlisted(notice)} more (alert ${html(notice.alertId)} lists them).</p>` : '';
+  const usage = notice.usage
+    ? `<h2 style="${STYLE.h2}">Usage since the push</h2><p><strong>${formatCount(notice.usage.requests)}</strong> requests, <strong>${formatCount(notice.usage.tokens)}</strong> tokens since ${formatTime(notice.usage.since)} (counted by the hour).</p>` +
+      (notice.usage.hourly.length
+        ? `<table style="border-collapse:collapse"><tr><th style="${STYLE.td};text-align:left">hour</th><th style="${STYLE.td};text-align:right">requests</th><th style="${STYLE.td};text-align:right">tokens</th></tr>${notice.usage.hourly
+            .slice(-24)
+            .map((b) => `<tr><td style="${STYLE.td}">${formatTime(b.hour)}</td><td style="${STYLE.td};text-align:right">${formatCount(b.requests)}</td><td style="${STYLE.td};text-align:right">${formatCount(b.tokens)}</td></tr>`)
+            .join('')}</table>`
+        : '')
+    : '';
+  const steps = notice.nextSteps.map((step) => `<li><strong>${html(step.title)}</strong>: ${html(step.text, 1000)}${step.url ? ` ${htmlLink(step.url, 'Open')}` : ''}</li>`).join('');
+  return `<!doctype html><html><body style="${STYLE.body}">
+<p style="${STYLE.banner(bad)}">${html(intro(notice), 1000)}</p>
+<h2 style="${STYLE.h2}">The key</h2>
+<table><tr><td style="${STYLE.td}">Name</td><td style="${STYLE.td}"><strong>${html(notice.key.name)}</strong></td></tr>
+<tr><td style="${STYLE.td}">Hint</td><td style="${STYLE.td}"><code>${html(notice.key.hint)}</code> <span style="${STYLE.muted}">(the key itself is never sent)</span></td></tr>
+<tr><td style="${STYLE.td}">Owner</td><td style="${STYLE.td}">${html(notice.owner.name)}</td></tr></table>
+<h2 style="${STYLE.h2}">Where it was found (${notice.placeCount} ${notice.placeCount === 1 ? 'place' : 'places'}${notice.followUp ? `, ${notice.totalPlaces} in all` : ''})</h2>
+<ol>${places}</ol>${more}
+<h2 style="${STYLE.h2}">When</h2>
+<table><tr><td style="${STYLE.td}">Pushed</td><td style="${STYLE.td}">${formatTime(notice.pushedAt)}</td></tr><tr><td style="${STYLE.td}">Found</td><td style="${STYLE.td}">${formatTime(notice.foundAt)}</td></tr></table>
+<h2 style="${STYLE.h2}">What we did</h2>
+<p>${html(notice.action.summary, 1000)}</p>
+${usage}
+<h2 style="${STYLE.h2}">What to do now</h2>
+<ol>${steps}</ol>
+<p style="${STYLE.muted}">Alert ${html(notice.alertId)}, notice ${notice.number}. Sent by neevscan, NeevCloud's leak detector.</p>
+</body></html>
+`;
+}

@@ -1,0 +1,62 @@
+import type { PushFinding } from '../github/changed-files.js';
+import { findSecretsInPush } from '../github/push-changes.js';
+import { observeLag } from '../poller/metrics.js';
+import { handleExposure } from './handle-exposure.js';
+import { withBudget, isSettled, type Deferred, type PublicEventsDeps, type Skipped } from './public-events-deps.js';
+import type { PublicPushJob } from './public-events-queues.js';
+import { repoExposure } from './repo-exposure.js';
+
+export type PublicScanOutcome = { outcome: 'scanned'; findings: number; revoked: number; truncated: boolean; reused: boolean } | Skipped | Deferred;
+
+const ZERO = '0'.repeat(40);
+
+/**
+ * A push seen in the public feed, which since October 2025 carries only
+ * `before` and `head`: what it added is read with compare (a first push or
+ * a force push as the push scanner handles them), unless the same change was
+ * scanned already, in this repository or a fork or mirror of it. Each key goes
+ * through confirm → revoke → alert with source `public-events` under the public
+ * policy, and the owner's notification is queued. No check run: the repository
+ * is not ours to annotate.
+ */
+export async function processPublicPush(job: PublicPushJob, deps: PublicEventsDeps): Promise<PublicScanOutcome> {
+  const known = await deps.pushMemo.get(job.head);
+  // Same change (same old and new head), or a new branch or fork starting at a head already scanned.
+  const reused = known !== undefined && (known.before === job.before || job.before === ZERO);
+  let findings: PushFinding[];
+  let truncated: boolean;
+  if (reused) ({ findings, truncated } = known!);
+  else {
+    const scanned = await withBudget(job.receivedAt, deps, (octokit) => fetchAndScan(octokit, job, deps));
+    if (isSettled(scanned)) return scanned;
+    ({ findings, truncated } = scanned);
+    await deps.pushMemo.set(job.head, { before: job.before, findings, truncated });
+  }
+
+  const seenAt = new Date().toISOString();
+  const context = { source: 'public-events' as const, owner: job.owner, repo: job.repo, htmlUrl: `${deps.htmlOrigin}/${job.owner}/${job.repo}`, public: true, pushedAt: job.createdAt, receivedAt: job.receivedAt, seenAt };
+  let revoked = 0;
+  for (const finding of findings) {
+    const { outcome } = await handleExposure(deps, repoExposure(finding, context));
+    if (outcome === 'revoked') revoked++;
+  }
+  observeLag('push', job.createdAt);
+  return { outcome: 'scanned', findings: findings.length, revoked, truncated, reused };
+}
+
+async function fetchAndScan(octokit: Parameters<typeof findSecretsInPush>[0], job: PublicPushJob, deps: PublicEventsDeps): Promise<{ findings: PushFinding[]; truncated: boolean }> {
+  const newBranch = job.before === ZERO;
+  // The feed does not say which branch is the default one; only a new branch needs it (it is compared with it).
+  const defaultBranch = newBranch ? (await octokit.rest.repos.get({ owner: job.owner, repo: job.repo })).data.default_branch : 'main';
+  // A new repository's first push (to its default branch) is its whole history; a new side branch is what it adds to the default.
+  const firstPush = newBranch && job.ref === `refs/heads/${defaultBranch}`;
+  const commitShas = job.commitShas.length ? job.commitShas : newBranch && !firstPush ? [] : [job.head];
+  const result = await findSecretsInPush(
+    octokit,
+    { owner: job.owner, repo: job.repo, before: job.before, after: job.head, commitShas, forced: false, created: newBranch, deleted: false, defaultBranch },
+    deps.rules,
+    // Blobs GitHub sends without a patch are scanned once across pushes, repositories and forks.
+    { log: deps.log, memo: deps.blobMemo },
+  );
+  return { findings: result.findings, truncated: result.truncated };
+}

@@ -1,0 +1,128 @@
+/**
+ * JSON schemas of the alert API's answers, for the OpenAPI description
+ * (/api/v1/openapi.json). The routes serialize with JSON.stringify, not from
+ * these schemas, so a field missing here is a documentation gap, never a
+ * field silently dropped from an answer.
+ */
+import { RESOLUTIONS } from '../stores/alert-store.js';
+import { SOURCES } from './alert-params.js';
+
+const nullable = (type: string, extra: Record<string, unknown> = {}) => ({ type: [type, 'null'], ...extra });
+const TIME = { type: 'string', format: 'date-time' } as const;
+const NULL_TIME = nullable('string', { format: 'date-time' });
+
+export const ERROR_SCHEMA = {
+  type: 'object',
+  description: 'Every error: `{ "error": { "code", "message" } }`',
+  properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } },
+} as const;
+
+const LOCATION = {
+  type: 'object',
+  properties: {
+    source: { type: 'string', enum: SOURCES },
+    repo: nullable('string', { description: '`owner/name`' }),
+    path: nullable('string'),
+    line: nullable('integer'),
+    commit: nullable('string'),
+    url: nullable('string', { description: 'a link to the place: the blob at the commit and line, the issue, the comment' }),
+    seenAt: TIME,
+    partnerSource: { type: 'string', description: 'partner reports only: where GitHub found it' },
+  },
+} as const;
+
+const NOTIFICATION = {
+  type: 'object',
+  properties: {
+    channel: { type: 'string', enum: ['email', 'webhook', 'security-email', 'slack'] },
+    notice: { type: 'integer' },
+    status: { type: 'string', enum: ['sending', 'sent', 'retrying', 'failed', 'skipped'] },
+    attempts: { type: 'integer' },
+    at: TIME,
+    error: { type: 'string' },
+  },
+} as const;
+
+export const AUDIT_ENTRY = {
+  type: 'object',
+  properties: {
+    at: TIME,
+    actor: { type: 'object', description: 'the API token (id, name), or neevscan itself', properties: { id: { type: 'string' }, name: { type: 'string' } } },
+    action: { type: 'string', enum: ['resolved', 'reopened', 'assigned', 'unassigned', 'commented', 'key_revoked'] },
+    resolution: { type: 'string', enum: [...RESOLUTIONS] },
+    comment: { type: 'string' },
+    assignee: { type: 'string' },
+    reason: { type: 'string', description: '`new_location`: neevscan reopened a wont_fix alert' },
+    location: { type: 'object', properties: { source: { type: 'string' }, repo: nullable('string') } },
+  },
+} as const;
+
+const ALERT_PROPERTIES = {
+  id: { type: 'string' },
+  state: { type: 'string', enum: ['open', 'resolved'] },
+  resolution: nullable('string', { enum: [...RESOLUTIONS, null] }),
+  keyId: { type: 'string' },
+  ownerId: { type: 'string' },
+  keyHint: { type: 'string', description: 'neev_…abcd: never the key' },
+  keyName: nullable('string'),
+  secretSha256: { type: 'string' },
+  keyStatus: { type: 'string', enum: ['active', 'expired', 'revoked'] },
+  revokedAt: NULL_TIME,
+  assignee: nullable('string'),
+  resolvedAt: NULL_TIME,
+  resolvedBy: nullable('string', { description: 'the name of the API token that resolved it' }),
+  resolutionComment: nullable('string'),
+  firstSeenAt: TIME,
+  pushedAt: NULL_TIME,
+  receivedAt: TIME,
+  revokeLatencyMs: nullable('integer', { description: 'push (or receipt) to revocation by the leak detector' }),
+  locations: { type: 'array', items: LOCATION },
+  locationCount: { type: 'integer', description: 'distinct places, including those beyond the 1,000 kept' },
+  notifications: { type: 'array', items: NOTIFICATION },
+  timeline: {
+    type: 'array',
+    items: { type: 'object', properties: { event: { type: 'string', enum: ['pushed', 'received', 'revoked', 'notified', 'resolved', 'reopened'] }, at: TIME } },
+  },
+} as const;
+
+export const ALERT_SCHEMA = { type: 'object', properties: ALERT_PROPERTIES } as const;
+
+const USAGE_BUCKET = { type: 'object', properties: { hour: TIME, requests: { type: 'integer' }, tokens: { type: 'integer' } } } as const;
+
+export const ALERT_DETAIL_SCHEMA = {
+  type: 'object',
+  properties: {
+    ...ALERT_PROPERTIES,
+    locations: { type: 'array', items: { type: 'object', properties: { ...LOCATION.properties, commitUrl: nullable('string') } } },
+    key: nullable('object', {
+      description: 'the key as the key store has it now (null: gone, or the store did not answer)',
+      properties: {
+        id: { type: 'string' },
+        name: { type: 'string' },
+        hint: { type: 'string' },
+        status: { type: 'string' },
+        createdAt: TIME,
+        lastUsedAt: NULL_TIME,
+        revokedAt: NULL_TIME,
+        revokedBy: nullable('string'),
+        revokedReason: nullable('string'),
+        expiresAt: NULL_TIME,
+      },
+    }),
+    owner: nullable('object', { properties: { id: { type: 'string' }, name: { type: 'string' }, email: nullable('string') } }),
+    usageSinceExposure: nullable('object', {
+      description: "the key's use per hour since it was first exposed, to spot abuse",
+      properties: { since: TIME, buckets: { type: 'array', items: USAGE_BUCKET }, requests: { type: 'integer' }, tokens: { type: 'integer' } },
+    }),
+    audit: { type: 'array', items: AUDIT_ENTRY },
+    keyStore: { type: 'string', enum: ['ok', 'unavailable'] },
+  },
+} as const;
+
+export const ALERT_PAGE_SCHEMA = {
+  type: 'object',
+  properties: {
+    alerts: { type: 'array', items: ALERT_SCHEMA },
+    nextCursor: nullable('string', { description: 'pass as cursor, with the same filters, for the next page; null on the last' }),
+  },
+} as const;

@@ -253,7 +253,8 @@ async function startServe(prefix, githubUrl, appKey, profileDir, command = 'serv
       GITHUB_APP_PRIVATE_KEY: appKey.pkcs8,
       GITHUB_WEBHOOK_SECRET: SECRET,
       REVOKE_POLICY: 'public',
-      LOG_LEVEL: 'warn',
+      // A worker's readiness is its "worker running" log line (info).
+      LOG_LEVEL: command === 'worker' ? 'info' : 'warn',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -355,7 +356,13 @@ async function environment(name, keysPerRepo, appKey, redis) {
   const serve = await startServe(prefix, standin.url, appKey, profileDir);
   // --workers N: N more processes running `neevscan worker` on the same Redis (the documented way to scale out).
   const workers = [];
-  for (let w = 0; w < Number(opt.workers); w++) workers.push(await startServe(prefix, standin.url, appKey, undefined, 'worker'));
+  try {
+    for (let w = 0; w < Number(opt.workers); w++) workers.push(await startServe(prefix, standin.url, appKey, undefined, 'worker'));
+  } catch (error) {
+    for (const p of [...workers, serve]) await p.stop();
+    await standin.close();
+    throw error;
+  }
   const owner = (await api(serve.url, 'POST', '/api/v1/owners', { name: 'Bench Org' })).id;
   const t0 = Date.now();
   const created = await pool(Array.from({ length: REPOS * keysPerRepo }), 16, (_, i) => api(serve.url, 'POST', '/api/v1/keys', { ownerId: owner, name: `bench key ${i}` }));

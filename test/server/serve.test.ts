@@ -28,8 +28,12 @@ describe('neevscan serve without Redis', () => {
       await new Promise((r) => setTimeout(r, 300));
       expect(output).toContain(`REDIS_URL=redis://127.0.0.1:${deadPort}`);
       expect(child.exitCode).toBeNull();
-    } finally {
+      // SIGTERM stops it even though Redis never came: nothing to wait for.
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
     }
   });
 });

@@ -27,6 +27,9 @@ import { watchQueueDepths } from '../../metrics/queue-depths.js';
  * with a log line naming REDIS_URL. SIGTERM and SIGINT close it gracefully:
  * in-flight requests and jobs finish first.
  */
+/** How long SIGTERM waits for in-flight jobs before it stops anyway (a stopped job is retried by its queue). */
+const SHUTDOWN_GRACE_MS = 25_000;
+
 export async function runServe(options: { http?: boolean } = {}): Promise<number> {
   const config = readConfig();
   const withHttp = options.http !== false;
@@ -99,7 +102,10 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       app.log.info(`${signal}: shutting down`);
-      void (async () => {
+      // In-flight jobs get time to finish; without Redis there is nothing to finish, and BullMQ's close would wait forever.
+      const graceMs = redis.status === 'ready' ? SHUTDOWN_GRACE_MS : 0;
+      const giveUp = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), graceMs).unref());
+      const graceful = (async () => {
         await app.close();
         await Promise.all(workers.map((w) => w.close()));
         await queue.close().catch(() => {});
@@ -109,11 +115,20 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
         await wikis.close().catch(() => {});
         await repoScans.close().catch(() => {});
         await stopQueueDepths();
+        return 'closed' as const;
+      })();
+      void Promise.race([graceful, giveUp]).then((how) => {
         producer.disconnect();
         workerConnection.disconnect();
         redis.disconnect();
+        if (how === 'timeout') {
+          app.log.warn(`${signal}: stopped without waiting for ${graceMs ? 'jobs still running' : 'Redis'} (their jobs are retried by the queue)`);
+          // Reconnect timers of queues that never connected would keep the process alive.
+          setTimeout(() => process.exit(process.exitCode ?? 0), 100).unref();
+          process.exitCode = 0;
+        }
         resolve();
-      })();
+      });
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));

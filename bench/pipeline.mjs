@@ -6,6 +6,8 @@
 //                           [--revoke-rate 50] [--revoke-seconds 20] [--stage-repos 400] [--stages 100,200,300]
 //                           [--stage-seconds 5] [--drain-seconds 15] [--profile] [--workers 0] [--concurrency N]
 //
+//   --loadtest: measure 3 reported as the load-test table (npm run loadtest): accepted/s, ack p50/p99,
+//     push -> revoked p50/p99, peak RSS of each process, Redis used_memory.
 //   --workers N: N `neevscan worker` processes beside serve (same Redis); CPU and RSS are summed over all.
 //   --concurrency N: NEEVSCAN_PUSH_CONCURRENCY for every process (push jobs at once per process).
 //
@@ -55,6 +57,7 @@ const { values: opt } = parseArgs({
     profile: { type: 'boolean', default: false },
     workers: { type: 'string', default: '0' },
     concurrency: { type: 'string', default: '' },
+    loadtest: { type: 'boolean', default: false },
   },
 });
 const ONLY = new Set(opt.only.split(',').map(Number));
@@ -555,6 +558,8 @@ async function main() {
           rss.push(now.reduce((a, b) => a + b, 0));
         }, 250);
         const qsampler = setInterval(() => queueState(redis, prefix).then((s) => backlog.push(s.waiting)), 1000);
+        const redisMem = [];
+        const msampler = setInterval(() => redis.info('memory').then((info) => redisMem.push(Number(/used_memory:(\d+)/.exec(info)[1]) / 2 ** 20)), 500);
         const t0 = Date.now();
         const base = offset;
         const results = await openLoop(serve.base, rate, count, (i) => pushBody(pushes[base + i].repo, pushes[base + i].before, pushes[base + i].after));
@@ -564,7 +569,9 @@ async function main() {
         const drained = await drain(redis, prefix, done + count, DRAIN_MS);
         const drainMs = Date.now() - sendEnd;
         clearInterval(sampler);
+        clearInterval(msampler);
         const cpu = cpuAll() - cpu0;
+        const acks = results.filter((r) => r.status === 202).map((r) => r.ms);
         const revokedAt = await revokedAtOf(serve.url, pushes.slice(base, base + count).map((p) => p.key));
         const inWindow = revokedAt.filter((t) => t !== null && t <= sendEnd).length;
         const lat = revokedAt.map((t, i) => (t === null ? null : t - results[i].sentAt)).filter((x) => x !== null);
@@ -585,6 +592,11 @@ async function main() {
           p99: percentile(lat, 99),
           rssMax: Math.max(...rss),
           rssMaxPerProcess: rssEach.map((r) => Math.max(...r)),
+          acceptedPerSecond: acks.length / ((sendEnd - t0) / 1000),
+          ackP50: percentile(acks, 50),
+          ackP99: percentile(acks, 99),
+          redisMemoryMaxMb: Math.max(...redisMem),
+          standinRssMb: (await env.standin.stats()).rss / 2 ** 20,
           cpuPerPushMs: (cpu * 1000) / count,
           serveCpuShare: cpu / ((Date.now() - t0) / 1000),
           load: `${load0.toFixed(2)} → ${loadavg()[0].toFixed(2)}`,
@@ -592,7 +604,9 @@ async function main() {
         st.keptUp = st.revoked === count && st.backlogAtEnd <= rate && st.drainMs < 2000 && st.notAccepted === 0;
         report.stages.push(st);
         log(`   sent ${fmt(st.sentPerSecond)}/s; completed ${fmt(st.completedPerSecond)}/s while sending; backlog each second ${JSON.stringify(backlog)}; drained ${fmt(drainMs)} ms after; ${st.revoked}/${count} keys revoked (p50 ${fmt(st.p50)} ms, p99 ${fmt(st.p99)} ms); service CPU ${fmt(st.cpuPerPushMs, 2)} ms/push (${fmt(st.serveCpuShare * 100)}% of a core); RSS max ${fmt(st.rssMax)} MB (per process ${st.rssMaxPerProcess.map((m) => fmt(m)).join(' + ')}); load ${st.load}`);
-        rows.push(`| 3. ${rate} pushes/s for ${seconds} s | ${fmt(st.completedPerSecond)} completed/s while sending, backlog at end ${st.backlogAtEnd}, drained ${fmt(drainMs / 1000, 1)} s after; revoke p50 ${fmt(st.p50)} ms / p99 ${fmt(st.p99)} ms; RSS max ${fmt(st.rssMax)} MB | keeps up, RSS < 300 MB | ${st.keptUp && st.rssMax < 300 ? 'kept up' : 'did not keep up'} |`);
+        if (opt.loadtest) {
+          rows.push(`| ${rate}/s for ${seconds} s | ${fmt(st.acceptedPerSecond)}/s | ${fmt(st.ackP50, 1)} / ${fmt(st.ackP99, 1)} ms | ${fmt(st.p50)} / ${fmt(st.p99)} ms | ${st.revoked}/${count} | ${st.rssMaxPerProcess.map((m) => fmt(m)).join(' + ')} MB (stand-in ${fmt(st.standinRssMb)} MB) | ${fmt(st.redisMemoryMaxMb)} MB | ${st.keptUp ? 'kept up' : `backlog ${st.backlogAtEnd}, drained ${fmt(drainMs / 1000, 1)} s after`} |`);
+        } else rows.push(`| 3. ${rate} pushes/s for ${seconds} s | ${fmt(st.completedPerSecond)} completed/s while sending, backlog at end ${st.backlogAtEnd}, drained ${fmt(drainMs / 1000, 1)} s after; revoke p50 ${fmt(st.p50)} ms / p99 ${fmt(st.p99)} ms; RSS max ${fmt(st.rssMax)} MB | keeps up, RSS < 300 MB | ${st.keptUp && st.rssMax < 300 ? 'kept up' : 'did not keep up'} |`);
         done += count;
         offset += count;
         await sleep(1000);
@@ -610,7 +624,8 @@ async function main() {
   }
   report.loadAfter = loadavg().map((l) => l.toFixed(2)).join(' ');
   console.log(`\nGitHub: ${opt.github}; load before ${machine.loadBefore}, after ${report.loadAfter}\n`);
-  console.log('| measure | figure | target | status |\n| --- | --- | --- | --- |');
+  if (opt.loadtest) console.log('| rate | accepted | ack p50 / p99 | push → revoked p50 / p99 | keys revoked | peak RSS per process | Redis memory | |\n| --- | --- | --- | --- | --- | --- | --- | --- |');
+  else console.log('| measure | figure | target | status |\n| --- | --- | --- | --- |');
   for (const row of rows) console.log(row);
   if (report.stages) console.log(`\nsustained: the highest stage kept up with was ${report.sustained} pushes/s`);
   mkdirSync(DATA, { recursive: true });

@@ -4,11 +4,11 @@
 //
 //   node bench/keystore.mjs [--keys 100000] [--rate 2000] [--seconds 20]
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { RedisKeyStore } from '../dist/stores/redis-key-store.js';
+import { freePort } from './lib/proc.mjs';
 
 const { values } = parseArgs({ options: { keys: { type: 'string', default: '100000' }, rate: { type: 'string', default: '2000' }, seconds: { type: 'string', default: '20' } } });
 const KEYS = Number(values.keys);
@@ -46,14 +46,6 @@ async function memoryPerKey() {
   return { total, redisKeys: count };
 }
 
-function freePort() {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function main() {
   console.log(`populating ${KEYS} keys (100 per owner) …`);

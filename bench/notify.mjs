@@ -13,7 +13,6 @@
 import { spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +21,7 @@ import examples from '@octokit/webhooks-examples' with { type: 'json' };
 import { Redis } from 'ioredis';
 import { SMTPServer } from 'smtp-server';
 import { percentile } from './lib/stats.mjs';
+import { freePort } from './lib/proc.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BIN = join(HERE, '..', 'bin', 'neevscan.js');
@@ -44,14 +44,6 @@ const log = (...a) => console.log(...a);
 
 const commentExample = examples.find((e) => e.name === 'issue_comment').examples.find((e) => e.action === 'created');
 
-function freePort() {
-  return new Promise((resolve) => {
-    const probe = createNetServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function api(base, method, path, body) {
   const res = await fetch(base + path, {

@@ -16,7 +16,6 @@
 import { spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { Agent, createServer as createHttpServer, request } from 'node:http';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -24,6 +23,7 @@ import { Redis } from 'ioredis';
 import { generateKey } from '../dist/key-format/key.js';
 import { RedisKeyStore } from '../dist/stores/redis-key-store.js';
 import { machineLine, median, percentile } from './lib/stats.mjs';
+import { freePort, deletePrefix } from './lib/proc.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -67,14 +67,6 @@ function startKeyServer(key) {
 }
 
 // ---------------------------------------------------------------- serve
-function freePort() {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function startServe(prefix, githubUrl) {
   const port = await freePort();
@@ -108,14 +100,6 @@ async function startServe(prefix, githubUrl) {
   return { url, output: () => output, stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))) };
 }
 
-async function deletePrefix(redis, prefix) {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000);
-    cursor = next;
-    if (keys.length) await redis.unlink(...keys);
-  } while (cursor !== '0');
-}
 
 // ---------------------------------------------------------------- tokens and requests
 /** `n` real keys, created through the key store (16 at a time), for one owner. */

@@ -21,7 +21,6 @@
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +29,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { compileStandIn } from './lib/compile-standin.mjs';
 import { percentile } from './lib/stats.mjs';
+import { freePort, cpuSeconds, deletePrefix } from './lib/proc.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -123,14 +123,6 @@ function buildRepo(dir, changes) {
 }
 
 // ---------------------------------------------------------------- processes
-function freePort() {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 function spawnNeevscan(args, env) {
   let output = '';
@@ -164,14 +156,6 @@ const procStatus = (pid) => {
   }
 };
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(procStatus(pid))?.[1] ?? NaN) / 1024;
-function cpuSeconds(pid) {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return NaN;
-  }
-}
 
 async function api(url, method, path, body) {
   const r = await fetch(url + path, { method, headers: { authorization: `Bearer ${ADMIN}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
@@ -191,14 +175,6 @@ function metricSum(text, name, labels = {}) {
   return sum;
 }
 
-async function deletePrefix(redis, prefix) {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000);
-    cursor = next;
-    if (keys.length) await redis.unlink(...keys);
-  } while (cursor !== '0');
-}
 
 // ---------------------------------------------------------------- the run
 async function main() {

@@ -32,6 +32,12 @@ export interface Config {
   revokePolicy: 'public' | 'all' | 'off';
   /** NEEVSCAN_PUSH_CONCURRENCY: push jobs one process runs at once (each mostly waits on GitHub and Redis). */
   pushConcurrency: number;
+  /**
+   * NEEVSCAN_JOB_LOCK_MS: how long a worker's lock on a job lasts unless renewed (it renews at half that), and how
+   * often workers look for jobs whose lock lapsed. A job held by a worker that died (SIGKILL, OOM, lost host) is run
+   * again by another within one to two of these. BullMQ's 30 s by default; tests set a few seconds.
+   */
+  jobLockMs: number;
   /** PUBLIC_EVENTS_MAX_AGE_SECONDS: public-event jobs the poller queued longer ago than this are dropped (counted), so a spent budget or a slow worker cannot grow the backlog without bound. */
   publicEventsMaxAgeSeconds: number;
   /** An external key store (docs/KEY_STORE_API.md) for the pipeline; unset: this project's Redis store. */
@@ -78,6 +84,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     revokePolicy: revokePolicy(env.REVOKE_POLICY),
     pushConcurrency: positiveInt(env.NEEVSCAN_PUSH_CONCURRENCY, 32, 'NEEVSCAN_PUSH_CONCURRENCY'),
+    jobLockMs: positiveInt(env.NEEVSCAN_JOB_LOCK_MS, 30_000, 'NEEVSCAN_JOB_LOCK_MS'),
     publicEventsMaxAgeSeconds: positiveInt(env.PUBLIC_EVENTS_MAX_AGE_SECONDS, 900, 'PUBLIC_EVENTS_MAX_AGE_SECONDS'),
     externalKeyStore: env.NEEVSCAN_KEYSTORE_URL ? { url: env.NEEVSCAN_KEYSTORE_URL, token: env.NEEVSCAN_KEYSTORE_TOKEN ?? '' } : undefined,
     notify: readNotifyConfig(env),

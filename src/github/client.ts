@@ -3,6 +3,7 @@ import { createAppAuth } from '@octokit/auth-app';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
+import { GitHubRestingError } from './github-wait.js';
 import { readPrivateKey } from './private-key.js';
 
 export { readPrivateKey } from './private-key.js';
@@ -59,7 +60,7 @@ export function createAppClient(options: AppClientOptions): AppClient {
     forInstallation(installationId) {
       let client = clients.get(installationId);
       if (client) clients.delete(installationId);
-      else client = build(options, { authStrategy: createAppAuth, auth: { appId, privateKey, installationId } }, `installation ${installationId}`);
+      else client = build(options, { authStrategy: createAppAuth, auth: { appId, privateKey, installationId } }, `installation ${installationId}`, { restTogether: true });
       clients.set(installationId, client);
       if (clients.size > MAX_CACHED_INSTALLATIONS) clients.delete(clients.keys().next().value!);
       return client;
@@ -81,19 +82,35 @@ export function createTokenClient(options: TokenClientOptions): GitHubClient {
 
 type RequestOptions = Parameters<Octokit['request']['endpoint']['parse']>[0] & { method: string };
 
-function build(tuning: ClientTuning & { apiUrl: string }, auth: Record<string, unknown>, who: string): GitHubClient {
+/** GitHub's codes that no retry of the same request fixes; 429 is plugin-throttling's (it honours retry-after), never plugin-retry's (which does not). */
+const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
+
+/**
+ * `restTogether`: when GitHub says wait (a secondary limit's retry-after, a spent budget's reset), every request of
+ * the client waits, not only the refused one; GitHub counts requests sent while limited against the App and may ban
+ * it. The installation clients do; token clients leave it to their TokenPool, which moves work to another token.
+ */
+function build(tuning: ClientTuning & { apiUrl: string }, auth: Record<string, unknown>, who: string, options: { restTogether?: boolean } = {}): GitHubClient {
   const log = tuning.log ?? ((message: string) => process.stderr.write(`${message}\n`));
   const retries = tuning.rateLimitRetries ?? 3;
   const maxWait = tuning.maxRateLimitWaitSeconds ?? 900;
   const base = tuning.retryAfterBaseValue ?? 1000;
+  let restUntil = 0;
   const onLimit = (kind: string) => (retryAfter: number, request: RequestOptions, octokit: { request: Octokit['request'] }, retryCount: number) => {
+    restUntil = Math.max(restUntil, Date.now() + retryAfter * base);
     const retrying = retryCount < retries && retryAfter <= maxWait;
     const path = new URL(octokit.request.endpoint.parse(request).url).pathname;
     log(`github: ${kind} rate limit on ${request.method} ${path} (${who}); ${retrying ? `retry ${retryCount + 1} of ${retries} in ${retryAfter} s` : 'giving up'}`);
     return retrying;
   };
   const quiet = () => {};
-  return new ServiceOctokit({
+  // Right before a request goes on the wire (after the throttle's queues and auth), a short rest is waited out.
+  const restThenFetch: typeof fetch = async (input, init) => {
+    const wait = restUntil - Date.now();
+    if (wait > 0 && wait <= maxWait * base) await new Promise((resolve) => setTimeout(resolve, wait));
+    return fetch(input, init);
+  };
+  const client = new ServiceOctokit({
     ...auth,
     baseUrl: tuning.apiUrl.replace(/\/+$/, ''),
     userAgent: 'neevscan',
@@ -102,6 +119,15 @@ function build(tuning: ClientTuning & { apiUrl: string }, auth: Record<string, u
     // plugin-throttling paces requests per `id` (default "no-id": one limiter for the whole process, one write a second
     // for every installation together). GitHub limits each installation's token on its own, so each gets its own limiter.
     throttle: { id: who, retryAfterBaseValue: base, onRateLimit: onLimit('primary'), onSecondaryRateLimit: onLimit('secondary') },
-    retry: { retryAfterBaseValue: base },
+    retry: { retryAfterBaseValue: base, doNotRetry: DO_NOT_RETRY },
+    ...(options.restTogether ? { request: { fetch: restThenFetch } } : {}),
   });
+  if (options.restTogether) {
+    // A rest longer than a request may hang: nothing is sent, and the job is put off until then (src/pipeline/start-worker.ts).
+    // Registered last, so it runs first: before the throttle's queues and before auth asks for a token.
+    client.hook.before('request', async () => {
+      if (restUntil - Date.now() > maxWait * base) throw new GitHubRestingError(restUntil, who);
+    });
+  }
+  return client;
 }

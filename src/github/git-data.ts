@@ -22,11 +22,23 @@ export class GitData {
     private readonly where: RepoRef,
   ) {}
 
-  /** A blob's bytes (base64 decoded), or null when GitHub has no such blob. Not cached: callers keep what they derive. */
+  /**
+   * A blob's bytes, or null when GitHub has no such blob. Not cached: callers keep what they derive.
+   *
+   * Read raw (`application/vnd.github.raw`) and unparsed: the JSON form holds the blob in base64, a third
+   * larger, and Octokit parses JSON with json-with-bigint, whose scan of a long string overflows the stack
+   * on Node 20 for blobs of about 6 MB and up; it then hands back the text unparsed, so such a blob was
+   * never scanned (the job failed on every attempt). Blobs go up to 100 MB on GitHub.
+   */
   async blob(sha: string): Promise<Buffer | null> {
     try {
-      const { data } = await this.octokit.git.getBlob({ ...this.where, file_sha: sha });
-      return Buffer.from(data.content, data.encoding === 'base64' ? 'base64' : 'utf8');
+      const { data } = await this.octokit.git.getBlob({
+        ...this.where,
+        file_sha: sha,
+        headers: { accept: 'application/vnd.github.raw' },
+        request: { parseSuccessResponseBody: false },
+      });
+      return await readAll(data as unknown as ReadableStream<Uint8Array> | null);
     } catch (error) {
       if (isMissing(error)) return null;
       throw error;
@@ -81,4 +93,12 @@ export class GitData {
     }
     return null;
   }
+}
+
+/** The bytes of an answer's body stream. */
+async function readAll(body: ReadableStream<Uint8Array> | null): Promise<Buffer> {
+  if (body === null) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  return Buffer.concat(chunks);
 }

@@ -51,6 +51,18 @@ export const pipelineMetrics = {
       help: 'Failed job attempts per pipeline queue: retry (tried again with backoff) or gave_up (no attempts left, or unrecoverable)',
       labelNames: ['queue', 'outcome'],
     }),
+  queueDeferred: () =>
+    counter<'queue'>({
+      name: 'neevscan_queue_jobs_deferred_total',
+      help: 'Jobs put off until the time a GitHub rate limit gave (retry-after, or the reset of a spent budget), per pipeline queue',
+      labelNames: ['queue'],
+    }),
+  queueStalled: () =>
+    counter<'queue'>({
+      name: 'neevscan_queue_jobs_stalled_total',
+      help: 'Jobs found stalled (the worker holding them died or stopped renewing its lock) and put back to run again, per pipeline queue',
+      labelNames: ['queue'],
+    }),
 };
 
 /** Every metric above at once, so a counter still at 0 is exported as 0 rather than missing. */

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { buildExposureDeps } from '../pipeline/deps.js';
 import { NOTIFY_QUEUE, type NotifyJob } from '../pipeline/notify-queue.js';
-import { startWorker } from '../pipeline/start-worker.js';
+import { startWorker, type WorkerTuning } from '../pipeline/start-worker.js';
 import { AlertStore } from '../stores/alert-store.js';
 import { DeliveryState } from './delivery-state.js';
 import { smtpMailer } from './mailer.js';
@@ -16,7 +16,7 @@ import { safePost } from './safe-webhook.js';
  * webhook and the security team's copies. Jobs are mostly waiting on SMTP
  * and webhook receivers (a mail is ~100 ms of SMTP round trips): 32 at once per process.
  */
-export function startNotifyWorker(connection: ConnectionOptions, redisPrefix: string, deps: NotifierDeps, log: (message: string) => void): Worker<NotifyJob, NotifyOutcome> {
+export function startNotifyWorker(connection: ConnectionOptions, redisPrefix: string, deps: NotifierDeps, log: (message: string) => void, tuning: WorkerTuning = {}): Worker<NotifyJob, NotifyOutcome> {
   return startWorker<NotifyJob, NotifyOutcome>(
     connection,
     redisPrefix,
@@ -33,6 +33,7 @@ export function startNotifyWorker(connection: ConnectionOptions, redisPrefix: st
       describe: (job) => `notify ${job.alertId}`,
     },
     log,
+    tuning,
   );
 }
 

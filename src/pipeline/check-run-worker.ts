@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { AppClient } from '../github/client.js';
 import { reportCheckRun } from './check-run.js';
 import { CHECK_RUN_QUEUE, type CheckRunJob } from './check-run-queue.js';
-import { startWorker } from './start-worker.js';
+import { startWorker, type WorkerTuning } from './start-worker.js';
 
 export interface CheckRunDeps {
   github: AppClient;
@@ -16,7 +16,7 @@ export interface CheckRunDeps {
  * GitHub's per-installation write pacing, and jobs of different
  * installations do not wait on each other.
  */
-export function startCheckRunWorker(connection: ConnectionOptions, redisPrefix: string, deps: CheckRunDeps, log: (message: string) => void): Worker<CheckRunJob, number> {
+export function startCheckRunWorker(connection: ConnectionOptions, redisPrefix: string, deps: CheckRunDeps, log: (message: string) => void, tuning: WorkerTuning = {}): Worker<CheckRunJob, number> {
   return startWorker(
     connection,
     redisPrefix,
@@ -28,5 +28,6 @@ export function startCheckRunWorker(connection: ConnectionOptions, redisPrefix: 
       describe: (job) => `check run for ${job.owner}/${job.repo}@${job.headSha.slice(0, 12)} (${job.deliveryId})`,
     },
     log,
+    tuning,
   );
 }

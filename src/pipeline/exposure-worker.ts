@@ -1,7 +1,7 @@
 import type { ConnectionOptions, Worker } from 'bullmq';
 import { handleExposure, type ExposureOutcome, type HandleExposureDeps } from './handle-exposure.js';
 import { EXPOSURE_QUEUE, type ExposureJob } from './queues.js';
-import { startWorker } from './start-worker.js';
+import { startWorker, type WorkerTuning } from './start-worker.js';
 
 /**
  * The exposure queue's worker: confirm → revoke → alert for each key the
@@ -15,6 +15,7 @@ export function startExposureWorker(
   redisPrefix: string,
   deps: HandleExposureDeps,
   log: (message: string) => void,
+  tuning: WorkerTuning = {},
 ): Worker<ExposureJob, { outcome: ExposureOutcome }> {
   return startWorker(
     connection,
@@ -26,5 +27,6 @@ export function startExposureWorker(
       describe: (job) => `exposure ${job.deliveryId} (${job.exposure.redacted} in ${job.exposure.location.url ?? job.exposure.location.repo ?? '?'})`,
     },
     log,
+    tuning,
   );
 }

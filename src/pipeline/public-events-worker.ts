@@ -53,6 +53,7 @@ export function startPublicEventsWorkers(
         describe: (data) => `public push ${data.eventId} (${data.owner}/${data.repo} ${data.head.slice(0, 12)})`,
       },
       log,
+      { lockMs: config.jobLockMs },
     ),
     startWorker<PublicScanJob, PublicScanOutcome>(
       connection,
@@ -64,6 +65,7 @@ export function startPublicEventsWorkers(
         describe: (data) => `public repository scan ${data.eventId} (${data.owner}/${data.repo})`,
       },
       log,
+      { lockMs: config.jobLockMs },
     ),
   ];
 }

@@ -1,17 +1,18 @@
+import { list, obj, str } from './payload-fields.js';
 import type { RepoScanJob } from './queues.js';
 
 interface RepoRef {
-  name?: string;
-  full_name?: string;
-  owner?: { login?: string };
+  name?: unknown;
+  full_name?: unknown;
+  owner?: { login?: unknown } | null;
 }
 
 interface InstallationPayload {
-  action?: string;
-  installation?: { id?: number; account?: { login?: string } };
-  repositories?: RepoRef[];
-  repositories_added?: RepoRef[];
-  repository?: RepoRef;
+  action?: unknown;
+  installation?: { id?: unknown; account?: { login?: unknown } | null } | null;
+  repositories?: unknown;
+  repositories_added?: unknown;
+  repository?: unknown;
 }
 
 /** Repositories beyond this in one delivery are left to a later scan (an installation on a huge organisation). */
@@ -23,18 +24,23 @@ const MAX_REPOSITORIES_PER_DELIVERY = 1000;
  * `public` (a repository just made public) scans its history as well.
  */
 export function repoScanJobsFrom(event: string, payload: InstallationPayload, deliveryId: string, receivedAt: Date): { jobs: RepoScanJob[] } | { ignored: string } {
-  const installationId = payload.installation?.id;
-  if (typeof installationId !== 'number') return { ignored: `${event} without an installation` };
-  let repos: RepoRef[] = [];
+  const installation = obj(payload.installation);
+  const installationId = installation?.id;
+  if (typeof installationId !== 'number' || !Number.isSafeInteger(installationId)) return { ignored: `${event} without an installation` };
+  const action = str(payload.action);
+  let repos: readonly unknown[] = [];
   let kind: RepoScanJob['kind'] = 'install';
-  if (event === 'installation' && payload.action === 'created') repos = payload.repositories ?? [];
-  else if (event === 'installation_repositories' && payload.action === 'added') repos = payload.repositories_added ?? [];
-  else if (event === 'public' && payload.repository) {
+  if (event === 'installation' && action === 'created') repos = list(payload.repositories);
+  else if (event === 'installation_repositories' && action === 'added') repos = list(payload.repositories_added);
+  else if (event === 'public' && obj(payload.repository)) {
     repos = [payload.repository];
     kind = 'public';
-  } else return { ignored: `${event}${payload.action ? ` ${payload.action}` : ''} asks for no scan` };
-  const jobs = repos.slice(0, MAX_REPOSITORIES_PER_DELIVERY).flatMap((r) => {
-    const [owner, name] = r.full_name?.split('/') ?? [r.owner?.login ?? payload.installation?.account?.login, r.name];
+  } else return { ignored: `${event}${action ? ` ${action}` : ''} asks for no scan` };
+  const account = str(obj(installation?.account)?.login);
+  const jobs = repos.slice(0, MAX_REPOSITORIES_PER_DELIVERY).flatMap((item) => {
+    const r = obj<RepoRef>(item);
+    if (!r) return [];
+    const [owner, name] = str(r.full_name)?.split('/') ?? [str(obj(r.owner)?.login) ?? account, str(r.name)];
     return owner && name ? [{ deliveryId, installationId, owner, repo: name, kind, receivedAt: receivedAt.toISOString() }] : [];
   });
   return jobs.length ? { jobs } : { ignored: 'no repositories to scan' };

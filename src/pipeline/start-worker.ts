@@ -1,4 +1,5 @@
-import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { gitHubWaitUntil } from '../github/github-wait.js';
 import { pipelineMetrics } from '../metrics/pipeline-metrics.js';
 import { queuePrefix } from './queues.js';
 
@@ -12,12 +13,31 @@ export interface WorkerSpec<T, R> {
   describe: (data: T) => string;
 }
 
+/** Per-process settings every queue's worker shares. */
+export interface WorkerTuning {
+  /**
+   * NEEVSCAN_JOB_LOCK_MS: a job's lock lasts this long unless renewed (at half of it), and stalled jobs (their
+   * worker died) are looked for this often, so one is run again within one to two of these.
+   * @defaultValue 30000 (BullMQ's lockDuration and stalledInterval)
+   */
+  lockMs?: number;
+}
+
+/** How long a worker keeps quiet about an error it just reported (a Redis outage repeats it on every reconnect). */
+const REPEATED_ERROR_QUIET_MS = 30_000;
+
+/** A job put off for a GitHub rate limit runs again this long after GitHub's time, spread so a backlog does not return at one instant. */
+const RATE_LIMIT_SPREAD_MS = 5000;
+
 /**
  * A queue worker with the pipeline's one error policy: everything is retried
  * with backoff (a key store or GitHub outage waits and completes) except what
- * no retry can fix, a repository or installation that no longer exists.
+ * no retry can fix, a repository or installation that no longer exists, and
+ * a GitHub rate limit the client would not wait out in the request: the job
+ * is put off until the time GitHub gave (spending no attempt), since a retry
+ * sooner would be refused again and counted against the App.
  */
-export function startWorker<T, R>(connection: ConnectionOptions, redisPrefix: string, spec: WorkerSpec<T, R>, log: (message: string) => void): Worker<T, R> {
+export function startWorker<T, R>(connection: ConnectionOptions, redisPrefix: string, spec: WorkerSpec<T, R>, log: (message: string) => void, tuning: WorkerTuning = {}): Worker<T, R> {
   const worker = new Worker<T, R>(
     spec.queue,
     async (job, token) => {
@@ -26,16 +46,42 @@ export function startWorker<T, R>(connection: ConnectionOptions, redisPrefix: st
       } catch (error) {
         const status = (error as { status?: number }).status;
         if (status === 404 || status === 410) throw new UnrecoverableError(`${spec.describe(job.data)}: ${(error as Error).message}`);
+        const until = gitHubWaitUntil(error);
+        if (until !== null && token) {
+          const runAt = Math.max(until, Date.now()) + Math.floor(Math.random() * RATE_LIMIT_SPREAD_MS);
+          log(`${spec.describe(job.data)}: GitHub rate limit; put off until ${new Date(runAt).toISOString()}`);
+          pipelineMetrics.queueDeferred().inc({ queue: spec.queue });
+          await job.moveToDelayed(runAt, token);
+          throw new DelayedError();
+        }
         throw error;
       }
     },
-    { connection, prefix: queuePrefix(redisPrefix), concurrency: spec.concurrency },
+    {
+      connection,
+      prefix: queuePrefix(redisPrefix),
+      concurrency: spec.concurrency,
+      ...(tuning.lockMs ? { lockDuration: tuning.lockMs, stalledInterval: tuning.lockMs } : {}),
+    },
   );
+  // A job whose worker died mid-way (its lock lapsed): BullMQ puts it back in the queue and it runs again, once.
+  worker.on('stalled', (jobId) => {
+    log(`${spec.queue} job ${jobId} stalled (its worker stopped holding it); it runs again`);
+    pipelineMetrics.queueStalled().inc({ queue: spec.queue });
+  });
   worker.on('failed', (job, error) => {
     log(`${job ? spec.describe(job.data) : spec.queue} failed, attempt ${job?.attemptsMade ?? '?'}: ${error.message}`);
     const gaveUp = !job || error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
     pipelineMetrics.queueFailures().inc({ queue: spec.queue, outcome: gaveUp ? 'gave_up' : 'retry' });
   });
-  worker.on('error', (error) => log(`${spec.queue} worker: ${error.message}`));
+  // While Redis is away a worker reports the same connection error on every reconnect; the outage itself is logged by
+  // connectRedis (naming REDIS_URL), so a repeat of the same message is held back for a while.
+  let lastError = { message: '', at: 0 };
+  worker.on('error', (error) => {
+    const now = Date.now();
+    if (error.message === lastError.message && now - lastError.at < REPEATED_ERROR_QUIET_MS) return;
+    lastError = { message: error.message, at: now };
+    log(`${spec.queue} worker: ${error.message}`);
+  });
   return worker;
 }

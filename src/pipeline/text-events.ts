@@ -1,6 +1,7 @@
 import type { CompiledRule } from '../rules/types.js';
 import type { Located } from '../scanner/finding.js';
 import { scanBuffer } from '../scanner/scan-buffer.js';
+import { isoTime } from './payload-fields.js';
 import type { Exposure, Source } from './types.js';
 
 /** The events whose payloads carry text people paste keys into. */
@@ -89,7 +90,7 @@ export function exposuresFromTextEvent(event: string, payload: unknown, rules: r
       },
       // Only a repository GitHub says is public makes the text public; anything unclear counts as private.
       public: repository.private === false,
-      pushedAt: str(item.updated_at) ?? str(item.created_at),
+      pushedAt: isoTime(item.updated_at) ?? isoTime(item.created_at),
       receivedAt: seenAt,
     });
   }

@@ -1,6 +1,7 @@
 import type { ConnectionOptions, Queue } from 'bullmq';
 import type { CompiledRule } from '../rules/types.js';
 import { openQueue, PUSH_JOB_OPTIONS } from './queues.js';
+import { list, obj, str as field } from './payload-fields.js';
 import { findingsInText } from './text-events.js';
 import type { Exposure } from './types.js';
 
@@ -32,12 +33,19 @@ export function wikiQueue(connection: ConnectionOptions, redisPrefix: string): Q
 }
 
 interface GollumPayload {
-  pages?: Array<{ page_name?: unknown; title?: unknown; summary?: unknown; sha?: unknown; html_url?: unknown }>;
-  repository?: { name?: unknown; full_name?: unknown; owner?: { login?: unknown }; private?: unknown; clone_url?: unknown; html_url?: unknown } | null;
+  pages?: unknown;
+  repository?: { name?: unknown; full_name?: unknown; owner?: { login?: unknown } | null; private?: unknown; clone_url?: unknown; html_url?: unknown } | null;
   installation?: { id?: unknown } | null;
 }
+interface GollumPage {
+  page_name?: unknown;
+  title?: unknown;
+  summary?: unknown;
+  sha?: unknown;
+  html_url?: unknown;
+}
 
-const str = (value: unknown): string | null => (typeof value === 'string' && value.length > 0 ? value : null);
+const str = (value: unknown): string | null => field(value) ?? null;
 const SHA = /^[0-9a-f]{40}$/;
 /** GitHub lists a handful of pages per delivery; more is not a real edit. */
 const MAX_PAGES = 100;
@@ -49,13 +57,14 @@ const MAX_PAGES = 100;
  * through the wiki's front page, so the key is not carried in a URL.
  */
 export function wikiJobFrom(payload: GollumPayload, deliveryId: string, receivedAt: Date, rules: readonly CompiledRule[]): { job: WikiJob; exposures: Exposure[] } | { ignored: string } {
-  const repository = payload.repository;
+  const repository = obj(payload.repository);
   const fullName = str(repository?.full_name);
-  const [owner, repo] = fullName?.split('/') ?? [str(repository?.owner?.login), str(repository?.name)];
+  const [owner, repo] = fullName?.split('/') ?? [str(obj(repository?.owner)?.login), str(repository?.name)];
   const cloneUrl = str(repository?.clone_url);
   const htmlUrl = str(repository?.html_url);
   if (!repository || !owner || !repo || !cloneUrl || !htmlUrl) return { ignored: 'not a gollum payload (no repository)' };
-  const installationId = typeof payload.installation?.id === 'number' ? payload.installation.id : null;
+  const id = obj(payload.installation)?.id;
+  const installationId = Number.isSafeInteger(id) ? (id as number) : null;
   // Only a repository GitHub says is public is read without a token.
   const isPrivate = repository.private !== false;
   if (isPrivate && installationId === null) return { ignored: 'a private wiki, and no App installation to read it' };
@@ -64,7 +73,7 @@ export function wikiJobFrom(payload: GollumPayload, deliveryId: string, received
   const wikiHome = `${htmlUrl}/wiki`;
   const pages: WikiJob['pages'] = [];
   const exposures: Exposure[] = [];
-  for (const page of (payload.pages ?? []).slice(0, MAX_PAGES)) {
+  for (const page of list(payload.pages).slice(0, MAX_PAGES).flatMap((p) => obj<GollumPage>(p) ?? [])) {
     const url = str(page.html_url);
     const inName = findingsInText([str(page.page_name), url], rules).length > 0;
     const link = url && !inName ? url : wikiHome;

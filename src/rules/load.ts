@@ -19,7 +19,8 @@ export const BUILTIN_RULES_DIR = fileURLToPath(new URL('../../rules/', import.me
 export const BUILTIN_RULES_JSON = fileURLToPath(new URL('./builtin-rules.json', import.meta.url));
 
 // The YAML parser loads only when a rule file is read as YAML (user rules, or the built-ins before a build).
-const parseYaml = (text: string): unknown => (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
+// Errors throw; warnings (odd aliases, tags) are not printed, since a scan's stderr carries one clear line or none.
+const parseYaml = (text: string): unknown => (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text, { logLevel: 'error' });
 
 const DEFAULT_WINDOW = 256;
 const MAX_WINDOW = 64 * 1024;

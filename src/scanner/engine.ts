@@ -99,9 +99,28 @@ function matchRegion(
     const end = regionStart + secret[1];
     if (start < acceptFrom || start >= acceptTo || end === start) continue;
     // A match must hold one of the keywords that led here: the regex read a window, not the whole text.
-    if (hits && !hits.some((h) => h.start >= regionStart + whole[0] && h.end <= regionStart + whole[1])) continue;
+    if (hits && !holdsHit(hits, regionStart + whole[0], regionStart + whole[1])) continue;
     if (rule.boundary === 'token' && !(isTokenStart(bytes, start) && isTokenEnd(bytes, end))) continue;
     if (rule.validator && !rule.validator(bytes, start, end)) continue;
     out.push({ rule, start, end });
   }
+}
+
+/**
+ * Whether a hit lies wholly in [from, to). Hits are sorted by start, so the
+ * first candidate is found by bisection: a linear look from the region's
+ * first hit made a rule whose keyword is everywhere (`a` in a megabyte of
+ * `a`s) quadratic in the input.
+ */
+function holdsHit(hits: readonly Hit[], from: number, to: number): boolean {
+  let lo = 0;
+  let hi = hits.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (hits[mid]!.start < from) lo = mid + 1;
+    else hi = mid;
+  }
+  // Hits of several keywords differ in length: a later, shorter one may fit where an earlier one overhangs.
+  for (let i = lo; i < hits.length && hits[i]!.start < to; i++) if (hits[i]!.end <= to) return true;
+  return false;
 }

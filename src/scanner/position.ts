@@ -27,6 +27,9 @@ export class Locator {
   private cursor = 0;
   private line: number;
   private lineStart = -1; // -1: the line began before the buffer
+  /** The last offset located on the current line and its column, so that many finds on one long line are counted once. */
+  private lastOffset = -1;
+  private lastColumn = 0;
 
   constructor(
     private readonly bytes: Buffer,
@@ -42,13 +45,33 @@ export class Locator {
     while (at !== -1 && at < offset) {
       this.line++;
       this.lineStart = at + 1;
+      this.lastOffset = -1;
       at = this.bytes.indexOf(NEWLINE, at + 1);
     }
     this.cursor = offset;
-    const from = this.lineStart === -1 ? 0 : this.lineStart;
-    const carry = this.lineStart === -1 ? this.state.columnCarry : 0;
-    return { line: this.line, column: carry + utf16Length(this.bytes, from, offset) + 1 };
+    let column: number;
+    if (this.lastOffset !== -1 && startsCharacter(this.bytes, this.lastOffset)) {
+      // Counting on from the last find gives the same count as from the line's start when it began a character.
+      column = this.lastColumn + utf16Length(this.bytes, this.lastOffset, offset);
+    } else {
+      const from = this.lineStart === -1 ? 0 : this.lineStart;
+      const carry = this.lineStart === -1 ? this.state.columnCarry : 0;
+      column = carry + utf16Length(this.bytes, from, offset) + 1;
+    }
+    this.lastOffset = offset;
+    this.lastColumn = column;
+    return { line: this.line, column };
   }
+}
+
+/**
+ * True when no UTF-8 sequence can run through `offset` (the byte there is not
+ * a continuation byte), so decoding up to it and from it counts as decoding
+ * straight through: the decoder ends a pending sequence at such a byte either way.
+ */
+function startsCharacter(bytes: Buffer, offset: number): boolean {
+  const byte = bytes[offset];
+  return byte === undefined || byte < 0x80 || byte >= 0xc0;
 }
 
 /** The UTF-16 length of `bytes[start, end)` decoded as UTF-8. */

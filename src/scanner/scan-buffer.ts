@@ -47,12 +47,18 @@ function scanBytes(bytes: Buffer, rules: readonly CompiledRule[], options: ScanB
   if (matches.length === 0) return [];
   const locator = new Locator(bytes, options.lineState ?? START_OF_INPUT);
   const baseOffset = options.baseOffset ?? 0;
+  // The line of the last match and whether it holds the marker: one read per line, not per match (a long line may hold thousands).
+  let bounds = { start: 0, end: -1 };
+  let allowed = false;
   return matches.map(({ rule, start, end }) => {
     const { line, column } = locator.locate(start);
     const { endLine, endColumn } = endOf(bytes, start, end, line, column);
     const secret = bytes.subarray(start, end);
-    const bounds = lineBounds(bytes, start);
-    const marker = bytes.indexOf(ALLOW_MARKER, bounds.start);
+    if (start < bounds.start || start > bounds.end) {
+      bounds = lineBounds(bytes, start);
+      const marker = bytes.indexOf(ALLOW_MARKER, bounds.start);
+      allowed = marker !== -1 && marker < bounds.end;
+    }
     return {
       ruleId: rule.id,
       line,
@@ -62,7 +68,7 @@ function scanBytes(bytes: Buffer, rules: readonly CompiledRule[], options: ScanB
       secretSha256: sha256Hex(secret),
       redacted: redact(secret.toString('utf8')),
       offset: baseOffset + start,
-      allowed: marker !== -1 && marker < bounds.end,
+      allowed,
     };
   });
 }

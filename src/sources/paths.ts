@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { closeSync, openSync, opendirSync, statSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
 import { NeevscanError } from '../errors.js';
 import type { CompiledRule } from '../rules/types.js';
@@ -32,10 +32,12 @@ export async function scanPaths(paths: readonly string[], options: PathsOptions)
       const stat = statSync(path);
       isDir = stat.isDirectory();
       if (!isDir && !stat.isFile()) throw new NeevscanError(`${path}: not a regular file or folder`, 'bad-path');
+      // What the user named must be readable: a scan that read nothing must not pass as a clean one (exit 0).
+      if (isDir) opendirSync(path).closeSync();
+      else closeSync(openSync(path, 'r'));
     } catch (error) {
       if (error instanceof NeevscanError) throw error;
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new NeevscanError(`${path}: ${code === 'ENOENT' || code === 'ENOTDIR' ? 'no such file or folder' : (code ?? 'unreadable')}`, 'bad-path');
+      throw new NeevscanError(`${path}: ${pathProblem((error as NodeJS.ErrnoException).code)}`, 'bad-path');
     }
     if (isDir) {
       const base = single ? resolve(path) : process.cwd();
@@ -69,4 +71,12 @@ export async function scanPaths(paths: readonly string[], options: PathsOptions)
 
 function toPosix(path: string): string {
   return sep === '/' ? path : path.split(sep).join('/');
+}
+
+/** A path's problem in words, from its error code. */
+function pathProblem(code: string | undefined): string {
+  if (code === 'ENOENT' || code === 'ENOTDIR') return 'no such file or folder';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ELOOP') return 'symbolic link loop';
+  return code ?? 'unreadable';
 }

@@ -20,7 +20,8 @@ export interface WebhookReceiver {
   close(): Promise<void>;
 }
 
-export async function startWebhookReceiver(): Promise<WebhookReceiver> {
+/** `port`: listen there (a test that stops the receiver and starts it again at the owners' URLs); default any free port. */
+export async function startWebhookReceiver(options: { port?: number } = {}): Promise<WebhookReceiver> {
   const requests: ReceivedRequest[] = [];
   const scripts = new Map<string, number[]>();
   const handlers = new Map<string, (res: ServerResponse) => void>();
@@ -36,7 +37,10 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       res.writeHead(status, { 'content-type': 'text/plain' }).end(status >= 400 ? 'no' : '');
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
   const port = (server.address() as { port: number }).port;
   return {
     url: `http://127.0.0.1:${port}`,

@@ -79,19 +79,21 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
   const workerConnection = bullConnection(config.redisUrl) as Redis;
   workerConnection.on('error', () => {});
   const deps = buildPushDeps(config, redis, rules, (message) => log(message), notify);
+  // NEEVSCAN_JOB_LOCK_MS: how soon a job held by a worker that died is run again.
+  const tuning = { lockMs: config.jobLockMs };
   if ('missing' in deps) log(`neevscan: push workers not started: ${deps.missing}; pushes wait in the queue`);
   else {
     deps.enqueueCheckRun = enqueueCheckRun(checkRuns);
-    workers.push(startPushWorker(workerConnection, config.redisPrefix, deps, (message) => log(message), config.pushConcurrency));
-    workers.push(startCheckRunWorker(workerConnection, config.redisPrefix, deps, (message) => log(message)));
-    workers.push(startWikiWorker(workerConnection, config.redisPrefix, deps, (message) => log(message)));
-    workers.push(startRepoScanWorker(workerConnection, config.redisPrefix, deps, (message) => log(message)));
+    workers.push(startPushWorker(workerConnection, config.redisPrefix, deps, (message) => log(message), config.pushConcurrency, tuning));
+    workers.push(startCheckRunWorker(workerConnection, config.redisPrefix, deps, (message) => log(message), tuning));
+    workers.push(startWikiWorker(workerConnection, config.redisPrefix, deps, (message) => log(message), tuning));
+    workers.push(startRepoScanWorker(workerConnection, config.redisPrefix, deps, (message) => log(message), tuning));
   }
   // Exposures need no GitHub App (only the key store and alerts), so they are handled even when pushes wait.
-  workers.push(startExposureWorker(workerConnection, config.redisPrefix, 'missing' in deps ? buildExposureDeps(config, redis, notify) : deps, (message) => log(message)));
+  workers.push(startExposureWorker(workerConnection, config.redisPrefix, 'missing' in deps ? buildExposureDeps(config, redis, notify) : deps, (message) => log(message), tuning));
   // What `neevscan poll` queues from the public events feed: fetched with GITHUB_TOKEN(S), not the App.
   workers.push(...startPublicEventsWorkers(config, redis, rules, workerConnection, notify, (message) => log(message)));
-  workers.push(startNotifyWorker(workerConnection, config.redisPrefix, buildNotifierDeps(config, redis, (message) => log(message)), (message) => log(message)));
+  workers.push(startNotifyWorker(workerConnection, config.redisPrefix, buildNotifierDeps(config, redis, (message) => log(message)), (message) => log(message), tuning));
 
   if (withHttp) {
     await app.listen({ host: config.host, port: config.port });

@@ -1,6 +1,6 @@
-import { verifyWithFallback } from '@octokit/webhooks-methods';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import { verifyWebhookSignature } from '../../github/webhook-signature.js';
 import { pushJobFrom } from '../../pipeline/push-job.js';
 import { repoScanJobsFrom } from '../../pipeline/repo-scan-job.js';
 import type { ExposureJob, PushJob, RepoScanJob } from '../../pipeline/queues.js';
@@ -18,6 +18,7 @@ export interface WebhookOptions {
   secrets: string[];
   redis: Redis;
   redisPrefix: string;
+  /** Each enqueue names its jobs by the delivery id, so that queueing one delivery twice adds nothing. */
   enqueuePush: (job: PushJob) => Promise<void>;
   /** Queues the keys found in a delivery's text, all or none (the delivery is answered 503 when this throws). */
   enqueueExposures: (jobs: ExposureJob[]) => Promise<void>;
@@ -61,9 +62,7 @@ export function githubWebhookRoutes(app: FastifyInstance, options: WebhookOption
       if (typeof signature !== 'string' || !signature.startsWith('sha256=')) {
         return reply.code(401).send(fail('unsigned', 'X-Hub-Signature-256 is missing'));
       }
-      const [first, ...others] = options.secrets;
-      const valid = await verifyWithFallback(first!, raw.toString('utf8'), signature, others).catch(() => false);
-      if (!valid) return reply.code(401).send(fail('bad_signature', 'X-Hub-Signature-256 does not match the body'));
+      if (!verifyWebhookSignature(options.secrets, raw, signature)) return reply.code(401).send(fail('bad_signature', 'X-Hub-Signature-256 does not match the body'));
       if (typeof event !== 'string' || typeof delivery !== 'string' || !/^[\w-]{1,100}$/.test(delivery)) {
         return reply.code(400).send(fail('bad_request', 'X-GitHub-Event and X-GitHub-Delivery are required'));
       }
@@ -73,34 +72,38 @@ export function githubWebhookRoutes(app: FastifyInstance, options: WebhookOption
       } catch {
         return reply.code(400).send(fail('bad_request', 'the body is not JSON'));
       }
-      if (payload === null || typeof payload !== 'object') return reply.code(400).send(fail('bad_request', 'the body is not a JSON object'));
+      if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return reply.code(400).send(fail('bad_request', 'the body is not a JSON object'));
       if (event === 'ping') return reply.code(200).send({ status: 'pong' });
 
       const receivedAt = (options.now ?? (() => new Date()))();
       const planned = plan(event, payload, delivery, receivedAt, options.rules);
-      // Remember the delivery first; if it cannot be queued, forget it again so that GitHub's redelivery is taken.
       // With Redis away the answer is 503: GitHub marks the delivery failed and it can be redelivered, not lost.
       const unavailable = () => reply.code(503).header('Retry-After', '5').send(fail('unavailable', 'cannot queue the delivery now; redeliver it'));
-      let fresh: string | null;
+      let seen: string | null;
       try {
-        fresh = await options.redis.set(deliveryKey(delivery), '1', 'EX', DELIVERY_TTL_SECONDS, 'NX');
+        seen = await options.redis.get(deliveryKey(delivery));
       } catch {
         return unavailable();
       }
-      if (fresh === null) return reply.code(200).send({ status: 'duplicate' });
+      if (seen !== null) return reply.code(200).send({ status: 'duplicate' });
+      if (!('ignored' in planned)) {
+        try {
+          if ('job' in planned) await options.enqueuePush(planned.job);
+          else if ('scans' in planned) await options.enqueueRepoScans(planned.scans);
+          else if ('wiki' in planned) {
+            // Keys in page titles and summaries first: a retried delivery re-adds neither (both are keyed by the delivery).
+            if (planned.exposures.length) await options.enqueueExposures(planned.exposures);
+            await options.enqueueWiki(planned.wiki);
+          } else await options.enqueueExposures(planned.exposures);
+        } catch {
+          return unavailable();
+        }
+      }
+      // Remembered only once queued: Redis lost between the two (a restart) must leave the delivery unremembered, so
+      // that GitHub's redelivery is queued rather than answered "duplicate" and lost. Queueing a delivery twice (two
+      // copies at once, or this write failing) adds nothing, since its jobs are named by the delivery id.
+      await options.redis.set(deliveryKey(delivery), '1', 'EX', DELIVERY_TTL_SECONDS).catch(() => {});
       if ('ignored' in planned) return reply.code(202).send({ status: 'ignored', reason: planned.ignored });
-      try {
-        if ('job' in planned) await options.enqueuePush(planned.job);
-        else if ('scans' in planned) await options.enqueueRepoScans(planned.scans);
-        else if ('wiki' in planned) {
-          // Keys in page titles and summaries first: a retried delivery re-adds neither (both are keyed by the delivery).
-          if (planned.exposures.length) await options.enqueueExposures(planned.exposures);
-          await options.enqueueWiki(planned.wiki);
-        } else await options.enqueueExposures(planned.exposures);
-      } catch {
-        await options.redis.del(deliveryKey(delivery)).catch(() => {});
-        return unavailable();
-      }
       if ('scans' in planned) return reply.code(202).send({ status: 'queued', repositories: planned.scans.length });
       if ('wiki' in planned) return reply.code(202).send({ status: 'queued', pages: planned.wiki.pages.length, exposures: planned.exposures.length });
       return reply.code(202).send('job' in planned ? { status: 'queued' } : { status: 'queued', exposures: planned.exposures.length });

@@ -21,6 +21,22 @@ export interface SecondaryLimitOptions {
   retryAfter?: number | null;
 }
 
+export interface DelayOptions {
+  path?: RegExp;
+  method?: string;
+  /** Milliseconds each matching request is held before it is answered. */
+  ms: number;
+  /** How many matching requests are held; every one when absent. */
+  times?: number;
+}
+
+interface Delay {
+  path?: RegExp;
+  method?: string;
+  ms: number;
+  left: number;
+}
+
 interface Fault {
   path?: RegExp;
   method?: string;
@@ -32,6 +48,20 @@ const SECONDARY_DOCS = 'https://docs.github.com/free-pro-team@latest/rest/overvi
 
 export class Faults {
   private readonly queue: Fault[] = [];
+  private readonly delays: Delay[] = [];
+
+  /** A slow GitHub: matching requests are held `ms` before they are handled (so work is in flight long enough to be interrupted). */
+  delay(options: DelayOptions): void {
+    this.delays.push({ path: options.path, method: options.method, ms: options.ms, left: options.times ?? Infinity });
+  }
+
+  /** How long to hold this request (using up one of a delay's times), 0 for none. */
+  holdFor(method: string, path: string): number {
+    const delay = this.delays.find((d) => d.left > 0 && (!d.method || d.method.toUpperCase() === method) && (!d.path || d.path.test(path)));
+    if (!delay) return 0;
+    delay.left--;
+    return delay.ms;
+  }
 
   fail(options: FaultOptions): void {
     this.queue.push({ ...options, left: options.times, error: () => new HttpError(options.status, STATUS_CODES[options.status] ?? 'Server Error') });

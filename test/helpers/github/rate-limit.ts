@@ -44,6 +44,11 @@ export class RateLimiter {
     const key = bucketKey(credential);
     const now = Math.floor(Date.now() / 1000);
     let bucket = this.buckets.get(key);
+    // Once the reset a test set has passed, a new window starts with a full budget, as on GitHub.
+    if (this.resetOverride !== undefined && this.resetOverride <= now) {
+      this.resetOverride = undefined;
+      this.remainingOverride = undefined;
+    }
     if (!bucket || bucket.resetAt <= now) {
       const limit = key === ANONYMOUS ? (this.options.anonymousLimit ?? 60) : (this.options.limit ?? 5000);
       bucket = { limit, used: 0, resetAt: now + WINDOW_SECONDS };

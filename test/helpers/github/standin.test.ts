@@ -381,6 +381,35 @@ describe('faults and limits', () => {
       await standIn.close();
     }
   });
+
+  it('refills a spent budget once its reset has passed; holds delayed requests; records when each arrived', async () => {
+    const standIn = await freshStandIn();
+    try {
+      const get = () => fetch(`${standIn.url}/repos/${OWNER}/big`, { headers: { authorization: `token ${TOKEN}` } });
+      standIn.setRateLimit({ remaining: 0, resetInSeconds: 1 });
+      const spent = await get();
+      expect(spent.status).toBe(403);
+      const reset = Number(spent.headers.get('x-ratelimit-reset')) * 1000;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, reset - Date.now()) + 50));
+      const refilled = await get();
+      expect(refilled.status).toBe(200);
+      expect(Number(refilled.headers.get('x-ratelimit-remaining'))).toBeGreaterThan(4000);
+
+      standIn.delay({ path: /\/repos\//, ms: 600, times: 1 });
+      const sentAt = Date.now();
+      expect((await get()).status).toBe(200);
+      expect(Date.now() - sentAt).toBeGreaterThanOrEqual(590);
+      const held = standIn.requests.at(-1)!;
+      // `at` is the arrival, before the hold.
+      expect(held.at - sentAt).toBeLessThan(590);
+      // Only `times` requests are held.
+      const quick = Date.now();
+      await get();
+      expect(Date.now() - quick).toBeLessThan(590);
+    } finally {
+      await standIn.close();
+    }
+  });
 });
 
 describe('check runs', () => {

@@ -13,7 +13,7 @@ import { compare } from './compare.js';
 import { DEFAULT_LIMITS, type Ctx, type Limits, type RepoCtx } from './context.js';
 import { DEFAULT_PATCH_LIMITS } from './diff.js';
 import { EventFeed, type EventInput, type GitHubEvent } from './events.js';
-import { Faults, type FaultOptions, type SecondaryLimitOptions } from './faults.js';
+import { Faults, type DelayOptions, type FaultOptions, type SecondaryLimitOptions } from './faults.js';
 import { getBlob, getTree } from './git-data.js';
 import { serveWiki } from './git-http.js';
 import { HttpError, notFound, type Reply } from './http.js';
@@ -40,6 +40,8 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders;
   body: unknown;
   status: number;
+  /** When the request arrived (ms since the epoch), before any delay: what a test of waits and retry-after reads. */
+  at: number;
 }
 
 export interface GitHubStandIn {
@@ -54,6 +56,8 @@ export interface GitHubStandIn {
   secondaryRateLimit(options: SecondaryLimitOptions): void;
   /** Changes the primary rate limit: `{ remaining: 0 }` exhausts it. */
   setRateLimit(change: RateLimitChange): void;
+  /** Holds matching requests `ms` before answering them (a slow GitHub). */
+  delay(options: DelayOptions): void;
   readonly checkRuns: CheckRunRecord[];
   readonly requests: RecordedRequest[];
   readonly issuedTokens: IssuedToken[];
@@ -101,6 +105,7 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const at = Date.now();
     const requestId = `${randomBytes(2).toString('hex')}:${randomBytes(3).toString('hex')}:${randomBytes(4).toString('hex')}`.toUpperCase();
     const url = new URL(req.url ?? '/', base);
     const method = req.method ?? 'GET';
@@ -108,10 +113,12 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
     // Wikis are git repositories, read over git's smart HTTP protocol rather than the REST API.
     const wiki = await serveWiki(method, url, req.headers, raw, repos, auth);
     if (wiki) {
-      requests.push({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body: undefined, status: wiki.status });
+      requests.push({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body: undefined, status: wiki.status, at });
       res.writeHead(wiki.status, wiki.headers);
       return void res.end(wiki.body);
     }
+    const hold = faults.holdFor(method, url.pathname);
+    if (hold > 0) await new Promise((resolve) => setTimeout(resolve, hold));
     const credential = auth.identify(req.headers.authorization);
     const bucket = limiter.bucket(credential);
     let body: unknown;
@@ -133,7 +140,7 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
     }
     // "If no new events have been triggered, you will see a 304 … and your current rate limit will be untouched."
     if (reply.status !== 304 && bucket.used < bucket.limit) bucket.used++;
-    requests.push({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body, status: reply.status });
+    requests.push({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body, status: reply.status, at });
     send(res, reply, {
       'x-github-request-id': requestId,
       'x-github-api-version-selected': '2022-11-28',
@@ -152,6 +159,7 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
     fail: (f) => faults.fail(f),
     secondaryRateLimit: (o) => faults.secondaryRateLimit(o),
     setRateLimit: (c) => limiter.set(c),
+    delay: (o) => faults.delay(o),
     checkRuns: checkRuns.all,
     requests,
     issuedTokens: auth.issued,

@@ -3,6 +3,7 @@ import { createAppAuth } from '@octokit/auth-app';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
+import { appJwtSigner } from './app-jwt.js';
 import { GitHubRestingError } from './github-wait.js';
 import { readPrivateKey } from './private-key.js';
 
@@ -53,14 +54,15 @@ const ServiceOctokit = Octokit.plugin(throttling, retry);
 const MAX_CACHED_INSTALLATIONS = 1000;
 
 export function createAppClient(options: AppClientOptions): AppClient {
-  const privateKey = readPrivateKey(options.privateKey);
+  // Every installation's auth signs with one cached App JWT (src/github/app-jwt.ts), not one per token request.
+  const createJwt = appJwtSigner(readPrivateKey(options.privateKey));
   const appId = Number(options.appId);
   const clients = new Map<number, GitHubClient>();
   return {
     forInstallation(installationId) {
       let client = clients.get(installationId);
       if (client) clients.delete(installationId);
-      else client = build(options, { authStrategy: createAppAuth, auth: { appId, privateKey, installationId } }, `installation ${installationId}`, { restTogether: true });
+      else client = build(options, { authStrategy: createAppAuth, auth: { appId, createJwt, installationId } }, `installation ${installationId}`, { restTogether: true });
       clients.set(installationId, client);
       if (clients.size > MAX_CACHED_INSTALLATIONS) clients.delete(clients.keys().next().value!);
       return client;

@@ -61,6 +61,20 @@ describe('createAppClient', () => {
     expect(gh.requests.at(-1)!.headers.authorization).toMatch(/^token ghs_/);
   });
 
+  it('signs one App JWT for the token requests of many installations', async () => {
+    const gh = await standIn();
+    gh.addRepo({ owner: OWNER, name: 'other', path: repo.path, installationId: INSTALLATION + 1 });
+    const app = createAppClient({ apiUrl: gh.url, appId: APP_ID, privateKey: appKey.pkcs8, log: () => {} });
+    await Promise.all([
+      app.forInstallation(INSTALLATION).repos.get({ owner: OWNER, repo: 'app' }),
+      app.forInstallation(INSTALLATION + 1).repos.get({ owner: OWNER, repo: 'other' }),
+    ]);
+    const tokenRequests = gh.requests.filter((r) => r.path.endsWith('/access_tokens'));
+    expect(tokenRequests.map((r) => r.status)).toEqual([201, 201]);
+    expect(tokenRequests[0]!.headers.authorization).toMatch(/^bearer [\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(tokenRequests[1]!.headers.authorization).toBe(tokenRequests[0]!.headers.authorization);
+  });
+
   it('refuses a bad key or a missing file without quoting the key', () => {
     const broken = appKey.pkcs8.replace(/[A-Za-z]{20}/, 'not-a-key-at-all-xxx');
     let message = '';

@@ -55,12 +55,26 @@ export function safeRef(ref: string): string | null {
   return ref;
 }
 
+/**
+ * Full commit SHAs already found in a repository. A commit named by its full SHA never stops existing (a force push
+ * leaves it in place, as on GitHub), so the answer is kept: a check run on a pushed commit that a compare already
+ * resolved costs no git process. That process is the stand-in's cost, not GitHub's, and load benchmarks pay it at
+ * every push. Branch names and short SHAs move, so they are always asked of git; so is every miss.
+ */
+const knownCommits = new Set<string>();
+const KNOWN_COMMITS_MAX = 200_000;
+
 /** The full SHA of a commit-ish, or null when the repository has no such commit. */
 export async function resolveCommit(repo: string, ref: string): Promise<string | null> {
   const safe = safeRef(ref);
   if (!safe) return null;
+  const full = /^[0-9a-f]{40}$/.test(safe);
+  if (full && knownCommits.has(`${repo}\0${safe}`)) return safe;
   try {
-    return await gitText(repo, ['rev-parse', '--verify', '--quiet', `${safe}^{commit}`]);
+    const sha = await gitText(repo, ['rev-parse', '--verify', '--quiet', `${safe}^{commit}`]);
+    if (knownCommits.size >= KNOWN_COMMITS_MAX) knownCommits.clear();
+    knownCommits.add(`${repo}\0${sha}`);
+    return sha;
   } catch {
     return null;
   }

@@ -37,16 +37,30 @@ redis.call('ZADD', KEYS[5], now, ARGV[1])
 return {1, now}
 `;
 
-/** KEYS: record. ARGV: base (the names' prefix), id, reason, by. Idempotent: a revoked key keeps its first revocation. */
+/**
+ * KEYS: record. ARGV: base (the names' prefix), id, reason, by. Idempotent: a revoked key keeps its first revocation.
+ * Returns 0 (no such key) or the record as it now stands ({field, value, …}), so the caller needs no second read.
+ */
 export const REVOKE_KEY = `
 ${NOW}
 local rec = redis.call('HMGET', KEYS[1], 'o', 'n', 's')
 if not rec[1] then return 0 end
-if rec[3] == 'r' then return 1 end
-redis.call('HSET', KEYS[1], 's', 'r', 'ra', now, 'rr', ARGV[3], 'rb', ARGV[4])
-local names = ARGV[1] .. 'own:' .. rec[1] .. ':names'
-if redis.call('HGET', names, rec[2]) == ARGV[2] then redis.call('HDEL', names, rec[2]) end
-return 1
+if rec[3] ~= 'r' then
+  redis.call('HSET', KEYS[1], 's', 'r', 'ra', now, 'rr', ARGV[3], 'rb', ARGV[4])
+  local names = ARGV[1] .. 'own:' .. rec[1] .. ':names'
+  if redis.call('HGET', names, rec[2]) == ARGV[2] then redis.call('HDEL', names, rec[2]) end
+end
+return redis.call('HGETALL', KEYS[1])
+`;
+
+/**
+ * A key by the SHA-256 of its secret, in one round trip (the leak detector's confirm step). KEYS: indexBucket.
+ * ARGV: base, shaRaw. Returns 0 (no such key) or {keyId, {field, value, …}}.
+ */
+export const FIND_BY_HASH = `
+local id = redis.call('HGET', KEYS[1], ARGV[2])
+if not id then return 0 end
+return {id, redis.call('HGETALL', ARGV[1] .. 'key:' .. id)}
 `;
 
 /**

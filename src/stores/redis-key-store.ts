@@ -3,7 +3,7 @@ import type { Redis, Result } from 'ioredis';
 import { KEY_PREFIX, generateKey } from '../key-format/key.js';
 import { newId } from './ids.js';
 import { keyStoreNames, type KeyStoreNames } from './key-store-names.js';
-import { AUTHENTICATE, CREATE_KEY, REVOKE_KEY, ROTATE_KEY } from './key-store-scripts.js';
+import { AUTHENTICATE, CREATE_KEY, FIND_BY_HASH, REVOKE_KEY, ROTATE_KEY } from './key-store-scripts.js';
 import {
   KeyStoreUnavailableError,
   type KeyRecord,
@@ -18,7 +18,8 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     nsCreateKey(...args: Array<string | Buffer | number>): Result<[number, number?], Context>;
     nsRotateKey(...args: Array<string | Buffer | number>): Result<[number, number?], Context>;
-    nsRevokeKey(...args: Array<string | Buffer | number>): Result<number, Context>;
+    nsRevokeKey(...args: Array<string | Buffer | number>): Result<0 | string[], Context>;
+    nsFindByHash(...args: Array<string | Buffer | number>): Result<0 | [string, string[]], Context>;
     nsAuthenticate(...args: Array<string | Buffer | number>): Result<[number, (string | number)?, string?], Context>;
   }
 }
@@ -64,11 +65,12 @@ export class RedisKeyStore implements KeyStore {
     private readonly defaults: { requests: number; windowSeconds: number } = { requests: 600, windowSeconds: 60 },
   ) {
     this.names = keyStoreNames(prefix);
-    if (!(redis as Partial<Redis>).nsAuthenticate) {
+    if (!(redis as Partial<Redis>).nsFindByHash) {
       redis.defineCommand('nsCreateKey', { numberOfKeys: 5, lua: CREATE_KEY });
       redis.defineCommand('nsRotateKey', { numberOfKeys: 5, lua: ROTATE_KEY });
       redis.defineCommand('nsRevokeKey', { numberOfKeys: 1, lua: REVOKE_KEY });
       redis.defineCommand('nsAuthenticate', { numberOfKeys: 1, lua: AUTHENTICATE });
+      redis.defineCommand('nsFindByHash', { numberOfKeys: 1, lua: FIND_BY_HASH });
     }
   }
 
@@ -148,8 +150,8 @@ export class RedisKeyStore implements KeyStore {
   }
 
   async revoke(id: string, revocation: { reason: string; by: RevokedBy }): Promise<KeyRecord | null> {
-    const done = await this.call(() => this.redis.nsRevokeKey(this.names.key(id), this.names.base, id, revocation.reason, revocation.by));
-    return done ? this.getKey(id) : null;
+    const fields = await this.call(() => this.redis.nsRevokeKey(this.names.key(id), this.names.base, id, revocation.reason, revocation.by));
+    return fields ? this.toRecord(id, fieldsOf(fields), Date.now()) : null;
   }
 
   /** Sets (or, with null, clears back to the default) a key's rate limit; takes effect on the next request. */
@@ -171,8 +173,11 @@ export class RedisKeyStore implements KeyStore {
 
   async findByHash(sha256Hex: string): Promise<KeyRecord | null> {
     if (!/^[0-9a-f]{64}$/.test(sha256Hex)) return null;
-    const id = await this.call(() => this.redis.hget(this.names.index(sha256Hex), Buffer.from(sha256Hex, 'hex') as unknown as string));
-    return id ? this.getKey(id) : null;
+    // One round trip: the detector confirms every finding with this, at the rate pushes arrive.
+    const found = await this.call(() => this.redis.nsFindByHash(this.names.index(sha256Hex), this.names.base, Buffer.from(sha256Hex, 'hex')));
+    if (!found) return null;
+    const h = fieldsOf(found[1]);
+    return h.o ? this.toRecord(found[0], h, Date.now()) : null;
   }
 
   /** An owner's keys, oldest first, each with its requests and tokens over the last 24 hours (which key is consuming tokens). */
@@ -268,6 +273,13 @@ export class RedisKeyStore implements KeyStore {
       throw new KeyStoreUnavailableError(`key store unavailable: ${(error as Error).message}`, { cause: error });
     }
   }
+}
+
+/** A hash as Lua's HGETALL returns it (field, value, field, value…), as an object. */
+function fieldsOf(flat: string[]): Record<string, string> {
+  const h: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) h[flat[i]!] = flat[i + 1]!;
+  return h;
 }
 
 function iso(ms: number | null): string | null {

@@ -35,6 +35,10 @@ describe('HttpKeyStore against this project’s own API server', () => {
     const revoked = await store.revoke(created.record.id, { reason: 'found in octo-org/app config/app.env', by: 'leak-detector' });
     expect(revoked).toMatchObject({ status: 'revoked', revokedBy: 'leak-detector', revokedReason: 'found in octo-org/app config/app.env' });
     expect(await store.revoke('key_0000000000000000', { reason: 'x', by: 'leak-detector' })).toBeNull();
+    // Revoking again keeps the first revocation; confirming by hash sees it.
+    const again = await store.revoke(created.record.id, { reason: 'found again elsewhere', by: 'admin' });
+    expect(again).toMatchObject({ status: 'revoked', revokedAt: revoked!.revokedAt, revokedBy: 'leak-detector', revokedReason: 'found in octo-org/app config/app.env' });
+    expect(await store.findByHash(sha256Hex(created.key))).toMatchObject({ id: created.record.id, status: 'revoked', revokedAt: revoked!.revokedAt });
     expect((await t.api('POST', '/api/v1/authenticate', { body: { key: created.key } })).status).toBe(401);
 
     const rotatedFrom = await store.createKey({ ownerId: owner.id, name: 'Batch' });

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { RedisKeyStore } from '../dist/stores/redis-key-store.js';
-import { freePort } from './lib/proc.mjs';
+import { freePort, serviceNodeFlags } from './lib/proc.mjs';
 
 const { values } = parseArgs({ options: { keys: { type: 'string', default: '100000' }, rate: { type: 'string', default: '2000' }, seconds: { type: 'string', default: '20' } } });
 const KEYS = Number(values.keys);
@@ -64,8 +64,8 @@ async function main() {
   console.log(`Redis memory: ${memory.perKeyByMemoryUsage.toFixed(0)} bytes per key by MEMORY USAGE (${redisKeys} Redis keys), ${memory.perKeyByInfo.toFixed(0)} by INFO used_memory`);
 
   const port = await freePort();
-  const server = spawn(process.execPath, ['bin/neevscan.js', 'serve'], {
-    env: { ...process.env, NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS ?? '--max-semi-space-size=32', PORT: String(port), REDIS_URL, NEEVSCAN_REDIS_PREFIX: PREFIX, NEEVSCAN_ADMIN_TOKEN: ADMIN, NEEVSCAN_DEFAULT_RATE_LIMIT: '1000000/60', LOG_LEVEL: 'warn' },
+  const server = spawn(process.execPath, [...serviceNodeFlags(), 'bin/neevscan.js', 'serve'], {
+    env: { ...process.env, PORT: String(port), REDIS_URL, NEEVSCAN_REDIS_PREFIX: PREFIX, NEEVSCAN_ADMIN_TOKEN: ADMIN, NEEVSCAN_DEFAULT_RATE_LIMIT: '1000000/60', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;

@@ -23,7 +23,7 @@ import { Redis } from 'ioredis';
 import { generateKey } from '../dist/key-format/key.js';
 import { RedisKeyStore } from '../dist/stores/redis-key-store.js';
 import { machineLine, median, percentile } from './lib/stats.mjs';
-import { freePort, deletePrefix } from './lib/proc.mjs';
+import { freePort, deletePrefix, serviceNodeFlags } from './lib/proc.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -71,10 +71,9 @@ function startKeyServer(key) {
 async function startServe(prefix, githubUrl) {
   const port = await freePort();
   let output = '';
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'neevscan.js'), 'serve'], {
+  const child = spawn(process.execPath, [...serviceNodeFlags(), join(ROOT, 'bin', 'neevscan.js'), 'serve'], {
     env: {
       ...process.env,
-      NODE_OPTIONS: '--max-semi-space-size=32',
       HOST: '127.0.0.1',
       PORT: String(port),
       REDIS_URL,

@@ -33,7 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { percentile } from './lib/stats.mjs';
-import { freePort, rssMb, cpuSeconds, deletePrefix } from './lib/proc.mjs';
+import { freePort, rssMb, cpuSeconds, deletePrefix, serviceNodeFlags } from './lib/proc.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -230,14 +230,14 @@ async function openLoop(base, rate, count, make) {
 
 async function startServe(prefix, githubUrl, appKey, profileDir, command = 'serve') {
   const port = await freePort();
-  // --cpu-prof is refused in NODE_OPTIONS: it goes on the command line.
+  // As `npm start` runs it; --cpu-prof is refused in NODE_OPTIONS, so it too goes on the command line.
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   let output = '';
-  const child = spawn(process.execPath, [...profile, join(ROOT, 'bin', 'neevscan.js'), command], {
+  const child = spawn(process.execPath, [...serviceNodeFlags(), ...profile, join(ROOT, 'bin', 'neevscan.js'), command], {
     env: {
       ...(opt.concurrency ? { NEEVSCAN_PUSH_CONCURRENCY: opt.concurrency } : {}),
       ...process.env,
-      NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS ?? '--max-semi-space-size=32',
+      ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
       HOST: '127.0.0.1',
       PORT: String(port),
       REDIS_URL,

@@ -29,7 +29,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { compileStandIn } from './lib/compile-standin.mjs';
 import { percentile } from './lib/stats.mjs';
-import { freePort, cpuSeconds, deletePrefix } from './lib/proc.mjs';
+import { freePort, cpuSeconds, deletePrefix, serviceNodeFlags } from './lib/proc.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -126,7 +126,7 @@ function buildRepo(dir, changes) {
 
 function spawnNeevscan(args, env) {
   let output = '';
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'neevscan.js'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(args[0] === 'serve' ? serviceNodeFlags() : []), join(ROOT, 'bin', 'neevscan.js'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const keep = (d) => {
     output += d;
     if (output.length > 200_000) output = output.slice(-100_000);
@@ -193,7 +193,7 @@ async function main() {
   const standin = await startStandIn(opt.github);
   const servePort = await freePort();
   const env = { REDIS_URL, NEEVSCAN_REDIS_PREFIX: prefix, NEEVSCAN_ADMIN_TOKEN: ADMIN, GITHUB_API_URL: standin.url, GITHUB_TOKENS: TOKENS.join(','), LOG_LEVEL: 'warn' };
-  const serve = spawnNeevscan(['serve'], { ...env, HOST: '127.0.0.1', PORT: String(servePort), NODE_OPTIONS: '--max-semi-space-size=32' });
+  const serve = spawnNeevscan(['serve'], { ...env, HOST: '127.0.0.1', PORT: String(servePort) });
   const serveUrl = `http://127.0.0.1:${servePort}`;
   let poll;
   const repoDirs = [];

@@ -41,3 +41,15 @@ export async function deletePrefix(redis, prefix) {
     if (keys.length) await redis.unlink(...keys);
   } while (cursor !== '0');
 }
+
+/**
+ * The Node.js flags `npm start` runs the service with (package.json's start script), so that a benchmark measures
+ * the service as it is deployed. BENCH_SERVER_NODE_FLAGS (space-separated) replaces them for an experiment; V8 heap
+ * flags such as --heap-growing-percent go on the command line, as NODE_OPTIONS refuses them.
+ */
+export function serviceNodeFlags() {
+  if (process.env.BENCH_SERVER_NODE_FLAGS !== undefined) return process.env.BENCH_SERVER_NODE_FLAGS.split(/\s+/).filter(Boolean);
+  const start = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).scripts.start;
+  const words = start.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1, words.findIndex((w) => w.endsWith('neevscan.js')));
+}

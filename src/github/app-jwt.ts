@@ -27,19 +27,19 @@ export type CreateAppJwt = (appId: string | number, timeDifference?: number) => 
 export function appJwtSigner(privateKeyPem: string, clock: () => number = Date.now): CreateAppJwt {
   const key: KeyObject = createPrivateKey(privateKeyPem);
   // The JWT of one (app, clock correction): auth-app retries with a correction when GitHub says our clock is off.
-  let held: { for: string; jwt: string; exp: number } | null = null;
+  let held: { for: string; exp: number; signed: AppJwt } | null = null;
   return async (appId, timeDifference = 0) => {
     const now = Math.floor(clock() / 1000) + timeDifference;
     const holder = `${appId}|${timeDifference}`;
-    if (held && held.for === holder && held.exp - now > RENEW_BEFORE_SECONDS) return { jwt: held.jwt, expiresAt: new Date((held.exp - timeDifference) * 1000).toISOString() };
+    if (held && held.for === holder && held.exp - now > RENEW_BEFORE_SECONDS) return held.signed;
     const iat = now - BACKDATE_SECONDS;
     const exp = iat + LIFETIME_SECONDS;
     const header = base64url({ alg: 'RS256', typ: 'JWT' });
     const payload = base64url({ iat, exp, iss: String(appId) });
     const signature = sign('RSA-SHA256', Buffer.from(`${header}.${payload}`), key).toString('base64url');
-    const jwt = `${header}.${payload}.${signature}`;
-    held = { for: holder, jwt, exp };
-    return { jwt, expiresAt: new Date((exp - timeDifference) * 1000).toISOString() };
+    // `exp` is on GitHub's clock; expiresAt on ours, as auth-app reports it.
+    held = { for: holder, exp, signed: { jwt: `${header}.${payload}.${signature}`, expiresAt: new Date((exp - timeDifference) * 1000).toISOString() } };
+    return held.signed;
   };
 }
 

@@ -43,4 +43,3 @@ export function gitHubWaitUntil(error: unknown, now = Date.now()): number | null
   const until = rateLimitedUntil(failure.status, failure.response.headers, now);
   return until === null ? null : until + AFTER_GITHUB_TIME_MS;
 }
-

@@ -151,7 +151,7 @@ export class RedisKeyStore implements KeyStore {
 
   async revoke(id: string, revocation: { reason: string; by: RevokedBy }): Promise<KeyRecord | null> {
     const fields = await this.call(() => this.redis.nsRevokeKey(this.names.key(id), this.names.base, id, revocation.reason, revocation.by));
-    return fields ? this.toRecord(id, fieldsOf(fields), Date.now()) : null;
+    return fields ? this.existing(id, fieldsOf(fields)) : null;
   }
 
   /** Sets (or, with null, clears back to the default) a key's rate limit; takes effect on the next request. */
@@ -167,17 +167,14 @@ export class RedisKeyStore implements KeyStore {
   }
 
   async getKey(id: string): Promise<KeyRecord | null> {
-    const h = await this.call(() => this.redis.hgetall(this.names.key(id)));
-    return h.o ? this.toRecord(id, h, Date.now()) : null;
+    return this.existing(id, await this.call(() => this.redis.hgetall(this.names.key(id))));
   }
 
   async findByHash(sha256Hex: string): Promise<KeyRecord | null> {
     if (!/^[0-9a-f]{64}$/.test(sha256Hex)) return null;
     // One round trip: the detector confirms every finding with this, at the rate pushes arrive.
     const found = await this.call(() => this.redis.nsFindByHash(this.names.index(sha256Hex), this.names.base, Buffer.from(sha256Hex, 'hex')));
-    if (!found) return null;
-    const h = fieldsOf(found[1]);
-    return h.o ? this.toRecord(found[0], h, Date.now()) : null;
+    return found ? this.existing(found[0], fieldsOf(found[1])) : null;
   }
 
   /** An owner's keys, oldest first, each with its requests and tokens over the last 24 hours (which key is consuming tokens). */
@@ -242,6 +239,11 @@ export class RedisKeyStore implements KeyStore {
       }
     });
     return buckets;
+  }
+
+  /** The record of a key hash as read, or null when it holds no key (never created, or gone). */
+  private existing(id: string, h: Record<string, string>): KeyRecord | null {
+    return h.o ? this.toRecord(id, h, Date.now()) : null;
   }
 
   private toRecord(id: string, h: Record<string, string>, now: number): KeyRecord {

@@ -1,3 +1,4 @@
+import { InvalidIdError } from '../stores/ids.js';
 import type { Redis, Result } from 'ioredis';
 import { alertStoreNames, type AlertStoreNames } from '../stores/alert-store-names.js';
 import type { AlertNotification } from '../stores/alert-store.js';
@@ -97,6 +98,8 @@ export class DeliveryState {
     try {
       return await operation();
     } catch (error) {
+      // Not an outage: a string that is not an id, refused before any call (see ids.ts).
+      if (error instanceof InvalidIdError) throw error;
       throw new KeyStoreUnavailableError(`notification state unavailable: ${(error as Error).message}`, { cause: error });
     }
   }

@@ -3,6 +3,7 @@ import type { Source } from '../pipeline/types.js';
 import type { AlertFilter } from '../stores/alert-query.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, RESOLUTIONS } from '../stores/alert-store.js';
 import { ApiError } from './errors.js';
+import { ANY_ID_PATTERN, idPattern } from '../stores/ids.js';
 
 /** Every source, checked complete by the compiler (a Record must name each). */
 const SOURCE_SET: Record<Source, true> = {
@@ -27,10 +28,11 @@ const LINE = '^[^\\u0000-\\u001f\\u007f]*\\S[^\\u0000-\\u001f\\u007f]*$';
 // RE2: these run over what anyone with a token (or a form) sends.
 const NO_CONTROLS = new RE2(TEXT);
 const ONE_LINE = new RE2(LINE);
-const ID_PATTERN = '^[a-z]{3}_[0-9A-Za-z]{16}$';
-const IS_ID = new RE2(ID_PATTERN);
+// An owner id of the key store the pipeline uses (this one's `own_…`, or an external store's of the same shape).
+const IS_ID = new RE2(ANY_ID_PATTERN);
 
-export const ID = { type: 'string', pattern: ID_PATTERN } as const;
+/** An alert id (`alt_…`). */
+export const ID = { type: 'string', pattern: idPattern('alt') } as const;
 export const COMMENT = { type: 'string', maxLength: COMMENT_MAX, pattern: TEXT } as const;
 export const ASSIGNEE = { type: 'string', minLength: 1, maxLength: ASSIGNEE_MAX, pattern: LINE } as const;
 export const RESOLUTION = { type: 'string', enum: [...RESOLUTIONS] } as const;
@@ -41,7 +43,7 @@ const IS_TIME = new RE2('^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,3
 /** The list filters as query parameters (all optional; every one given must hold). Strings only: the API does not coerce types. */
 export const FILTER_PROPERTIES = {
   state: { type: 'string', enum: ['open', 'resolved'] },
-  ownerId: { ...ID, description: "the key owner's id" },
+  ownerId: { type: 'string', pattern: ANY_ID_PATTERN, description: "the key owner's id" },
   repo: { type: 'string', pattern: REPO, description: '`owner/name`, any case' },
   source: { type: 'string', enum: SOURCES },
   assignee: { ...ASSIGNEE, description: 'any case' },

@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import { ApiTokens } from '../stores/api-tokens.js';
 import { RedisKeyStore } from '../stores/redis-key-store.js';
 import { installErrorHandling } from './errors.js';
+import { AuthFailures } from './auth-failures.js';
 import { keyRoutes } from './routes/keys.js';
 import { ownerRoutes } from './routes/owners.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -53,12 +54,15 @@ export function buildServer(
     // Per-request log lines cost more than the gateway's whole authenticate at thousands of requests a second.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.apiBodyLimit,
-    trustProxy: false,
+    // Client addresses (rate limits, the failed-authentication count) and https (the session cookie) come from
+    // X-Forwarded-For / -Proto only when NEEVSCAN_TRUST_PROXY names the proxy that sets them.
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     // Refuse what does not match a schema instead of coercing 42 into "42" or dropping unknown fields.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   });
   const store = new RedisKeyStore(redis, config.redisPrefix, config.defaultRateLimit);
   const tokens = new ApiTokens(redis, config.redisPrefix, config.adminToken);
+  const auth = { tokens, failures: new AuthFailures(redis, config.redisPrefix, config.authFailureLimit) };
   installErrorHandling(app);
   // Before any route: the OpenAPI description collects the /api/v1 routes as they are declared.
   registerOpenApi(app);
@@ -80,10 +84,10 @@ export function buildServer(
   const review = new AlertReview(exposureDeps.alerts, exposureDeps.keyStore);
   // /api/v1 in a plugin registered after the OpenAPI one, so that its description sees every route.
   void app.register(async (api) => {
-    tokenRoutes(api, tokens);
-    ownerRoutes(api, store, tokens, { allowPrivateWebhooks: config.allowPrivateWebhooks });
-    keyRoutes(api, store, tokens);
-    alertRoutes(api, review, tokens);
+    tokenRoutes(api, auth);
+    ownerRoutes(api, store, auth, { allowPrivateWebhooks: config.allowPrivateWebhooks });
+    keyRoutes(api, store, auth);
+    alertRoutes(api, review, auth);
     openApiRoute(api);
   });
   dashboardRoutes(app, { review, tokens, redis, redisPrefix: config.redisPrefix, config: config.dashboard });
@@ -119,4 +123,9 @@ export function buildServer(
     exposureDeps: { ...exposureDeps, policy: config.revokePolicy === 'off' ? 'off' : 'all' },
   });
   return { app, store, tokens };
+}
+
+/** Trust the nearest `hops` proxies (what fastify does for a number, which its types do not take). */
+function trustHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
 }

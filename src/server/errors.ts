@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { KeyStoreError } from '../stores/redis-key-store.js';
 import { KeyStoreUnavailableError } from '../stores/key-store.js';
+import { InvalidIdError } from '../stores/ids.js';
 
 /** An error the API answers with its own status and code: `{ "error": { "code", "message" } }`. */
 export class ApiError extends Error {
@@ -20,7 +21,7 @@ export function installErrorHandling(app: FastifyInstance): void {
   });
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {
     if (error instanceof ApiError) return reply.code(error.statusCode).send({ error: { code: error.code, message: error.message } });
-    if (error instanceof KeyStoreError) return reply.code(error.status).send({ error: { code: error.code, message: error.message } });
+    if (error instanceof KeyStoreError || error instanceof InvalidIdError) return reply.code(error.status).send({ error: { code: error.code, message: error.message } });
     if (error instanceof KeyStoreUnavailableError) {
       request.log.warn({ err: { message: error.message } }, 'store unavailable');
       return reply.code(503).header('Retry-After', '1').send({ error: { code: 'unavailable', message: 'the store is unavailable; retry shortly' } });

@@ -4,20 +4,24 @@
  * (and apart from the key store's `{ks}` slot). Record fields are short, like
  * the key store's; ALERT_FIELDS spells them out.
  */
+import { checkId } from './ids.js';
+
+/** Names built from an alert id check it first (InvalidIdError), so no string that is not one reaches Redis as part of a name. */
 export function alertStoreNames(prefix: string) {
   const p = `${prefix}{al}:`;
+  const a = (id: string) => `${p}a:${checkId('alt', id)}`;
   return {
     base: p,
     /** The alert's record (a hash of ALERT_FIELDS). Also built inside the scripts. */
-    alert: (id: string) => `${p}a:${id}`,
+    alert: a,
     /** Its locations, oldest first, as JSON (capped; see ALERT_LIMITS). */
-    locations: (id: string) => `${p}a:${id}:loc`,
+    locations: (id: string) => `${a(id)}:loc`,
     /** Identities of the locations already counted, so a redelivery adds nothing. */
-    locationIds: (id: string) => `${p}a:${id}:lk`,
+    locationIds: (id: string) => `${a(id)}:lk`,
     /** Notifications of the alert, one JSON entry per channel and notice, updated in place (src/notify/delivery-state.ts). */
-    notifications: (id: string) => `${p}a:${id}:ntf`,
+    notifications: (id: string) => `${a(id)}:ntf`,
     /** The notifier's bookkeeping for the alert: notices taken, places covered, in-flight claims, the pending follow-up (src/notify/delivery-state.ts). */
-    notifyState: (id: string) => `${p}a:${id}:nst`,
+    notifyState: (id: string) => `${a(id)}:nst`,
     /** key id → alert id: one alert per exposed key. */
     byKey: `${p}bykey`,
     /** Every alert, scored by firstSeenAt (ms), for newest-first listing. */
@@ -34,9 +38,9 @@ export function alertStoreNames(prefix: string) {
     source: (source: string) => `${p}source:${source}`,
     assignee: (assignee: string) => `${p}assignee:${assignee.toLowerCase()}`,
     /** The filter indexes an alert is in, so that a change of its score (an earlier firstSeenAt) reaches every one. */
-    indexes: (id: string) => `${p}a:${id}:ix`,
+    indexes: (id: string) => `${a(id)}:ix`,
     /** The review audit trail: one JSON entry per action (who, what, when), oldest first (capped; see ALERT_LIMITS). */
-    audit: (id: string) => `${p}a:${id}:audit`,
+    audit: (id: string) => `${a(id)}:audit`,
   };
 }
 

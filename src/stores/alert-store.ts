@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis, Result } from 'ioredis';
 import type { Exposure, Location } from '../pipeline/types.js';
-import { newId } from './ids.js';
+import { newId, InvalidIdError } from './ids.js';
 import { ALERT_LIMITS, alertStoreNames, type AlertStoreNames } from './alert-store-names.js';
 import { MARK_REVOKED, RECORD_EXPOSURE } from './alert-store-scripts.js';
 import { ASSIGN, COMMENT, COUNT_ALERTS, LIST_ALERTS, REOPEN, RESOLVE } from './alert-review-scripts.js';
@@ -341,6 +341,8 @@ export class AlertStore {
     try {
       return await operation();
     } catch (error) {
+      // Not an outage: a string that is not an id, refused before any call (see ids.ts).
+      if (error instanceof InvalidIdError) throw error;
       throw new KeyStoreUnavailableError(`alert store unavailable: ${(error as Error).message}`, { cause: error });
     }
   }

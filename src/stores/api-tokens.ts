@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { newId } from './ids.js';
+import { checkId, newId, InvalidIdError } from './ids.js';
 import { KeyStoreUnavailableError } from './key-store.js';
 import { keyStoreNames } from './key-store-names.js';
 
@@ -13,6 +13,9 @@ export interface ApiToken {
   scope: Scope;
   createdAt: string;
 }
+
+/** The id of NEEVSCAN_ADMIN_TOKEN's record (it is never stored). */
+export const ENV_ADMIN_TOKEN_ID = 'env-admin';
 
 const digest = (token: string) => createHash('sha256').update(token).digest();
 /** A token's sha256, hex: how tokens are stored and sessions refer to them. */
@@ -47,7 +50,7 @@ export class ApiTokens {
   }
 
   async revoke(id: string): Promise<boolean> {
-    const hex = await this.call(() => this.redis.hget(this.names.tokenById, id));
+    const hex = await this.call(() => this.redis.hget(this.names.tokenById, checkId('tok', id)));
     if (!hex) return false;
     await this.call(() => this.redis.multi().hdel(this.names.tokens, hex).hdel(this.names.tokenById, id).exec());
     return true;
@@ -67,7 +70,7 @@ export class ApiTokens {
     const presented = Buffer.from(hex, 'hex');
     if (presented.length !== 32) return null;
     if (this.adminDigest && timingSafeEqual(presented, this.adminDigest)) {
-      return { id: 'env-admin', name: 'NEEVSCAN_ADMIN_TOKEN', scope: 'admin', createdAt: new Date(0).toISOString() };
+      return { id: ENV_ADMIN_TOKEN_ID, name: 'NEEVSCAN_ADMIN_TOKEN', scope: 'admin', createdAt: new Date(0).toISOString() };
     }
     const json = await this.call(() => this.redis.hget(this.names.tokens, presented.toString('hex')));
     return json ? (JSON.parse(json) as ApiToken) : null;
@@ -77,6 +80,8 @@ export class ApiTokens {
     try {
       return await operation();
     } catch (error) {
+      // Not an outage: a string that is not an id, refused before any call (see ids.ts).
+      if (error instanceof InvalidIdError) throw error;
       throw new KeyStoreUnavailableError(`token store unavailable: ${(error as Error).message}`, { cause: error });
     }
   }

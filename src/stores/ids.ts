@@ -1,8 +1,45 @@
 import { randomInt } from 'node:crypto';
+import RE2 from 're2';
 import { BASE62_ALPHABET } from '../key-format/base62.js';
 
+/** The kinds of id this service makes: owners, keys, API tokens, alerts. */
+export type IdKind = 'own' | 'key' | 'tok' | 'alt';
+
+const NAMES: Record<IdKind, string> = { own: 'owner', key: 'key', tok: 'token', alt: 'alert' };
+
+/** An id's pattern, for route schemas: the kind's prefix and 16 base62 characters. */
+export const idPattern = (kind: IdKind) => `^${kind}_[0-9A-Za-z]{16}$`;
+/** Any of the kinds (routes that take more than one). */
+export const ANY_ID_PATTERN = '^[a-z]{3}_[0-9A-Za-z]{16}$';
+
+// RE2: ids arrive in paths, queries and bodies.
+const PATTERNS = new Map<IdKind, RE2>((Object.keys(NAMES) as IdKind[]).map((kind) => [kind, new RE2(idPattern(kind))]));
+
+/**
+ * A string that is not an id of its kind, refused before it can become part
+ * of a Redis key name (`own_x:keys` would otherwise name another record's
+ * key). Answered 400 by the API.
+ */
+export class InvalidIdError extends Error {
+  readonly status = 400;
+  readonly code = 'bad_request';
+  constructor(readonly kind: IdKind) {
+    super(`not an ${NAMES[kind]} id (${kind}_ and 16 letters or digits)`);
+  }
+}
+
+export function isId(kind: IdKind, value: unknown): value is string {
+  return typeof value === 'string' && value.length === 20 && PATTERNS.get(kind)!.test(value);
+}
+
+/** `value` if it is an id of `kind`; InvalidIdError if not. */
+export function checkId(kind: IdKind, value: string): string {
+  if (!isId(kind, value)) throw new InvalidIdError(kind);
+  return value;
+}
+
 /** A random id with a type prefix (`key_…`, `own_…`, `tok_…`): 16 base62 characters, about 95 bits. */
-export function newId(prefix: string): string {
+export function newId(prefix: IdKind): string {
   let id = `${prefix}_`;
   for (let i = 0; i < 16; i++) id += BASE62_ALPHABET[randomInt(62)];
   return id;

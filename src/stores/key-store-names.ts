@@ -4,19 +4,25 @@
  * Record fields are one or two letters to keep each stored key small
  * (docs/PERFORMANCE.md: bytes per key); FIELDS spells them out.
  */
+import { checkId } from './ids.js';
+
+/**
+ * Every name built from an id checks it first (InvalidIdError): an id is pasted
+ * into the name, so `own_…:keys` as an owner id would name that owner's key set.
+ */
 export function keyStoreNames(prefix: string) {
   const p = `${prefix}{ks}:`;
   return {
     base: p,
-    key: (id: string) => `${p}key:${id}`,
+    key: (id: string) => `${p}key:${checkId('key', id)}`,
     /** sha256 → key id, in 4,096 buckets so each stays a compact listpack (about 25 keys per bucket at 100,000 keys). */
     index: (sha256Hex: string) => `${p}ix:${sha256Hex.slice(0, 3)}`,
-    owner: (id: string) => `${p}own:${id}`,
+    owner: (id: string) => `${p}own:${checkId('own', id)}`,
     owners: `${p}owners`,
-    ownerKeys: (id: string) => `${p}own:${id}:keys`,
-    ownerNames: (id: string) => `${p}own:${id}:names`,
+    ownerKeys: (id: string) => `${p}own:${checkId('own', id)}:keys`,
+    ownerNames: (id: string) => `${p}own:${checkId('own', id)}:names`,
     /** The GCRA rate-limit timestamp (also built inside the authenticate script). */
-    rate: (id: string) => `${p}rl:${id}`,
+    rate: (id: string) => `${p}rl:${checkId('key', id)}`,
     tokens: `${p}tok`,
     tokenById: `${p}tokid`,
   };

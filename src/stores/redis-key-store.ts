@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis, Result } from 'ioredis';
 import { KEY_PREFIX, generateKey } from '../key-format/key.js';
-import { newId } from './ids.js';
+import { newId, InvalidIdError } from './ids.js';
 import { keyStoreNames, type KeyStoreNames } from './key-store-names.js';
 import { AUTHENTICATE, CREATE_KEY, FIND_BY_HASH, REVOKE_KEY, ROTATE_KEY } from './key-store-scripts.js';
 import {
@@ -271,6 +271,8 @@ export class RedisKeyStore implements KeyStore {
     try {
       return await operation();
     } catch (error) {
+      // Not an outage: a string that is not an id, refused before any call (see ids.ts).
+      if (error instanceof InvalidIdError) throw error;
       if (error instanceof KeyStoreError) throw error;
       throw new KeyStoreUnavailableError(`key store unavailable: ${(error as Error).message}`, { cause: error });
     }

@@ -5,8 +5,12 @@
 export interface DashboardConfig {
   /** NEEVSCAN_PUBLIC_URL's origin: where browsers reach the dashboard. Sign-in and every form must come from it. Unset: the request's own Host. */
   publicOrigin: string | null;
-  /** NEEVSCAN_COOKIE_SECURE (1/0): mark the session cookie Secure (and name it `__Host-…`). Default: when NEEVSCAN_PUBLIC_URL is https. */
-  secureCookie: boolean;
+  /**
+   * NEEVSCAN_COOKIE_SECURE (1/0): mark the session cookie Secure (and name it `__Host-…`). Default: when
+   * NEEVSCAN_PUBLIC_URL is https; with neither set, `auto`: Secure when the request came over https, which behind a
+   * TLS-terminating proxy is its `X-Forwarded-Proto` if NEEVSCAN_TRUST_PROXY trusts it.
+   */
+  secureCookie: boolean | 'auto';
   /** NEEVSCAN_SESSION_IDLE_SECONDS: a session unused this long ends. */
   sessionIdleSeconds: number;
   /** NEEVSCAN_SESSION_MAX_SECONDS: a session ends this long after sign-in, however busy. */
@@ -40,7 +44,7 @@ export function readDashboardConfig(env: NodeJS.ProcessEnv): DashboardConfig {
   const [max, window] = (env.NEEVSCAN_LOGIN_RATE_LIMIT || '10/300').split('/');
   return {
     publicOrigin,
-    secureCookie: secure === '1' || ((secure === undefined || secure === '') && publicOrigin?.startsWith('https:') === true),
+    secureCookie: secure === '1' ? true : secure === '0' ? false : publicOrigin === null ? 'auto' : publicOrigin.startsWith('https:'),
     sessionIdleSeconds: positive(env.NEEVSCAN_SESSION_IDLE_SECONDS, 2 * 3600, 'NEEVSCAN_SESSION_IDLE_SECONDS'),
     sessionMaxSeconds: positive(env.NEEVSCAN_SESSION_MAX_SECONDS, 12 * 3600, 'NEEVSCAN_SESSION_MAX_SECONDS'),
     loginRateLimit: {

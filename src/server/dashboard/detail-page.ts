@@ -111,7 +111,9 @@ export function detailPage(view: DetailView): string {
   const { detail: d } = view;
   const key = d.key;
   const title = `${d.keyHint}${d.keyName ? ` — ${d.keyName}` : ''}`;
-  const done = view.done && DONE[view.done] ? `<p role="status" class="done">${esc(DONE[view.done]!)}</p>` : '';
+  // Own properties only: `?done=constructor` must not find Object's constructor on the prototype.
+  const doneText = view.done && Object.hasOwn(DONE, view.done) ? DONE[view.done] : undefined;
+  const done = doneText ? `<p role="status" class="done">${esc(doneText)}</p>` : '';
   const error = view.error ? `<p role="alert" class="error">${esc(view.error)}</p>` : '';
   const storeWarning = d.keyStore === 'unavailable' ? '<p class="error">The key store did not answer: the key, owner and usage below may be missing. Reload to try again.</p>' : '';
   const locations = d.locations

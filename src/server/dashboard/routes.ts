@@ -70,19 +70,22 @@ const CSP = {
 export function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps): void {
   const { review, tokens, config } = deps;
   const sessions = new SessionStore(deps.redis, deps.redisPrefix, { idleSeconds: config.sessionIdleSeconds, maxSeconds: config.sessionMaxSeconds });
+  // Secure as configured, else (`auto`) when the request came over https: directly, or by a trusted proxy's X-Forwarded-Proto.
+  const secure = (request: FastifyRequest) => (config.secureCookie === 'auto' ? request.protocol === 'https' : config.secureCookie);
   // `__Host-`: the browser then insists on Secure, Path=/ and no Domain, so no sibling host can set it.
-  const cookieName = config.secureCookie ? '__Host-neevscan_session' : 'neevscan_session';
-  const assets = {
-    'dashboard.css': { type: 'text/css; charset=utf-8', body: readFileSync(new URL('dashboard.css', ASSETS), 'utf8') },
-    'dashboard.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(new URL('dashboard.js', ASSETS), 'utf8') },
-    'favicon.svg': { type: 'image/svg+xml', body: readFileSync(new URL('favicon.svg', ASSETS), 'utf8') },
-  };
+  const cookieName = (request: FastifyRequest) => (secure(request) ? '__Host-neevscan_session' : 'neevscan_session');
+  // A Map, not an object: `/assets/constructor` or `/assets/__proto__` must find nothing rather than Object's own members.
+  const assets = new Map([
+    ['dashboard.css', { type: 'text/css; charset=utf-8', body: readFileSync(new URL('dashboard.css', ASSETS), 'utf8') }],
+    ['dashboard.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(new URL('dashboard.js', ASSETS), 'utf8') }],
+    ['favicon.svg', { type: 'image/svg+xml', body: readFileSync(new URL('favicon.svg', ASSETS), 'utf8') }],
+  ]);
   const ownerNames = ownerNameCache(review);
 
   void app.register(async (scope) => {
     await scope.register(helmet, {
       contentSecurityPolicy: { useDefaults: false, directives: CSP },
-      strictTransportSecurity: config.secureCookie ? { maxAge: 180 * 86_400 } : false,
+      strictTransportSecurity: config.secureCookie === true ? { maxAge: 180 * 86_400 } : false,
       // same-origin, not no-referrer: with no-referrer, browsers send `Origin: null` on form posts, which the CSRF check refuses.
       referrerPolicy: { policy: 'same-origin' },
     });
@@ -111,7 +114,7 @@ export function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps): void
 
     /** The session behind the cookie, if it and its token are still good (a deleted token ends its sessions). */
     const currentSession = async (request: FastifyRequest): Promise<SignedIn | null> => {
-      const sid = request.cookies[cookieName];
+      const sid = request.cookies[cookieName(request)];
       const session = await sessions.get(sid);
       if (!sid || !session) return null;
       const token = await tokens.verifyDigest(session.tokenDigest);
@@ -144,7 +147,7 @@ export function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps): void
     const actor = (request: FastifyRequest): Actor => ({ id: request.dashboard!.session.tokenId, name: request.dashboard!.session.name });
 
     scope.get<{ Params: { name: string } }>('/assets/:name', async (request, reply) => {
-      const asset = assets[request.params.name as keyof typeof assets];
+      const asset = assets.get(request.params.name);
       if (!asset) throw new ApiError(404, 'not_found', 'no such file');
       return reply.type(asset.type).header('cache-control', 'no-cache').send(asset.body);
     });
@@ -168,17 +171,17 @@ export function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps): void
         if (record.scope !== 'security' && record.scope !== 'admin') {
           return html(reply.code(403), loginPage({ next, error: 'That token cannot review alerts: it needs the security or admin scope.' }));
         }
-        const previous = request.cookies[cookieName];
+        const previous = request.cookies[cookieName(request)];
         if (previous) await sessions.destroy(previous);
         const { sid } = await sessions.create(record, tokenDigest(token));
-        void reply.setCookie(cookieName, sid, { path: '/', httpOnly: true, sameSite: 'strict', secure: config.secureCookie, maxAge: config.sessionMaxSeconds });
+        void reply.setCookie(cookieName(request), sid, { path: '/', httpOnly: true, sameSite: 'strict', secure: secure(request), maxAge: config.sessionMaxSeconds });
         return reply.redirect(next, 303);
       },
     );
 
     scope.post('/logout', { preHandler: checkedPost }, async (request, reply) => {
       await sessions.destroy(request.dashboard!.sid);
-      void reply.clearCookie(cookieName, { path: '/', httpOnly: true, sameSite: 'strict', secure: config.secureCookie });
+      void reply.clearCookie(cookieName(request), { path: '/', httpOnly: true, sameSite: 'strict', secure: secure(request) });
       return reply.redirect('/login', 303);
     });
 
@@ -274,10 +277,28 @@ function form(request: FastifyRequest): Record<string, string> {
   return body && typeof body === 'object' && !Array.isArray(body) && !Buffer.isBuffer(body) ? (body as Record<string, string>) : {};
 }
 
-/** Where to go after sign-in: a path on this site only, so the form is no open redirect. */
-function safeNext(next: unknown): string {
-  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\') || next.length > 2000) return '/';
-  return next;
+const LOCAL = 'http://neevscan.invalid';
+// Control characters anywhere (browsers drop tab and newline from URLs, so `/\t/evil.example` is `//evil.example`;
+// a newline in Location is also a header Node refuses) and backslashes (browsers read `\` as `/`).
+const UNSAFE_NEXT = new RE2('[\\u0000-\\u001f\\u007f\\\\]');
+
+/**
+ * Where to go after sign-in: a path on this site only, so the form is no open
+ * redirect. The path is resolved as a browser would and must stay on our
+ * origin; what is answered is its serialized (percent-encoded) form, so the
+ * Location header never holds a byte Node refuses. Anything else: `/`.
+ */
+export function safeNext(next: unknown): string {
+  if (typeof next !== 'string' || !next.startsWith('/') || next.length > 2000 || UNSAFE_NEXT.test(next)) return '/';
+  let url: URL;
+  try {
+    url = new URL(next, LOCAL);
+  } catch {
+    return '/';
+  }
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  if (url.origin !== LOCAL || path.startsWith('//')) return '/';
+  return path;
 }
 
 function alertId(id: string): string {

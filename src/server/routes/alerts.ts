@@ -5,7 +5,7 @@ import { exportFileName, exportStream } from '../alert-export.js';
 import { ASSIGNEE, COMMENT, FILTER_PROPERTIES, ID, LIST_PROPERTIES, RESOLUTION, parseAlertQuery, type AlertQuery } from '../alert-params.js';
 import type { AlertReview } from '../alert-review.js';
 import { ALERT_DETAIL_SCHEMA, ALERT_PAGE_SCHEMA, ALERT_SCHEMA, AUDIT_ENTRY, ERROR_SCHEMA } from '../alert-schemas.js';
-import { requireScope } from '../auth.js';
+import { requireScope, type BearerAuth } from '../auth.js';
 import { watchAlertStates } from '../../metrics/alert-states.js';
 
 /** The token acting, for the audit trail: its id and the name an admin gave it. */
@@ -25,15 +25,15 @@ const doc = (summary: string, extra: Record<string, unknown> = {}) => ({ tags: [
  * /api/v1/alerts: the security team's review of leaked keys (CONTRACT.md).
  * `security` scope (or `admin`). Every change names its token in the audit trail.
  */
-export function alertRoutes(app: FastifyInstance, review: AlertReview, tokens: ApiTokens): void {
-  const security = requireScope(tokens, ['security']);
+export function alertRoutes(app: FastifyInstance, review: AlertReview, auth: BearerAuth): void {
+  const security = requireScope(auth, ['security']);
   const unwatch = watchAlertStates(review.alerts);
   app.addHook('onClose', async () => unwatch());
 
   app.get<{ Querystring: AlertQuery }>(
     '/api/v1/alerts',
     {
-      preHandler: security,
+      onRequest: security,
       serializerCompiler,
       schema: {
         ...doc('List alerts, newest first (by firstSeenAt), filtered, a page at a time', {
@@ -49,7 +49,7 @@ export function alertRoutes(app: FastifyInstance, review: AlertReview, tokens: A
   app.get<{ Querystring: AlertQuery }>(
     '/api/v1/alerts/counts',
     {
-      preHandler: security,
+      onRequest: security,
       serializerCompiler,
       schema: {
         ...doc('Open and resolved alerts under the filters (state aside)', {
@@ -68,7 +68,7 @@ export function alertRoutes(app: FastifyInstance, review: AlertReview, tokens: A
   app.get<{ Querystring: AlertQuery & { format?: 'csv' | 'json' } }>(
     '/api/v1/alerts/export',
     {
-      preHandler: security,
+      onRequest: security,
       schema: {
         ...doc('Export every alert the filters match, as CSV or JSON (for reports)', {
           description:
@@ -93,7 +93,7 @@ export function alertRoutes(app: FastifyInstance, review: AlertReview, tokens: A
   app.get<{ Params: { id: string } }>(
     '/api/v1/alerts/:id',
     {
-      preHandler: security,
+      onRequest: security,
       serializerCompiler,
       schema: {
         ...doc("An alert, with its key (name, hint, status), owner, every place with links, timeline, notifications, the key's usage since exposure and the audit trail"),
@@ -107,7 +107,7 @@ export function alertRoutes(app: FastifyInstance, review: AlertReview, tokens: A
   app.get<{ Params: { id: string } }>(
     '/api/v1/alerts/:id/audit',
     {
-      preHandler: security,
+      onRequest: security,
       serializerCompiler,
       schema: {
         ...doc('Who did what to the alert, and when (oldest first)'),
@@ -124,7 +124,7 @@ export function alertRoutes(app: FastifyInstance, review: AlertReview, tokens: A
   app.post<{ Params: { id: string }; Body: { resolution: AlertResolution; comment?: string } }>(
     '/api/v1/alerts/:id/resolve',
     {
-      preHandler: security,
+      onRequest: security,
       serializerCompiler,
       schema: {
         ...doc('Resolve an open alert', {
@@ -141,7 +141,7 @@ export function alertRoutes(app: FastifyInstance, review: AlertReview, tokens: A
   app.post<{ Params: { id: string }; Body: { comment?: string } | null | undefined }>(
     '/api/v1/alerts/:id/reopen',
     {
-      preHandler: security,
+      onRequest: security,
       serializerCompiler,
       schema: {
         ...doc('Reopen a resolved alert', { description: '409 `already_open` for an open alert.' }),
@@ -156,7 +156,7 @@ export function alertRoutes(app: FastifyInstance, review: AlertReview, tokens: A
   app.post<{ Params: { id: string }; Body: { assignee: string | null; comment?: string } }>(
     '/api/v1/alerts/:id/assign',
     {
-      preHandler: security,
+      onRequest: security,
       serializerCompiler,
       schema: {
         ...doc('Assign the alert to a team member (a name or an address), or to nobody with null'),
@@ -171,7 +171,7 @@ export function alertRoutes(app: FastifyInstance, review: AlertReview, tokens: A
   app.post<{ Params: { id: string }; Body: { comment: string } }>(
     '/api/v1/alerts/:id/comments',
     {
-      preHandler: security,
+      onRequest: security,
       serializerCompiler,
       schema: {
         ...doc('Add a comment to the audit trail'),
@@ -186,7 +186,7 @@ export function alertRoutes(app: FastifyInstance, review: AlertReview, tokens: A
   app.post<{ Params: { id: string }; Body: { comment?: string } | null | undefined }>(
     '/api/v1/alerts/:id/revoke-key',
     {
-      preHandler: security,
+      onRequest: security,
       serializerCompiler,
       schema: {
         ...doc("Revoke the alert's key now", {

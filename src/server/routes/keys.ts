@@ -3,10 +3,13 @@ import { isValidKey } from '../../key-format/key.js';
 import type { ApiTokens } from '../../stores/api-tokens.js';
 import type { KeyRecord, RevokedBy } from '../../stores/key-store.js';
 import { DEFAULT_GRACE_SECONDS, type RedisKeyStore } from '../../stores/redis-key-store.js';
-import { requireScope } from '../auth.js';
+import { requireScope, type BearerAuth } from '../auth.js';
 import { ApiError } from '../errors.js';
+import { idPattern } from '../../stores/ids.js';
 
-const ID = { type: 'string', pattern: '^[a-z]{3}_[0-9A-Za-z]{16}$' } as const;
+// Ids are checked by their pattern here, at the edge, and again by the store before they become part of a Redis key name.
+const ID = { type: 'string', pattern: idPattern('key') } as const;
+const OWNER_ID = { type: 'string', pattern: idPattern('own') } as const;
 // A key name: descriptive, at most 100 characters, no control characters.
 const NAME = { type: 'string', minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f]*\\S[^\\u0000-\\u001f\\u007f]*$' } as const;
 const RATE_LIMIT = {
@@ -22,10 +25,10 @@ function shownOnce(created: { key: string; record: KeyRecord }) {
   return { id, name, key: created.key, hint, createdAt, ownerId, status, expiresAt, rateLimit };
 }
 
-export function keyRoutes(app: FastifyInstance, store: RedisKeyStore, tokens: ApiTokens): void {
-  const admin = requireScope(tokens, ['admin']);
-  const reader = requireScope(tokens, ['security']);
-  const gateway = requireScope(tokens, ['gateway']);
+export function keyRoutes(app: FastifyInstance, store: RedisKeyStore, auth: BearerAuth): void {
+  const admin = requireScope(auth, ['admin']);
+  const reader = requireScope(auth, ['security']);
+  const gateway = requireScope(auth, ['gateway']);
   const found = (record: KeyRecord | null, id: string) => {
     if (!record) throw new ApiError(404, 'not_found', `no key ${id}`);
     return record;
@@ -34,13 +37,13 @@ export function keyRoutes(app: FastifyInstance, store: RedisKeyStore, tokens: Ap
   app.post<{ Body: { ownerId: string; name: string; rateLimit?: { requests: number; windowSeconds: number }; expiresAt?: string } }>(
     '/api/v1/keys',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         body: {
           type: 'object',
           required: ['ownerId', 'name'],
           additionalProperties: false,
-          properties: { ownerId: { type: 'string', maxLength: 64 }, name: NAME, rateLimit: RATE_LIMIT, expiresAt: { type: 'string', format: 'date-time' } },
+          properties: { ownerId: OWNER_ID, name: NAME, rateLimit: RATE_LIMIT, expiresAt: { type: 'string', format: 'date-time' } },
         },
       },
     },
@@ -55,21 +58,21 @@ export function keyRoutes(app: FastifyInstance, store: RedisKeyStore, tokens: Ap
 
   app.get<{ Querystring: { ownerId: string } }>(
     '/api/v1/keys',
-    { preHandler: reader, schema: { querystring: { type: 'object', required: ['ownerId'], properties: { ownerId: { type: 'string', maxLength: 64 } } } } },
+    { onRequest: reader, schema: { querystring: { type: 'object', required: ['ownerId'], properties: { ownerId: OWNER_ID } } } },
     async (request) => {
       if (!(await store.getOwner(request.query.ownerId))) throw new ApiError(404, 'not_found', `no owner ${request.query.ownerId}`);
       return { keys: await store.listKeys(request.query.ownerId) };
     },
   );
 
-  app.get<{ Params: { id: string } }>('/api/v1/keys/:id', { preHandler: reader, schema: { params: { type: 'object', properties: { id: ID } } } }, async (request) =>
+  app.get<{ Params: { id: string } }>('/api/v1/keys/:id', { onRequest: reader, schema: { params: { type: 'object', properties: { id: ID } } } }, async (request) =>
     found(await store.getKey(request.params.id), request.params.id),
   );
 
   // For the pipeline and for external adapters: confirm a finding by the key's sha256.
   app.get<{ Params: { sha256: string } }>(
     '/api/v1/keys/by-hash/:sha256',
-    { preHandler: reader, schema: { params: { type: 'object', properties: { sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' } } } } },
+    { onRequest: reader, schema: { params: { type: 'object', properties: { sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' } } } } },
     async (request) => {
       const record = await store.findByHash(request.params.sha256);
       if (!record) throw new ApiError(404, 'not_found', 'no key with that hash');
@@ -80,7 +83,7 @@ export function keyRoutes(app: FastifyInstance, store: RedisKeyStore, tokens: Ap
   app.patch<{ Params: { id: string }; Body: { rateLimit: { requests: number; windowSeconds: number } | null } }>(
     '/api/v1/keys/:id',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         params: { type: 'object', properties: { id: ID } },
         body: { type: 'object', required: ['rateLimit'], additionalProperties: false, properties: { rateLimit: { anyOf: [RATE_LIMIT, { type: 'null' }] } } },
@@ -92,7 +95,7 @@ export function keyRoutes(app: FastifyInstance, store: RedisKeyStore, tokens: Ap
   app.post<{ Params: { id: string }; Body: { reason?: string; revokedBy?: RevokedBy } | undefined }>(
     '/api/v1/keys/:id/revoke',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         params: { type: 'object', properties: { id: ID } },
         body: {
@@ -111,7 +114,7 @@ export function keyRoutes(app: FastifyInstance, store: RedisKeyStore, tokens: Ap
   app.post<{ Params: { id: string }; Body: { graceSeconds?: number } | undefined }>(
     '/api/v1/keys/:id/rotate',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         params: { type: 'object', properties: { id: ID } },
         body: { type: ['object', 'null'], additionalProperties: false, properties: { graceSeconds: { type: 'integer', minimum: 0, maximum: 30 * 86_400 } } },
@@ -127,7 +130,7 @@ export function keyRoutes(app: FastifyInstance, store: RedisKeyStore, tokens: Ap
   app.get<{ Params: { id: string }; Querystring: { since?: string } }>(
     '/api/v1/keys/:id/usage',
     {
-      preHandler: reader,
+      onRequest: reader,
       schema: { params: { type: 'object', properties: { id: ID } }, querystring: { type: 'object', properties: { since: { type: 'string', format: 'date-time' } } } },
     },
     async (request) => {
@@ -140,7 +143,7 @@ export function keyRoutes(app: FastifyInstance, store: RedisKeyStore, tokens: Ap
   app.post<{ Body: { key: string; tokens?: number } }>(
     '/api/v1/authenticate',
     {
-      preHandler: gateway,
+      onRequest: gateway,
       schema: {
         body: {
           type: 'object',

@@ -3,17 +3,18 @@ import { isIP } from 'node:net';
 import { forbiddenAddressReason } from '../../notify/address-policy.js';
 import type { ApiTokens } from '../../stores/api-tokens.js';
 import type { RedisKeyStore } from '../../stores/redis-key-store.js';
-import { requireScope } from '../auth.js';
+import { requireScope, type BearerAuth } from '../auth.js';
 import { ApiError } from '../errors.js';
+import { idPattern } from '../../stores/ids.js';
 
-export function ownerRoutes(app: FastifyInstance, store: RedisKeyStore, tokens: ApiTokens, options: { allowPrivateWebhooks: boolean }): void {
-  const admin = requireScope(tokens, ['admin']);
-  const reader = requireScope(tokens, ['security']);
+export function ownerRoutes(app: FastifyInstance, store: RedisKeyStore, auth: BearerAuth, options: { allowPrivateWebhooks: boolean }): void {
+  const admin = requireScope(auth, ['admin']);
+  const reader = requireScope(auth, ['security']);
 
   app.post<{ Body: { name: string; email?: string; webhookUrl?: string } }>(
     '/api/v1/owners',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         body: {
           type: 'object',
@@ -34,9 +35,9 @@ export function ownerRoutes(app: FastifyInstance, store: RedisKeyStore, tokens: 
     },
   );
 
-  app.get('/api/v1/owners', { preHandler: reader }, async () => ({ owners: await store.listOwners() }));
+  app.get('/api/v1/owners', { onRequest: reader }, async () => ({ owners: await store.listOwners() }));
 
-  app.get<{ Params: { id: string } }>('/api/v1/owners/:id', { preHandler: reader }, async (request) => {
+  app.get<{ Params: { id: string } }>('/api/v1/owners/:id', { onRequest: reader, schema: { params: { type: 'object', properties: { id: { type: 'string', pattern: idPattern('own') } } } } }, async (request) => {
     const owner = await store.getOwner(request.params.id);
     if (!owner) throw new ApiError(404, 'not_found', `no owner ${request.params.id}`);
     // The webhook secret signs notifications: only admins (and the pipeline's adapter, which uses one) see it.

@@ -1,0 +1,91 @@
+import { isIPv4, isIPv6 } from 'node:net';
+import type { Redis, Result } from 'ioredis';
+import { KeyStoreUnavailableError } from '../stores/key-store.js';
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    nsAuthFailure(key: string, windowSeconds: number): Result<[number, number], Context>;
+  }
+}
+
+/** Counts a failure in a fixed window, in one round trip: the count so far and the seconds the window has left. */
+const COUNT_FAILURE = `
+local n = redis.call('INCR', KEYS[1])
+local ttl = redis.call('TTL', KEYS[1])
+if ttl < 0 then
+  redis.call('EXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {n, ttl}
+`;
+
+export interface AuthFailureLimit {
+  /** Failed authentications one client address may make per window. */
+  max: number;
+  windowSeconds: number;
+}
+
+/**
+ * Failed bearer-token authentications per client address, counted in Redis
+ * so that every process of the service shares one count. Only failures are
+ * written: a correct token costs nothing here (the environment's admin token
+ * excepted, see requireScope). IPv6 clients are counted by their /64, which
+ * one host usually holds whole.
+ */
+export class AuthFailures {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    readonly limit: AuthFailureLimit,
+  ) {
+    if (!(redis as Partial<Redis>).nsAuthFailure) redis.defineCommand('nsAuthFailure', { numberOfKeys: 1, lua: COUNT_FAILURE });
+  }
+
+  /** Counts a failure from `ip`: the seconds to wait when this one went over the limit, else 0. */
+  async fail(ip: string): Promise<number> {
+    const [count, ttl] = await this.call(() => this.redis.nsAuthFailure(this.key(ip), this.limit.windowSeconds));
+    return count > this.limit.max ? Math.max(1, ttl) : 0;
+  }
+
+  /**
+   * The seconds `ip` must still wait because of its failures, or 0. With Redis unreachable, 0: the environment's
+   * admin token is checked without Redis and keeps the operator in, and no failure can be counted then anyway.
+   */
+  async blockedFor(ip: string): Promise<number> {
+    const key = this.key(ip);
+    try {
+      const [count, ttl] = await Promise.all([this.redis.get(key), this.redis.ttl(key)]);
+      return Number(count ?? 0) > this.limit.max ? Math.max(1, ttl) : 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  private key(ip: string): string {
+    return `${this.prefix}{rl}:auth-fail:${clientKey(ip)}`;
+  }
+
+  private async call<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw new KeyStoreUnavailableError(`authentication throttle unavailable: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}
+
+/** An IPv4 address as is; an IPv6 one by its first 64 bits (an IPv4-mapped one as the IPv4 address); anything else as one bucket. */
+export function clientKey(ip: string): string {
+  if (isIPv4(ip)) return ip;
+  if (!isIPv6(ip)) return 'unknown';
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped && isIPv4(mapped[1]!)) return mapped[1]!;
+  const [head = '', tail = ''] = ip.split('::');
+  const left = head ? head.split(':') : [];
+  const right = ip.includes('::') && tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}

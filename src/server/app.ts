@@ -5,6 +5,7 @@ import { ApiTokens } from '../stores/api-tokens.js';
 import { RedisKeyStore } from '../stores/redis-key-store.js';
 import { installErrorHandling } from './errors.js';
 import { AuthFailures } from './auth-failures.js';
+import { BodyBudget } from './body-budget.js';
 import { keyRoutes } from './routes/keys.js';
 import { ownerRoutes } from './routes/owners.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -21,6 +22,14 @@ import { alertRoutes } from './routes/alerts.js';
 import { AlertReview } from './alert-review.js';
 import { openApiRoute, registerOpenApi } from './openapi.js';
 import { dashboardRoutes } from './dashboard/routes.js';
+
+/**
+ * GitHub gives up on a webhook delivery after 10 s, so a delivery still arriving after 15 s is lost to it already;
+ * the partner endpoint's batches and the API's bodies are far smaller. Node checks these every TIMEOUT_CHECK_MS.
+ */
+export const REQUEST_TIMEOUT_MS = 15_000;
+export const HEADERS_TIMEOUT_MS = 10_000;
+const TIMEOUT_CHECK_MS = 1_000;
 
 export interface ServerOptions {
   logLevel?: string;
@@ -54,6 +63,10 @@ export function buildServer(
     // Per-request log lines cost more than the gateway's whole authenticate at thousands of requests a second.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.apiBodyLimit,
+    // A request (headers and body) must arrive within REQUEST_TIMEOUT_MS, its headers within HEADERS_TIMEOUT_MS, or
+    // Node answers 408 and closes the connection: a client that sends part of a body and stalls holds it no longer.
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    http: { headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: TIMEOUT_CHECK_MS },
     // Client addresses (rate limits, the failed-authentication count) and https (the session cookie) come from
     // X-Forwarded-For / -Proto only when NEEVSCAN_TRUST_PROXY names the proxy that sets them.
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
@@ -62,6 +75,7 @@ export function buildServer(
   });
   const store = new RedisKeyStore(redis, config.redisPrefix, config.defaultRateLimit);
   const tokens = new ApiTokens(redis, config.redisPrefix, config.adminToken);
+  const bodyBudget = new BodyBudget();
   const auth = { tokens, failures: new AuthFailures(redis, config.redisPrefix, config.authFailureLimit) };
   installErrorHandling(app);
   // Before any route: the OpenAPI description collects the /api/v1 routes as they are declared.
@@ -93,6 +107,7 @@ export function buildServer(
   dashboardRoutes(app, { review, tokens, redis, redisPrefix: config.redisPrefix, config: config.dashboard });
   githubWebhookRoutes(app, {
     secrets: config.github.webhookSecrets,
+    bodyBudget,
     redis,
     redisPrefix: config.redisPrefix,
     enqueuePush:
@@ -118,6 +133,7 @@ export function buildServer(
     rules: options.rules ?? loadRules(),
   });
   secretScanningRoutes(app, {
+    bodyBudget,
     keys: new SecretScanningKeys({ apiUrl: config.github.apiUrl, token: config.github.token, log: (message) => app.log.warn(message) }),
     // Every token GitHub's partner program reports is public: revoke it unless revoking is off altogether.
     exposureDeps: { ...exposureDeps, policy: config.revokePolicy === 'off' ? 'off' : 'all' },

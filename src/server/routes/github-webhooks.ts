@@ -8,9 +8,10 @@ import { exposuresFromTextEvent, isTextEvent } from '../../pipeline/text-events.
 import type { CompiledRule } from '../../rules/types.js';
 import { wikiJobFrom, type WikiJob } from '../../pipeline/wiki-job.js';
 import { pipelineMetrics, webhookEventLabel, webhookOutcome } from '../../metrics/pipeline-metrics.js';
+import { limitBodiesInFlight, type BodyBudget } from '../body-budget.js';
 
-/** GitHub caps webhook payloads at 25 MB; a little over that leaves room for headers' worth of slack. */
-export const WEBHOOK_BODY_LIMIT = 26 * 1024 * 1024;
+/** GitHub caps webhook payloads at 25 MB (it does not send larger ones); memory is bounded by the body budget. */
+export const WEBHOOK_BODY_LIMIT = 25 * 1024 * 1024;
 /** GitHub redelivers with the same X-GitHub-Delivery for days: remember ids for a week. */
 const DELIVERY_TTL_SECONDS = 7 * 24 * 3600;
 
@@ -26,6 +27,8 @@ export interface WebhookOptions {
   enqueueRepoScans: (jobs: RepoScanJob[]) => Promise<void>;
   /** Wiki edits (`gollum`): the page commits to fetch. */
   enqueueWiki: (job: WikiJob) => Promise<void>;
+  /** Bytes of unverified bodies being received at once, shared with the partner endpoint. */
+  bodyBudget: BodyBudget;
   /** The scanner's rules, loaded once at start: text events are scanned here, where the text arrives. */
   rules: readonly CompiledRule[];
   now?: () => Date;
@@ -45,6 +48,8 @@ export function githubWebhookRoutes(app: FastifyInstance, options: WebhookOption
     // This route alone reads its body as raw bytes (any content type), with GitHub's own size limit.
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, (_request, body, done) => done(null, body));
+    // The body is held whole before its signature can be checked: only so many bytes of it at once, from anyone.
+    limitBodiesInFlight(scope, options.bodyBudget, WEBHOOK_BODY_LIMIT);
     // Every answer counted by what it was, refusals (forged, too large) included.
     scope.addHook('onResponse', async (request, reply) => {
       const event = webhookEventLabel(request.headers['x-github-event']);

@@ -4,12 +4,18 @@ import { parsePartnerMatches } from '../../github/secret-scanning-payload.js';
 import { histogram } from '../../metrics/registry.js';
 import type { HandleExposureDeps } from '../../pipeline/handle-exposure.js';
 import { handlePartnerMatches } from '../../pipeline/partner-alerts.js';
+import { limitBodiesInFlight, type BodyBudget } from '../body-budget.js';
 
-/** GitHub sends large batches (a whole repository's history at once); 10 MB is tens of thousands of matches. */
-export const PARTNER_BODY_LIMIT = 10 * 1024 * 1024;
+/**
+ * A batch of matches: each is a token, its type, a URL and a source (a few hundred bytes), so a 1,000-match batch is
+ * well under 1 MB. 2 MB leaves room for long URLs; a batch over it is refused (413) and GitHub retries it.
+ */
+export const PARTNER_BODY_LIMIT = 2 * 1024 * 1024;
 
 export interface SecretScanningOptions {
   keys: SecretScanningKeys;
+  /** Bytes of unverified bodies being received at once, shared with the webhook endpoint. */
+  bodyBudget: BodyBudget;
   /** confirm → revoke → alert, with the policy already forced (every partner token is public). */
   exposureDeps: HandleExposureDeps;
   now?: () => Date;
@@ -37,6 +43,7 @@ export function secretScanningRoutes(app: FastifyInstance, options: SecretScanni
     // The signature covers the exact bytes GitHub sent, so this route reads its body raw, whatever the content type.
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: PARTNER_BODY_LIMIT }, (_request, body, done) => done(null, body));
+    limitBodiesInFlight(scope, options.bodyBudget, PARTNER_BODY_LIMIT);
     scope.addHook('onResponse', async (_request, reply) => {
       durationHistogram().observe({ status: String(reply.statusCode) }, reply.elapsedTime / 1000);
     });

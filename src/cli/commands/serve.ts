@@ -15,6 +15,7 @@ import { wikiQueue } from '../../pipeline/wiki-job.js';
 import { startWikiWorker } from '../../pipeline/wiki-worker.js';
 import { loadRules } from '../../rules/load.js';
 import { buildServer } from '../../server/app.js';
+import { adminTokenWarning } from '../../server/admin-token-warning.js';
 import { connectRedis, redactUrl } from '../../stores/redis.js';
 import { warnIfEvicting } from '../../stores/redis-checks.js';
 import { collectProcessMetrics } from '../../metrics/registry.js';
@@ -69,6 +70,8 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
     notify,
   });
   log = (message) => app.log.warn(message);
+  const weakAdmin = adminTokenWarning(config.adminToken);
+  if (weakAdmin && withHttp) log(weakAdmin);
 
   collectProcessMetrics();
   declarePipelineMetrics();

@@ -218,7 +218,7 @@ async function sendHugeAnswered(path: string, size: number, options: { chunked: 
 describe('oversized bodies', () => {
   const cases = [
     { what: 'webhook (limit 25 MB)', limit: 25 * MB, path: '/webhooks/github', headers: { 'x-github-event': 'push', 'x-github-delivery': 'big-1', 'x-hub-signature-256': hmac('x') } },
-    { what: 'partner endpoint (limit 2 MB)', limit: 2 * MB, path: '/github/secret-scanning', headers: signedPartner('x') },
+    { what: 'partner endpoint (limit 4 MB)', limit: 4 * MB, path: '/github/secret-scanning', headers: signedPartner('x') },
     { what: 'API (limit 64 KB)', limit: 64 * 1024, path: '/api/v1/owners', headers: { authorization: 'Bearer test-admin-token-0123456789' } },
     { what: 'dashboard sign-in form (limit 32 KB)', limit: 32 * 1024, path: '/login', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://127.0.0.1', 'sec-fetch-site': 'same-origin' } },
   ];

@@ -15,7 +15,7 @@ import { wikiQueue } from '../../pipeline/wiki-job.js';
 import { startWikiWorker } from '../../pipeline/wiki-worker.js';
 import { loadRules } from '../../rules/load.js';
 import { buildServer } from '../../server/app.js';
-import { adminTokenWarning } from '../../server/admin-token-warning.js';
+import { adminTokenWarning, insecureCookieWarning } from '../../server/startup-warnings.js';
 import { connectRedis, redactUrl } from '../../stores/redis.js';
 import { warnIfEvicting } from '../../stores/redis-checks.js';
 import { collectProcessMetrics } from '../../metrics/registry.js';
@@ -70,8 +70,11 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
     notify,
   });
   log = (message) => app.log.warn(message);
-  const weakAdmin = adminTokenWarning(config.adminToken);
-  if (weakAdmin && withHttp) log(weakAdmin);
+  if (withHttp) {
+    for (const warning of [adminTokenWarning(config.adminToken), insecureCookieWarning(config.host, config.dashboard.secureCookie, config.trustProxy)]) {
+      if (warning) log(warning);
+    }
+  }
 
   collectProcessMetrics();
   declarePipelineMetrics();

@@ -7,10 +7,10 @@ import { handlePartnerMatches } from '../../pipeline/partner-alerts.js';
 import { limitBodiesInFlight, type BodyBudget } from '../body-budget.js';
 
 /**
- * A batch of matches: each is a token, its type, a URL and a source (a few hundred bytes), so a 1,000-match batch is
- * well under 1 MB. 2 MB leaves room for long URLs; a batch over it is refused (413) and GitHub retries it.
+ * A batch of matches: each is a token, its type, a URL and a source, about 200 bytes, so a 1,000-match batch is about
+ * 200 KB. 4 MB (some 20,000 matches, about 4 s of work) leaves a wide margin; a batch over it is refused (413).
  */
-export const PARTNER_BODY_LIMIT = 2 * 1024 * 1024;
+export const PARTNER_BODY_LIMIT = 4 * 1024 * 1024;
 
 export interface SecretScanningOptions {
   keys: SecretScanningKeys;

@@ -5,8 +5,18 @@ import { clientKey } from './client-key.js';
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     nsAuthFailure(key: string, windowSeconds: number): Result<[number, number], Context>;
+    nsAuthBlocked(key: string, max: number): Result<number, Context>;
   }
 }
+
+/** The seconds the window has left when its count is over `max`, else 0: one round trip. */
+const BLOCKED_FOR = `
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n <= tonumber(ARGV[1]) then return 0 end
+local ttl = redis.call('TTL', KEYS[1])
+if ttl < 1 then return 1 end
+return ttl
+`;
 
 /** Counts a failure in a fixed window, in one round trip: the count so far and the seconds the window has left. */
 const COUNT_FAILURE = `
@@ -38,7 +48,10 @@ export class AuthFailures {
     private readonly prefix: string,
     readonly limit: AuthFailureLimit,
   ) {
-    if (!(redis as Partial<Redis>).nsAuthFailure) redis.defineCommand('nsAuthFailure', { numberOfKeys: 1, lua: COUNT_FAILURE });
+    if (!(redis as Partial<Redis>).nsAuthFailure) {
+      redis.defineCommand('nsAuthFailure', { numberOfKeys: 1, lua: COUNT_FAILURE });
+      redis.defineCommand('nsAuthBlocked', { numberOfKeys: 1, lua: BLOCKED_FOR });
+    }
   }
 
   /** Counts a failure from `ip`: the seconds to wait when this one went over the limit, else 0. */
@@ -52,10 +65,8 @@ export class AuthFailures {
    * admin token is checked without Redis and keeps the operator in, and no failure can be counted then anyway.
    */
   async blockedFor(ip: string): Promise<number> {
-    const key = this.key(ip);
     try {
-      const [count, ttl] = await Promise.all([this.redis.get(key), this.redis.ttl(key)]);
-      return Number(count ?? 0) > this.limit.max ? Math.max(1, ttl) : 0;
+      return await this.redis.nsAuthBlocked(this.key(ip), this.limit.max);
     } catch {
       return 0;
     }

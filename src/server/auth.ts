@@ -32,7 +32,7 @@ function throttled(reply: FastifyReply, seconds: number): ApiError {
  * cannot be guessed, so accepting it teaches a guesser nothing, and a gateway
  * behind the same NAT as a guesser keeps working. NEEVSCAN_ADMIN_TOKEN is
  * chosen by an operator and may be guessable: from a throttled address it is
- * refused like any guess (one Redis read on each of its uses).
+ * refused like any guess (one Redis call on each of its uses).
  */
 export function requireScope(auth: BearerAuth, scopes: readonly Scope[]) {
   return async (request: FastifyRequest, reply: FastifyReply) => {

@@ -4,7 +4,7 @@ import type { CompiledRule } from '../rules/types.js';
 import type { Located } from '../scanner/finding.js';
 import { scanBuffer } from '../scanner/scan-buffer.js';
 import type { GitData, TreeBlob } from './git-data.js';
-import { secretsInPath } from './path-secrets.js';
+import { hidePathSecrets, secretsInPath } from './path-secrets.js';
 import { scanPatch } from './scan-patch.js';
 
 /** The part of a compare or commit `files[]` entry used here. */
@@ -169,7 +169,7 @@ export class PushScanState {
     if (!file.sha) return [];
     const scanned = await this.scanBlob(file.sha);
     if (scanned === null) {
-      this.missed(`${file.filename} (blob ${file.sha.slice(0, 12)}) could not be read`, { files: 1 });
+      this.missed(`${hidePathSecrets(file.filename, this.rules)} (blob ${file.sha.slice(0, 12)}) could not be read`, { files: 1 });
       return [];
     }
     const found = scanned;

@@ -52,6 +52,13 @@ export function secretsInPath(path: string, rules: readonly CompiledRule[]): Pat
   });
 }
 
+/** `path` with every key in it replaced by its hint: the only form of a path that may go into a log or a message. */
+export function hidePathSecrets(path: string, rules: readonly CompiledRule[]): string {
+  const bytes = Buffer.from(path, 'utf8');
+  const matches = findMatches(bytes, rules);
+  return matches.length === 0 ? path : redactRanges(bytes, matches).cut(bytes.length);
+}
+
 /** The path with each match replaced by its hint, and a way to cut it at a byte offset of the original. */
 function redactRanges(bytes: Buffer, matches: ReadonlyArray<{ start: number; end: number }>): { cut(at: number): string } {
   return {

@@ -4,7 +4,7 @@ import type { CompiledRule } from '../rules/types.js';
 import type { Located } from '../scanner/finding.js';
 import { scanBuffer } from '../scanner/scan-buffer.js';
 import type { GitData, TreeBlob } from './git-data.js';
-import { hidePathSecrets, secretsInPath } from './path-secrets.js';
+import { hidePathSecrets, hiddenPath, secretsInPath } from './path-secrets.js';
 import { scanPatch } from './scan-patch.js';
 
 /** The part of a compare or commit `files[]` entry used here. */
@@ -33,7 +33,10 @@ export interface PushFinding {
   allowMarker?: true;
   /** The key was in the file's (or a folder's) name, not its content. */
   inPath?: true;
-  /** `inPath` only: the deepest folder of the path holding no key, to link to. */
+  /**
+   * Set when the path holds a key (this one, or another in the same file's name): `path` then has
+   * each key replaced by its hint, and this is the deepest folder holding none, to link to.
+   */
   folder?: string;
 }
 
@@ -208,13 +211,16 @@ export class PushScanState {
   }
 
   private record(path: string, found: BlobFindings, commit: string): void {
+    // A file whose name holds a key: its findings never carry the name as it is.
+    const hidden = found.length > 0 ? hiddenPath(path, this.rules) : null;
     for (const f of found) {
       const key = `${path}\0${f.secretSha256}`;
       const first = this.firstCommit.get(key);
       if (first !== undefined && first !== commit) continue;
       this.firstCommit.set(key, commit);
       this.findings.push({
-        path,
+        path: hidden?.path ?? path,
+        ...(hidden ? { folder: hidden.folder } : {}),
         line: f.line,
         column: f.column,
         commit,

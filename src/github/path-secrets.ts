@@ -54,9 +54,20 @@ export function secretsInPath(path: string, rules: readonly CompiledRule[]): Pat
 
 /** `path` with every key in it replaced by its hint: the only form of a path that may go into a log or a message. */
 export function hidePathSecrets(path: string, rules: readonly CompiledRule[]): string {
+  return hiddenPath(path, rules)?.path ?? path;
+}
+
+/**
+ * For a path that holds a key: the path with each key replaced by its hint, and the deepest folder
+ * holding none (to link to); null for a path without a key. Any place a path is stored or shown
+ * (an alert, a check run, a notice, a log) takes this form of it.
+ */
+export function hiddenPath(path: string, rules: readonly CompiledRule[]): { path: string; folder: string } | null {
   const bytes = Buffer.from(path, 'utf8');
   const matches = findMatches(bytes, rules);
-  return matches.length === 0 ? path : redactRanges(bytes, matches).cut(bytes.length);
+  if (matches.length === 0) return null;
+  const folderEnd = bytes.lastIndexOf(0x2f, matches[0]!.start);
+  return { path: redactRanges(bytes, matches).cut(bytes.length), folder: folderEnd === -1 ? '' : bytes.subarray(0, folderEnd).toString('utf8') };
 }
 
 /** The path with each match replaced by its hint, and a way to cut it at a byte offset of the original. */

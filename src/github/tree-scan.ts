@@ -3,7 +3,7 @@ import { scanBuffer } from '../scanner/scan-buffer.js';
 import type { PushFinding } from './changed-files.js';
 import type { GitHubClient } from './client.js';
 import { GitData } from './git-data.js';
-import { secretsInPath } from './path-secrets.js';
+import { hiddenPath, secretsInPath } from './path-secrets.js';
 import type { BlobMemo, BlobFindings } from '../stores/blob-memo.js';
 
 export interface TreeScanOptions {
@@ -84,7 +84,8 @@ export async function findSecretsInTree(
       }
       for (const f of found) {
         for (const path of paths) {
-          findings.push({ path, line: f.line, column: f.column, commit, secretSha256: f.secretSha256, redacted: f.redacted, ruleId: f.ruleId, ...(f.allowed ? { allowMarker: true as const } : {}) });
+          const hidden = hiddenPath(path, rules);
+          findings.push({ path: hidden?.path ?? path, ...(hidden ? { folder: hidden.folder } : {}), line: f.line, column: f.column, commit, secretSha256: f.secretSha256, redacted: f.redacted, ruleId: f.ruleId, ...(f.allowed ? { allowMarker: true as const } : {}) });
         }
       }
     }

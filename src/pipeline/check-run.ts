@@ -9,9 +9,14 @@ const ANNOTATIONS_PER_REQUEST = 50;
 export interface CheckRunFinding {
   /** For a key in a file's name, the name with the key replaced by its hint (`inPath`). */
   path: string;
-  /** Null for a key in a file's name: it has no line to annotate, and is listed in the summary. */
+  /** Null for a key in a file's name. */
   line: number | null;
   inPath?: boolean;
+  /**
+   * The file's name holds a key, so `path` has it replaced by its hint: no annotation (GitHub attaches
+   * one to the real path, which would hold the key), it is listed in the summary instead.
+   */
+  pathHidden?: boolean;
   redacted: string;
   /** What happened to the key, for the annotation: "revoked at once", "not revoked: the repository is private". */
   outcome: string;
@@ -41,7 +46,7 @@ export async function reportCheckRun(
   findings: readonly CheckRunFinding[],
   notRead?: NotRead,
 ): Promise<number> {
-  const annotations = findings.flatMap((f) => (f.line === null ? [] : [{ path: f.path, line: f.line, redacted: f.redacted, outcome: f.outcome }])).map((f) => ({
+  const annotations = findings.flatMap((f) => (f.line === null || f.pathHidden ? [] : [{ path: f.path, line: f.line, redacted: f.redacted, outcome: f.outcome }])).map((f) => ({
     path: f.path,
     start_line: f.line,
     end_line: f.line,
@@ -53,7 +58,7 @@ export async function reportCheckRun(
       'and keep keys in a secrets manager or environment variables.',
   }));
   const incomplete = notRead !== undefined && notRead.reasons.length > 0;
-  const inNames = findings.filter((f) => f.line === null);
+  const inNames = findings.filter((f) => f.line === null || f.pathHidden);
   const summary = [
     findings.length
       ? 'neevscan found NeevCloud API keys added by this push. Keys in public repositories are revoked at once; see the annotations.'
@@ -61,7 +66,11 @@ export async function reportCheckRun(
         ? 'neevscan found no NeevCloud API key in the part of this push it could read, but not all of it could be read: keys may be in what was not.'
         : 'neevscan found no NeevCloud API key in what this push added.',
     ...(inNames.length
-      ? ['', 'Keys in file or folder names (shown with the key replaced by its hint):', ...inNames.map((f) => `- \`${f.path}\`: a NeevCloud API key (${f.redacted}) in the name: ${f.outcome}.`)]
+      ? [
+          '',
+          'Keys in file or folder names, and in files so named (names shown with each key replaced by its hint):',
+          ...inNames.map((f) => `- \`${f.path}\`${f.line === null ? '' : `, line ${f.line}`}: a NeevCloud API key (${f.redacted}) ${f.line === null ? 'in the name' : 'in the file'}: ${f.outcome}.`),
+        ]
       : []),
     ...(incomplete
       ? ['', `Not scanned (${notRead.files} files, ${notRead.commits} commits):`, ...notRead.reasons.map((r) => `- ${r}`)]

@@ -91,7 +91,16 @@ export async function processPush(job: PushJob, deps: PushDeps): Promise<PushRes
     // A marked line that holds no key NeevCloud knows is the test fixture its marker says it is; a known key is reported whatever the marker.
     finding.allowMarker && outcomes[i] === 'unknown'
       ? []
-      : [{ path: finding.path, line: finding.inPath ? null : finding.line, ...(finding.inPath ? { inPath: true } : {}), redacted: finding.redacted, outcome: OUTCOME_TEXT[outcomes[i]!] ?? outcomes[i]! }],
+      : [
+          {
+            path: finding.path,
+            line: finding.inPath ? null : finding.line,
+            ...(finding.inPath ? { inPath: true } : {}),
+            ...(finding.folder !== undefined ? { pathHidden: true } : {}),
+            redacted: finding.redacted,
+            outcome: OUTCOME_TEXT[outcomes[i]!] ?? outcomes[i]!,
+          },
+        ],
   );
   const notRead = scanned.truncated ? { reasons: scanned.notRead, ...scanned.unread } : undefined;
   const checkRun: CheckRunJob = { deliveryId: job.deliveryId, installationId: job.installationId, owner: job.owner, repo: job.repo, headSha: job.after, findings, ...(notRead ? { notRead } : {}) };

@@ -1,4 +1,5 @@
 import { UnrecoverableError } from 'bullmq';
+import { hidePathSecrets } from '../github/path-secrets.js';
 import { findSecretsInWikiCommits, wikiGitUrl } from '../github/wiki.js';
 import { mapLimit } from '../util/map-limit.js';
 import { handleExposure } from './handle-exposure.js';
@@ -35,7 +36,8 @@ export async function processWiki(job: WikiJob, deps: PushDeps): Promise<WikiRes
       location: {
         source: 'wiki',
         repo: `${job.owner}/${job.repo}`,
-        path: finding.path,
+        // A page file whose name holds a key is stored with the key replaced by its hint.
+        path: hidePathSecrets(finding.path, deps.rules),
         line: finding.line,
         commit: finding.commit,
         url: linkFor.get(finding.commit) ?? `${job.htmlUrl}/wiki`,

@@ -17,13 +17,13 @@ export interface RepoContext {
 }
 
 /**
- * A finding in a repository file as an exposure, with a link to the line at the commit. A key in a
- * file's name is linked to the deepest folder above it that holds no key (the name itself would put
- * the key in the link), and its path is the name with the key replaced by its hint.
+ * A finding in a repository file as an exposure, with a link to the line at the commit. A file whose
+ * name holds a key (the key found, or another) is linked to the deepest folder above it that holds no
+ * key (the name itself would put the key in the link); its path comes with each key replaced by its hint.
  */
 export function repoExposure(finding: PushFinding, context: RepoContext): Exposure {
   const encode = (p: string) => p.split('/').map(encodeURIComponent).join('/');
-  const url = finding.inPath
+  const url = finding.folder !== undefined
     ? `${context.htmlUrl}/tree/${finding.commit}${finding.folder ? `/${encode(finding.folder)}` : ''}`
     : `${context.htmlUrl}/blob/${finding.commit}/${encode(finding.path)}#L${finding.line}`;
   return {

@@ -128,10 +128,10 @@ describe('a push that hides a key', () => {
 
   it('in a file name: found, revoked, alerted at the name with the key replaced by its hint, never the key itself', async () => {
     const { gh, serve, prefix, redis, newKey, revoked, checkRun, alertOf } = await setup();
-    const [inName, inFolder] = [await newKey('In a name'), await newKey('In a folder')];
+    const [inName, inFolder, inside] = [await newKey('In a name'), await newKey('In a folder'), await newKey('Inside the named file')];
     const repo = TestRepo.init(join(tempDir(), 'app'));
     const base = repo.commit('initial', { 'README.md': '# app\n' });
-    const head = repo.commit('names', { [`config/${inName.key}.env`]: 'x=1\n', [`secrets/${inFolder.key}/a.txt`]: 'a\n', [`secrets/${inFolder.key}/b.txt`]: 'b\n' });
+    const head = repo.commit('names', { [`config/${inName.key}.env`]: `K=${inside.key}\n`, [`secrets/${inFolder.key}/a.txt`]: 'a\n', [`secrets/${inFolder.key}/b.txt`]: 'b\n' });
     gh.addRepo({ owner: 'octo-org', name: 'app', path: repo.path, private: false, installationId: INSTALLATION });
     expect((await deliver(serve.url, 'push', pushPayload('app', base, head), 'name-push')).status).toBe(202);
 
@@ -142,6 +142,11 @@ describe('a push that hides a key', () => {
       expect.objectContaining({ source: 'push', path: `config/${inName.hint}.env`, line: null, field: 'path', commit: head, url: `https://github.com/octo-org/app/tree/${head}/config` }),
     ]);
     expect((await alertOf(inFolder.id)).locations).toEqual([expect.objectContaining({ path: `secrets/${inFolder.hint}`, line: null, field: 'path' })]);
+    // A key inside that file: its place names the file with the other key hidden too, and links to the folder.
+    await revoked(inside.id);
+    const insideAlert = await alertOf(inside.id);
+    expect(insideAlert.locations).toEqual([expect.objectContaining({ path: `config/${inName.hint}.env`, line: 1, url: `https://github.com/octo-org/app/tree/${head}/config` })]);
+    expect(insideAlert.locations[0].field).toBeUndefined();
     const key = await callApi(serve.url, 'GET', `/api/v1/keys/${inName.id}`);
     expect(key.body.revokedReason).toContain(`config/${inName.hint}.env`);
 
@@ -149,10 +154,13 @@ describe('a push that hides a key', () => {
     expect(run.conclusion).toBe('failure');
     expect(run.output.summary).toContain(`config/${inName.hint}.env`);
     expect(run.output.summary).toContain(`secrets/${inFolder.hint}`);
+    expect(run.output.summary).toContain(`\`config/${inName.hint}.env\`, line 1`);
+    expect(run.output.annotations).toEqual([]);
     for (const raw of [inName.key, inFolder.key]) {
       expect(JSON.stringify(gh.checkRuns)).not.toContain(raw);
       expect(JSON.stringify(gh.requests.filter((r) => r.method !== 'GET'))).not.toContain(raw);
       expect(JSON.stringify(await alertOf(inName.id))).not.toContain(raw);
+      expect(JSON.stringify(insideAlert)).not.toContain(raw);
       expect(await dumpPrefix(redis, prefix)).not.toContain(raw);
       expect(serve.output()).not.toContain(raw);
     }

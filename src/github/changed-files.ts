@@ -14,6 +14,8 @@ export interface ChangedFile {
   sha?: string | null;
   patch?: string;
   previous_filename?: string;
+  /** Read from a tree, so `sha` is surely a blob: GitHub not serving it means it went unread (a list's entry may be a submodule's commit). */
+  fromTree?: boolean;
 }
 
 /**
@@ -157,7 +159,7 @@ export class PushScanState {
         this.treeBlobs++;
         this.treeBytes += entry.size;
       }
-      batch.push({ filename: path, status: existed ? 'modified' : 'added', sha: entry.sha });
+      batch.push({ filename: path, status: existed ? 'modified' : 'added', sha: entry.sha, fromTree: true });
     }
     if (skipped > 0) this.missed(`${skipped} files of commit ${short} over the read budget (${this.treeLimits.maxBlobs} blobs, ${this.treeLimits.maxBytes} bytes a push)`, { files: skipped });
     this.filesScanned += batch.length;
@@ -172,6 +174,7 @@ export class PushScanState {
     if (!file.sha) return [];
     const scanned = await this.scanBlob(file.sha);
     if (scanned === null) {
+      if (!file.fromTree) return [];
       this.missed(`${hidePathSecrets(file.filename, this.rules)} (blob ${file.sha.slice(0, 12)}) could not be read`, { files: 1 });
       return [];
     }

@@ -3,6 +3,7 @@ import type { PushFinding, PushScanState } from './changed-files.js';
 import type { GitHubClient } from './client.js';
 import { commitFiles } from './commit-files.js';
 import type { RepoRef } from './git-data.js';
+import { hidePathSecrets, secretsInPath } from './path-secrets.js';
 
 /**
  * Walks `shas` (oldest first) over only the paths with findings; a finding the walk also finds takes the
@@ -21,7 +22,8 @@ export async function attributeToCommits(
   for (const sha of shas) {
     const { parent, files } = await commitFiles(octokit, where, sha);
     await walk.scanFiles(
-      files.filter((f) => paths.has(f.filename)),
+      // A key in a name is found under the name with the key hidden (its place), not the filename.
+      files.filter((f) => paths.has(hidePathSecrets(f.filename, state.rules)) || secretsInPath(f.filename, state.rules).some((s) => paths.has(s.place))),
       parent,
       sha,
     );

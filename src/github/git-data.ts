@@ -12,15 +12,33 @@ export function isMissing(error: unknown): boolean {
   return status === 404 || status === 422;
 }
 
+/** A blob (or symbolic link) of a recursive tree. */
+export interface TreeBlob {
+  sha: string;
+  size: number;
+  mode: string;
+}
+
+/** A commit's whole tree: path → blob; `truncated` when GitHub cut the listing short (over 100,000 entries or 7 MB). */
+export interface RecursiveTree {
+  blobs: Map<string, TreeBlob>;
+  truncated: boolean;
+}
+
+const TREES_KEPT = 6;
+
 export class GitData {
-  private readonly trees = new Map<string, Promise<Map<string, string> | null>>();
-  /** Trees GitHub cut short (over 100,000 entries): a path missing from them may still exist. */
-  private readonly truncated = new Set<string>();
+  private readonly trees = new Map<string, Promise<RecursiveTree | null>>();
 
   constructor(
     private readonly octokit: GitHubClient,
     private readonly where: RepoRef,
   ) {}
+
+  /** The client this reads with (a push walk lists commits with the same one). */
+  get client(): GitHubClient {
+    return this.octokit;
+  }
 
   /**
    * A blob's bytes, or null when GitHub has no such blob. Not cached: callers keep what they derive.
@@ -47,21 +65,34 @@ export class GitData {
 
   /** The blob sha of `path` in commit (or tree) `treeish`, or null when the path is not there. */
   async blobShaAt(treeish: string, path: string): Promise<string | null> {
-    const tree = await this.recursiveTree(treeish);
-    const hit = tree?.get(path);
-    if (hit !== undefined || (tree && !this.truncated.has(treeish))) return hit ?? null;
+    const tree = await this.tree(treeish);
+    const hit = tree?.blobs.get(path)?.sha;
+    if (hit !== undefined || (tree && !tree.truncated)) return hit ?? null;
     return this.walkPath(treeish, path);
   }
 
-  /** path → blob sha for the whole tree in one request; null when the commit is unknown. */
-  private recursiveTree(treeish: string): Promise<Map<string, string> | null> {
+  /** The first parent of a commit (Git Data API, no file list), or null for a root commit; undefined when GitHub has no such commit. */
+  async firstParent(commit: string): Promise<string | null | undefined> {
+    try {
+      const { data } = await this.octokit.git.getCommit({ ...this.where, commit_sha: commit });
+      return data.parents[0]?.sha ?? null;
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** The whole tree of a commit (or tree) in one request, remembered for the scan; null when the commit is unknown. */
+  tree(treeish: string): Promise<RecursiveTree | null> {
     let pending = this.trees.get(treeish);
     if (!pending) {
+      // A walk reads a tree per commit, each up to 100,000 entries: keep only the last few (a commit's, its parent's).
+      if (this.trees.size >= TREES_KEPT) this.trees.delete(this.trees.keys().next().value!);
       pending = this.octokit.git.getTree({ ...this.where, tree_sha: treeish, recursive: '1' }).then(
-        ({ data }) => {
-          if (data.truncated) this.truncated.add(treeish);
-          return new Map(data.tree.filter((e) => e.type === 'blob' && e.path && e.sha).map((e) => [e.path!, e.sha!]));
-        },
+        ({ data }) => ({
+          truncated: data.truncated === true,
+          blobs: new Map(data.tree.filter((e) => e.type === 'blob' && e.path && e.sha).map((e) => [e.path!, { sha: e.sha!, size: e.size ?? 0, mode: e.mode ?? '100644' }])),
+        }),
         (error: unknown) => {
           if (isMissing(error)) return null;
           throw error;

@@ -3,6 +3,7 @@ import { scanBuffer } from '../scanner/scan-buffer.js';
 import type { PushFinding } from './changed-files.js';
 import type { GitHubClient } from './client.js';
 import { GitData } from './git-data.js';
+import { hiddenPath, secretsInPath } from './path-secrets.js';
 import type { BlobMemo, BlobFindings } from '../stores/blob-memo.js';
 
 export interface TreeScanOptions {
@@ -22,12 +23,17 @@ export interface TreeScanResult {
   commit: string;
   truncated: boolean;
   filesScanned: number;
+  /** What was not read, in words; empty when everything was. */
+  notRead: string[];
 }
 
 /**
  * Every key in a branch as it stands (a repository added to an installation,
  * or just made public): the recursive tree at the branch's head, each unique
- * blob fetched and scanned once, findings reported at every path holding it.
+ * blob fetched and scanned once, findings reported at every path holding it,
+ * and the keys in the paths themselves (with the key replaced by its hint).
+ * A `neevscan:allow` line is reported like any other (`allowMarker`); what is
+ * not read (a tree GitHub cut short, blobs over the caps) is said in `notRead`.
  */
 export async function findSecretsInTree(
   octokit: GitHubClient,
@@ -40,13 +46,28 @@ export async function findSecretsInTree(
   const repo = { owner: where.owner, repo: where.repo };
   const commit = (await octokit.rest.repos.getCommit({ ...repo, ref: where.ref, per_page: 1 })).data.sha;
   const { data } = await octokit.rest.git.getTree({ ...repo, tree_sha: commit, recursive: '1' });
-  const blobs = data.tree.filter((e) => e.type === 'blob' && e.path && e.sha && (e.size ?? 0) <= maxBlobBytes && e.mode !== '120000');
-  let truncated = data.truncated === true || blobs.length > maxFiles;
+  const notRead: string[] = [];
+  if (data.truncated) notRead.push(`GitHub cut the tree of ${commit.slice(0, 12)} short (over 100,000 entries or 7 MB): the files it left out were not read`);
+  const findings: PushFinding[] = [];
+  const namesSeen = new Set<string>();
+  // Every entry's name, a folder's too (a folder's key is one place, however many files it holds); links and submodules have names as well.
+  for (const entry of data.tree) {
+    if (!entry.path) continue;
+    for (const s of secretsInPath(entry.path, rules)) {
+      if (namesSeen.has(`${s.place}\0${s.secretSha256}`)) continue;
+      namesSeen.add(`${s.place}\0${s.secretSha256}`);
+      findings.push({ path: s.place, line: null, column: s.column, commit, secretSha256: s.secretSha256, redacted: s.redacted, ruleId: s.ruleId, inPath: true, folder: s.folder, ...(s.allowed ? { allowMarker: true as const } : {}) });
+    }
+  }
+  const files = data.tree.filter((e) => e.type === 'blob' && e.path && e.sha && e.mode !== '120000');
+  const blobs = files.filter((e) => (e.size ?? 0) <= maxBlobBytes);
+  if (blobs.length < files.length) notRead.push(`${files.length - blobs.length} files over ${maxBlobBytes} bytes were not read`);
+  if (blobs.length > maxFiles) notRead.push(`${blobs.length - maxFiles} files past the cap of ${maxFiles} were not read`);
   const byBlob = new Map<string, string[]>();
   for (const entry of blobs.slice(0, maxFiles)) byBlob.set(entry.sha!, [...(byBlob.get(entry.sha!) ?? []), entry.path!]);
 
   const git = new GitData(octokit, repo);
-  const findings: PushFinding[] = [];
+  let missing = 0;
   const queue = [...byBlob.entries()];
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) {
@@ -54,20 +75,23 @@ export async function findSecretsInTree(
       let found: BlobFindings | undefined = await options.memo?.get(sha);
       if (!found) {
         const bytes = await git.blob(sha);
-        if (!bytes) continue;
+        if (!bytes) {
+          missing += paths.length;
+          continue;
+        }
         found = scanBuffer(bytes, rules);
         await options.memo?.set(sha, found);
       }
       for (const f of found) {
-        if (f.allowed) continue;
         for (const path of paths) {
-          findings.push({ path, line: f.line, column: f.column, commit, secretSha256: f.secretSha256, redacted: f.redacted, ruleId: f.ruleId });
+          const hidden = hiddenPath(path, rules);
+          findings.push({ path: hidden?.path ?? path, ...(hidden ? { folder: hidden.folder } : {}), line: f.line, column: f.column, commit, secretSha256: f.secretSha256, redacted: f.redacted, ruleId: f.ruleId, ...(f.allowed ? { allowMarker: true as const } : {}) });
         }
       }
     }
   };
   await Promise.all(Array.from({ length: options.concurrency ?? 8 }, worker));
-  if (byBlob.size === 0 && data.truncated) truncated = true;
-  findings.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line));
-  return { findings, commit, truncated, filesScanned: [...byBlob.values()].reduce((n, p) => n + p.length, 0) };
+  if (missing > 0) notRead.push(`${missing} files whose blobs GitHub did not serve were not read`);
+  findings.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : (a.line ?? 0) - (b.line ?? 0)));
+  return { findings, commit, truncated: notRead.length > 0, filesScanned: [...byBlob.values()].reduce((n, p) => n + p.length, 0), notRead };
 }

@@ -96,8 +96,9 @@ async function scanCommit(dir: string, env: NodeJS.ProcessEnv, sha: string, rule
     }
     const content = await runGit(['cat-file', 'blob', `${sha}:${path}`], dir, undefined, { env });
     for (const f of scanBuffer(content, rules)) {
-      if (f.allowed || !inRanges(f.line, added.ranges)) continue;
-      scan.findings.push({ path, line: f.line, column: f.column, commit: sha, secretSha256: f.secretSha256, redacted: f.redacted, ruleId: f.ruleId });
+      // A `neevscan:allow` line is scanned like any other: the marker is the editor's to write (the alert records it).
+      if (!inRanges(f.line, added.ranges)) continue;
+      scan.findings.push({ path, line: f.line, column: f.column, commit: sha, secretSha256: f.secretSha256, redacted: f.redacted, ruleId: f.ruleId, ...(f.allowed ? { allowMarker: true as const } : {}) });
     }
   }
 }

@@ -57,6 +57,12 @@ export const pipelineMetrics = {
       help: 'Jobs put off until the time a GitHub rate limit gave (retry-after, or the reset of a spent budget), per pipeline queue',
       labelNames: ['queue'],
     }),
+  scansIncomplete: () =>
+    counter<'source'>({
+      name: 'neevscan_scans_incomplete_total',
+      help: 'Pushes and repository scans of which part could not be read (a tree GitHub cut short, blobs over the read budget, commits past a cap), by source: their findings may be missing keys',
+      labelNames: ['source'],
+    }),
   queueStalled: () =>
     counter<'queue'>({
       name: 'neevscan_queue_jobs_stalled_total',

@@ -209,7 +209,7 @@ function nextSteps(key: Notice['key'], action: Notice['action'], usage: Notice['
 export function describePlace(location: Location): Place {
   const sourceLabel = SOURCE_LABELS[location.source] ?? location.source;
   const parts: string[] = [];
-  if (location.path) parts.push(location.line === null ? location.path : `${location.path}, line ${location.line}`);
+  if (location.path) parts.push(location.field === 'path' ? `${location.path} (in the file name)` : location.line === null ? location.path : `${location.path}, line ${location.line}`);
   else if (location.line !== null && location.source !== 'partner') parts.push(`line ${location.line}`);
   let title: string;
   if (location.source === 'partner') {

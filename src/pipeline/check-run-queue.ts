@@ -1,5 +1,5 @@
 import type { ConnectionOptions, Queue } from 'bullmq';
-import type { CheckRunFinding } from './check-run.js';
+import type { CheckRunFinding, NotRead } from './check-run.js';
 import { openQueue, PUSH_JOB_OPTIONS } from './queues.js';
 
 /**
@@ -19,6 +19,8 @@ export interface CheckRunJob {
   repo: string;
   headSha: string;
   findings: CheckRunFinding[];
+  /** What part of the push could not be read; absent when all of it was (and in jobs queued before it existed). */
+  notRead?: NotRead;
 }
 
 export function checkRunQueue(connection: ConnectionOptions, redisPrefix: string): Queue<CheckRunJob> {

@@ -24,7 +24,7 @@ export function startCheckRunWorker(connection: ConnectionOptions, redisPrefix: 
       queue: CHECK_RUN_QUEUE,
       concurrency: 32,
       process: (job: CheckRunJob) =>
-        reportCheckRun(deps.github.forInstallation(job.installationId), deps.redis, deps.redisPrefix, { owner: job.owner, repo: job.repo, headSha: job.headSha }, job.findings),
+        reportCheckRun(deps.github.forInstallation(job.installationId), deps.redis, deps.redisPrefix, { owner: job.owner, repo: job.repo, headSha: job.headSha }, job.findings, job.notRead),
       describe: (job) => `check run for ${job.owner}/${job.repo}@${job.headSha.slice(0, 12)} (${job.deliveryId})`,
     },
     log,

@@ -42,6 +42,7 @@ export function buildPushDeps(
     githubApiUrl: config.github.apiUrl,
     notify,
     blobMemo: new BlobMemo(redis, config.redisPrefix, rulesVersion(rules)),
+    log,
   };
 }
 

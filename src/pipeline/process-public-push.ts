@@ -1,6 +1,7 @@
 import type { PushFinding } from '../github/changed-files.js';
 import { findSecretsInPush } from '../github/push-changes.js';
 import { observeLag } from '../poller/metrics.js';
+import { pipelineMetrics } from '../metrics/pipeline-metrics.js';
 import { handleExposure } from './handle-exposure.js';
 import { withBudget, isSettled, type Deferred, type PublicEventsDeps, type Skipped } from './public-events-deps.js';
 import type { PublicPushJob } from './public-events-queues.js';
@@ -33,8 +34,10 @@ export async function processPublicPush(job: PublicPushJob, deps: PublicEventsDe
     await deps.pushMemo.set(job.head, { before: job.before, findings, truncated });
   }
 
+  // A push not wholly read (the scanner logged what): counted, and each alert says so. No check run here to hold it.
+  if (truncated && !reused) pipelineMetrics.scansIncomplete().inc({ source: 'public-events' });
   const seenAt = new Date().toISOString();
-  const context = { source: 'public-events' as const, owner: job.owner, repo: job.repo, htmlUrl: `${deps.htmlOrigin}/${job.owner}/${job.repo}`, public: true, pushedAt: job.createdAt, receivedAt: job.receivedAt, seenAt };
+  const context = { source: 'public-events' as const, owner: job.owner, repo: job.repo, htmlUrl: `${deps.htmlOrigin}/${job.owner}/${job.repo}`, public: true, pushedAt: job.createdAt, receivedAt: job.receivedAt, seenAt, scanIncomplete: truncated };
   let revoked = 0;
   for (const finding of findings) {
     const { outcome } = await handleExposure(deps, repoExposure(finding, context));

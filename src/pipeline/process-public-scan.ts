@@ -2,6 +2,7 @@ import type { PushFinding } from '../github/changed-files.js';
 import { findSecretsInPush } from '../github/push-changes.js';
 import { findSecretsInTree } from '../github/tree-scan.js';
 import { observeLag } from '../poller/metrics.js';
+import { pipelineMetrics } from '../metrics/pipeline-metrics.js';
 import { handleExposure } from './handle-exposure.js';
 import type { PublicScanOutcome } from './process-public-push.js';
 import { isSettled, withBudget, type PublicEventsDeps } from './public-events-deps.js';
@@ -28,22 +29,27 @@ export async function processPublicScan(job: PublicScanJob, deps: PublicEventsDe
       deps.rules,
       { log: deps.log, memo: deps.blobMemo },
     );
-    return { htmlUrl: repository.html_url, findings: [...tree.findings, ...history.findings], truncated: tree.truncated || history.truncated };
+    return { htmlUrl: repository.html_url, findings: [...tree.findings, ...history.findings], notRead: [...tree.notRead, ...history.notRead.map((r) => `history: ${r}`)] };
   });
   if (scanned === null) return { outcome: 'skipped', reason: 'private' };
   if (isSettled(scanned)) return scanned;
 
+  const truncated = scanned.notRead.length > 0;
+  if (truncated) {
+    deps.log(`public-events: ${job.owner}/${job.repo} (made public) not wholly scanned: ${scanned.notRead.join('; ')}`);
+    pipelineMetrics.scansIncomplete().inc({ source: 'public-events' });
+  }
   const seenAt = new Date().toISOString();
-  const context = { source: 'public-events' as const, owner: job.owner, repo: job.repo, htmlUrl: scanned.htmlUrl, public: true, pushedAt: job.createdAt, receivedAt: job.receivedAt, seenAt };
+  const context = { source: 'public-events' as const, owner: job.owner, repo: job.repo, htmlUrl: scanned.htmlUrl, public: true, pushedAt: job.createdAt, receivedAt: job.receivedAt, seenAt, scanIncomplete: truncated };
   const places = new Set<string>();
   let revoked = 0;
   for (const f of scanned.findings as PushFinding[]) {
-    const place = `${f.secretSha256}\0${f.path}\0${f.commit}\0${f.line}`;
+    const place = `${f.secretSha256}\0${f.path}\0${f.commit}\0${f.line ?? ''}`;
     if (places.has(place)) continue;
     places.add(place);
     const { outcome } = await handleExposure(deps, repoExposure(f, context));
     if (outcome === 'revoked') revoked++;
   }
   observeLag('public', job.createdAt);
-  return { outcome: 'scanned', findings: places.size, revoked, truncated: scanned.truncated, reused: false };
+  return { outcome: 'scanned', findings: places.size, revoked, truncated, reused: false };
 }

@@ -1,6 +1,7 @@
 import { findSecretsInPush } from '../github/push-changes.js';
 import { findSecretsInTree } from '../github/tree-scan.js';
 import type { PushFinding } from '../github/changed-files.js';
+import { pipelineMetrics } from '../metrics/pipeline-metrics.js';
 import { handleExposure } from './handle-exposure.js';
 import type { PushDeps } from './process-push.js';
 import type { RepoScanJob } from './queues.js';
@@ -26,15 +27,21 @@ export async function processRepoScan(job: RepoScanJob, deps: PushDeps): Promise
   const { data: repository } = await octokit.rest.repos.get({ owner: job.owner, repo: job.repo });
   const tree = await findSecretsInTree(octokit, { owner: job.owner, repo: job.repo, ref: repository.default_branch }, deps.rules, { memo: deps.blobMemo });
   let findings: PushFinding[] = tree.findings;
-  let truncated = tree.truncated;
+  const notRead = [...tree.notRead];
   if (job.kind === 'public') {
     const history = await findSecretsInPush(
       octokit,
       { owner: job.owner, repo: job.repo, before: ZERO, after: tree.commit, commitShas: [tree.commit], forced: false, created: true, deleted: false, defaultBranch: repository.default_branch },
       deps.rules,
+      { memo: deps.blobMemo },
     );
     findings = [...findings, ...history.findings];
-    truncated ||= history.truncated;
+    notRead.push(...history.notRead.map((r) => `history: ${r}`));
+  }
+  const truncated = notRead.length > 0;
+  if (truncated) {
+    deps.log?.(`install-scan: ${job.owner}/${job.repo} not wholly scanned: ${notRead.join('; ')}`);
+    pipelineMetrics.scansIncomplete().inc({ source: 'install-scan' });
   }
   const seen = new Set<string>();
   const context: RepoContext = {
@@ -46,10 +53,11 @@ export async function processRepoScan(job: RepoScanJob, deps: PushDeps): Promise
     pushedAt: null,
     receivedAt: job.receivedAt,
     seenAt: new Date().toISOString(),
+    scanIncomplete: truncated,
   };
   let revoked = 0;
   for (const f of findings) {
-    const place = `${f.secretSha256}\0${f.path}\0${f.commit}\0${f.line}`;
+    const place = `${f.secretSha256}\0${f.path}\0${f.commit}\0${f.line ?? ''}`;
     if (seen.has(place)) continue;
     seen.add(place);
     const exposure = repoExposure(f, context);

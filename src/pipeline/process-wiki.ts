@@ -1,4 +1,5 @@
 import { UnrecoverableError } from 'bullmq';
+import { hidePathSecrets } from '../github/path-secrets.js';
 import { findSecretsInWikiCommits, wikiGitUrl } from '../github/wiki.js';
 import { mapLimit } from '../util/map-limit.js';
 import { handleExposure } from './handle-exposure.js';
@@ -32,7 +33,17 @@ export async function processWiki(job: WikiJob, deps: PushDeps): Promise<WikiRes
       secretSha256: finding.secretSha256,
       redacted: finding.redacted,
       ruleId: finding.ruleId,
-      location: { source: 'wiki', repo: `${job.owner}/${job.repo}`, path: finding.path, line: finding.line, commit: finding.commit, url: linkFor.get(finding.commit) ?? `${job.htmlUrl}/wiki`, seenAt },
+      location: {
+        source: 'wiki',
+        repo: `${job.owner}/${job.repo}`,
+        // A page file whose name holds a key is stored with the key replaced by its hint.
+        path: hidePathSecrets(finding.path, deps.rules),
+        line: finding.line,
+        commit: finding.commit,
+        url: linkFor.get(finding.commit) ?? `${job.htmlUrl}/wiki`,
+        seenAt,
+        ...(finding.allowMarker ? { allowMarker: true as const } : {}),
+      },
       public: !job.private,
       pushedAt: null,
       receivedAt: job.receivedAt,

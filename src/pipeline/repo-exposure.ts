@@ -12,11 +12,20 @@ export interface RepoContext {
   pushedAt: string | null;
   receivedAt: string;
   seenAt: string;
+  /** Part of the push or repository could not be read: each alert says so. */
+  scanIncomplete?: boolean;
 }
 
-/** A finding in a repository file as an exposure, with a link to the line at the commit. */
+/**
+ * A finding in a repository file as an exposure, with a link to the line at the commit. A file whose
+ * name holds a key (the key found, or another) is linked to the deepest folder above it that holds no
+ * key (the name itself would put the key in the link); its path comes with each key replaced by its hint.
+ */
 export function repoExposure(finding: PushFinding, context: RepoContext): Exposure {
-  const path = finding.path.split('/').map(encodeURIComponent).join('/');
+  const encode = (p: string) => p.split('/').map(encodeURIComponent).join('/');
+  const url = finding.folder !== undefined
+    ? `${context.htmlUrl}/tree/${finding.commit}${finding.folder ? `/${encode(finding.folder)}` : ''}`
+    : `${context.htmlUrl}/blob/${finding.commit}/${encode(finding.path)}#L${finding.line}`;
   return {
     secretSha256: finding.secretSha256,
     redacted: finding.redacted,
@@ -25,10 +34,13 @@ export function repoExposure(finding: PushFinding, context: RepoContext): Exposu
       source: context.source,
       repo: `${context.owner}/${context.repo}`,
       path: finding.path,
-      line: finding.line,
+      line: finding.inPath ? null : finding.line,
       commit: finding.commit,
-      url: `${context.htmlUrl}/blob/${finding.commit}/${path}#L${finding.line}`,
+      url,
       seenAt: context.seenAt,
+      ...(finding.inPath ? { field: 'path' as const } : {}),
+      ...(finding.allowMarker ? { allowMarker: true as const } : {}),
+      ...(context.scanIncomplete ? { scanIncomplete: true as const } : {}),
     },
     public: context.public,
     pushedAt: context.pushedAt,

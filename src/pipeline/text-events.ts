@@ -59,7 +59,7 @@ const str = (value: unknown): string | null => (typeof value === 'string' && val
  * The keys in the text an event delivers, as exposures (hashes, hints and
  * places only): the receiver scans here, where the text arrives, so that the
  * text itself is never queued. Actions that bring no new text (closed,
- * deleted, labeled…) yield none, as do findings allowed with `neevscan:allow`.
+ * deleted, labeled…) yield none.
  */
 export function exposuresFromTextEvent(event: string, payload: unknown, rules: readonly CompiledRule[], receivedAt: Date): Exposure[] {
   if (!isTextEvent(event) || payload === null || typeof payload !== 'object') return [];
@@ -87,6 +87,7 @@ export function exposuresFromTextEvent(event: string, payload: unknown, rules: r
         commit: event === 'commit_comment' ? str(item.commit_id) : null,
         url: str(item.html_url),
         seenAt,
+        ...(finding.allowed ? { allowMarker: true as const } : {}),
       },
       // Only a repository GitHub says is public makes the text public; anything unclear counts as private.
       public: repository.private === false,
@@ -99,8 +100,10 @@ export function exposuresFromTextEvent(event: string, payload: unknown, rules: r
 
 /**
  * The keys in the fields of one piece of text (a title and a body, say), each
- * field cut at MAX_TEXT_BYTES; keys marked `neevscan:allow` are dropped, and
- * a key on the same line of two fields is one place (text has no path).
+ * field cut at MAX_TEXT_BYTES; a key on the same line of two fields is one
+ * place (text has no path). Keys marked `neevscan:allow` are kept (`allowed`
+ * says so): the marker is the writer's to add, and the service acts on a live
+ * key whatever stands beside it.
  */
 export function findingsInText(fields: ReadonlyArray<string | null>, rules: readonly CompiledRule[]): Located[] {
   const found: Located[] = [];
@@ -109,7 +112,7 @@ export function findingsInText(fields: ReadonlyArray<string | null>, rules: read
     if (text === null || text.length === 0) continue;
     const bytes = Buffer.from(text, 'utf8');
     for (const finding of scanBuffer(bytes.length > MAX_TEXT_BYTES ? bytes.subarray(0, MAX_TEXT_BYTES) : bytes, rules)) {
-      if (finding.allowed || seen.has(`${finding.secretSha256}:${finding.line}`)) continue;
+      if (seen.has(`${finding.secretSha256}:${finding.line}`)) continue;
       seen.add(`${finding.secretSha256}:${finding.line}`);
       found.push(finding);
     }

@@ -20,6 +20,12 @@ export interface Location {
   seenAt: string;
   /** Partner reports only: where on GitHub the token was found, as GitHub names it (`content`, `commit`, `issue_comment`, `gist_content`, `npm`…). */
   partnerSource?: string;
+  /** `path`: the key was in the file's name (or a folder's), not its content; `path` then holds the name with the key replaced by its hint, and `line` is null. */
+  field?: 'path';
+  /** The key's line carried a `neevscan:allow` marker. The service acts on a live key all the same: the marker is the pusher's to write. */
+  allowMarker?: true;
+  /** Part of the push or repository this was found in could not be read: other keys may be missing from the alert. */
+  scanIncomplete?: true;
 }
 
 /** One secret found at one place, on its way to confirm → revoke → alert. */

@@ -82,7 +82,7 @@ export function wikiJobFrom(payload: GollumPayload, deliveryId: string, received
         secretSha256: finding.secretSha256,
         redacted: finding.redacted,
         ruleId: finding.ruleId,
-        location: { source: 'wiki', repo: `${owner}/${repo}`, path: null, line: null, commit: null, url: link, seenAt },
+        location: { source: 'wiki', repo: `${owner}/${repo}`, path: null, line: null, commit: null, url: link, seenAt, ...(finding.allowed ? { allowMarker: true as const } : {}) },
         public: !isPrivate,
         pushedAt: null,
         receivedAt: seenAt,

@@ -55,7 +55,7 @@ function releaseExposures(event: FeedEvent, rules: readonly CompiledRule[], rece
     secretSha256: finding.secretSha256,
     redacted: finding.redacted,
     ruleId: finding.ruleId,
-    location: { source: 'public-events', repo: event.repo.name, path: null, line: finding.line, commit: null, url: str(release.html_url), seenAt },
+    location: { source: 'public-events', repo: event.repo.name, path: null, line: finding.line, commit: null, url: str(release.html_url), seenAt, ...(finding.allowed ? { allowMarker: true as const } : {}) },
     public: true,
     pushedAt: str(release.published_at) ?? str(release.created_at) ?? event.created_at,
     receivedAt: seenAt,

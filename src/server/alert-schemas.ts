@@ -28,6 +28,9 @@ const LOCATION = {
     url: nullable('string', { description: 'a link to the place: the blob at the commit and line, the issue, the comment' }),
     seenAt: TIME,
     partnerSource: { type: 'string', description: 'partner reports only: where GitHub found it' },
+    field: { type: 'string', enum: ['path'], description: '`path`: the key was in the file or folder name; `path` holds the name with the key replaced by its hint, `line` is null' },
+    allowMarker: { type: 'boolean', enum: [true], description: 'the line carried `neevscan:allow`; a live key is acted on all the same' },
+    scanIncomplete: { type: 'boolean', enum: [true], description: 'part of the push or repository could not be read: other keys may be missing' },
   },
 } as const;
 

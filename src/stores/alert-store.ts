@@ -357,10 +357,13 @@ export function locationIdentity(location: Location): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32);
 }
 
-/** Only the contract's fields (and a partner report's source), so nothing else an exposure carries is ever stored. */
+/** Only the contract's fields (and the optional notes on a place), so nothing else an exposure carries is ever stored. */
 function pickLocation(l: Location): Location {
   const picked: Location = { source: l.source, repo: l.repo, path: l.path, line: l.line, commit: l.commit, url: l.url, seenAt: l.seenAt };
   if (l.partnerSource !== undefined) picked.partnerSource = l.partnerSource;
+  if (l.field === 'path') picked.field = 'path';
+  if (l.allowMarker === true) picked.allowMarker = true;
+  if (l.scanIncomplete === true) picked.scanIncomplete = true;
   return picked;
 }
 

@@ -65,6 +65,8 @@ describe('findSecretsInPush', () => {
       findings: [{ path: 'config/app.env', line: 7, column: 9, commit: head, secretSha256: sha256Hex(key), redacted: keyHint(key), ruleId: 'neevcloud-api-key' }],
       truncated: false,
       filesScanned: 1,
+      notRead: [],
+      unread: { files: 0, commits: 0 },
     });
     expect(JSON.stringify(result)).not.toContain(key);
   });
@@ -95,20 +97,42 @@ describe('findSecretsInPush', () => {
     const key = generateKey();
     const { repo, name, base } = newRepo({ 'old.env': `KEY=${key}\n`, 'keep.txt': 'x\n' });
     const head = repo.commit('remove', { 'old.env': null });
-    expect(await findSecretsInPush(octokit, push(name, base, head), rules)).toEqual({ findings: [], truncated: false, filesScanned: 0 });
+    expect(await findSecretsInPush(octokit, push(name, base, head), rules)).toEqual({ findings: [], truncated: false, filesScanned: 0, notRead: [], unread: { files: 0, commits: 0 } });
 
     const before = gh.requests.length;
     const deleted = await findSecretsInPush(octokit, push(name, head, ZERO, { deleted: true, commitShas: [] }), rules);
-    expect(deleted).toEqual({ findings: [], truncated: false, filesScanned: 0 });
+    expect(deleted).toEqual({ findings: [], truncated: false, filesScanned: 0, notRead: [], unread: { files: 0, commits: 0 } });
     expect(gh.requests.length).toBe(before);
   });
 
-  it('drops findings on lines marked neevscan:allow', async () => {
-    const [allowed, leaked] = [generateKey(), generateKey()];
+  it('reports keys on lines marked neevscan:allow, saying so (the marker is the pusher\'s to write)', async () => {
+    const [allowed, leaked, inBlob] = [generateKey(), generateKey(), generateKey()];
     const { repo, name, base } = newRepo({ 'test/fixture.ts': '// fixtures\n' });
-    const head = repo.commit('fixtures', { 'test/fixture.ts': `// fixtures\nconst a = '${allowed}'; // neevscan:allow\nconst b = '${leaked}';\n` });
+    const head = repo.commit('fixtures', {
+      'test/fixture.ts': `// fixtures\nconst a = '${allowed}'; // neevscan:allow\nconst b = '${leaked}';\n`,
+      // A minified bundle (binary: no patch, read as a blob): one marker on its one line.
+      'dist/app.min.js': binary(`var k="${inBlob}";/* neevscan:allow */`),
+    });
     const { findings } = await findSecretsInPush(octokit, push(name, base, head), rules);
-    expect(findings.map((f) => [f.line, f.secretSha256])).toEqual([[3, sha256Hex(leaked)]]);
+    expect(findings.map((f) => [f.path, f.line, f.secretSha256, f.allowMarker ?? false])).toEqual([
+      ['dist/app.min.js', 1, sha256Hex(inBlob), true],
+      ['test/fixture.ts', 2, sha256Hex(allowed), true],
+      ['test/fixture.ts', 3, sha256Hex(leaked), false],
+    ]);
+  });
+
+  it('finds a key in the name of an added file, and keeps the key out of the path it reports', async () => {
+    const [inName, inFolder] = [generateKey(), generateKey()];
+    const { repo, name, base } = newRepo({ 'README.md': 'hi\n' });
+    const head = repo.commit('names', { [`config/${inName}.env`]: 'x=1\n', [`keys/${inFolder}/a.txt`]: 'a\n', [`keys/${inFolder}/b.txt`]: 'b\n' });
+    const result = await findSecretsInPush(octokit, push(name, base, head), rules);
+    expect(result.findings).toEqual([
+      { path: `config/${keyHint(inName)}.env`, line: null, column: 8, commit: head, secretSha256: sha256Hex(inName), redacted: keyHint(inName), ruleId: 'neevcloud-api-key', inPath: true, folder: 'config' },
+      // A key in a folder's name is one place, however many files the folder holds.
+      { path: `keys/${keyHint(inFolder)}`, line: null, column: 6, commit: head, secretSha256: sha256Hex(inFolder), redacted: keyHint(inFolder), ruleId: 'neevcloud-api-key', inPath: true, folder: 'keys' },
+    ]);
+    expect(JSON.stringify(result)).not.toContain(inName);
+    expect(JSON.stringify(result)).not.toContain(inFolder);
   });
 
   it('finds a new key in a binary file (no patch) through its blob, at its line', async () => {
@@ -257,10 +281,53 @@ describe('findSecretsInPush', () => {
     expect(String((error as Error).message)).not.toContain(key);
   });
 
-  it('stops at maxFiles and says the scan was truncated', async () => {
+  it('past maxFiles, reads the rest through the Git Data API instead of stopping', async () => {
+    const key = generateKey();
     const { repo, name, base } = newRepo({ 'README.md': 'hi\n' });
-    const head = repo.commit('files', Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`f${i}.txt`, `${i}\n`])));
+    const head = repo.commit('files', { ...Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`f${i}.txt`, `${i}\n`])), 'f19.txt': `19\nK=${key}\n` });
     const result = await findSecretsInPush(octokit, push(name, base, head), rules, { maxFiles: 5 });
-    expect(result).toMatchObject({ truncated: true, filesScanned: 5 });
+    expect(result).toMatchObject({ truncated: false, notRead: [], filesScanned: 20 });
+    expect(result.findings).toEqual([expect.objectContaining({ path: 'f19.txt', line: 2, commit: head, secretSha256: sha256Hex(key) })]);
+  });
+
+  it('a commit of more files than the cap, then a commit adding a key: each later commit read tree by tree', async () => {
+    const [key, inName] = [generateKey(), generateKey()];
+    const { repo, name, base } = newRepo({ 'README.md': 'hi\n' });
+    // Over 300 files, so the compare cannot list them and the push is walked commit by commit.
+    const filler = repo.commit('filler', Object.fromEntries(Array.from({ length: 310 }, (_, i) => [`filler/f${i}.txt`, `filler\n`])));
+    const keyed = repo.commit('key', { 'app.env': `A=1\nKEY=${key}\n`, [`n/${inName}`]: 'x\n' });
+    const head = repo.commit('remove it again', { 'app.env': 'A=1\n' });
+    const result = await findSecretsInPush(octokit, push(name, base, head, { commitShas: [filler, keyed, head] }), rules, { maxFiles: 100 });
+    expect(result.findings.map((f) => [f.path, f.line, f.commit])).toEqual([
+      [`n/${keyHint(inName)}`, null, keyed],
+      ['app.env', 2, keyed],
+    ]);
+    expect(result).toMatchObject({ truncated: false, notRead: [] });
+    expect(gh.requests.some((r) => r.path === `/repos/${OWNER}/${name}/git/commits/${keyed}`)).toBe(true);
+  });
+
+  it('says what it could not read: a tree GitHub cut short, blobs over the read budget', async () => {
+    const small = await startGitHubStandIn({ tokens: [TOKEN], limits: { treeEntries: 5 } });
+    try {
+      const client = createTokenClient({ apiUrl: small.url, token: TOKEN, retryAfterBaseValue: 1, log: () => {} });
+      const repo = TestRepo.init(join(scratch, 'cut'));
+      const base = repo.commit('base', { 'README.md': 'hi\n' });
+      const head = repo.commit('many', Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`d/f${i}.txt`, `${i}\n`])));
+      small.addRepo({ owner: OWNER, name: 'cut', path: repo.path });
+      const logs: string[] = [];
+      const cut = await findSecretsInPush(client, push('cut', base, head), rules, { maxFiles: 3, log: (m) => logs.push(m) });
+      expect(cut.truncated).toBe(true);
+      expect(cut.notRead.join('\n')).toMatch(/cut the tree of commit/);
+      expect(cut.unread.commits).toBe(1);
+      expect(logs.join('\n')).toMatch(/not wholly scanned/);
+
+      const { repo: r2, name, base: b2 } = newRepo({ 'README.md': 'hi\n' });
+      const h2 = r2.commit('many', Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`d/f${i}.txt`, `${i}\n`])));
+      const budget = await findSecretsInPush(octokit, push(name, b2, h2), rules, { maxFiles: 3, treeLimits: { maxBlobs: 4 } });
+      expect(budget).toMatchObject({ truncated: true, unread: { files: 8, commits: 0 } });
+      expect(budget.notRead.join('\n')).toMatch(/8 files of commit .* over the read budget/);
+    } finally {
+      await small.close();
+    }
   });
 });

@@ -40,9 +40,9 @@ export async function until<T>(probe: () => Promise<T | undefined>, what: string
 }
 
 /** The whole service as a process (`neevscan serve`), on a fresh Redis prefix, against a GitHub stand-in with an App; removed after the test. */
-export async function startPipeline(policy?: string) {
+export async function startPipeline(policy?: string, standIn: Omit<Parameters<typeof startGitHubStandIn>[0], 'appId' | 'publicKeyPem'> = {}) {
   const appKey = makeRsaKeyPair();
-  const gh: GitHubStandIn = await startGitHubStandIn({ appId: APP_ID, publicKeyPem: appKey.publicKeyPem });
+  const gh: GitHubStandIn = await startGitHubStandIn({ ...standIn, appId: APP_ID, publicKeyPem: appKey.publicKeyPem });
   cleanups.push(() => gh.close());
   const prefix = freshPrefix();
   const redis = testRedis();

@@ -11,6 +11,8 @@ import { PUBLIC_PUSH_QUEUE, publicPushQueue, type PublicPushJob } from '../../sr
 import { startPublicEventsWorkers } from '../../src/pipeline/public-events-worker.js';
 import { queuePrefix } from '../../src/pipeline/queues.js';
 import { deferredWork, lagSeconds, skippedWork } from '../../src/poller/metrics.js';
+import { pipelineMetrics } from '../../src/metrics/pipeline-metrics.js';
+import { keyHint } from '../../src/key-format/key.js';
 import { AlertStore } from '../../src/stores/alert-store.js';
 import { RedisKeyStore } from '../../src/stores/redis-key-store.js';
 import { startGitHubStandIn } from '../helpers/github/standin.js';
@@ -28,8 +30,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setup(tokens = [TOKEN]) {
-  const gh = await startGitHubStandIn({ tokens: [TOKEN] });
+async function setup(tokens = [TOKEN], limits: Parameters<typeof startGitHubStandIn>[0]['limits'] = {}) {
+  const gh = await startGitHubStandIn({ tokens: [TOKEN], limits });
   const prefix = freshPrefix();
   const redis = testRedis();
   const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
@@ -95,6 +97,34 @@ describe('a public push, in the worker', () => {
     expect(gh.requests.filter((r) => r.path.startsWith('/repos/someone/'))).toEqual([]);
     expect((await alerts.getByKeyId(keyId))!.locations.map((l) => l.repo).sort()).toEqual(['octo-org/app', 'someone/app-fork']);
   });
+
+  it('a key behind `neevscan:allow`, and a key in a file name: both revoked; the alert records the marker and the name with the hint', async () => {
+    const { gh, deps, keyStore, alerts, repo, head, job } = await setup();
+    const ownerId = (await keyStore.createOwner({ name: 'Other' })).id;
+    const marked = await keyStore.createKey({ ownerId, name: 'Marked' });
+    const named = await keyStore.createKey({ ownerId, name: 'Named' });
+    const next = repo.commit('more', { [`cfg/${named.key}.env`]: `K=${marked.key} // neevscan:allow\n` });
+    expect(await processPublicPush(job({ eventId: '30000000009', before: head, head: next }), deps())).toMatchObject({ outcome: 'scanned', findings: 2, revoked: 2, truncated: false });
+    expect((await alerts.getByKeyId(marked.record.id))!.locations).toEqual([expect.objectContaining({ source: 'public-events', path: `cfg/${named.key}.env`.replace(named.key, keyHint(named.key)), line: 1, allowMarker: true })]);
+    const nameAlert = (await alerts.getByKeyId(named.record.id))!;
+    expect(nameAlert.locations).toEqual([expect.objectContaining({ path: `cfg/${keyHint(named.key)}.env`, line: null, field: 'path', url: `https://github.com/octo-org/app/tree/${next}/cfg` })]);
+    expect(JSON.stringify(nameAlert)).not.toContain(named.key);
+    expect(gh.requests.filter((r) => r.path.includes('/compare/'))).toHaveLength(1);
+  });
+
+  it('a push GitHub cannot wholly list or serve (a tree cut short): the key found is revoked, and the log, the metric and the alert say the push was not wholly read', async () => {
+    const { deps, keyStore, alerts, repo, head, job, logs } = await setup([TOKEN], { treeEntries: 100 });
+    const ownerId = (await keyStore.createOwner({ name: 'Other' })).id;
+    const hidden = await keyStore.createKey({ ownerId, name: 'Behind filler' });
+    repo.commit('vendor', Object.fromEntries(Array.from({ length: 3001 }, (_, i) => [`zz/f${i}.txt`, 'filler\n'])));
+    const next = repo.commit('config', { 'a.env': `K=${hidden.key}\n` });
+    const before = await count(pipelineMetrics.scansIncomplete(), { source: 'public-events' });
+    expect(await processPublicPush(job({ eventId: '30000000010', before: head, head: next }), deps())).toMatchObject({ outcome: 'scanned', revoked: 1, truncated: true });
+    expect(await keyStore.getKey(hidden.record.id)).toMatchObject({ status: 'revoked' });
+    expect((await alerts.getByKeyId(hidden.record.id))!.locations).toEqual([expect.objectContaining({ path: 'a.env', line: 1, scanIncomplete: true })]);
+    expect(logs.join('\n')).toMatch(/not wholly scanned.*cut the tree of commit/);
+    expect(await count(pipelineMetrics.scansIncomplete(), { source: 'public-events' })).toBe(before + 1);
+  }, 120_000);
 
   it("a repository's first push (no old head, the default branch) is its whole history", async () => {
     const { gh, deps, keyStore, keyId, repo, job } = await setup();

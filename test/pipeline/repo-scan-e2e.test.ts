@@ -44,6 +44,28 @@ describe('whole-repository scans', () => {
     expect(gh.requests.filter((r) => r.path.startsWith('/repos/someone/legacy-fork/git/blobs/'))).toEqual([]);
   });
 
+  it('a repository added to the installation: a key behind `neevscan:allow` and a key in a file name are revoked; the name is stored with the hint', async () => {
+    const { gh, serve, owner, redis, prefix } = await startPipeline();
+    const newKey = async (name: string) => (await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name } })).body;
+    const [marked, named] = [await newKey('Marked'), await newKey('Named')];
+    const repo = TestRepo.init(join(tempDir(), 'hidden'));
+    repo.commit('old code', { 'src/client.js': `const key = "${marked.key}"; // neevscan:allow\n`, [`keys/${named.key}.txt`]: 'see name\n' });
+    gh.addRepo({ owner: 'octo-org', name: 'hidden', path: repo.path, private: false, installationId: INSTALLATION });
+    const base = example('installation_repositories', (p) => p.action === 'added');
+    const payload = { ...base, installation: { ...base.installation, id: INSTALLATION }, repositories_added: [{ ...base.repositories_added[0], name: 'hidden', full_name: 'octo-org/hidden', private: false }] };
+    expect((await deliver(serve.url, 'installation_repositories', payload, 'install-hidden')).status).toBe(202);
+
+    const alerts = new AlertStore(redis, prefix);
+    for (const key of [marked, named]) {
+      await until(async () => ((await callApi(serve.url, 'GET', `/api/v1/keys/${key.id}`)).body.status === 'revoked' ? true : undefined), 'the key to be revoked');
+    }
+    const markedAlert = await until(async () => (await alerts.getByKeyId(marked.id)) ?? undefined, 'the alert');
+    expect(markedAlert.locations).toEqual([expect.objectContaining({ source: 'install-scan', path: 'src/client.js', line: 1, allowMarker: true })]);
+    const namedAlert = await until(async () => (await alerts.getByKeyId(named.id)) ?? undefined, 'the alert');
+    expect(namedAlert.locations).toEqual([expect.objectContaining({ source: 'install-scan', path: `keys/${named.hint}.txt`, line: null, field: 'path', url: expect.stringMatching(/\/tree\/[0-9a-f]{40}\/keys$/) })]);
+    expect(JSON.stringify(namedAlert)).not.toContain(named.key);
+  });
+
   it('a repository made public: a key its history held, though since removed, is revoked', async () => {
     const { gh, serve, owner } = await startPipeline();
     const created = (await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name: 'Old' } })).body;

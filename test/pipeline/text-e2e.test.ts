@@ -70,6 +70,19 @@ describe('a comment, from signed webhook to revoked key and alert', () => {
     expect(serve.output()).not.toContain(created.key);
   });
 
+  it('revokes a key in an issue body behind `neevscan:allow`: the marker is the writer\'s, the alert records it', async () => {
+    const { prefix, redis, serve, owner } = await setup();
+    const created = (await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name: 'Marked' } })).body;
+    const issueExample = (examples as Array<{ name: string; examples: Array<Record<string, any>> }>).find((e) => e.name === 'issues')!.examples.find((e) => e.action === 'opened')!;
+    const payload = { ...issueExample, issue: { ...issueExample.issue, body: `Repro:\n\n    NEEV_API_KEY=${created.key} # neevscan:allow\n` }, repository: { ...issueExample.repository, private: false } };
+    const res = await deliverEvent(serve.url, 'issues', payload, 'issue-allow');
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ status: 'queued', exposures: 1 });
+    await until(async () => ((await callApi(serve.url, 'GET', `/api/v1/keys/${created.id}`)).body.status === 'revoked' ? true : undefined), 'the key to be revoked');
+    const alert = await until(async () => (await new AlertStore(redis, prefix).getByKeyId(created.id)) ?? undefined, 'the alert');
+    expect(alert.locations).toEqual([expect.objectContaining({ source: 'issue', line: 3, allowMarker: true })]);
+  });
+
   it('with REVOKE_POLICY unset (public), a key in a comment on a private repository is alerted on, not revoked', async () => {
     const { prefix, redis, serve, owner } = await setup();
     const created = (await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name: 'Staging' } })).body;

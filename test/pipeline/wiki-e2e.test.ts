@@ -57,6 +57,22 @@ describe('wiki pages (gollum), from signed webhook to revoked key and alert', ()
     expect(dump).not.toContain(added.key);
   });
 
+  it('a key a wiki edit added behind `neevscan:allow` is revoked all the same, and its alert records the marker', async () => {
+    const { gh, prefix, redis, serve, owner } = await setup();
+    const key = (await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name: 'Docs' } })).body;
+    const repo = TestRepo.init(join(tempDir(), 'app'));
+    repo.commit('initial', { 'README.md': '# app\n' });
+    const wiki = TestRepo.init(join(tempDir(), 'app.wiki'));
+    wiki.commit('Created Home', { 'Home.md': '# Home\n' });
+    const edit = wiki.commit('Updated Home', { 'Home.md': `# Home\n\nexport NEEV_API_KEY=${key.key} <!-- neevscan:allow -->\n` });
+    gh.addRepo({ owner: 'octo-org', name: 'app', path: repo.path, private: false, installationId: INSTALLATION, wikiPath: wiki.path });
+    expect((await deliver(serve.url, 'gollum', gollumPayload(gh, { private: false }, { sha: edit }), 'gollum-allow')).status).toBe(202);
+
+    await until(async () => ((await keyStatus(serve.url, key.id)) === 'revoked' ? true : undefined), 'the marked key to be revoked');
+    const alert = await until(async () => (await new AlertStore(redis, prefix).getByKeyId(key.id)) ?? undefined, 'the alert');
+    expect(alert.locations).toEqual([expect.objectContaining({ source: 'wiki', path: 'Home.md', line: 3, allowMarker: true })]);
+  });
+
   it('a private wiki is read with the installation token and alerted on, not revoked, under REVOKE_POLICY=public; a key in the title is found in the receiver', async () => {
     const { gh, prefix, redis, serve, owner } = await setup('public');
     const inPage = (await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name: 'Internal' } })).body;

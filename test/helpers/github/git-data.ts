@@ -2,7 +2,8 @@
 import type { RepoCtx } from './context.js';
 import { git, gitText, safeRef } from './git.js';
 import { notFound, type Reply } from './http.js';
-import { repoApiUrl } from './repos.js';
+import { readCommits } from './commits.js';
+import { repoApiUrl, repoHtmlUrl } from './repos.js';
 
 /** Base64 in lines of 60 characters, each ended by a newline, as GitHub sends blob content. */
 export function base64Lines(bytes: Buffer): string {
@@ -66,5 +67,35 @@ export async function getTree(ctx: RepoCtx): Promise<Reply> {
   return {
     status: 200,
     body: { sha: tree, url: `${api}/git/trees/${tree}`, tree: entries.slice(0, limits.treeEntries), truncated: entries.length > limits.treeEntries },
+  };
+}
+
+/**
+ * GET /repos/{o}/{r}/git/commits/{commit_sha} (Get a commit object, Git Data API): the commit without
+ * its files, `{ sha, node_id, url, html_url, author, committer, message, tree, parents, verification }`.
+ * GitHub takes a full or abbreviated SHA here, not a ref name; anything else is a 404.
+ */
+export async function getGitCommit(ctx: RepoCtx): Promise<Reply> {
+  const { repo } = ctx;
+  const sha = ctx.params.sha!;
+  if (!/^[0-9a-f]{4,40}$/i.test(sha)) throw notFound();
+  const full = await gitText(repo.path, ['rev-parse', '--verify', '--quiet', `${sha}^{commit}`]).catch(() => null);
+  if (!full || !full.startsWith(sha.toLowerCase())) throw notFound();
+  const [c] = await readCommits(repo, [full]);
+  const api = repoApiUrl(repo, ctx.urls);
+  return {
+    status: 200,
+    body: {
+      sha: c!.sha,
+      node_id: Buffer.from(`04:Commit${repo.id}:${c!.sha}`).toString('base64'),
+      url: `${api}/git/commits/${c!.sha}`,
+      html_url: `${repoHtmlUrl(repo, ctx.urls)}/commit/${c!.sha}`,
+      author: c!.author,
+      committer: c!.committer,
+      message: c!.message,
+      tree: { sha: c!.tree, url: `${api}/git/trees/${c!.tree}` },
+      parents: c!.parents.map((p) => ({ sha: p, url: `${api}/git/commits/${p}`, html_url: `${repoHtmlUrl(repo, ctx.urls)}/commit/${p}` })),
+      verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
+    },
   };
 }

@@ -248,6 +248,17 @@ describe('git data', () => {
     const missing = await statusOf(octokit.git.getBlob({ owner: OWNER, repo: 'big', file_sha: 'f'.repeat(40) }));
     expect(missing.status).toBe(404);
   });
+
+  it('serves a commit object without files (Git Data API), by SHA only', async () => {
+    const octokit = client();
+    const { data } = await octokit.git.getCommit({ owner: OWNER, repo: 'big', commit_sha: baseSha });
+    expect(data).toMatchObject({ sha: baseSha, tree: { sha: expect.stringMatching(/^[0-9a-f]{40}$/) }, parents: expect.any(Array) });
+    expect(data).not.toHaveProperty('files');
+    const tree = await octokit.git.getTree({ owner: OWNER, repo: 'big', tree_sha: data.tree.sha });
+    expect(tree.data.sha).toBe(data.tree.sha);
+    expect((await statusOf(octokit.git.getCommit({ owner: OWNER, repo: 'big', commit_sha: 'main' }))).status).toBe(404);
+    expect((await statusOf(octokit.git.getCommit({ owner: OWNER, repo: 'big', commit_sha: 'f'.repeat(40) }))).status).toBe(404);
+  });
 });
 
 describe('app authentication', () => {

@@ -14,7 +14,7 @@ import { DEFAULT_LIMITS, type Ctx, type Limits, type RepoCtx } from './context.j
 import { DEFAULT_PATCH_LIMITS } from './diff.js';
 import { EventFeed, type EventInput, type GitHubEvent } from './events.js';
 import { Faults, type DelayOptions, type FaultOptions, type SecondaryLimitOptions } from './faults.js';
-import { getBlob, getTree } from './git-data.js';
+import { getBlob, getGitCommit, getTree } from './git-data.js';
 import { serveWiki } from './git-http.js';
 import { HttpError, notFound, type Reply } from './http.js';
 import type { SecretScanningPublicKey } from './keys.js';
@@ -89,6 +89,7 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
     repoRoute('GET', '/commits/:ref*', getCommit),
     repoRoute('GET', '/git/blobs/:sha', getBlob),
     repoRoute('GET', '/git/trees/:sha*', getTree),
+    repoRoute('GET', '/git/commits/:sha', getGitCommit),
     repoRoute('POST', '/check-runs', (ctx) => checkRuns.create(ctx)),
     repoRoute('PATCH', '/check-runs/:id', (ctx) => checkRuns.update(ctx)),
     { method: 'POST', pattern: '/app/installations/:installationId/access_tokens', handle: (ctx) => auth.createAccessToken(ctx) },

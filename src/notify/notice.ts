@@ -39,7 +39,10 @@ export interface Notice {
   placeCount: number;
   /** Every place the key was seen, over all notices. */
   totalPlaces: number;
+  /** When GitHub received the push (or the text was posted): what "N after the push" is counted from. */
   pushedAt: string | null;
+  /** Pushes: when the commit was made, by its committer's clock; shown as "committed", apart from the push. */
+  committedAt: string | null;
   foundAt: string;
   action: { kind: ActionKind; at: string | null; by: RevokedBy | null; latencyMs: number | null; notRevokedReason: 'policy_off' | 'private_only' | 'unknown' | null; summary: string };
   usage: { since: string; requests: number; tokens: number; hourly: UsageBucket[] } | null;
@@ -71,6 +74,9 @@ const SOURCE_LABELS: Record<Source, string> = {
   discussion: 'a discussion',
   wiki: 'a wiki page',
   'install-scan': 'a repository scan',
+  commit: 'a commit message',
+  release: 'a release',
+  pull_request_review: 'a pull request review',
 };
 
 export function buildNotice(input: NoticeInput): Notice {
@@ -98,6 +104,7 @@ export function buildNotice(input: NoticeInput): Notice {
     placeCount,
     totalPlaces: alert.locationCount,
     pushedAt: alert.pushedAt,
+    committedAt: alert.committedAt ?? null,
     foundAt: alert.firstSeenAt,
     action,
     usage,

@@ -76,6 +76,7 @@ export async function processPush(job: PushJob, deps: PushDeps): Promise<PushRes
     htmlUrl: job.htmlUrl,
     public: !job.private,
     pushedAt: job.pushedAt,
+    committedAt: job.committedAt ?? null,
     receivedAt: job.receivedAt,
     seenAt: new Date().toISOString(),
   };

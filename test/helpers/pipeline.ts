@@ -40,7 +40,7 @@ export async function until<T>(probe: () => Promise<T | undefined>, what: string
 }
 
 /** The whole service as a process (`neevscan serve`), on a fresh Redis prefix, against a GitHub stand-in with an App; removed after the test. */
-export async function startPipeline(policy?: string) {
+export async function startPipeline(policy?: string, env: Record<string, string> = {}) {
   const appKey = makeRsaKeyPair();
   const gh: GitHubStandIn = await startGitHubStandIn({ appId: APP_ID, publicKeyPem: appKey.publicKeyPem });
   cleanups.push(() => gh.close());
@@ -57,6 +57,7 @@ export async function startPipeline(policy?: string) {
     GITHUB_APP_PRIVATE_KEY: appKey.pkcs8,
     GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
     ...(policy ? { REVOKE_POLICY: policy } : {}),
+    ...env,
   });
   cleanups.push(serve.stop);
   const owner = (await callApi(serve.url, 'POST', '/api/v1/owners', { body: { name: 'Acme' } })).body.id as string;

@@ -42,8 +42,16 @@ export interface PushScanOptions {
   memo?: BlobMemo;
 }
 
+/** A commit's message as the scan read it (from a compare or the commit itself): scanned for keys by the caller, never stored. */
+export interface ReadMessage {
+  sha: string;
+  message: string;
+}
+
 export interface PushScanResult {
   findings: PushFinding[];
+  /** The messages of the commits the scan read, oldest first: GitHub's compare and commit answers carry them, at no extra request. */
+  messages: ReadMessage[];
   /** Some of the push was not read (a cap, or GitHub's own limits): findings may be missing. */
   truncated: boolean;
   filesScanned: number;
@@ -63,11 +71,12 @@ const ZERO_SHA = /^0+$/;
  */
 export async function findSecretsInPush(octokit: GitHubClient, push: PushInput, rules: readonly CompiledRule[], options: PushScanOptions = {}): Promise<PushScanResult> {
   const state = new PushScanState(new GitData(octokit, { owner: push.owner, repo: push.repo }), rules, options.maxFiles ?? 3000, options.memo);
-  if (!push.deleted && !ZERO_SHA.test(push.after)) await scanPush(octokit, push, state, options);
-  return { findings: state.findings, truncated: state.truncated, filesScanned: state.filesScanned };
+  const messages = new Map<string, string>();
+  if (!push.deleted && !ZERO_SHA.test(push.after)) await scanPush(octokit, push, state, options, messages);
+  return { findings: state.findings, messages: [...messages].map(([sha, message]) => ({ sha, message })), truncated: state.truncated, filesScanned: state.filesScanned };
 }
 
-async function scanPush(octokit: GitHubClient, push: PushInput, state: PushScanState, options: PushScanOptions): Promise<void> {
+async function scanPush(octokit: GitHubClient, push: PushInput, state: PushScanState, options: PushScanOptions, messages: Map<string, string>): Promise<void> {
   const log = options.log ?? (() => {});
   const maxCommits = options.maxCommits ?? 1000;
   const where: RepoRef = { owner: push.owner, repo: push.repo };
@@ -80,16 +89,23 @@ async function scanPush(octokit: GitHubClient, push: PushInput, state: PushScanS
     log(`github: compare ${base.slice(0, 12)}...${push.after.slice(0, 12)} not found in ${where.owner}/${where.repo}; scanning the pushed commits`);
     const shas = push.commitShas.includes(push.after) ? push.commitShas : [...push.commitShas, push.after];
     if (push.commitShas.length >= PAYLOAD_COMMITS_LIMIT) state.truncated = true;
-    return walk(octokit, where, shas, state);
+    return walk(octokit, where, shas, state, messages);
   }
   if (newBranch && compared.status === 'identical' && push.commitShas.length > 0) {
     // The first push of the default branch: nothing to compare with, its whole history is new.
-    return walk(octokit, where, await history(octokit, where, push.after, maxCommits, state), state);
+    return walk(octokit, where, await history(octokit, where, push.after, maxCommits, state), state, messages);
   }
   if (compared.files === undefined || compared.files.length >= COMPARE_FILES_LIMIT) {
     const range = await commitsInRange(octokit, where, base, push.after, maxCommits);
     if (range.truncated) state.truncated = true;
-    return walk(octokit, where, range.shas, state);
+    return walk(octokit, where, range.shas, state, messages);
+  }
+  for (const c of compared.commits) messages.set(c.sha, c.commit.message);
+  if (compared.commits.length < compared.total_commits) {
+    // A compare lists at most 250 commits: the others' messages are read from its pages of 100.
+    const range = await commitsInRange(octokit, where, base, push.after, maxCommits);
+    if (range.truncated) state.truncated = true;
+    for (const m of range.messages) messages.set(m.sha, m.message);
   }
   await state.scanFiles(compared.files, compared.merge_base_commit.sha, push.after);
   const shas = compared.commits.map((c) => c.sha);
@@ -115,13 +131,14 @@ async function compare(octokit: GitHubClient, where: RepoRef, base: string, head
 }
 
 /** Each commit against its first parent, oldest first; a secret is credited to the first commit that adds it. */
-async function walk(octokit: GitHubClient, where: RepoRef, shas: readonly string[], state: PushScanState): Promise<void> {
+async function walk(octokit: GitHubClient, where: RepoRef, shas: readonly string[], state: PushScanState, messages: Map<string, string>): Promise<void> {
   for (const sha of shas) {
     if (state.filesLeft <= 0) {
       state.truncated = true;
       return;
     }
-    const { parent, files, truncated } = await commitFiles(octokit, where, sha);
+    const { parent, files, message, truncated } = await commitFiles(octokit, where, sha);
+    messages.set(sha, message);
     if (truncated) state.truncated = true;
     await state.scanFiles(files, parent, sha);
   }

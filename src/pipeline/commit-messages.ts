@@ -10,13 +10,15 @@ import type { CompiledRule } from '../rules/types.js';
 import { isoTime, list, obj, str } from './payload-fields.js';
 import { pushTimes, type PushPayload } from './push-job.js';
 import { findingsInText } from './text-events.js';
-import type { Exposure } from './types.js';
+import type { Exposure, Source } from './types.js';
 
 /** A commit SHA: SHA-1, or SHA-256 in a repository that uses it. */
 const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 
 /** Where the commits were pushed and when: what turns a finding in a message into an exposure. */
 export interface MessageContext {
+  /** `commit` (the default); the public events feed reports every place it saw as `public-events`. */
+  source?: Extract<Source, 'commit' | 'public-events'>;
   /** `owner/name`, when known. */
   repo: string | null;
   /** The repository's web address (github.com or a GHES host), for the link to the commit. */
@@ -88,7 +90,7 @@ export function commitMessageExposures(messages: readonly CommitMessage[], conte
         redacted: finding.redacted,
         ruleId: finding.ruleId,
         location: {
-          source: 'commit',
+          source: context.source ?? 'commit',
           repo: context.repo,
           path: null,
           line: finding.line,

@@ -76,6 +76,24 @@ describe('commit messages, releases and pull request reviews', () => {
     expect(serve.output()).not.toContain(created.key);
   });
 
+  it('a key in the message of a commit the delivery does not list (it lists 20) is found by the push worker, from the compare it reads anyway', async () => {
+    const { gh, prefix, redis, serve, owner } = await setup();
+    const created = (await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name: 'Old commit' } })).body;
+    const repo = TestRepo.init(join(tempDir(), 'big'));
+    const base = repo.commit('initial', { 'a.txt': '0\n' });
+    const hidden = repo.commit(`wip\n\nkey=${created.key}`, { 'a.txt': '1\n' });
+    const head = repo.commit('tidy', { 'a.txt': '2\n' });
+    gh.addRepo({ owner: 'octo-org', name: 'big', path: repo.path, private: false, installationId: INSTALLATION });
+    // As if the push had more than 20 commits: the delivery lists only the last.
+    const res = await deliver(serve.url, 'push', pushPayload({ owner: 'octo-org', name: 'big', private: false }, base, [{ id: head, message: 'tidy' }]), 'msg-unlisted');
+    expect(await res.json()).toEqual({ status: 'queued' });
+    await until(async () => ((await keyRecord(serve.url, created.id)).status === 'revoked' ? true : undefined), 'the key to be revoked');
+    const alert = await until(async () => (await new AlertStore(redis, prefix).getByKeyId(created.id)) ?? undefined, 'the alert');
+    expect(alert.locations).toEqual([
+      { source: 'commit', repo: 'octo-org/big', path: null, line: 3, commit: hidden, url: `https://github.com/octo-org/big/commit/${hidden}`, seenAt: expect.any(String) },
+    ]);
+  });
+
   it('a key in a commit message on a private repository is alerted on, not revoked (REVOKE_POLICY=public); a tag push’s message is read too', async () => {
     const { gh, prefix, redis, serve, owner } = await setup();
     const created = (await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name: 'Internal' } })).body;

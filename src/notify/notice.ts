@@ -216,6 +216,8 @@ function nextSteps(key: Notice['key'], action: Notice['action'], usage: Notice['
 export function describePlace(location: Location): Place {
   const sourceLabel = SOURCE_LABELS[location.source] ?? location.source;
   const parts: string[] = [];
+  // A commit message has no path: it is named by its commit.
+  if (location.source === 'commit') parts.push(location.commit ? `the message of commit ${location.commit.slice(0, 12)}` : 'a commit message');
   if (location.path) parts.push(location.line === null ? location.path : `${location.path}, line ${location.line}`);
   else if (location.line !== null && location.source !== 'partner') parts.push(`line ${location.line}`);
   let title: string;
@@ -230,6 +232,7 @@ export function describePlace(location: Location): Place {
 /** `…/blob/<sha>/path#L3` → `…/commit/<sha>`: the link GitHub (or GHES) itself uses, so the host is right. */
 function commitUrl(location: Location): string | null {
   if (!location.commit || !location.url) return null;
+  if (location.source === 'commit') return location.url;
   const marker = `/blob/${location.commit}/`;
   const at = location.url.indexOf(marker);
   return at === -1 ? null : `${location.url.slice(0, at)}/commit/${location.commit}`;

@@ -109,7 +109,7 @@ export function exposuresFromTextEvent(event: string, payload: unknown, rules: r
   return exposures;
 }
 
-/** The latest time GitHub gives the item: its edit, review submission, release publication or creation. */
+/** When GitHub says the text was posted, preferring its edit, then a review's submission, a release's publication, its creation. */
 function postedAt(item: Item, receivedAt: Date): string | null {
   const now = receivedAt.getTime();
   return isoTime(item.updated_at, now) ?? isoTime(item.submitted_at, now) ?? isoTime(item.published_at, now) ?? isoTime(item.created_at, now);

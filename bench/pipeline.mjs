@@ -155,8 +155,12 @@ const pushExample = require('@octokit/webhooks-examples')
   .find((e) => e.name === 'push')
   .examples.find((e) => e.ref === 'refs/heads/master' && e.installation);
 
+// The push is now (repository.pushed_at, Unix seconds as GitHub sends it); its commit was made a minute
+// earlier, as commits are: the service times push-to-revoke from pushed_at, never from the commit's time,
+// so its own neevscan_push_to_revoke_seconds and alert revokeLatencyMs agree with what is measured here.
 function pushBody(repo, before, after) {
-  const now = new Date().toISOString();
+  const pushedAt = Date.now();
+  const now = new Date(pushedAt - 60_000).toISOString();
   return JSON.stringify({
     ...pushExample,
     ref: 'refs/heads/main',
@@ -175,6 +179,7 @@ function pushBody(repo, before, after) {
       private: false,
       default_branch: 'main',
       html_url: `https://github.com/${OWNER}/${repo.name}`,
+      pushed_at: Math.floor(pushedAt / 1000),
     },
     installation: { ...pushExample.installation, id: repo.installationId },
   });

@@ -7,6 +7,8 @@ export interface CommitFiles {
   /** The first parent (the diff's base), or null for a root commit. */
   parent: string | null;
   files: ChangedFile[];
+  /** The commit's message (scanned for keys by the push worker, like the files). */
+  message: string;
   /** GitHub lists at most 3000 files of a commit. */
   truncated: boolean;
 }
@@ -15,13 +17,17 @@ const GITHUB_COMMIT_FILES_TOTAL = 3000;
 
 export async function commitFiles(octokit: GitHubClient, where: RepoRef, sha: string): Promise<CommitFiles> {
   let parent: string | null = null;
+  let message = '';
   const files: ChangedFile[] = [];
   // octokit.paginate does not type get-a-commit's object pages; follow `Link: rel="next"` by page number.
   for (let page = 1; ; page++) {
     const { data, headers } = await octokit.repos.getCommit({ ...where, ref: sha, per_page: 300, page });
-    if (page === 1) parent = data.parents[0]?.sha ?? null;
+    if (page === 1) {
+      parent = data.parents[0]?.sha ?? null;
+      message = typeof data.commit?.message === 'string' ? data.commit.message : '';
+    }
     files.push(...(data.files ?? []));
     if (!headers.link?.includes('rel="next"') || (data.files ?? []).length === 0) break;
   }
-  return { parent, files, truncated: files.length >= GITHUB_COMMIT_FILES_TOTAL };
+  return { parent, files, message, truncated: files.length >= GITHUB_COMMIT_FILES_TOTAL };
 }

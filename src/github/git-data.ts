@@ -71,15 +71,23 @@ export class GitData {
     return this.walkPath(treeish, path);
   }
 
-  /** The first parent of a commit (Git Data API, no file list), or null for a root commit; undefined when GitHub has no such commit. */
-  async firstParent(commit: string): Promise<string | null | undefined> {
+  /**
+   * A commit's first parent (null for a root commit) and message, from the Git Data API (no file list);
+   * undefined when GitHub has no such commit.
+   */
+  async commit(commit: string): Promise<{ parent: string | null; message: string } | undefined> {
     try {
       const { data } = await this.octokit.git.getCommit({ ...this.where, commit_sha: commit });
-      return data.parents[0]?.sha ?? null;
+      return { parent: data.parents[0]?.sha ?? null, message: typeof data.message === 'string' ? data.message : '' };
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw error;
     }
+  }
+
+  /** The first parent of a commit, or null for a root commit; undefined when GitHub has no such commit. */
+  async firstParent(commit: string): Promise<string | null | undefined> {
+    return (await this.commit(commit))?.parent;
   }
 
   /** The whole tree of a commit (or tree) in one request, remembered for the scan; null when the commit is unknown. */

@@ -20,7 +20,7 @@ export interface PartnerMatch {
   type: string;
   /** An http(s) link to where it was found, or null (GitHub may send an empty url). */
   url: string | null;
-  /** GitHub's name for the kind of place, or null when absent or not a plain name. */
+  /** GitHub's name for the kind of place, lower-cased (`content`, `pull_request_title`…), or null when absent or nothing of it is a name. */
   source: string | null;
 }
 
@@ -36,7 +36,7 @@ export function parsePartnerMatches(payload: unknown): { matches: PartnerMatch[]
       token: item.token,
       type: typeof item.type === 'string' && item.type.length > 0 && item.type.length <= MAX_TYPE_LENGTH ? item.type : PARTNER_TOKEN_TYPE,
       url: safeUrl(item.url),
-      source: isSourceName(item.source) ? item.source : null,
+      source: sourceName(item.source),
     });
   }
   return { matches };
@@ -54,13 +54,32 @@ function safeUrl(value: unknown): string | null {
   return url.protocol === 'https:' || url.protocol === 'http:' ? value : null;
 }
 
-/** GitHub's source names are plain lower-case words (`content`, `commit`, `pull_request_comment`, `gist_content`, `npm`…). */
-function isSourceName(value: unknown): value is string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_SOURCE_LENGTH) return false;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    const ok = (c >= 0x61 && c <= 0x7a) || (i > 0 && ((c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x2d));
-    if (!ok) return false;
+/**
+ * GitHub's name for where it found a token, in one form. GitHub's partner
+ * documentation lists them capitalised (`Content`, `Commit`,
+ * `Pull_request_title`, `Gist_content`, `Npm`, `Unknown`…) while its example
+ * sends `content`, and new ones appear: every name is kept, lower-cased, with
+ * any run of characters outside `a-z 0-9 _ -` turned into one `_` (none leading) and cut at
+ * MAX_SOURCE_LENGTH, since the dashboard and notices show it. Null when
+ * absent or when nothing of it is left.
+ */
+export function sourceName(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  let out = '';
+  let gap = false;
+  // Only a bounded prefix is read: the name is shown, never searched, so a megabyte of it is read no further.
+  for (const char of value.slice(0, 4 * MAX_SOURCE_LENGTH).toLowerCase()) {
+    const c = char.charCodeAt(0);
+    const alnum = (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39);
+    // `_` and `-` inside a name only: it starts with a letter or digit.
+    const safe = char.length === 1 && (alnum || ((c === 0x5f || c === 0x2d) && out.length > 0));
+    if (!safe) {
+      gap = out.length > 0;
+      continue;
+    }
+    if (gap) out += '_';
+    gap = false;
+    out += char;
   }
-  return true;
+  return out.length === 0 ? null : out.slice(0, MAX_SOURCE_LENGTH);
 }

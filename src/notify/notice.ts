@@ -39,7 +39,10 @@ export interface Notice {
   placeCount: number;
   /** Every place the key was seen, over all notices. */
   totalPlaces: number;
+  /** When GitHub received the push (or the text was posted): what "N after the push" is counted from. */
   pushedAt: string | null;
+  /** Pushes: when the commit was made, by its committer's clock; shown as "committed", apart from the push. */
+  committedAt: string | null;
   foundAt: string;
   action: { kind: ActionKind; at: string | null; by: RevokedBy | null; latencyMs: number | null; notRevokedReason: 'policy_off' | 'private_only' | 'unknown' | null; summary: string };
   usage: { since: string; requests: number; tokens: number; hourly: UsageBucket[] } | null;
@@ -71,6 +74,9 @@ const SOURCE_LABELS: Record<Source, string> = {
   discussion: 'a discussion',
   wiki: 'a wiki page',
   'install-scan': 'a repository scan',
+  commit: 'a commit message',
+  release: 'a release',
+  pull_request_review: 'a pull request review',
 };
 
 export function buildNotice(input: NoticeInput): Notice {
@@ -98,6 +104,7 @@ export function buildNotice(input: NoticeInput): Notice {
     placeCount,
     totalPlaces: alert.locationCount,
     pushedAt: alert.pushedAt,
+    committedAt: alert.committedAt ?? null,
     foundAt: alert.firstSeenAt,
     action,
     usage,
@@ -209,6 +216,8 @@ function nextSteps(key: Notice['key'], action: Notice['action'], usage: Notice['
 export function describePlace(location: Location): Place {
   const sourceLabel = SOURCE_LABELS[location.source] ?? location.source;
   const parts: string[] = [];
+  // A commit message has no path: it is named by its commit.
+  if (location.source === 'commit') parts.push(location.commit ? `the message of commit ${location.commit.slice(0, 12)}` : 'a commit message');
   if (location.path) parts.push(location.field === 'path' ? `${location.path} (in the file name)` : location.line === null ? location.path : `${location.path}, line ${location.line}`);
   else if (location.line !== null && location.source !== 'partner') parts.push(`line ${location.line}`);
   let title: string;
@@ -223,6 +232,7 @@ export function describePlace(location: Location): Place {
 /** `…/blob/<sha>/path#L3` → `…/commit/<sha>`: the link GitHub (or GHES) itself uses, so the host is right. */
 function commitUrl(location: Location): string | null {
   if (!location.commit || !location.url) return null;
+  if (location.source === 'commit') return location.url;
   const marker = `/blob/${location.commit}/`;
   const at = location.url.indexOf(marker);
   return at === -1 ? null : `${location.url.slice(0, at)}/commit/${location.commit}`;

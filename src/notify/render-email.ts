@@ -39,7 +39,9 @@ function ownerText(notice: Notice): string {
   out.push(`WHERE IT WAS FOUND (${notice.placeCount} ${notice.placeCount === 1 ? 'place' : 'places'}${notice.followUp ? `, ${notice.totalPlaces} in all` : ''})`);
   notice.places.forEach((place, i) => out.push(...placeLines(place, i)));
   if (unlisted(notice) > 0) out.push(`  … and ${unlisted(notice)} more (alert ${notice.alertId} lists them)`);
-  out.push('', 'WHEN', `  Pushed:   ${formatTime(notice.pushedAt)}`, `  Found:    ${formatTime(notice.foundAt)}`, '');
+  out.push('', 'WHEN');
+  if (notice.committedAt) out.push(`  Committed: ${formatTime(notice.committedAt)} (by the committer's clock)`);
+  out.push(`  Pushed:   ${formatTime(notice.pushedAt)}`, `  Found:    ${formatTime(notice.foundAt)}`, '');
   out.push('WHAT WE DID', `  ${plain(notice.action.summary, 1000)}`, '');
   if (notice.usage) {
     out.push(`USAGE SINCE THE PUSH (since ${formatTime(notice.usage.since)}, by the hour)`);
@@ -92,7 +94,7 @@ function ownerHtml(notice: Notice): string {
 <h2 style="${STYLE.h2}">Where it was found (${notice.placeCount} ${notice.placeCount === 1 ? 'place' : 'places'}${notice.followUp ? `, ${notice.totalPlaces} in all` : ''})</h2>
 <ol>${places}</ol>${more}
 <h2 style="${STYLE.h2}">When</h2>
-<table><tr><td style="${STYLE.td}">Pushed</td><td style="${STYLE.td}">${formatTime(notice.pushedAt)}</td></tr><tr><td style="${STYLE.td}">Found</td><td style="${STYLE.td}">${formatTime(notice.foundAt)}</td></tr></table>
+<table>${notice.committedAt ? `<tr><td style="${STYLE.td}">Committed</td><td style="${STYLE.td}">${formatTime(notice.committedAt)} <span style="${STYLE.muted}">(by the committer’s clock)</span></td></tr>` : ''}<tr><td style="${STYLE.td}">Pushed</td><td style="${STYLE.td}">${formatTime(notice.pushedAt)}</td></tr><tr><td style="${STYLE.td}">Found</td><td style="${STYLE.td}">${formatTime(notice.foundAt)}</td></tr></table>
 <h2 style="${STYLE.h2}">What we did</h2>
 <p>${html(notice.action.summary, 1000)}</p>
 ${usage}

@@ -28,6 +28,7 @@ export function renderSecurityEmail(notice: Notice): RenderedMail {
     '',
     `Owner:    ${plain(notice.owner.name)} (${notice.owner.id})`,
     `Key:      ${plain(notice.key.name)} (${notice.key.hint}, ${notice.key.id})`,
+    ...(notice.committedAt ? [`Committed: ${formatTime(notice.committedAt)} (by the committer's clock)`] : []),
     `Pushed:   ${formatTime(notice.pushedAt)}`,
     `Found:    ${formatTime(notice.foundAt)}`,
     `Action:   ${plain(notice.action.summary, 1000)}`,
@@ -45,7 +46,7 @@ export function renderSecurityEmail(notice: Notice): RenderedMail {
   const body = `<!doctype html><html><body style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:14px">
 <p><strong>${html(headline(notice), 1000)}</strong></p>
 <p>Owner: ${html(notice.owner.name)} (${html(notice.owner.id)})<br>Key: ${html(notice.key.name)} (<code>${html(notice.key.hint)}</code>, ${html(notice.key.id)})<br>
-Pushed: ${formatTime(notice.pushedAt)}<br>Found: ${formatTime(notice.foundAt)}<br>Action: ${html(notice.action.summary, 1000)}${
+${notice.committedAt ? `Committed: ${formatTime(notice.committedAt)} (by the committer’s clock)<br>` : ''}Pushed: ${formatTime(notice.pushedAt)}<br>Found: ${formatTime(notice.foundAt)}<br>Action: ${html(notice.action.summary, 1000)}${
     notice.usage ? `<br>Usage: ${formatCount(notice.usage.requests)} requests, ${formatCount(notice.usage.tokens)} tokens since ${formatTime(notice.usage.since)}` : ''
   }</p>
 <ul>${items}</ul>${notice.placeCount > LISTED ? `<p>… and ${notice.placeCount - LISTED} more</p>` : ''}

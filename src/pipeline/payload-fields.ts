@@ -17,14 +17,24 @@ export function obj(value: unknown): object | undefined {
 /** An array, else an empty one. */
 export const list = (value: unknown): readonly unknown[] => (Array.isArray(value) ? value : []);
 
+/** No time from outside is earlier than this: GitHub itself began in 2008, git in 2005. */
+export const EARLIEST_TIME = Date.UTC(2005, 0, 1);
+/** Nor later than this much ahead of our clock (clocks drift; a day is generous). */
+export const LATEST_AHEAD_MS = 24 * 3600 * 1000;
+
 /**
- * A time: ISO 8601 text as given, or Unix seconds (GitHub's `pushed_at` in
- * push payloads) as ISO text; null when it does not read as a time (alerts
- * and notices do date arithmetic on it, and an invalid date throws there).
+ * A time from outside (a payload, the public feed): ISO 8601 text, or Unix
+ * seconds (GitHub's `pushed_at` in push payloads), as normalised ISO text;
+ * null when it does not read as a time or lies outside 2005-01-01 … now + 1
+ * day. Every such time that is stored goes through here: alerts, notices and
+ * the dashboard do date arithmetic on it, and a year of −271821 (still a
+ * valid JavaScript date) made the usage chart build billions of bars.
  */
-export function isoTime(value: unknown): string | null {
-  if (typeof value === 'string') return value.length <= 64 && Number.isFinite(Date.parse(value)) ? value : null;
-  if (typeof value !== 'number') return null;
-  const when = new Date(value * 1000);
-  return Number.isNaN(when.getTime()) ? null : when.toISOString();
+export function isoTime(value: unknown, now: number = Date.now()): string | null {
+  let t: number;
+  if (typeof value === 'string') t = value.length <= 64 ? Date.parse(value) : NaN;
+  else if (typeof value === 'number') t = value * 1000;
+  else return null;
+  if (!Number.isFinite(t) || t < EARLIEST_TIME || t > now + LATEST_AHEAD_MS) return null;
+  return new Date(t).toISOString();
 }

@@ -1,5 +1,6 @@
 import type { PushFinding } from '../github/changed-files.js';
-import { findSecretsInPush } from '../github/push-changes.js';
+import { findSecretsInPush, type ReadMessage } from '../github/push-changes.js';
+import { commitMessageExposures } from './commit-messages.js';
 import { observeLag } from '../poller/metrics.js';
 import { pipelineMetrics } from '../metrics/pipeline-metrics.js';
 import { handleExposure } from './handle-exposure.js';
@@ -26,11 +27,13 @@ export async function processPublicPush(job: PublicPushJob, deps: PublicEventsDe
   const reused = known !== undefined && (known.before === job.before || job.before === ZERO);
   let findings: PushFinding[];
   let truncated: boolean;
+  // Commit messages read with the change (the feed no longer lists them); a reused scan handled its own already.
+  let messages: ReadMessage[] = [];
   if (reused) ({ findings, truncated } = known!);
   else {
     const scanned = await withBudget(job.receivedAt, deps, (octokit) => fetchAndScan(octokit, job, deps));
     if (isSettled(scanned)) return scanned;
-    ({ findings, truncated } = scanned);
+    ({ findings, truncated, messages } = scanned);
     await deps.pushMemo.set(job.head, { before: job.before, findings, truncated });
   }
 
@@ -39,15 +42,20 @@ export async function processPublicPush(job: PublicPushJob, deps: PublicEventsDe
   const seenAt = new Date().toISOString();
   const context = { source: 'public-events' as const, owner: job.owner, repo: job.repo, htmlUrl: `${deps.htmlOrigin}/${job.owner}/${job.repo}`, public: true, pushedAt: job.createdAt, receivedAt: job.receivedAt, seenAt, scanIncomplete: truncated };
   let revoked = 0;
-  for (const finding of findings) {
-    const { outcome } = await handleExposure(deps, repoExposure(finding, context));
+  const inMessages = commitMessageExposures(
+    messages.map((m) => ({ ...m, committedAt: null })),
+    { source: 'public-events', repo: `${job.owner}/${job.repo}`, htmlUrl: context.htmlUrl, public: true, pushedAt: job.createdAt, receivedAt: job.receivedAt },
+    deps.rules,
+  );
+  for (const exposure of [...findings.map((finding) => repoExposure(finding, context)), ...inMessages]) {
+    const { outcome } = await handleExposure(deps, exposure);
     if (outcome === 'revoked') revoked++;
   }
   observeLag('push', job.createdAt);
   return { outcome: 'scanned', findings: findings.length, revoked, truncated, reused };
 }
 
-async function fetchAndScan(octokit: Parameters<typeof findSecretsInPush>[0], job: PublicPushJob, deps: PublicEventsDeps): Promise<{ findings: PushFinding[]; truncated: boolean }> {
+async function fetchAndScan(octokit: Parameters<typeof findSecretsInPush>[0], job: PublicPushJob, deps: PublicEventsDeps): Promise<{ findings: PushFinding[]; truncated: boolean; messages: ReadMessage[] }> {
   const newBranch = job.before === ZERO;
   // The feed does not say which branch is the default one; only a new branch needs it (it is compared with it).
   const defaultBranch = newBranch ? (await octokit.rest.repos.get({ owner: job.owner, repo: job.repo })).data.default_branch : 'main';
@@ -61,5 +69,5 @@ async function fetchAndScan(octokit: Parameters<typeof findSecretsInPush>[0], jo
     // Blobs GitHub sends without a patch are scanned once across pushes, repositories and forks.
     { log: deps.log, memo: deps.blobMemo },
   );
-  return { findings: result.findings, truncated: result.truncated };
+  return { findings: result.findings, truncated: result.truncated, messages: result.messages };
 }

@@ -7,6 +7,7 @@ import type { KeyStore } from '../stores/key-store.js';
 import type { BlobMemo } from '../stores/blob-memo.js';
 import { reportCheckRun, type CheckRunFinding } from './check-run.js';
 import type { CheckRunJob } from './check-run-queue.js';
+import { commitMessageExposures } from './commit-messages.js';
 import { handleExposure } from './handle-exposure.js';
 import type { PushJob } from './queues.js';
 import { repoExposure, type RepoContext } from './repo-exposure.js';
@@ -79,6 +80,7 @@ export async function processPush(job: PushJob, deps: PushDeps): Promise<PushRes
     htmlUrl: job.htmlUrl,
     public: !job.private,
     pushedAt: job.pushedAt,
+    committedAt: job.committedAt ?? null,
     receivedAt: job.receivedAt,
     seenAt: new Date().toISOString(),
     scanIncomplete: scanned.truncated,
@@ -86,6 +88,11 @@ export async function processPush(job: PushJob, deps: PushDeps): Promise<PushRes
   if (scanned.truncated) pipelineMetrics.scansIncomplete().inc({ source: 'push' });
   // The push's keys are confirmed and revoked together: each is a few round trips to the key store, none waits on another.
   const outcomes = await mapLimit(scanned.findings, 16, async (finding) => (await handleExposure(deps, repoExposure(finding, context))).outcome);
+  // Messages of commits the delivery did not list (it lists 20): the receiver scanned the listed ones.
+  const listed = new Set(job.commitShas);
+  const unlisted = scanned.messages.filter((m) => !listed.has(m.sha)).map((m) => ({ ...m, committedAt: null }));
+  const inMessages = commitMessageExposures(unlisted, { repo: `${job.owner}/${job.repo}`, htmlUrl: job.htmlUrl, public: !job.private, pushedAt: job.pushedAt, receivedAt: job.receivedAt }, deps.rules);
+  await mapLimit(inMessages, 16, (exposure) => handleExposure(deps, exposure));
   const revoked = outcomes.filter((outcome) => outcome === 'revoked').length;
   const findings: CheckRunFinding[] = scanned.findings.flatMap((finding, i) =>
     // A marked line that holds no key NeevCloud knows is the test fixture its marker says it is; a known key is reported whatever the marker.

@@ -6,7 +6,7 @@ const ZERO_SHA = /^0+$/;
 const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 
 /** A push delivery as it arrives: signed by GitHub, but every field is checked before use (a wrong type is refused, never thrown on). */
-interface PushPayload {
+export interface PushPayload {
   ref?: unknown;
   before?: unknown;
   after?: unknown;
@@ -17,6 +17,7 @@ interface PushPayload {
   head_commit?: { timestamp?: unknown } | null;
   repository?: {
     name?: unknown;
+    full_name?: unknown;
     owner?: { login?: unknown; name?: unknown } | null;
     private?: unknown;
     default_branch?: unknown;
@@ -45,7 +46,7 @@ export function pushJobFrom(payload: PushPayload, deliveryId: string, receivedAt
   const ref = str(payload.ref);
   if (!ref?.startsWith('refs/heads/')) return { ignored: `not a branch push (${ref ?? 'no ref'})` };
   if (payload.deleted === true || ZERO_SHA.test(after)) return { ignored: 'branch deleted' };
-  const pushedAt = isoTime(obj(payload.head_commit)?.timestamp) ?? isoTime(repository.pushed_at);
+  const { pushedAt, committedAt } = pushTimes(payload, receivedAt);
   const installationId = obj(payload.installation)?.id;
   return {
     job: {
@@ -64,7 +65,24 @@ export function pushJobFrom(payload: PushPayload, deliveryId: string, receivedAt
       forced: payload.forced === true,
       commitShas: list(payload.commits).flatMap((c) => str(obj<{ id?: unknown }>(c)?.id) ?? []),
       pushedAt,
+      committedAt,
       receivedAt: receivedAt.toISOString(),
     },
   };
+}
+
+/**
+ * When the push happened, and apart from it when its head commit was made.
+ * Push-to-revoke runs from the push: `repository.pushed_at` (Unix seconds in
+ * push payloads), never the commit's `timestamp`, which is the committer's own
+ * clock at commit time (a commit made last week and pushed now would read as a
+ * week's latency). GitHub's push time has whole seconds and cannot be after
+ * the delivery arrived: a later one (clock skew) is the receipt. Null when the
+ * payload has none; latency then runs from the receipt.
+ */
+export function pushTimes(payload: Pick<PushPayload, 'head_commit' | 'repository'>, receivedAt: Date): { pushedAt: string | null; committedAt: string | null } {
+  const now = receivedAt.getTime();
+  const pushed = isoTime(obj(payload.repository)?.pushed_at, now);
+  const pushedAt = pushed === null ? null : Date.parse(pushed) > now ? receivedAt.toISOString() : pushed;
+  return { pushedAt, committedAt: isoTime(obj(payload.head_commit)?.timestamp, now) };
 }

@@ -26,8 +26,10 @@ export interface PushJob {
   deleted: boolean;
   forced: boolean;
   commitShas: string[];
-  /** When the head commit was made or the repository pushed, ISO 8601. */
+  /** When GitHub received the push (the payload's `repository.pushed_at`), ISO 8601: the start of push-to-revoke. */
   pushedAt: string | null;
+  /** When the head commit was made, by its committer's clock (`head_commit.timestamp`), ISO 8601: shown, never timed from. */
+  committedAt?: string | null;
   receivedAt: string;
 }
 

@@ -10,6 +10,8 @@ export interface RepoContext {
   htmlUrl: string;
   public: boolean;
   pushedAt: string | null;
+  /** Pushes: when the head commit was made (shown apart from pushedAt). */
+  committedAt?: string | null;
   receivedAt: string;
   seenAt: string;
   /** Part of the push or repository could not be read: each alert says so. */
@@ -44,6 +46,7 @@ export function repoExposure(finding: PushFinding, context: RepoContext): Exposu
     },
     public: context.public,
     pushedAt: context.pushedAt,
+    ...(context.committedAt ? { committedAt: context.committedAt } : {}),
     receivedAt: context.receivedAt,
   };
 }

@@ -5,7 +5,7 @@ import { isoTime } from './payload-fields.js';
 import type { Exposure, Source } from './types.js';
 
 /** The events whose payloads carry text people paste keys into. */
-export const TEXT_EVENTS = ['issues', 'issue_comment', 'pull_request', 'pull_request_review_comment', 'commit_comment', 'discussion', 'discussion_comment'] as const;
+export const TEXT_EVENTS = ['issues', 'issue_comment', 'pull_request', 'pull_request_review', 'pull_request_review_comment', 'commit_comment', 'discussion', 'discussion_comment', 'release'] as const;
 export type TextEvent = (typeof TEXT_EVENTS)[number];
 
 export function isTextEvent(event: string): event is TextEvent {
@@ -23,10 +23,16 @@ export const MAX_TEXT_BYTES = 1024 * 1024;
 interface Item {
   html_url?: unknown;
   title?: unknown;
+  name?: unknown;
   body?: unknown;
   commit_id?: unknown;
   created_at?: unknown;
   updated_at?: unknown;
+  /** Reviews. */
+  submitted_at?: unknown;
+  /** Releases. */
+  published_at?: unknown;
+  draft?: unknown;
 }
 interface TextPayload {
   action?: unknown;
@@ -37,8 +43,8 @@ interface TextPayload {
 interface Plan {
   source: Source;
   /** The payload field holding the item whose text arrived. */
-  item: 'issue' | 'pull_request' | 'comment' | 'discussion';
-  fields: ReadonlyArray<'title' | 'body'>;
+  item: 'issue' | 'pull_request' | 'comment' | 'discussion' | 'review' | 'release';
+  fields: ReadonlyArray<'title' | 'name' | 'body'>;
   /** The actions that bring new text; `edited` carries the new text in the item (the old one in `changes`, not scanned). */
   actions: readonly string[];
 }
@@ -51,6 +57,10 @@ const PLANS: Record<TextEvent, Plan> = {
   commit_comment: { source: 'comment', item: 'comment', fields: ['body'], actions: ['created'] },
   discussion: { source: 'discussion', item: 'discussion', fields: ['title', 'body'], actions: ['created', 'edited'] },
   discussion_comment: { source: 'discussion', item: 'comment', fields: ['body'], actions: ['created', 'edited'] },
+  // A review's body (its line comments arrive as pull_request_review_comment); `dismissed` brings no text.
+  pull_request_review: { source: 'pull_request_review', item: 'review', fields: ['body'], actions: ['submitted', 'edited'] },
+  // A release's name and notes; `deleted` and `unpublished` bring none.
+  release: { source: 'release', item: 'release', fields: ['name', 'body'], actions: ['published', 'created', 'edited', 'prereleased', 'released'] },
 };
 
 const str = (value: unknown): string | null => (typeof value === 'string' && value.length > 0 ? value : null);
@@ -89,13 +99,21 @@ export function exposuresFromTextEvent(event: string, payload: unknown, rules: r
         seenAt,
         ...(finding.allowed ? { allowMarker: true as const } : {}),
       },
-      // Only a repository GitHub says is public makes the text public; anything unclear counts as private.
-      public: repository.private === false,
-      pushedAt: isoTime(item.updated_at) ?? isoTime(item.created_at),
+      // Only a repository GitHub says is public makes the text public; anything unclear counts as private. A draft
+      // release is seen only by those who can push, so it is not public either.
+      public: repository.private === false && item.draft !== true,
+      // When the text was posted, by GitHub's clock; only a sane time is kept (else latency runs from receipt).
+      pushedAt: postedAt(item, receivedAt),
       receivedAt: seenAt,
     });
   }
   return exposures;
+}
+
+/** When GitHub says the text was posted, preferring its edit, then a review's submission, a release's publication, its creation. */
+function postedAt(item: Item, receivedAt: Date): string | null {
+  const now = receivedAt.getTime();
+  return isoTime(item.updated_at, now) ?? isoTime(item.submitted_at, now) ?? isoTime(item.published_at, now) ?? isoTime(item.created_at, now);
 }
 
 /**

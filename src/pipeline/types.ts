@@ -4,8 +4,12 @@
  * (BullMQ stores job data in clear in Redis).
  */
 
-/** Where a secret was seen (CONTRACT.md, alert `locations[].source`). */
-export type Source = 'push' | 'partner' | 'public-events' | 'issue' | 'pull_request' | 'comment' | 'discussion' | 'wiki' | 'install-scan';
+/**
+ * Where a secret was seen (alert `locations[].source`). `commit`: a commit
+ * message (the commit's SHA and link); `release`: a release's name or notes;
+ * `pull_request_review`: a pull request review's body.
+ */
+export type Source = 'push' | 'partner' | 'public-events' | 'issue' | 'pull_request' | 'comment' | 'discussion' | 'wiki' | 'install-scan' | 'commit' | 'release' | 'pull_request_review';
 
 export interface Location {
   source: Source;
@@ -39,6 +43,8 @@ export interface Exposure {
   public: boolean;
   /** When the change was pushed or the text posted, if known (ISO 8601): the start of push-to-revoke latency. */
   pushedAt: string | null;
+  /** Pushes only: when the head commit was made, by its committer's clock (ISO 8601). Shown apart; latency never runs from it. */
+  committedAt?: string | null;
   /** When neevscan received the event (ISO 8601). */
   receivedAt: string;
 }

@@ -4,6 +4,7 @@
  * scanned here (the keys found, for the exposure queue), or nothing.
  */
 import RE2 from 're2';
+import { isoTime } from '../pipeline/payload-fields.js';
 import type { PublicPushJob, PublicScanJob } from '../pipeline/public-events-queues.js';
 import type { Exposure } from '../pipeline/types.js';
 import type { CompiledRule } from '../rules/types.js';
@@ -24,7 +25,8 @@ const MAX_LISTED_COMMITS = 20;
 
 export function routeEvent(event: FeedEvent, rules: readonly CompiledRule[], receivedAt: Date): EventWork {
   const [owner, repo] = event.repo.name.split('/') as [string, string];
-  const times = { createdAt: event.created_at, receivedAt: receivedAt.toISOString() };
+  // The feed's time is outside input too: only a sane one is kept, else the time it was read.
+  const times = { createdAt: isoTime(event.created_at, receivedAt.getTime()) ?? receivedAt.toISOString(), receivedAt: receivedAt.toISOString() };
   if (event.type === 'PushEvent') return pushWork(event, owner, repo, times);
   if (event.type === 'PublicEvent') return { kind: 'scan', job: { eventId: event.id, owner, repo, ...times } };
   if (isTextFeedEvent(event.type)) return { kind: 'text', exposures: exposuresFromFeedEvent(event, rules, receivedAt) };

@@ -31,6 +31,7 @@ export const CSV_COLUMNS = [
   'sources',
   'repos',
   'firstUrl',
+  'committedAt',
 ] as const;
 
 const FORMULA_STARTS = '=+-@\t\r';
@@ -74,6 +75,7 @@ function csvRow(alert: Alert, ownerName: string | null): string {
     sources: distinct(alert.locations.map((l) => l.source)),
     repos: distinct(alert.locations.map((l) => l.repo)),
     firstUrl: alert.locations.find((l) => l.url)?.url ?? null,
+    committedAt: alert.committedAt,
   };
   return `${CSV_COLUMNS.map((column) => csvCell(row[column])).join(',')}\r\n`;
 }

@@ -16,6 +16,9 @@ const SOURCE_SET: Record<Source, true> = {
   discussion: true,
   wiki: true,
   'install-scan': true,
+  commit: true,
+  release: true,
+  pull_request_review: true,
 };
 export const SOURCES = Object.keys(SOURCE_SET) as Source[];
 

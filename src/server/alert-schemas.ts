@@ -76,7 +76,8 @@ const ALERT_PROPERTIES = {
   resolvedBy: nullable('string', { description: 'the name of the API token that resolved it' }),
   resolutionComment: nullable('string'),
   firstSeenAt: TIME,
-  pushedAt: NULL_TIME,
+  pushedAt: { ...NULL_TIME, description: 'when GitHub received the push (or the text was posted): the start of revokeLatencyMs' },
+  committedAt: { ...NULL_TIME, description: "pushes: when the head commit was made, by its committer's clock; shown apart, never timed from" },
   receivedAt: TIME,
   revokeLatencyMs: nullable('integer', { description: 'push (or receipt) to revocation by the leak detector' }),
   locations: { type: 'array', items: LOCATION },
@@ -84,7 +85,7 @@ const ALERT_PROPERTIES = {
   notifications: { type: 'array', items: NOTIFICATION },
   timeline: {
     type: 'array',
-    items: { type: 'object', properties: { event: { type: 'string', enum: ['pushed', 'received', 'revoked', 'notified', 'resolved', 'reopened'] }, at: TIME } },
+    items: { type: 'object', properties: { event: { type: 'string', enum: ['committed', 'pushed', 'received', 'revoked', 'notified', 'resolved', 'reopened'] }, at: TIME } },
   },
 } as const;
 

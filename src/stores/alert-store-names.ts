@@ -68,6 +68,7 @@ export const ALERT_FIELDS = {
   lat: 'revokeLatencyMs: revokedAt minus pushedAt (or receivedAt)',
   f: 'firstSeenAt: the earliest location seenAt',
   pa: 'pushedAt: the earliest known',
+  ca: 'committedAt: the earliest head commit time known (pushes)',
   rc: 'receivedAt: the earliest',
   n: 'locationCount: distinct locations, including those beyond the cap',
   kn: "keyName: the key's name when the alert was made",

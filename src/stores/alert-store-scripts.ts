@@ -14,7 +14,7 @@ const RANK = `local RANK = { active = 0, expired = 1, revoked = 2 }`;
  *       8 revokedAt ms or '', 9 latency ms or '', 10 seenAt ms, 11 pushedAt ms or '',
  *       12 receivedAt ms, 13 location identity, 14 location JSON, 15 location cap, 16 identity cap.
  *       17 keyName or '', 18 owner index key, 19 repo index key or '', 20 source index key,
- *       21 audit entry (JSON) for a reopen, 22 audit cap, 23 now ms.
+ *       21 audit entry (JSON) for a reopen, 22 audit cap, 23 now ms, 24 committedAt ms or ''.
  * The location JSON is stored as given (the store picks its fields, a partner report's `partnerSource`
  * included), never parsed here, so a new location field needs no change to the script.
  * A new place is added to the filter indexes (repository, source). A new place of a key that is still
@@ -35,6 +35,7 @@ if not id then
   redis.call('HSET', rec, 'k', ARGV[2], 'o', ARGV[4], 'h', ARGV[5], 'sh', ARGV[6], 'st', 'open', 'ks', ARGV[7], 'f', ARGV[10], 'rc', ARGV[12], 'n', 0)
   if ARGV[11] ~= '' then redis.call('HSET', rec, 'pa', ARGV[11]) end
   if ARGV[17] ~= '' then redis.call('HSET', rec, 'kn', ARGV[17]) end
+  if ARGV[24] ~= '' then redis.call('HSET', rec, 'ca', ARGV[24]) end
   redis.call('ZADD', KEYS[2], ARGV[10], id)
   redis.call('ZADD', ARGV[1] .. 'state:open', ARGV[10], id)
   redis.call('ZADD', ARGV[18], ARGV[10], id)
@@ -49,6 +50,10 @@ else
     for _, index in ipairs(redis.call('SMEMBERS', rec .. ':ix')) do redis.call('ZADD', index, ARGV[10], id) end
   end
   if ARGV[11] ~= '' and (not old[2] or tonumber(ARGV[11]) < tonumber(old[2])) then redis.call('HSET', rec, 'pa', ARGV[11]) end
+  if ARGV[24] ~= '' then
+    local ca = redis.call('HGET', rec, 'ca')
+    if not ca or tonumber(ARGV[24]) < tonumber(ca) then redis.call('HSET', rec, 'ca', ARGV[24]) end
+  end
   if tonumber(ARGV[12]) < tonumber(old[3]) then redis.call('HSET', rec, 'rc', ARGV[12]) end
   if (RANK[ARGV[7]] or 0) > (RANK[old[4]] or 0) then redis.call('HSET', rec, 'ks', ARGV[7]) end
 end

@@ -50,7 +50,7 @@ export interface AlertNotification {
 
 export interface TimelineEntry {
   /** `notified`: the owner's first notice delivered (email or webhook); `resolved`, `reopened`: the latest of each. */
-  event: 'pushed' | 'received' | 'revoked' | 'notified' | 'resolved' | 'reopened';
+  event: 'committed' | 'pushed' | 'received' | 'revoked' | 'notified' | 'resolved' | 'reopened';
   at: string;
 }
 
@@ -96,6 +96,8 @@ export interface Alert {
   resolutionComment: string | null;
   firstSeenAt: string;
   pushedAt: string | null;
+  /** Pushes: when the earliest head commit seen was made, by its committer's clock (shown apart; never timed from). */
+  committedAt: string | null;
   receivedAt: string;
   revokeLatencyMs: number | null;
   /** The first ALERT_LIMITS.locations places, in the order they were recorded. */
@@ -214,6 +216,7 @@ export class AlertStore {
       auditJson({ actor: SYSTEM_ACTOR, action: 'reopened', reason: 'new_location', location: { source: location.source, repo: location.repo } }, Date.now()),
       ALERT_LIMITS.audit,
       Date.now(),
+      exposure.committedAt == null ? '' : ms(exposure.committedAt, 'committedAt'),
     ];
     const [id, created, newLocation, reopened] = await this.call(() => this.redis.alRecordExposure(...args));
     const alert = await this.get(id);
@@ -370,6 +373,7 @@ function pickLocation(l: Location): Location {
 function toAlert(id: string, h: Record<string, string>, locations: string[], notifications: string[]): Alert {
   const revokedAt = iso(h.ra);
   const pushedAt = iso(h.pa);
+  const committedAt = iso(h.ca);
   const receivedAt = iso(h.rc)!;
   const resolvedAt = iso(h.rsa);
   const reopenedAt = iso(h.roa);
@@ -379,6 +383,7 @@ function toAlert(id: string, h: Record<string, string>, locations: string[], not
     .map((n) => n.at)
     .sort()[0];
   const timeline: TimelineEntry[] = [];
+  if (committedAt) timeline.push({ event: 'committed', at: committedAt });
   if (pushedAt) timeline.push({ event: 'pushed', at: pushedAt });
   timeline.push({ event: 'received', at: receivedAt });
   if (revokedAt) timeline.push({ event: 'revoked', at: revokedAt });
@@ -403,6 +408,7 @@ function toAlert(id: string, h: Record<string, string>, locations: string[], not
     resolutionComment: h.rsc ?? null,
     firstSeenAt: iso(h.f)!,
     pushedAt,
+    committedAt,
     receivedAt,
     revokeLatencyMs: h.lat === undefined ? null : Number(h.lat),
     locations: locations.map((l) => JSON.parse(l) as Location),

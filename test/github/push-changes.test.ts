@@ -63,6 +63,8 @@ describe('findSecretsInPush', () => {
     const result = await findSecretsInPush(octokit, push(name, base, head), rules);
     expect(result).toEqual({
       findings: [{ path: 'config/app.env', line: 7, column: 9, commit: head, secretSha256: sha256Hex(key), redacted: keyHint(key), ruleId: 'neevcloud-api-key' }],
+      // The compare's commit messages, for the push worker to scan.
+      messages: [{ sha: head, message: 'add key' }],
       truncated: false,
       filesScanned: 1,
       notRead: [],
@@ -97,11 +99,11 @@ describe('findSecretsInPush', () => {
     const key = generateKey();
     const { repo, name, base } = newRepo({ 'old.env': `KEY=${key}\n`, 'keep.txt': 'x\n' });
     const head = repo.commit('remove', { 'old.env': null });
-    expect(await findSecretsInPush(octokit, push(name, base, head), rules)).toEqual({ findings: [], truncated: false, filesScanned: 0, notRead: [], unread: { files: 0, commits: 0 } });
+    expect(await findSecretsInPush(octokit, push(name, base, head), rules)).toEqual({ findings: [], messages: [{ sha: head, message: 'remove' }], truncated: false, filesScanned: 0, notRead: [], unread: { files: 0, commits: 0 } });
 
     const before = gh.requests.length;
     const deleted = await findSecretsInPush(octokit, push(name, head, ZERO, { deleted: true, commitShas: [] }), rules);
-    expect(deleted).toEqual({ findings: [], truncated: false, filesScanned: 0, notRead: [], unread: { files: 0, commits: 0 } });
+    expect(deleted).toEqual({ findings: [], messages: [], truncated: false, filesScanned: 0, notRead: [], unread: { files: 0, commits: 0 } });
     expect(gh.requests.length).toBe(before);
   });
 

@@ -165,6 +165,7 @@ export function pushPayload(rig: FaultRig, before: string, after: string) {
       private: false,
       default_branch: 'main',
       html_url: `https://github.com/${owner}/${name}`,
+      pushed_at: Math.floor(Date.now() / 1000),
     },
     installation: { ...pushExample.installation, id: INSTALLATION },
   };

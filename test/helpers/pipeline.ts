@@ -39,8 +39,15 @@ export async function until<T>(probe: () => Promise<T | undefined>, what: string
   }
 }
 
+export interface PipelineOptions {
+  /** Limits and faults of the GitHub stand-in. */
+  standIn?: Omit<Parameters<typeof startGitHubStandIn>[0], 'appId' | 'publicKeyPem'>;
+  /** More environment for `serve`. */
+  env?: Record<string, string>;
+}
+
 /** The whole service as a process (`neevscan serve`), on a fresh Redis prefix, against a GitHub stand-in with an App; removed after the test. */
-export async function startPipeline(policy?: string, standIn: Omit<Parameters<typeof startGitHubStandIn>[0], 'appId' | 'publicKeyPem'> = {}) {
+export async function startPipeline(policy?: string, { standIn = {}, env = {} }: PipelineOptions = {}) {
   const appKey = makeRsaKeyPair();
   const gh: GitHubStandIn = await startGitHubStandIn({ ...standIn, appId: APP_ID, publicKeyPem: appKey.publicKeyPem });
   cleanups.push(() => gh.close());
@@ -57,6 +64,7 @@ export async function startPipeline(policy?: string, standIn: Omit<Parameters<ty
     GITHUB_APP_PRIVATE_KEY: appKey.pkcs8,
     GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
     ...(policy ? { REVOKE_POLICY: policy } : {}),
+    ...env,
   });
   cleanups.push(serve.stop);
   const owner = (await callApi(serve.url, 'POST', '/api/v1/owners', { body: { name: 'Acme' } })).body.id as string;

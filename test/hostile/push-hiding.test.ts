@@ -9,7 +9,7 @@ import examples from '@octokit/webhooks-examples';
 import { describe, expect, it } from 'vitest';
 import { AlertStore } from '../../src/stores/alert-store.js';
 import { TestRepo } from '../helpers/github/test-repo.js';
-import { INSTALLATION, deliver, startPipeline, until } from '../helpers/pipeline.js';
+import { INSTALLATION, deliver, startPipeline, until, type PipelineOptions } from '../helpers/pipeline.js';
 import { dumpPrefix } from '../helpers/redis.js';
 import { callApi } from '../helpers/server.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -37,8 +37,8 @@ function pushPayload(name: string, before: string, after: string) {
 /** `count` files of the same text: GitHub lists every one, though they are one blob. */
 const filler = (count: number, folder = 'filler') => Object.fromEntries(Array.from({ length: count }, (_, i) => [`${folder}/f${String(i).padStart(4, '0')}.txt`, 'filler\n']));
 
-async function setup(standIn: Parameters<typeof startPipeline>[1] = {}) {
-  const pipeline = await startPipeline(undefined, standIn);
+async function setup(standIn: PipelineOptions['standIn'] = {}) {
+  const pipeline = await startPipeline(undefined, { standIn });
   const newKey = async (name: string) => (await callApi(pipeline.serve.url, 'POST', '/api/v1/keys', { body: { ownerId: pipeline.owner, name } })).body as { id: string; key: string; hint: string };
   const revoked = (id: string) =>
     until(async () => ((await callApi(pipeline.serve.url, 'GET', `/api/v1/keys/${id}`)).body.status === 'revoked' ? true : undefined), 'the key to be revoked', 60_000);

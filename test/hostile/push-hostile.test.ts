@@ -32,7 +32,7 @@ function pushPayload(before: string, after: string) {
     forced: false,
     commits: [{ ...pushExample.commits[0], id: after }],
     head_commit: { ...pushExample.head_commit, id: after, timestamp: new Date().toISOString() },
-    repository: { ...pushExample.repository, name: 'app', full_name: 'octo-org/app', owner: { ...pushExample.repository.owner, login: 'octo-org', name: 'octo-org' }, private: false, default_branch: 'main', html_url: 'https://github.com/octo-org/app' },
+    repository: { ...pushExample.repository, pushed_at: Math.floor(Date.now() / 1000), name: 'app', full_name: 'octo-org/app', owner: { ...pushExample.repository.owner, login: 'octo-org', name: 'octo-org' }, private: false, default_branch: 'main', html_url: 'https://github.com/octo-org/app' },
     installation: { ...pushExample.installation, id: INSTALLATION },
   };
 }

@@ -182,7 +182,7 @@ describe('secret hygiene: no raw key anywhere the system writes or says', () => 
       answers.push(`webhook ${event} ${res.status} ${await res.text()}`);
       expect(res.status, event).toBe(202);
     };
-    const repository = { ...example('push').repository, name: 'app', full_name: 'octo-org/app', owner: { ...example('push').repository.owner, login: 'octo-org', name: 'octo-org' }, private: false, default_branch: 'main', html_url: 'https://github.com/octo-org/app', clone_url: `${gh.url}/octo-org/app.git` };
+    const repository = { ...example('push').repository, pushed_at: Math.floor(Date.now() / 1000), name: 'app', full_name: 'octo-org/app', owner: { ...example('push').repository.owner, login: 'octo-org', name: 'octo-org' }, private: false, default_branch: 'main', html_url: 'https://github.com/octo-org/app', clone_url: `${gh.url}/octo-org/app.git` };
     const installation = { id: INSTALLATION, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNzc=' };
     const pushEx = byName('push').find((e) => e.ref === 'refs/heads/master' && e.installation)!;
     await deliver('push', { ...pushEx, ref: 'refs/heads/main', before: base, after: head, created: false, deleted: false, forced: false, commits: [{ ...pushEx.commits[0], id: head }], head_commit: { ...pushEx.head_commit, id: head, timestamp: new Date().toISOString() }, repository, installation });

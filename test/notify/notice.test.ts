@@ -123,6 +123,25 @@ describe('what an owner is told', () => {
     expect(mail.text).toContain('https://gist.github.com/octocat/abc123');
   });
 
+  it('a commit message, a release and a review are named as such, with their links; the commit time is shown apart from the push', () => {
+    const places: Location[] = [
+      { source: 'commit', repo: 'octo-org/app', path: null, line: 3, commit: COMMIT, url: `https://github.com/octo-org/app/commit/${COMMIT}`, seenAt: '2026-11-26T13:00:01.000Z' },
+      { source: 'release', repo: 'octo-org/app', path: null, line: 2, commit: null, url: 'https://github.com/octo-org/app/releases/tag/v1', seenAt: '2026-11-26T13:00:01.000Z' },
+      { source: 'pull_request_review', repo: 'octo-org/app', path: null, line: 1, commit: null, url: 'https://github.com/octo-org/app/pull/2#pullrequestreview-5', seenAt: '2026-11-26T13:00:01.000Z' },
+    ];
+    const notice = buildNotice(input({ alert: alertWith({ locations: places, committedAt: '2026-11-19T09:00:00.000Z' }) }));
+    expect(notice.places.map((p) => [p.title, p.sourceLabel, p.commitUrl])).toEqual([
+      ['octo-org/app: the message of commit 1a2b3c4d5e6f, line 3', 'a commit message', `https://github.com/octo-org/app/commit/${COMMIT}`],
+      ['octo-org/app: line 2', 'a release', null],
+      ['octo-org/app: line 1', 'a pull request review', null],
+    ]);
+    const mail = renderOwnerEmail(notice);
+    expect(mail.text).toContain('Committed: 2026-11-19 09:00:00 UTC');
+    expect(mail.text).toContain('(1.8 s after the push)');
+    expect(JSON.parse(webhookPayload(notice)).alert).toMatchObject({ pushedAt: '2026-11-26T13:00:00.000Z', committedAt: '2026-11-19T09:00:00.000Z' });
+    expect(renderSecurityEmail(notice).text).toContain('Committed: 2026-11-19 09:00:00 UTC');
+  });
+
   it('usage that could not be read does not hold the notice back', () => {
     const mail = renderOwnerEmail(buildNotice(input({ usage: null })));
     expect(mail.text).toContain('Its usage could not be read just now');

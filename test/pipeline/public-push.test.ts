@@ -73,6 +73,18 @@ const count = async (m: { get(): Promise<{ values: Array<{ value: number; labels
   (await m.get()).values.filter((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val)).reduce((n, v) => n + v.value, 0);
 
 describe('a public push, in the worker', () => {
+  it('scans the commit messages of the change it reads (the feed lists no commits): a key in one is revoked, alerted with the commit link', async () => {
+    const { repo, deps: make, keyStore, alerts, head, job } = await setup();
+    const ownerId = (await keyStore.createOwner({ name: 'Messages' })).id;
+    const { key, record } = await keyStore.createKey({ ownerId, name: 'In a message' });
+    const next = repo.commit(`deploy\n\nNEEV_API_KEY=${key}`, { 'README.md': '# app\ndeployed\n' });
+    expect(await processPublicPush(job({ eventId: '30000000009', before: head, head: next }), make())).toMatchObject({ outcome: 'scanned', findings: 0, revoked: 1 });
+    expect(await keyStore.getKey(record.id)).toMatchObject({ status: 'revoked', revokedBy: 'leak-detector' });
+    expect((await alerts.getByKeyId(record.id))!.locations).toEqual([
+      { source: 'public-events', repo: 'octo-org/app', path: null, line: 3, commit: next, url: `https://github.com/octo-org/app/commit/${next}`, seenAt: expect.any(String) },
+    ]);
+  });
+
   it('fetches the change with compare, revokes the key, alerts with the blob link, queues the notification; a fork pushing the same commits is not fetched again', async () => {
     const { gh, repo, deps: make, keyStore, alerts, keyId, head, job, connection, prefix } = await setup();
     const deps = make();

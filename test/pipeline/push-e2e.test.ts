@@ -26,7 +26,7 @@ function pushPayload(repo: { owner: string; name: string; private: boolean }, be
     forced: false,
     commits: [{ ...pushExample.commits[0], id: after }],
     head_commit: { ...pushExample.head_commit, id: after, timestamp: new Date().toISOString() },
-    repository: { ...pushExample.repository, name: repo.name, full_name: `${repo.owner}/${repo.name}`, owner: { ...pushExample.repository.owner, login: repo.owner, name: repo.owner }, private: repo.private, default_branch: 'main', html_url: `https://github.com/${repo.owner}/${repo.name}` },
+    repository: { ...pushExample.repository, pushed_at: Math.floor(Date.now() / 1000), name: repo.name, full_name: `${repo.owner}/${repo.name}`, owner: { ...pushExample.repository.owner, login: repo.owner, name: repo.owner }, private: repo.private, default_branch: 'main', html_url: `https://github.com/${repo.owner}/${repo.name}` },
     installation: { ...pushExample.installation, id: INSTALLATION },
   };
 }

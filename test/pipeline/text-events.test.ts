@@ -23,7 +23,14 @@ const EXPECT: Record<TextEvent, { item: string; actions: string[]; source: strin
   commit_comment: { item: 'comment', actions: ['created'], source: 'comment' },
   discussion: { item: 'discussion', actions: ['created', 'edited'], source: 'discussion' },
   discussion_comment: { item: 'comment', actions: ['created', 'edited'], source: 'discussion' },
+  pull_request_review: { item: 'review', actions: ['submitted', 'edited'], source: 'pull_request_review' },
+  release: { item: 'release', actions: ['published', 'created', 'edited', 'prereleased', 'released'], source: 'release' },
 };
+
+/** When the text was posted, as GitHub gives it for the item (normalised ISO). */
+function postedAt(item: Payload): string {
+  return new Date(item.updated_at ?? item.submitted_at ?? item.published_at ?? item.created_at).toISOString();
+}
 
 /** Plants the key on a new last line of the item's body; returns the line it lands on. */
 function plant(payload: Payload, item: string, key: string): number {
@@ -64,8 +71,8 @@ describe('exposuresFromTextEvent, on every example GitHub documents', () => {
               url: payload[item].html_url,
               seenAt: received.toISOString(),
             },
-            public: payload.repository.private === false,
-            pushedAt: payload[item].updated_at ?? payload[item].created_at,
+            public: payload.repository.private === false && payload[item].draft !== true,
+            pushedAt: postedAt(payload[item]),
             receivedAt: received.toISOString(),
           },
         ]);

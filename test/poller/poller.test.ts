@@ -288,11 +288,11 @@ describe('what the poller queues', () => {
 
     const pushes = await queue(PUBLIC_PUSH_QUEUE).getJobs(['waiting']);
     expect(pushes.map((j) => j.data)).toEqual([
-      { eventId: push.id, owner: 'octo-org', repo: 'app', ref: 'refs/heads/main', before: SHA_A, head: SHA_B, commitShas: [], createdAt: push.created_at, receivedAt: expect.any(String) },
+      { eventId: push.id, owner: 'octo-org', repo: 'app', ref: 'refs/heads/main', before: SHA_A, head: SHA_B, commitShas: [], createdAt: new Date(push.created_at).toISOString(), receivedAt: expect.any(String) },
     ]);
     expect(pushes.map((j) => j.id)).toEqual([`event-${push.id}`]);
     const scans = await queue(PUBLIC_SCAN_QUEUE).getJobs(['waiting']);
-    expect(scans.map((j) => j.data)).toEqual([{ eventId: made.id, owner: 'octo-org', repo: 'opened', createdAt: made.created_at, receivedAt: expect.any(String) }]);
+    expect(scans.map((j) => j.data)).toEqual([{ eventId: made.id, owner: 'octo-org', repo: 'opened', createdAt: new Date(made.created_at).toISOString(), receivedAt: expect.any(String) }]);
 
     const exposures = (await queue(EXPOSURE_QUEUE).getJobs(['waiting'])).map((j) => j.data).sort((a, b) => a.deliveryId.localeCompare(b.deliveryId));
     expect(exposures).toEqual([
@@ -316,5 +316,33 @@ describe('what the poller queues', () => {
     const dump = Buffer.concat(await dumpPrefix(redis, prefix));
     expect(dump.includes(Buffer.from(key))).toBe(false);
     expect(dump.includes(Buffer.from('please'))).toBe(false);
+  });
+
+  it('a pull request review in the feed is scanned; a created_at of year −271821 or +275760 is not kept (the time it was read stands in)', async () => {
+    const { gh, poller: make, queue } = await setup();
+    const key = generateKey();
+    const review = gh.pushEvent({
+      type: 'PullRequestReviewEvent',
+      repo: REPO,
+      created_at: '-271821-04-20T00:00:00Z',
+      payload: { action: 'created', review: { id: 5, body: `LGTM, used\n${key}`, html_url: 'https://github.com/octo-org/app/pull/2#pullrequestreview-5', submitted_at: '+275760-09-13T00:00:00Z' }, pull_request: { number: 2 } },
+    });
+    const push = gh.pushEvent({ type: 'PushEvent', repo: REPO, created_at: '+275760-09-13T00:00:00Z', payload: { repository_id: 1, push_id: 79, ref: 'refs/heads/main', head: SHA_B, before: SHA_A } });
+    const before = Date.now();
+    const { poller } = await make();
+    await poller.pollOnce();
+    const after = Date.now();
+    const sane = (iso: string | null) => iso !== null && Date.parse(iso) >= before - 1000 && Date.parse(iso) <= after + 1000;
+
+    const [pushJob] = (await queue(PUBLIC_PUSH_QUEUE).getJobs(['waiting'])).map((j) => j.data);
+    expect(pushJob).toMatchObject({ eventId: push.id });
+    expect(sane(pushJob!.createdAt)).toBe(true);
+    const [job] = (await queue(EXPOSURE_QUEUE).getJobs(['waiting'])).map((j) => j.data);
+    expect(job).toMatchObject({
+      deliveryId: `event-${review.id}`,
+      exposure: { secretSha256: sha256Hex(Buffer.from(key)), public: true, location: expect.objectContaining({ source: 'public-events', line: 2, url: 'https://github.com/octo-org/app/pull/2#pullrequestreview-5' }) },
+    });
+    // Neither absurd time is kept: latency runs from when the poller read the event.
+    expect(job!.exposure.pushedAt).toBeNull();
   });
 });

@@ -183,7 +183,7 @@ describe('property: partner alert bodies (parsePartnerMatches)', () => {
     fc.jsonValue({ maxDepth: 2 }),
   );
 
-  it('any JSON: a list of well-formed matches or a reason, never a throw; urls only http(s), sources only plain words', () => {
+  it('any JSON: a list of well-formed matches or a reason, never a throw; urls only http(s), sources only lower-case words of at most 64 characters', () => {
     fc.assert(
       fc.property(fc.oneof(fc.array(item, { maxLength: 8 }), fc.jsonValue({ maxDepth: 3 })), (payload) => {
         const parsed = parsePartnerMatches(payload);
@@ -200,7 +200,7 @@ describe('property: partner alert bodies (parsePartnerMatches)', () => {
             expect(m.url.length).toBeLessThanOrEqual(MAX_PARTNER_URL_LENGTH);
             expect(['http:', 'https:']).toContain(new URL(m.url).protocol);
           }
-          if (m.source !== null) expect(m.source).toMatch(/^[a-z][a-z0-9_-]{0,63}$/);
+          if (m.source !== null) expect(m.source).toMatch(/^[a-z0-9][a-z0-9_-]{0,63}$/);
         }
       }),
       { numRuns: 500 },

@@ -15,7 +15,7 @@ import { startServer, type TestServer } from '../helpers/server.js';
 const SECRET = 'property-webhook-secret';
 const RUNS = 150;
 
-const HANDLED = ['push', 'gollum', 'installation', 'installation_repositories', 'public', 'issues', 'issue_comment', 'pull_request', 'pull_request_review_comment', 'commit_comment', 'discussion', 'discussion_comment', 'ping'];
+const HANDLED = ['push', 'gollum', 'installation', 'installation_repositories', 'public', 'issues', 'issue_comment', 'pull_request', 'pull_request_review', 'pull_request_review_comment', 'commit_comment', 'discussion', 'discussion_comment', 'release', 'ping'];
 const byName = new Map((examples as Array<{ name: string; examples: unknown[] }>).map((e) => [e.name, e.examples]));
 
 const queued = { pushes: [] as PushJob[], exposures: [] as ExposureJob[], scans: [] as RepoScanJob[], wikis: [] as WikiJob[] };
@@ -122,6 +122,7 @@ describe('property: POST /webhooks/github with a valid signature', () => {
       expect([job.owner, job.repo, job.ref, job.before, job.after, job.htmlUrl, job.defaultBranch].every(isString), JSON.stringify(job)).toBe(true);
       expect(job.installationId === null || Number.isInteger(job.installationId)).toBe(true);
       expect(job.pushedAt === null || isString(job.pushedAt)).toBe(true);
+      expect(job.committedAt == null || isString(job.committedAt)).toBe(true);
       expect(job.commitShas.every(isString)).toBe(true);
     }
     for (const job of queued.scans) expect([job.owner, job.repo].every(isString) && Number.isInteger(job.installationId), JSON.stringify(job)).toBe(true);
@@ -129,6 +130,7 @@ describe('property: POST /webhooks/github with a valid signature', () => {
     for (const { exposure } of queued.exposures) {
       expect(exposure.location.repo === null || isString(exposure.location.repo)).toBe(true);
       expect(exposure.pushedAt === null || isString(exposure.pushedAt)).toBe(true);
+      expect(exposure.location.commit === null || isString(exposure.location.commit)).toBe(true);
     }
   });
 });

@@ -185,17 +185,35 @@ describe('POST /github/secret-scanning', () => {
     expect((await t.api('GET', `/api/v1/keys/${key.id}`)).body).toMatchObject({ status: 'revoked', revokedBy: 'leak-detector' });
   });
 
-  it('keeps only an http(s) url of sane length and a plain source name', async () => {
+  it('keeps only an http(s) url of sane length; a source name is reduced to a safe word, never markup', async () => {
     const { t, signer, alerts, owner } = await setup();
     const a = await createKey(t, owner, 'a');
     const b = await createKey(t, owner, 'b');
+    const c = await createKey(t, owner, 'c');
     const body = JSON.stringify([
       { token: a.key, type: TYPE, url: 'javascript:alert(1)', source: '<script>' },
       { token: b.key, type: TYPE, url: `https://github.com/${'x'.repeat(5000)}` },
+      { token: c.key, type: TYPE, url: '', source: `A${'b'.repeat(10_000)}` },
     ]);
     expect((await report(t.url, body, signer)).status).toBe(200);
-    expect((await alerts.getByKeyId(a.id))!.locations[0]).toEqual({ source: 'partner', repo: null, path: null, line: null, commit: null, url: null, seenAt: expect.any(String) });
+    expect((await alerts.getByKeyId(a.id))!.locations[0]).toEqual({ source: 'partner', repo: null, path: null, line: null, commit: null, url: null, seenAt: expect.any(String), partnerSource: 'script' });
     expect((await alerts.getByKeyId(b.id))!.locations[0]!.url).toBeNull();
+    expect((await alerts.getByKeyId(b.id))!.locations[0]!.partnerSource).toBeUndefined();
+    expect((await alerts.getByKeyId(c.id))!.locations[0]!.partnerSource).toBe(`a${'b'.repeat(63)}`);
+    for (const key of [a, b, c]) expect((await t.api('GET', `/api/v1/keys/${key.id}`)).body.status).toBe('revoked');
+  });
+
+  it("keeps GitHub's source names as its partner page spells them (capitalised) and as its example sends them, in one form, and names it does not list", async () => {
+    const { t, signer, alerts, owner } = await setup();
+    // GitHub's partner program page lists these; its example payload sends `content`.
+    const names = ['Content', 'Commit', 'Pull_request_title', 'Pull_request_description', 'Issue_comment', 'Gist_content', 'Npm', 'Unknown', 'content', 'Some_new_place'];
+    const keys = [];
+    for (const name of names) keys.push(await createKey(t, owner, name));
+    const body = JSON.stringify(names.map((source, i) => ({ token: keys[i]!.key, type: TYPE, url: `https://github.com/octo-org/app/blob/abc/f${i}`, source })));
+    expect((await report(t.url, body, signer)).status).toBe(200);
+    const kept = [];
+    for (const key of keys) kept.push((await alerts.getByKeyId(key.id))!.locations[0]!.partnerSource);
+    expect(kept).toEqual(['content', 'commit', 'pull_request_title', 'pull_request_description', 'issue_comment', 'gist_content', 'npm', 'unknown', 'content', 'some_new_place']);
   });
 
   it('refuses what is unsigned, badly signed or unparseable, and changes nothing', async () => {

@@ -76,6 +76,7 @@ describe('AlertStore.recordExposure', () => {
       resolutionComment: null,
       firstSeenAt: '2026-11-26T13:00:00.500Z',
       pushedAt: '2026-11-26T13:00:00.000Z',
+      committedAt: null,
       receivedAt: '2026-11-26T13:00:00.300Z',
       revokeLatencyMs: 840,
       locations: [location()],
@@ -91,6 +92,18 @@ describe('AlertStore.recordExposure', () => {
     expect(await store.getByKeyId('key_AAAAAAAAAAAAAAAA')).toEqual(alert);
     expect(await store.getByKeyId('key_BBBBBBBBBBBBBBBB')).toBeNull();
     expect(await store.get('alt_0000000000000000')).toBeNull();
+  });
+
+  it('keeps the commit time apart from the push time, the earliest of it, in the timeline before the push', async () => {
+    await store.recordExposure(exposure({ committedAt: '2026-11-26T12:00:00.000Z' }), key());
+    const { alert } = await store.recordExposure(exposure({ committedAt: '2026-11-19T12:00:00.000Z' }, { line: 4 }), key());
+    const later = await store.recordExposure(exposure({ committedAt: '2026-11-26T12:30:00.000Z' }, { line: 5 }), key());
+    expect(alert.committedAt).toBe('2026-11-19T12:00:00.000Z');
+    expect(later.alert).toMatchObject({ committedAt: '2026-11-19T12:00:00.000Z', pushedAt: '2026-11-26T13:00:00.000Z' });
+    expect(later.alert.timeline.slice(0, 2)).toEqual([
+      { event: 'committed', at: '2026-11-19T12:00:00.000Z' },
+      { event: 'pushed', at: '2026-11-26T13:00:00.000Z' },
+    ]);
   });
 
   it('stores the same place once, keeps the earliest times, and appends a new place', async () => {

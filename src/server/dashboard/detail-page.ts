@@ -19,6 +19,7 @@ const DONE: Record<string, string> = {
 };
 
 const TIMELINE_LABELS: Record<string, string> = {
+  committed: 'Committed (by the committer’s clock)',
   pushed: 'Pushed (or posted)',
   received: 'Received by neevscan',
   revoked: 'Key revoked',

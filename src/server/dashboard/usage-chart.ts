@@ -23,11 +23,16 @@ interface Bar {
   tokens: number;
 }
 
-/** The hourly buckets since exposure, grouped into MIN_BARS to MAX_BARS bars from the exposure's hour on. */
+/**
+ * The hourly buckets since exposure, grouped into MIN_BARS to MAX_BARS bars from the exposure's hour on.
+ * Never more than MAX_BARS, whatever `since` says: past the widest step, bars widen to fit (a start
+ * in year −271821 once asked for billions of bars); a start that is no time, or after now, is now.
+ */
 export function bars(usage: UsageSinceExposure, now: number): { bars: Bar[]; step: number } {
-  const from = Math.floor(Date.parse(usage.since) / HOUR) * HOUR;
+  const since = Date.parse(usage.since);
+  const from = Math.floor((Number.isFinite(since) && since <= now ? since : now) / HOUR) * HOUR;
   const hours = Math.max(1, Math.ceil((now - from) / HOUR));
-  const step = STEPS.find((s) => Math.ceil(hours / s) <= MAX_BARS) ?? STEPS[STEPS.length - 1]!;
+  const step = STEPS.find((s) => Math.ceil(hours / s) <= MAX_BARS) ?? Math.ceil(hours / MAX_BARS);
   const count = Math.max(Math.ceil(hours / step), step === 1 ? MIN_BARS : 1);
   const out: Bar[] = Array.from({ length: count }, (_, i) => ({ start: from + i * step * HOUR, requests: 0, tokens: 0 }));
   for (const bucket of usage.buckets) {

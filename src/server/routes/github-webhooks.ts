@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { verifyWebhookSignature } from '../../github/webhook-signature.js';
+import { exposuresFromPushMessages } from '../../pipeline/commit-messages.js';
 import { pushJobFrom } from '../../pipeline/push-job.js';
 import { repoScanJobsFrom } from '../../pipeline/repo-scan-job.js';
 import type { ExposureJob, PushJob, RepoScanJob } from '../../pipeline/queues.js';
@@ -93,8 +94,11 @@ export function githubWebhookRoutes(app: FastifyInstance, options: WebhookOption
       if (seen !== null) return reply.code(200).send({ status: 'duplicate' });
       if (!('ignored' in planned)) {
         try {
-          if ('job' in planned) await options.enqueuePush(planned.job);
-          else if ('scans' in planned) await options.enqueueRepoScans(planned.scans);
+          if ('job' in planned) {
+            // Keys in commit messages first, like a wiki's titles: a retried delivery re-adds neither (both keyed by the delivery).
+            if (planned.exposures.length) await options.enqueueExposures(planned.exposures);
+            await options.enqueuePush(planned.job);
+          } else if ('scans' in planned) await options.enqueueRepoScans(planned.scans);
           else if ('wiki' in planned) {
             // Keys in page titles and summaries first: a retried delivery re-adds neither (both are keyed by the delivery).
             if (planned.exposures.length) await options.enqueueExposures(planned.exposures);
@@ -111,22 +115,30 @@ export function githubWebhookRoutes(app: FastifyInstance, options: WebhookOption
       if ('ignored' in planned) return reply.code(202).send({ status: 'ignored', reason: planned.ignored });
       if ('scans' in planned) return reply.code(202).send({ status: 'queued', repositories: planned.scans.length });
       if ('wiki' in planned) return reply.code(202).send({ status: 'queued', pages: planned.wiki.pages.length, exposures: planned.exposures.length });
-      return reply.code(202).send('job' in planned ? { status: 'queued' } : { status: 'queued', exposures: planned.exposures.length });
+      if ('job' in planned) return reply.code(202).send(planned.exposures.length ? { status: 'queued', exposures: planned.exposures.length } : { status: 'queued' });
+      return reply.code(202).send({ status: 'queued', exposures: planned.exposures.length });
     });
   });
 }
 
-type Planned = { job: PushJob } | { exposures: ExposureJob[] } | { scans: RepoScanJob[] } | { wiki: WikiJob; exposures: ExposureJob[] } | { ignored: string };
+type Planned = { job: PushJob; exposures: ExposureJob[] } | { exposures: ExposureJob[] } | { scans: RepoScanJob[] } | { wiki: WikiJob; exposures: ExposureJob[] } | { ignored: string };
 
 const REPO_SCAN_EVENTS = new Set(['installation', 'installation_repositories', 'public']);
 
 /**
  * What a delivery becomes. A push is queued as references (the worker fetches
- * what it added); an event carrying text is scanned now, and only what was
+ * what it added), and the keys in the commit messages it lists as exposures;
+ * an event carrying text is scanned now, and only what was
  * found (hashes, hints, places) is queued, never the text.
  */
 function plan(event: string, payload: object, delivery: string, receivedAt: Date, rules: readonly CompiledRule[]): Planned {
-  if (event === 'push') return pushJobFrom(payload as never, delivery, receivedAt);
+  if (event === 'push') {
+    // Commit messages arrive here and nowhere else the job goes: scanned now, only what was found is queued.
+    const exposures = exposuresFromPushMessages(payload as never, receivedAt, rules).map((exposure) => ({ deliveryId: delivery, exposure }));
+    const planned = pushJobFrom(payload as never, delivery, receivedAt);
+    if ('ignored' in planned) return exposures.length ? { exposures } : planned;
+    return { job: planned.job, exposures };
+  }
   if (REPO_SCAN_EVENTS.has(event)) {
     const planned = repoScanJobsFrom(event, payload as never, delivery, receivedAt);
     return 'jobs' in planned ? { scans: planned.jobs } : planned;

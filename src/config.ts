@@ -34,10 +34,10 @@ export interface Config {
   /** NEEVSCAN_PUSH_CONCURRENCY: push jobs one process runs at once (each mostly waits on GitHub and Redis). */
   pushConcurrency: number;
   /**
-   * NEEVSCAN_JOB_LOCK_MS: how long a worker's lock on a job lasts unless renewed (it renews every half of that, and
-   * workers look for jobs whose lock lapsed every half of that too). A job held by a worker that died (SIGKILL, OOM,
-   * lost host) runs again within 1.5 of these: 7.5 s with the default 5 s. A live worker keeps its jobs unless its
-   * event loop stalls for half of it (src/pipeline/job-locks.ts).
+   * NEEVSCAN_JOB_LOCK_MS: how long a worker's lock on a job lasts unless renewed (it renews every quarter of that, and
+   * workers look for jobs whose lock lapsed every third of it). A job held by a worker that died (SIGKILL, OOM, lost
+   * host) runs again within 4/3 of these: 8 s with the default 6 s. A live worker keeps its jobs unless its event
+   * loop stalls for three quarters of it (src/pipeline/job-locks.ts).
    */
   jobLockMs: number;
   /** PUBLIC_EVENTS_MAX_AGE_SECONDS: public-event jobs the poller queued longer ago than this are dropped (counted), so a spent budget or a slow worker cannot grow the backlog without bound. */

@@ -5,16 +5,18 @@
  * A worker holds each job it runs with a lock of `lockDuration` that it renews
  * every `lockRenewTime`. A worker that dies stops renewing; its lock lapses, and
  * some live worker's stalled-job check (every `stalledInterval`, shared by all
- * workers of a queue) first marks the job and, on a later check with the lock
- * gone, puts it back in the queue. So a dead worker's job runs again at most
- * `lockDuration + stalledInterval` after the death (7.5 s with the default 5 s),
- * and at most `2 × stalledInterval` after a fresh worker starts once the lock has
- * lapsed (5 s).
+ * workers of a queue) marks the job and, on a later check with the lock gone,
+ * puts it back in the queue. So a dead worker's job runs again at most
+ * `lockDuration + stalledInterval` after the death (8 s with the default 6 s),
+ * and at most `2 × stalledInterval` (4 s) after a fresh worker starts, once the
+ * lock has lapsed.
  *
  * A live worker loses a job only if its event loop stalls longer than
- * `lockDuration − lockRenewTime` (2.5 s by default): the renewal then comes too
- * late and another worker runs the job as well. `lockMarginMs` is that margin;
- * the event-loop watch (src/metrics/event-loop-stall.ts) warns as a stall nears it.
+ * `lockDuration − lockRenewTime` (4.5 s by default): the renewal then comes too
+ * late and another worker runs the job as well. Renewing often (a quarter of the
+ * lock) keeps that margin wide while the lock stays short. `lockMarginMs` is the
+ * margin; the event-loop watch (src/metrics/event-loop-stall.ts) warns as a stall
+ * nears it.
  */
 export interface JobLockTimings {
   lockDuration: number;
@@ -23,8 +25,8 @@ export interface JobLockTimings {
   maxStalledCount: number;
 }
 
-/** NEEVSCAN_JOB_LOCK_MS's default: a dead worker's jobs run again within 10 s (see above). */
-export const DEFAULT_JOB_LOCK_MS = 5000;
+/** NEEVSCAN_JOB_LOCK_MS's default: a dead worker's jobs run again within 8 s of its death (see above). */
+export const DEFAULT_JOB_LOCK_MS = 6000;
 
 /**
  * A job found stalled this many times runs again; once more and it fails (kept 7 days, counted gave_up). Two, not
@@ -34,8 +36,12 @@ export const DEFAULT_JOB_LOCK_MS = 5000;
 export const MAX_STALLED_COUNT = 2;
 
 export function jobLockTimings(lockMs: number = DEFAULT_JOB_LOCK_MS): JobLockTimings {
-  const lockRenewTime = Math.max(1, Math.floor(lockMs / 2));
-  return { lockDuration: lockMs, lockRenewTime, stalledInterval: lockRenewTime, maxStalledCount: MAX_STALLED_COUNT };
+  return {
+    lockDuration: lockMs,
+    lockRenewTime: Math.max(1, Math.floor(lockMs / 4)),
+    stalledInterval: Math.max(1, Math.floor(lockMs / 3)),
+    maxStalledCount: MAX_STALLED_COUNT,
+  };
 }
 
 /** How long a live worker's event loop may stall before its jobs can be taken from it. */

@@ -17,10 +17,10 @@ export interface WorkerSpec<T, R> {
 /** Per-process settings every queue's worker shares. */
 export interface WorkerTuning {
   /**
-   * NEEVSCAN_JOB_LOCK_MS: a job's lock lasts this long unless renewed (every half of it), and stalled jobs (their
-   * worker died) are looked for every half of it, so a dead worker's job runs again within 1.5 of these
+   * NEEVSCAN_JOB_LOCK_MS: a job's lock lasts this long unless renewed (every quarter of it), and stalled jobs (their
+   * worker died) are looked for every third of it, so a dead worker's job runs again within 4/3 of these
    * (src/pipeline/job-locks.ts).
-   * @defaultValue 5000 (DEFAULT_JOB_LOCK_MS)
+   * @defaultValue 6000 (DEFAULT_JOB_LOCK_MS)
    */
   lockMs?: number;
 }

@@ -78,7 +78,7 @@ export function freePort(): Promise<number> {
 }
 
 /** `neevscan serve` as its own process, waited on until /readyz answers 200. */
-export async function spawnServe(env: Record<string, string>): Promise<{ url: string; child: ChildProcess; output: () => string; stop(): Promise<void> }> {
+export async function spawnServe(env: Record<string, string>): Promise<{ url: string; child: ChildProcess; output: () => string; stop(): Promise<void>; kill(): Promise<void> }> {
   const port = await freePort();
   let output = '';
   const child = spawn(process.execPath, [BIN, 'serve'], {
@@ -98,17 +98,14 @@ export async function spawnServe(env: Record<string, string>): Promise<{ url: st
     if (Date.now() > deadline) throw new Error(`serve did not become ready: ${output}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  return {
-    url,
-    child,
-    output: () => output,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+  const signal = (name: NodeJS.Signals) => () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill(name);
+    });
+  // stop: SIGTERM (graceful); kill: SIGKILL (dies where it stands, holding its jobs). Both waited on.
+  return { url, child, output: () => output, stop: signal('SIGTERM'), kill: signal('SIGKILL') };
 }
 
 export { freshPrefix };

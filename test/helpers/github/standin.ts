@@ -58,6 +58,8 @@ export interface GitHubStandIn {
   setRateLimit(change: RateLimitChange): void;
   /** Holds matching requests `ms` before answering them (a slow GitHub). */
   delay(options: DelayOptions): void;
+  /** Ends every delay: later requests are answered at once. */
+  endDelays(): void;
   readonly checkRuns: CheckRunRecord[];
   readonly requests: RecordedRequest[];
   readonly issuedTokens: IssuedToken[];
@@ -119,6 +121,8 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
     }
     const hold = faults.holdFor(method, url.pathname);
     if (hold > 0) await new Promise((resolve) => setTimeout(resolve, hold));
+    // A client that went away while held (a killed worker) gets nothing, and costs the stand-in nothing more.
+    if (hold > 0 && req.socket.destroyed) return;
     const credential = auth.identify(req.headers.authorization);
     const bucket = limiter.bucket(credential);
     let body: unknown;
@@ -160,6 +164,7 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
     secondaryRateLimit: (o) => faults.secondaryRateLimit(o),
     setRateLimit: (c) => limiter.set(c),
     delay: (o) => faults.delay(o),
+    endDelays: () => faults.endDelays(),
     checkRuns: checkRuns.all,
     requests,
     issuedTokens: auth.issued,

@@ -95,7 +95,11 @@ export async function spawnServe(env: Record<string, string>): Promise<{ url: st
     } catch {
       /* not listening yet */
     }
-    if (Date.now() > deadline) throw new Error(`serve did not become ready: ${output}`);
+    if (Date.now() > deadline) {
+      // Not left running (and reconnecting to a Redis the test is about to stop) after the test gave up on it.
+      child.kill('SIGKILL');
+      throw new Error(`serve did not become ready: ${output}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   const signal = (name: NodeJS.Signals) => () =>

@@ -62,9 +62,9 @@ describe('serve and a worker killed mid-batch, with the default job locks', () =
     const where = { owner: rig.repo.owner, repo: rig.repo.name };
     for (let i = 0; i < PUSHES; i += 6) await Promise.all(pushes.slice(i, i + 6).map((p) => github.repos.compareCommitsWithBasehead({ ...where, basehead: `${p.before}...${p.after}` })));
 
-    // The first compares are answered after 300 ms, the rest held 20 s (until after the kill), from GitHub's side.
+    // The first compares are answered after 300 ms, the rest held until after the kill (their clients die first).
     rig.gh.delay({ path: /\/compare\//, ms: 300, times: DONE_BEFORE_KILL });
-    rig.gh.delay({ path: /\/compare\//, ms: 20_000 });
+    rig.gh.delay({ path: /\/compare\//, ms: 60_000 });
     const worker = await rig.worker();
     const batchStart = Date.now();
     for (let i = 0; i < PUSHES; i += 10) {
@@ -109,6 +109,7 @@ describe('serve and a worker killed mid-batch, with the default job locks', () =
     expect(stallMetric).toBeGreaterThanOrEqual(0);
     expect(stallMetric * 1000).toBeLessThan(margin);
     expect(metricsBefore).toMatch(new RegExp(`^neevscan_job_lock_margin_seconds ${margin / 1000}$`, 'm'));
+
     // Both started again at once; GitHub now answers at once.
     rig.gh.endDelays();
     const restartAt = Date.now();

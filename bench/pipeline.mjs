@@ -369,6 +369,11 @@ async function environment(name, keysPerRepo, appKey, redis) {
     pids: [serve.pid, ...workers.map((w) => w.pid)],
     repos,
     async close() {
+      // The worst event-loop stall of each process over the run (serve: its metric; a worker: its log of each new worst).
+      const metrics = await fetch(`${serve.url}/metrics`).then((r) => r.text(), () => '');
+      const serveStall = Number(/^neevscan_event_loop_stall_max_seconds (\S+)$/m.exec(metrics)?.[1] ?? NaN) * 1000;
+      const workerStalls = workers.map((w) => Math.max(0, ...[...w.output().matchAll(/event loop stalled (\d+) ms/g)].map((m) => Number(m[1]))));
+      log(`  ${name}: worst event-loop stall: serve ${Math.round(serveStall)} ms${workerStalls.length ? `, workers ${workerStalls.join(', ')} ms` : ''}`);
       for (const w of workers) await w.stop();
       await serve.stop();
       await standin.close();

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { DEFAULT_JOB_LOCK_MS } from './pipeline/job-locks.js';
 import { readNotifyConfig, type NotifyConfig } from './notify/notify-config.js';
 import { readDashboardConfig, type DashboardConfig } from './server/dashboard/dashboard-config.js';
 
@@ -41,9 +42,10 @@ export interface Config {
   /** NEEVSCAN_PUSH_CONCURRENCY: push jobs one process runs at once (each mostly waits on GitHub and Redis). */
   pushConcurrency: number;
   /**
-   * NEEVSCAN_JOB_LOCK_MS: how long a worker's lock on a job lasts unless renewed (it renews at half that), and how
-   * often workers look for jobs whose lock lapsed. A job held by a worker that died (SIGKILL, OOM, lost host) is run
-   * again by another within one to two of these. BullMQ's 30 s by default; tests set a few seconds.
+   * NEEVSCAN_JOB_LOCK_MS: how long a worker's lock on a job lasts unless renewed (it renews every quarter of that, and
+   * workers look for jobs whose lock lapsed every third of it). A job held by a worker that died (SIGKILL, OOM, lost
+   * host) runs again within 4/3 of these: 8 s with the default 6 s. A live worker keeps its jobs unless its event
+   * loop stalls for three quarters of it (src/pipeline/job-locks.ts).
    */
   jobLockMs: number;
   /** PUBLIC_EVENTS_MAX_AGE_SECONDS: public-event jobs the poller queued longer ago than this are dropped (counted), so a spent budget or a slow worker cannot grow the backlog without bound. */
@@ -114,7 +116,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     revokePolicy: revokePolicy(env.REVOKE_POLICY),
     pushConcurrency: positiveInt(env.NEEVSCAN_PUSH_CONCURRENCY, 32, 'NEEVSCAN_PUSH_CONCURRENCY'),
-    jobLockMs: positiveInt(env.NEEVSCAN_JOB_LOCK_MS, 30_000, 'NEEVSCAN_JOB_LOCK_MS'),
+    jobLockMs: positiveInt(env.NEEVSCAN_JOB_LOCK_MS, DEFAULT_JOB_LOCK_MS, 'NEEVSCAN_JOB_LOCK_MS'),
     publicEventsMaxAgeSeconds: positiveInt(env.PUBLIC_EVENTS_MAX_AGE_SECONDS, 900, 'PUBLIC_EVENTS_MAX_AGE_SECONDS'),
     externalKeyStore: env.NEEVSCAN_KEYSTORE_URL ? { url: env.NEEVSCAN_KEYSTORE_URL, token: env.NEEVSCAN_KEYSTORE_TOKEN ?? '' } : undefined,
     notify: readNotifyConfig(env),

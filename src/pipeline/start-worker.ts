@@ -1,6 +1,7 @@
 import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { gitHubWaitUntil } from '../github/github-wait.js';
 import { pipelineMetrics } from '../metrics/pipeline-metrics.js';
+import { jobLockTimings } from './job-locks.js';
 import { queuePrefix } from './queues.js';
 
 export interface WorkerSpec<T, R> {
@@ -16,9 +17,10 @@ export interface WorkerSpec<T, R> {
 /** Per-process settings every queue's worker shares. */
 export interface WorkerTuning {
   /**
-   * NEEVSCAN_JOB_LOCK_MS: a job's lock lasts this long unless renewed (at half of it), and stalled jobs (their
-   * worker died) are looked for this often, so one is run again within one to two of these.
-   * @defaultValue 30000 (BullMQ's lockDuration and stalledInterval)
+   * NEEVSCAN_JOB_LOCK_MS: a job's lock lasts this long unless renewed (every quarter of it), and stalled jobs (their
+   * worker died) are looked for every third of it, so a dead worker's job runs again within 4/3 of these
+   * (src/pipeline/job-locks.ts).
+   * @defaultValue 6000 (DEFAULT_JOB_LOCK_MS)
    */
   lockMs?: number;
 }
@@ -61,10 +63,11 @@ export function startWorker<T, R>(connection: ConnectionOptions, redisPrefix: st
       connection,
       prefix: queuePrefix(redisPrefix),
       concurrency: spec.concurrency,
-      ...(tuning.lockMs ? { lockDuration: tuning.lockMs, stalledInterval: tuning.lockMs } : {}),
+      ...jobLockTimings(tuning.lockMs),
     },
   );
-  // A job whose worker died mid-way (its lock lapsed): BullMQ puts it back in the queue and it runs again, once.
+  // A job whose worker died mid-way (its lock lapsed): BullMQ puts it back in the queue and it runs again (a third
+  // stall fails it: MAX_STALLED_COUNT).
   worker.on('stalled', (jobId) => {
     log(`${spec.queue} job ${jobId} stalled (its worker stopped holding it); it runs again`);
     pipelineMetrics.queueStalled().inc({ queue: spec.queue });

@@ -35,7 +35,7 @@ export interface FaultRig {
   repo: { owner: string; name: string; git: TestRepo };
   /** The environment every service process gets (Redis, secrets, mail, notify timing), plus the App's when `withApp`. */
   env(withApp: boolean): Record<string, string>;
-  serve(env?: Record<string, string>, options?: { withApp?: boolean }): Promise<{ url: string; output: () => string; stop(): Promise<void> }>;
+  serve(env?: Record<string, string>, options?: { withApp?: boolean }): Promise<{ url: string; child: ChildProcess; output: () => string; stop(): Promise<void>; kill(): Promise<void> }>;
   worker(env?: Record<string, string>): Promise<WorkerProcess>;
   close(): Promise<void>;
 }
@@ -47,7 +47,8 @@ export const FAST_ENV = {
   NEEVSCAN_JOB_LOCK_MS: '2000',
 };
 
-export async function startFaultRig(overrides: Record<string, string> = {}): Promise<FaultRig> {
+/** `overrides` replace the rig's environment; a setting given as undefined is left out (the service's default applies). */
+export async function startFaultRig(overrides: Record<string, string | undefined> = {}): Promise<FaultRig> {
   const cleanups: Array<() => Promise<void> | void> = [];
   const close = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await Promise.resolve(cleanup()).catch(() => {});
@@ -73,7 +74,7 @@ export async function startFaultRig(overrides: Record<string, string> = {}): Pro
     gh.addRepo({ owner: repo.owner, name: repo.name, path: git.path, private: false, installationId: INSTALLATION });
     const prefix = freshPrefix();
 
-    const env = (withApp: boolean): Record<string, string> => ({
+    const env = (withApp: boolean): Record<string, string> => withoutUnset({
       REDIS_URL: redis.url,
       NEEVSCAN_REDIS_PREFIX: prefix,
       GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
@@ -112,6 +113,10 @@ export async function startFaultRig(overrides: Record<string, string> = {}): Pro
     await close();
     throw error;
   }
+}
+
+function withoutUnset(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 
 /** SIGTERM, then SIGKILL if the process has not exited within `ms`. */
@@ -187,6 +192,13 @@ export function commitKey(rig: FaultRig, key: OwnedKey): { before: string; after
   const before = rig.repo.git.git('rev-parse', 'HEAD');
   const after = rig.repo.git.commit(`add ${key.name}`, { [`config/${key.name}.env`]: `# ${key.name}\nNEEV_API_KEY=${key.key}\n` });
   return { before, after };
+}
+
+/** Commits one file holding each key (one commit per key, in one go) and returns the pushes (before → after) that add them. */
+export function commitKeys(rig: FaultRig, keys: OwnedKey[]): Array<{ before: string; after: string }> {
+  const first = rig.repo.git.git('rev-parse', 'HEAD');
+  const shas = rig.repo.git.commitEach(keys.map((key) => ({ message: `add ${key.name}`, files: { [`config/${key.name}.env`]: `# ${key.name}\nNEEV_API_KEY=${key.key}\n` } })));
+  return shas.map((after, i) => ({ before: i === 0 ? first : shas[i - 1]!, after }));
 }
 
 /** Delivers a push of `key` (already committed) and returns the answer's status. */

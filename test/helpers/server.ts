@@ -78,7 +78,7 @@ export function freePort(): Promise<number> {
 }
 
 /** `neevscan serve` as its own process, waited on until /readyz answers 200. */
-export async function spawnServe(env: Record<string, string>): Promise<{ url: string; child: ChildProcess; output: () => string; stop(): Promise<void> }> {
+export async function spawnServe(env: Record<string, string>): Promise<{ url: string; child: ChildProcess; output: () => string; stop(): Promise<void>; kill(): Promise<void> }> {
   const port = await freePort();
   let output = '';
   const child = spawn(process.execPath, [BIN, 'serve'], {
@@ -95,20 +95,21 @@ export async function spawnServe(env: Record<string, string>): Promise<{ url: st
     } catch {
       /* not listening yet */
     }
-    if (Date.now() > deadline) throw new Error(`serve did not become ready: ${output}`);
+    if (Date.now() > deadline) {
+      // Not left running (and reconnecting to a Redis the test is about to stop) after the test gave up on it.
+      child.kill('SIGKILL');
+      throw new Error(`serve did not become ready: ${output}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
-  return {
-    url,
-    child,
-    output: () => output,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+  const signal = (name: NodeJS.Signals) => () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill(name);
+    });
+  // stop: SIGTERM (graceful); kill: SIGKILL (dies where it stands, holding its jobs). Both waited on.
+  return { url, child, output: () => output, stop: signal('SIGTERM'), kill: signal('SIGKILL') };
 }
 
 export { freshPrefix };

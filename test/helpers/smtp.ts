@@ -52,6 +52,8 @@ export async function startSmtpSink(options: { port?: number } = {}): Promise<Sm
       });
     },
   });
+  // A client killed mid-session (the fault tests SIGKILL the service) resets its connection; a mail server carries on.
+  server.on('error', () => {});
   await new Promise<void>((resolve, reject) => {
     server.server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', resolve);

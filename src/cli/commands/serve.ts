@@ -21,6 +21,8 @@ import { warnIfEvicting } from '../../stores/redis-checks.js';
 import { collectProcessMetrics } from '../../metrics/registry.js';
 import { declarePipelineMetrics } from '../../metrics/pipeline-metrics.js';
 import { watchQueueDepths } from '../../metrics/queue-depths.js';
+import { watchEventLoopStalls } from '../../metrics/event-loop-stall.js';
+import { jobLockTimings, lockMarginMs } from '../../pipeline/job-locks.js';
 
 /**
  * `neevscan serve`: the HTTP server and the queue workers. With Redis
@@ -78,6 +80,8 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
 
   collectProcessMetrics();
   declarePipelineMetrics();
+  // A stall nearing the job-lock margin is logged: past it, other workers would run this process's jobs again.
+  const stallWatch = watchEventLoopStalls(lockMarginMs(jobLockTimings(config.jobLockMs)), { info: (m) => app.log.info(m), warn: (m) => app.log.warn(m) });
   // Queue depths are read on the producer connection at each scrape of /metrics.
   const stopQueueDepths = watchQueueDepths(producer, config.redisPrefix);
   const workers: Worker[] = [];
@@ -126,6 +130,7 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
         return 'closed' as const;
       })();
       void Promise.race([graceful, giveUp]).then((how) => {
+        stallWatch.stop();
         producer.disconnect();
         workerConnection.disconnect();
         redis.disconnect();

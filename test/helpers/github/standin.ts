@@ -58,6 +58,8 @@ export interface GitHubStandIn {
   setRateLimit(change: RateLimitChange): void;
   /** Holds matching requests `ms` before answering them (a slow GitHub). */
   delay(options: DelayOptions): void;
+  /** Ends every delay: later requests are answered at once. */
+  endDelays(): void;
   readonly checkRuns: CheckRunRecord[];
   readonly requests: RecordedRequest[];
   readonly issuedTokens: IssuedToken[];
@@ -119,7 +121,8 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
       return void res.end(wiki.body);
     }
     const hold = faults.holdFor(method, url.pathname);
-    if (hold > 0) await new Promise((resolve) => setTimeout(resolve, hold));
+    // A client that goes away while held (a killed worker) gets nothing, and costs the stand-in nothing more.
+    if (hold > 0 && (await heldUntilGone(req, hold))) return;
     const credential = auth.identify(req.headers.authorization);
     const bucket = limiter.bucket(credential);
     let body: unknown;
@@ -161,6 +164,7 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
     secondaryRateLimit: (o) => faults.secondaryRateLimit(o),
     setRateLimit: (c) => limiter.set(c),
     delay: (o) => faults.delay(o),
+    endDelays: () => faults.endDelays(),
     checkRuns: checkRuns.all,
     requests,
     issuedTokens: auth.issued,
@@ -177,6 +181,22 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
         server.closeAllConnections();
       }),
   };
+}
+
+/** Holds a request `ms`; true when its client closed the connection meanwhile. */
+function heldUntilGone(req: IncomingMessage, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (req.socket.destroyed) return resolve(true);
+    const onClose = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    const timer = setTimeout(() => {
+      req.socket.off('close', onClose);
+      resolve(req.socket.destroyed);
+    }, ms);
+    req.socket.once('close', onClose);
+  });
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {

@@ -56,7 +56,7 @@ describe('SARIF for GitHub code scanning', () => {
     120_000,
   );
 
-  it('the validator is not blind: the same SARIF without the tool's informationUri is reported (SARIF2005)', () => {
+  it('the validator is not blind: the same SARIF without the tool informationUri is reported (SARIF2005)', () => {
     const root = tempDir();
     writeTree(root, { 'k.env': `K=${generateKey()}\n` });
     const run = neevscan(['scan', '.', '--format', 'sarif'], { cwd: root });

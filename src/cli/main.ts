@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { NeevscanError } from '../errors.js';
+import { terminalSafe, terminalSafeLines } from '../report/terminal-safe.js';
 import { VERSION } from '../version.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -15,7 +16,7 @@ export async function main(argv: string[]): Promise<number> {
     .description('Finds NeevCloud API keys (and other secrets, by rule) before and after they leak.')
     .version(VERSION)
     .exitOverride()
-    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+    .configureOutput({ writeErr: (text) => process.stderr.write(terminalSafeLines(text)) });
 
   program
     .command('scan')
@@ -121,10 +122,10 @@ export async function main(argv: string[]): Promise<number> {
       return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? 0 : 2;
     }
     if (error instanceof NeevscanError) {
-      process.stderr.write(`neevscan: ${error.message}\n`);
+      process.stderr.write(`neevscan: ${terminalSafe(error.message)}\n`);
       return 2;
     }
-    process.stderr.write(`neevscan: unexpected error: ${(error as Error).message}\n`);
+    process.stderr.write(`neevscan: unexpected error: ${terminalSafe((error as Error).message)}\n`);
     return 2;
   }
 }

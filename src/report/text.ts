@@ -1,3 +1,4 @@
+import { terminalSafe } from './terminal-safe.js';
 import type { ReportInput } from './types.js';
 
 export interface TextStyle {
@@ -20,7 +21,8 @@ export function formatBytes(bytes: number): string {
 
 /**
  * `--format text`: one line per finding (file:line:column, rule, redacted key,
- * commit), then what to do about each rule that fired, then a summary.
+ * commit), then what to do about each rule that fired, then a summary. Names
+ * from outside (files, paths, the scope) are printed terminal-safe.
  */
 export function renderText(input: ReportInput, style: TextStyle): string {
   const bold = paint(style.color, '1');
@@ -30,15 +32,15 @@ export function renderText(input: ReportInput, style: TextStyle): string {
   const lines: string[] = [];
   for (const f of input.findings) {
     const commit = f.commit ? dim(`  commit ${f.commit.slice(0, 12)}`) : '';
-    lines.push(`${bold(`${f.file}:${f.line}:${f.column}`)}  ${red(f.ruleId)}  ${f.redacted}${commit}`);
+    lines.push(`${bold(`${terminalSafe(f.file)}:${f.line}:${f.column}`)}  ${red(terminalSafe(f.ruleId))}  ${terminalSafe(f.redacted)}${commit}`);
   }
   const fired = new Set(input.findings.map((f) => f.ruleId));
   for (const rule of input.rules) {
     if (!fired.has(rule.id)) continue;
-    lines.push('', `${bold('What to do')} (${rule.description}):`, `  ${rule.remediation ?? 'Remove the secret, revoke it and issue a new one.'}`);
+    lines.push('', `${bold('What to do')} (${terminalSafe(rule.description)}):`, `  ${terminalSafe(rule.remediation ?? 'Remove the secret, revoke it and issue a new one.')}`);
     lines.push(`  A test fixture that must stay: add ${bold('neevscan:allow')} in a comment on its line, or record it with --write-baseline.`);
   }
-  for (const w of input.warnings) lines.push(yellow(`warning: ${w.path}: ${w.reason}`));
+  for (const w of input.warnings) lines.push(yellow(`warning: ${terminalSafe(w.path)}: ${terminalSafe(w.reason)}`));
   if (lines.length > 0) lines.push('');
   lines.push(summary(input, style));
   return lines.join('\n') + '\n';
@@ -51,5 +53,5 @@ export function summary(input: ReportInput, style: TextStyle): string {
   const suppressed = input.suppressed.inline + input.suppressed.baseline;
   if (suppressed > 0) parts.push(`${suppressed} allowed`);
   if (input.warnings.length > 0) parts.push(`${input.warnings.length} skipped`);
-  return `neevscan: ${head} in ${input.scope} (${parts.join(', ')})`;
+  return `neevscan: ${head} in ${terminalSafe(input.scope)} (${parts.join(', ')})`;
 }

@@ -1,19 +1,20 @@
 import examples from '@octokit/webhooks-examples';
-import { existsSync, mkdirSync, copyFileSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WEBHOOK_SECRET, deliver, until } from '../helpers/pipeline.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { deletePrefix, freshPrefix, testRedis } from '../helpers/redis.js';
 import { callApi, spawnServe } from '../helpers/server.js';
 import { startSmtpSink } from '../helpers/smtp.js';
 
 /**
- * The whole alert lifecycle in a real browser: Debian's chromium, headless,
- * driven by playwright-core, against `neevscan serve` as its own process.
- * Skipped only when NEEVSCAN_SKIP_BROWSER=1; a missing chromium fails it
- * (.ci/run installs one), so the dashboard is never silently untested.
+ * The whole alert lifecycle in a real browser: chromium, headless, driven by
+ * playwright-core, against `neevscan serve` as its own process. The chromium
+ * comes with `npm ci` (test/helpers/chromium.ts). Skipped only when
+ * NEEVSCAN_SKIP_BROWSER=1; no chromium fails it, so the dashboard is never
+ * silently untested.
  */
-const CHROMIUM = process.env.NEEVSCAN_CHROMIUM ?? '/usr/bin/chromium';
 const SKIP = process.env.NEEVSCAN_SKIP_BROWSER === '1';
 const OUTPUT = new URL('../../test-output/', import.meta.url);
 const README_SCREENSHOT = new URL('../../docs/dashboard.png', import.meta.url);
@@ -38,13 +39,8 @@ const cleanups: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {
   if (SKIP) return;
-  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: install it (apt-get install -y chromium) or set NEEVSCAN_SKIP_BROWSER=1 to skip the browser test`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-  });
-});
+  ({ browser } = await launchChromium());
+}, 120_000);
 afterAll(async () => {
   await browser?.close();
 });

@@ -5,6 +5,7 @@ import type { Location } from '../../src/pipeline/types.js';
 import { AlertStore, type Alert } from '../../src/stores/alert-store.js';
 import { dumpPrefix } from '../helpers/redis.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { changeLastChar } from '../helpers/tamper.js';
 
 const COMMIT = '1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d';
 
@@ -164,7 +165,7 @@ describe('dashboard: refusals', () => {
     const missing = await resolve({ resolution: 'revoked' }, same);
     expect(missing.status).toBe(403);
     expect(missing.text).toContain('CSRF token is missing or wrong');
-    expect((await resolve({ resolution: 'revoked', _csrf: `${csrf.slice(0, -1)}x` }, same)).status).toBe(403);
+    expect((await resolve({ resolution: 'revoked', _csrf: changeLastChar(csrf) }, same)).status).toBe(403);
     expect((await resolve({ resolution: 'revoked', _csrf: csrf }, { origin: 'https://evil.example' })).status).toBe(403);
     expect((await resolve({ resolution: 'revoked', _csrf: csrf }, { origin: t.url, 'sec-fetch-site': 'cross-site' })).status).toBe(403);
     expect((await resolve({ resolution: 'revoked', _csrf: csrf }, { origin: t.url, 'sec-fetch-site': 'same-site' })).status).toBe(403);

@@ -32,8 +32,9 @@ process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
-export async function startDedicatedRedis(): Promise<DedicatedRedis> {
-  const port = await freePort();
+/** On a spare port, or on `options.port` (the run-wide Redis of test/helpers/global-redis.ts). */
+export async function startDedicatedRedis(options: { port?: number } = {}): Promise<DedicatedRedis> {
+  const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'neevscan-redis-'));
   let child: ChildProcess | null = null;
   let output = '';

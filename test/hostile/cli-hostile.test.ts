@@ -171,3 +171,47 @@ describe('user rules built for catastrophic backtracking', () => {
     });
   }
 });
+
+describe('terminal escapes in file names', () => {
+  // Printed raw on a terminal this erases the line above (the finding), moves the cursor and sets the window title.
+  const NAME = 'a\x1b[2K\x1b[1A\x1b]0;pwned\x07config.env';
+  const SHOWN = 'a\\e[2K\\e[1A\\e]0;pwned\\aconfig.env';
+  /** Every control character but the line breaks the CLI writes itself. */
+  const controls = (text: string) => [...text].filter((c) => (c < ' ' && c !== '\n') || (c >= '\x7f' && c <= '\x9f'));
+
+  it('text output and warnings show control characters escaped; JSON keeps the real name', () => {
+    const root = tempDir();
+    const key = generateKey();
+    // A backslash is doubled, so a name that spells an escape cannot pass for an escaped one.
+    writeTree(root, { [NAME]: `KEY=${key}\n`, 'b\x1b[31m\rbig.bin': Buffer.alloc(4096, 'x'), 'spells\\e[2K.env': `K=${generateKey()}\n` });
+    const text = neevscan(['scan', '.', '--max-file-size', '1024'], { cwd: root });
+    expect(text.status, text.stderr).toBe(1);
+    expect(controls(text.stdout)).toEqual([]);
+    expect(controls(text.stderr)).toEqual([]);
+    expect(text.stdout).toContain(`${SHOWN}:1:5  neevcloud-api-key`);
+    expect(text.stdout).toContain('spells\\\\e[2K.env:1:3');
+    expect(text.stdout).toContain('warning: b\\e[31m\\rbig.bin: larger than --max-file-size');
+    expect(text.stdout).not.toContain(key);
+    const json = neevscanJson(['scan', '.', '--max-file-size', '1024'], { cwd: root });
+    expect(json.report.findings.map((f) => f.file)).toContain(NAME);
+    expect(json.report.warnings.map((w) => w.path)).toEqual(['b\x1b[31m\rbig.bin']);
+  });
+
+  it('--staged and --git print the name escaped too', () => {
+    const repo = gitRepo();
+    writeFileSync(join(repo, NAME), `KEY=${generateKey()}\n`);
+    git(repo, 'add', '-A');
+    for (const args of [['scan', '--staged'], ['scan', '--git']]) {
+      if (args[1] === '--git') git(repo, 'commit', '-qm', 'add');
+      const run = neevscan(args, { cwd: repo });
+      expect(run.status, `${args.join(' ')}: ${run.stderr}`).toBe(1);
+      expect(controls(run.stdout + run.stderr)).toEqual([]);
+      expect(run.stdout).toContain(`${SHOWN}:1:5`);
+    }
+  });
+
+  it('an error naming such a path is one line on stderr, escaped', () => {
+    const root = tempDir();
+    expectOneLineError(neevscan(['scan', 'gone\x1b]0;pwned\x07\n.env'], { cwd: root }), 'gone\\e]0;pwned\\a\\n.env: no such file or folder');
+  });
+});

@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSy
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NeevscanError } from '../../errors.js';
+import { terminalSafe } from '../../report/terminal-safe.js';
 import { repoRoot, runGit } from '../../sources/git/run.js';
 
 export const HOOK_MARKER = '# neevscan pre-commit hook';
@@ -59,6 +60,6 @@ export async function runInstallHook(cwd: string): Promise<number> {
   const binPath = fileURLToPath(new URL('../../../bin/neevscan.js', import.meta.url));
   writeFileSync(hook, hookScript(process.execPath, binPath), { mode: 0o755 });
   chmodSync(hook, 0o755);
-  process.stdout.write(`neevscan: pre-commit hook ${note}: ${hook}\n`);
+  process.stdout.write(`neevscan: pre-commit hook ${note}: ${terminalSafe(hook)}\n`);
   return 0;
 }

@@ -4,6 +4,7 @@ import { loadRules } from '../../rules/load.js';
 import type { Finding } from '../../scanner/finding.js';
 import type { ReportInput } from '../../report/types.js';
 import type { SourceFinding, SourceResult } from '../../sources/types.js';
+import { terminalSafe } from '../../report/terminal-safe.js';
 import { readBaseline, writeBaseline } from '../baseline.js';
 import { progressBar } from '../progress.js';
 
@@ -84,7 +85,7 @@ export async function runScan(paths: string[], options: ScanOptions): Promise<nu
 
   if (options.writeBaseline) {
     const count = writeBaseline(options.writeBaseline, input.findings);
-    process.stderr.write(`neevscan: wrote ${count} secret${count === 1 ? '' : 's'} to baseline ${options.writeBaseline}\n`);
+    process.stderr.write(`neevscan: wrote ${count} secret${count === 1 ? '' : 's'} to baseline ${terminalSafe(options.writeBaseline)}\n`);
     return 0;
   }
   await emit(input, options);

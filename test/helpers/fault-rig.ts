@@ -13,6 +13,7 @@ import { callApi, freshPrefix, spawnServe } from './server.js';
 import { startSmtpSink, type SmtpSink } from './smtp.js';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
 import { spawnWorker, type WorkerProcess } from './worker-process.js';
+import { githubPushPayload } from './push-payload.js';
 
 /**
  * What the fault tests (test/faults/) share: a dedicated redis-server with
@@ -145,35 +146,9 @@ export interface OwnedKey {
   hint: string;
 }
 
-const pushExample = (examples as unknown as Array<{ name: string; examples: Array<Record<string, any>> }>)
-  .find((e) => e.name === 'push')!
-  .examples.find((e) => e.ref === 'refs/heads/master' && e.installation)!;
-
 /** GitHub's own push example, pointed at the rig's public repository, from `before` to `after`. */
 export function pushPayload(rig: FaultRig, before: string, after: string) {
-  const { owner, name } = rig.repo;
-  return {
-    ...pushExample,
-    ref: 'refs/heads/main',
-    before,
-    after,
-    created: false,
-    deleted: false,
-    forced: false,
-    commits: [{ ...pushExample.commits[0], id: after }],
-    head_commit: { ...pushExample.head_commit, id: after, timestamp: new Date().toISOString() },
-    repository: {
-      ...pushExample.repository,
-      name,
-      full_name: `${owner}/${name}`,
-      owner: { ...pushExample.repository.owner, login: owner, name: owner },
-      private: false,
-      default_branch: 'main',
-      html_url: `https://github.com/${owner}/${name}`,
-      pushed_at: Math.floor(Date.now() / 1000),
-    },
-    installation: { ...pushExample.installation, id: INSTALLATION },
-  };
+  return githubPushPayload({ owner: rig.repo.owner, name: rig.repo.name, before, after, installation: INSTALLATION });
 }
 
 const commentExample = (examples as unknown as Array<{ name: string; examples: Array<Record<string, any>> }>)

@@ -5,7 +5,6 @@
  * tree GitHub cuts short, and a key written into a file's name.
  */
 import { join } from 'node:path';
-import examples from '@octokit/webhooks-examples';
 import { describe, expect, it } from 'vitest';
 import { AlertStore } from '../../src/stores/alert-store.js';
 import { TestRepo } from '../helpers/github/test-repo.js';
@@ -13,26 +12,9 @@ import { INSTALLATION, deliver, startPipeline, until, type PipelineOptions } fro
 import { dumpPrefix } from '../helpers/redis.js';
 import { callApi } from '../helpers/server.js';
 import { tempDir } from '../helpers/tmp.js';
+import { githubPushPayload } from '../helpers/push-payload.js';
 
-const pushExample = (examples as Array<{ name: string; examples: Array<Record<string, any>> }>).find((e) => e.name === 'push')!.examples.find(
-  (e) => e.ref === 'refs/heads/master' && e.installation,
-)!;
-
-function pushPayload(name: string, before: string, after: string) {
-  return {
-    ...pushExample,
-    ref: 'refs/heads/main',
-    before,
-    after,
-    created: false,
-    deleted: false,
-    forced: false,
-    commits: [{ ...pushExample.commits[0], id: after }],
-    head_commit: { ...pushExample.head_commit, id: after, timestamp: new Date().toISOString() },
-    repository: { ...pushExample.repository, name, full_name: `octo-org/${name}`, owner: { ...pushExample.repository.owner, login: 'octo-org', name: 'octo-org' }, private: false, default_branch: 'main', html_url: `https://github.com/octo-org/${name}` },
-    installation: { ...pushExample.installation, id: INSTALLATION },
-  };
-}
+const pushPayload = (name: string, before: string, after: string) => githubPushPayload({ name, before, after, installation: INSTALLATION });
 
 /** `count` files of the same text: GitHub lists every one, though they are one blob. */
 const filler = (count: number, folder = 'filler') => Object.fromEntries(Array.from({ length: count }, (_, i) => [`${folder}/f${String(i).padStart(4, '0')}.txt`, 'filler\n']));

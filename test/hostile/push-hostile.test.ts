@@ -7,7 +7,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import examples from '@octokit/webhooks-examples';
 import { describe, expect, it } from 'vitest';
 import { AlertStore } from '../../src/stores/alert-store.js';
 import { TestRepo } from '../helpers/github/test-repo.js';
@@ -15,27 +14,11 @@ import { INSTALLATION, deliver, startPipeline, until } from '../helpers/pipeline
 import { dumpPrefix } from '../helpers/redis.js';
 import { callApi } from '../helpers/server.js';
 import { tempDir } from '../helpers/tmp.js';
+import { githubPushPayload } from '../helpers/push-payload.js';
 
 const MB = 1024 * 1024;
-const pushExample = (examples as Array<{ name: string; examples: Array<Record<string, any>> }>).find((e) => e.name === 'push')!.examples.find(
-  (e) => e.ref === 'refs/heads/master' && e.installation,
-)!;
 
-function pushPayload(before: string, after: string) {
-  return {
-    ...pushExample,
-    ref: 'refs/heads/main',
-    before,
-    after,
-    created: false,
-    deleted: false,
-    forced: false,
-    commits: [{ ...pushExample.commits[0], id: after }],
-    head_commit: { ...pushExample.head_commit, id: after, timestamp: new Date().toISOString() },
-    repository: { ...pushExample.repository, pushed_at: Math.floor(Date.now() / 1000), name: 'app', full_name: 'octo-org/app', owner: { ...pushExample.repository.owner, login: 'octo-org', name: 'octo-org' }, private: false, default_branch: 'main', html_url: 'https://github.com/octo-org/app' },
-    installation: { ...pushExample.installation, id: INSTALLATION },
-  };
-}
+const pushPayload = (before: string, after: string) => githubPushPayload({ name: 'app', before, after, installation: INSTALLATION });
 
 describe('a push of hostile files', () => {
   it('a 50 MB single line, a binary file and invalid UTF-8: the blobs are fetched and scanned, each key found and revoked, within bounds', async () => {

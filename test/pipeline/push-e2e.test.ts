@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import examples from '@octokit/webhooks-examples';
 import { describe, expect, it } from 'vitest';
 import { generateKey } from '../../src/key-format/key.js';
 import { AlertStore } from '../../src/stores/alert-store.js';
@@ -8,28 +7,13 @@ import { INSTALLATION, deliver as deliverEvent, startPipeline as setup, until } 
 import { dumpPrefix } from '../helpers/redis.js';
 import { callApi } from '../helpers/server.js';
 import { tempDir } from '../helpers/tmp.js';
+import { githubPushPayload } from '../helpers/push-payload.js';
 
 const deliver = (url: string, payload: unknown, delivery: string) => deliverEvent(url, 'push', payload, delivery);
-const pushExample = (examples as Array<{ name: string; examples: Array<Record<string, any>> }>).find((e) => e.name === 'push')!.examples.find(
-  (e) => e.ref === 'refs/heads/master' && e.installation,
-)!;
 
 /** GitHub's own push example, pointed at a repository of the stand-in. */
-function pushPayload(repo: { owner: string; name: string; private: boolean }, before: string, after: string) {
-  return {
-    ...pushExample,
-    ref: 'refs/heads/main',
-    before,
-    after,
-    created: false,
-    deleted: false,
-    forced: false,
-    commits: [{ ...pushExample.commits[0], id: after }],
-    head_commit: { ...pushExample.head_commit, id: after, timestamp: new Date().toISOString() },
-    repository: { ...pushExample.repository, pushed_at: Math.floor(Date.now() / 1000), name: repo.name, full_name: `${repo.owner}/${repo.name}`, owner: { ...pushExample.repository.owner, login: repo.owner, name: repo.owner }, private: repo.private, default_branch: 'main', html_url: `https://github.com/${repo.owner}/${repo.name}` },
-    installation: { ...pushExample.installation, id: INSTALLATION },
-  };
-}
+const pushPayload = (repo: { owner: string; name: string; private: boolean }, before: string, after: string) =>
+  githubPushPayload({ ...repo, before, after, installation: INSTALLATION });
 
 describe('a push, from signed webhook to revoked key, alert and check run', () => {
   it('revokes a key pushed to a public repository, once, and fails the check run', async () => {

@@ -8,6 +8,7 @@ import { INSTALLATION, WEBHOOK_SECRET, deliver, startPipeline as setup, until } 
 import { callApi } from '../helpers/server.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
 import { tempDir } from '../helpers/tmp.js';
+import { githubPushPayload } from '../helpers/push-payload.js';
 
 /**
  * Times in a signed delivery, through `neevscan serve`: push-to-revoke runs
@@ -19,7 +20,6 @@ import { tempDir } from '../helpers/tmp.js';
 type Payload = Record<string, any>;
 const exampleOf = (event: string, match: (e: Payload) => boolean) =>
   structuredClone((examples as Array<{ name: string; examples: Payload[] }>).find((e) => e.name === event)!.examples.find(match)!);
-const pushExample = exampleOf('push', (e) => e.ref === 'refs/heads/master' && e.installation);
 
 const MINUTE = 60_000;
 const WEEK = 7 * 24 * 60 * MINUTE;
@@ -33,21 +33,8 @@ afterAll(async () => {
   await smtp.close();
 });
 
-function pushPayload(name: string, before: string, after: string, times: { committed: unknown; pushed: unknown }) {
-  return {
-    ...pushExample,
-    ref: 'refs/heads/main',
-    before,
-    after,
-    created: false,
-    deleted: false,
-    forced: false,
-    commits: [{ ...pushExample.commits[0], id: after, timestamp: times.committed }],
-    head_commit: { ...pushExample.head_commit, id: after, timestamp: times.committed },
-    repository: { ...pushExample.repository, pushed_at: times.pushed, name, full_name: `octo-org/${name}`, owner: { ...pushExample.repository.owner, login: 'octo-org', name: 'octo-org' }, private: false, default_branch: 'main', html_url: `https://github.com/octo-org/${name}` },
-    installation: { ...pushExample.installation, id: INSTALLATION },
-  };
-}
+const pushPayload = (name: string, before: string, after: string, times: { committed: unknown; pushed: unknown }) =>
+  githubPushPayload({ name, before, after, installation: INSTALLATION, committedAt: times.committed, pushedAt: times.pushed });
 
 /** A sane stored time: within a minute of the test's own clock window. */
 const sane = (iso: string | null | undefined, from: number, to: number) => typeof iso === 'string' && Date.parse(iso) >= from - MINUTE && Date.parse(iso) <= to + MINUTE;

@@ -1,4 +1,4 @@
-/** The base62 alphabet of KEY_FORMAT.md, in digit order (value 0 first). */
+/** The base62 alphabet of docs/KEY_FORMAT.md, in digit order (value 0 first). */
 export const BASE62_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 /** Writes `value` (an unsigned integer) in base62, left-padded with `0` to `width` characters. */

@@ -1,5 +1,5 @@
 /**
- * Where a token starts and ends (KEY_FORMAT.md, "Where a key starts and ends"):
+ * Where a token starts and ends (docs/KEY_FORMAT.md, "Where a key starts and ends"):
  * a token is not glued to an ASCII letter, digit or `_`, except that the letter
  * ending a backslash escape (`\n`, `\r`, `\t`) and the hex digit ending a percent
  * escape (`%3D`) are separators, because keys are pasted into escaped text.

@@ -2,7 +2,7 @@ import { createHash, randomInt } from 'node:crypto';
 import { BASE62_ALPHABET, isBase62Byte, toBase62 } from './base62.js';
 import { crc32 } from './crc32.js';
 
-/** KEY_FORMAT.md, version 1. */
+/** docs/KEY_FORMAT.md, version 1. */
 export const KEY_PREFIX = 'neev_';
 export const SECRET_LENGTH = 32;
 export const CHECKSUM_LENGTH = 6;
@@ -54,7 +54,7 @@ export function sha256Hex(secret: string | Uint8Array): string {
   return createHash('sha256').update(secret).digest('hex');
 }
 
-/** The display hint of KEY_FORMAT.md: `neev_…` plus the last four characters. */
+/** The display hint of docs/KEY_FORMAT.md: `neev_…` plus the last four characters. */
 export function keyHint(key: string): string {
   return `${KEY_PREFIX}…${key.slice(-4)}`;
 }

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 
 /**
- * The owner-webhook signature (CONTRACT.md): `sha256=` and the hex
+ * The owner-webhook signature (README, "The webhook" under "Owner notifications"): `sha256=` and the hex
  * HMAC-SHA256 of `<timestamp>.<body>` under the owner's webhookSecret. The
  * timestamp is inside the MAC so a receiver that refuses old timestamps
  * refuses replays too; README "Owner notifications" shows the receiver's side

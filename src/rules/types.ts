@@ -9,7 +9,7 @@ export interface RuleSpec {
   /** An RE2 pattern; the secret is capture group `secretGroup` (default: 1 if the pattern has groups, else the match). */
   pattern: string;
   secretGroup?: number;
-  /** `token` (default): the secret must not be glued to letters, digits or `_` (KEY_FORMAT.md boundaries). */
+  /** `token` (default): the secret must not be glued to letters, digits or `_` (docs/KEY_FORMAT.md boundaries). */
   boundary?: 'token' | 'none';
   /** A named check of the secret's own structure, e.g. `neev-crc32`. */
   validator?: string;

@@ -1,6 +1,6 @@
 /**
  * The one place a secret becomes printable. NeevCloud keys become the key
- * store's hint, `neev_…` plus the last four characters (KEY_FORMAT.md); other
+ * store's hint, `neev_…` plus the last four characters (docs/KEY_FORMAT.md); other
  * rules' secrets keep at most a fifth of their length at each end.
  */
 export function redact(secret: string): string {

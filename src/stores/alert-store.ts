@@ -29,7 +29,7 @@ export type AlertResolution = 'revoked' | 'false_positive' | 'used_in_tests' | '
 export const RESOLUTIONS: readonly AlertResolution[] = ['revoked', 'false_positive', 'used_in_tests', 'wont_fix'];
 
 /**
- * One notification channel of one notice (CONTRACT.md), written by the
+ * One notification channel of one notice (README, "Alert review": part of the API's documented shape), written by the
  * notifier (src/notify/delivery-state.ts) and updated in place as it is tried.
  * `email` and `webhook` go to the key's owner; `security-email` and `slack`
  * to the security team, on the first notice only.
@@ -75,7 +75,7 @@ export interface AuditEntry {
   location?: { source: Location['source']; repo: string | null };
 }
 
-/** An alert: one per exposed key, with every place it was seen (CONTRACT.md). Holds no key, only its sha256 and hint. */
+/** An alert: one per exposed key, with every place it was seen (README, "Alert review": part of the API's documented shape). Holds no key, only its sha256 and hint. */
 export interface Alert {
   id: string;
   state: AlertState;

@@ -26,7 +26,7 @@ describe('output formats', () => {
     expect(run.stdout).not.toContain('\x1b['); // not a TTY: no colour
   });
 
-  it('json: the CONTRACT.md object', () => {
+  it('json: the documented object', () => {
     const { root, keys } = treeWithKeys();
     const { report, stdout } = neevscanJson(['scan', root]);
     expect(report.version).toBe(1);

@@ -199,7 +199,7 @@ describe('the webhook signature', () => {
   const secret = 'whsec_test-secret';
   const body = webhookPayload(buildNotice(input()));
 
-  it('is sha256=HMAC-SHA256(secret, "<timestamp>.<body>") in hex, as CONTRACT.md says', async () => {
+  it('is sha256=HMAC-SHA256(secret, "<timestamp>.<body>") in hex, as README's "The webhook" documents', async () => {
     const { createHmac } = await import('node:crypto');
     expect(signWebhook(secret, 1_790_000_000, body)).toBe(`sha256=${createHmac('sha256', secret).update(`1790000000.${body}`).digest('hex')}`);
   });

@@ -6,7 +6,7 @@ import { BUILTIN } from '../helpers/rules.js';
 const scan = (text: string | Buffer) => scanBuffer(Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8'), BUILTIN);
 const V = 'neev_Q7v2LmX9pR4tK8wN3bY6cJ1hF5dG0sAe2VpzQj'; // neevscan:allow
 
-describe('key boundaries (KEY_FORMAT.md)', () => {
+describe('key boundaries (docs/KEY_FORMAT.md)', () => {
   // Every context the spec lists as holding a key, with the column where the key starts.
   it.each([
     [`"${V}"`, 2],

@@ -26,7 +26,7 @@ import examples from '@octokit/webhooks-examples';
 import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateKey, sha256Hex } from '../../src/key-format/key.js';
-import { BIN, neevscan, type CliRun } from '../helpers/cli.js';
+import { BIN, neevscanAsync, type CliRun } from '../helpers/cli.js';
 import { makeRsaKeyPair, makeSecretScanningKey, startGitHubStandIn } from '../helpers/github/standin.js';
 import { TestRepo } from '../helpers/github/test-repo.js';
 import { APP_ID, INSTALLATION, WEBHOOK_SECRET, until } from '../helpers/pipeline.js';
@@ -239,23 +239,25 @@ describe('secret hygiene: no raw key anywhere the system writes or says', () => 
     git(repo, 'add', '.');
     git(repo, 'commit', '-q', '-m', 'remove it');
     const runs: Array<[string, CliRun]> = [];
-    const run = (what: string, args: string[], input?: string) => {
-      const result = neevscan(args, { cwd: repo, input, env: { LOG_LEVEL: 'debug' } });
+    // Asynchronous: the owner webhook receiver and the SMTP sink live in this process, and a CLI run that blocked its
+    // event loop would keep them from answering the service (which then times out and sends again, as it should).
+    const run = async (what: string, args: string[], input?: string) => {
+      const result = await neevscanAsync(args, { cwd: repo, input, env: { LOG_LEVEL: 'debug' } });
       runs.push([what, result]);
       return result;
     };
-    for (const format of ['text', 'json', 'sarif']) expect(run(`scan . ${format}`, ['scan', '.', '--format', format]).status).toBe(1);
-    expect(run('scan --output', ['scan', '.', '--format', 'sarif', '--output', join(repo, '..', `${repo.split('/').pop()}.sarif`)]).status).toBe(1);
-    expect(run('write-baseline', ['scan', '.', '--write-baseline', join(repo, '..', `${repo.split('/').pop()}.baseline.json`)]).status).toBe(0);
-    const fromStdin = run('stdin', ['scan', '-', '--format', 'json'], `x=${cli.stdin}\n`);
+    for (const format of ['text', 'json', 'sarif']) expect((await run(`scan . ${format}`, ['scan', '.', '--format', format])).status).toBe(1);
+    expect((await run('scan --output', ['scan', '.', '--format', 'sarif', '--output', join(repo, '..', `${repo.split('/').pop()}.sarif`)])).status).toBe(1);
+    expect((await run('write-baseline', ['scan', '.', '--write-baseline', join(repo, '..', `${repo.split('/').pop()}.baseline.json`)])).status).toBe(0);
+    const fromStdin = await run('stdin', ['scan', '-', '--format', 'json'], `x=${cli.stdin}\n`);
     expect(JSON.parse(fromStdin.stdout).findings).toEqual([expect.objectContaining({ secretSha256: sha256Hex(cli.stdin) })]);
     writeFileSync(join(repo, 'staged.env'), `KEY=${cli.staged}\n`);
     git(repo, 'add', 'staged.env');
-    const staged = run('staged', ['scan', '--staged', '--format', 'json']);
+    const staged = await run('staged', ['scan', '--staged', '--format', 'json']);
     expect(JSON.parse(staged.stdout).findings).toEqual([expect.objectContaining({ file: 'staged.env', secretSha256: sha256Hex(cli.staged) })]);
-    const history = run('git', ['scan', '--git', '--format', 'json']);
+    const history = await run('git', ['scan', '--git', '--format', 'json']);
     expect(JSON.parse(history.stdout).findings.map((f: { secretSha256: string }) => f.secretSha256).sort()).toEqual([sha256Hex(cli.history), sha256Hex(cli.file)].sort());
-    run('git text', ['scan', '--git']);
+    await run('git text', ['scan', '--git']);
     const cliFiles = [readFileSync(join(repo, '..', `${repo.split('/').pop()}.sarif`), 'utf8'), readFileSync(join(repo, '..', `${repo.split('/').pop()}.baseline.json`), 'utf8')];
 
     // ---- every key found: revoked, alerted, owner and team told ----

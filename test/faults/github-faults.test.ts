@@ -35,10 +35,12 @@ let n = 0;
 /** Every head pushed, for the check runs. */
 const heads: string[] = [];
 /** `count` new keys, each committed and pushed in its own delivery, all at once. */
-async function pushBatch(label: string, count: number): Promise<{ keys: OwnedKey[]; heads: string[]; sentAt: number }> {
+/** `beforeSend`: a fault set once the keys and commits are made, just before the deliveries (a short fault outlives the set-up). */
+async function pushBatch(label: string, count: number, beforeSend: () => void = () => {}): Promise<{ keys: OwnedKey[]; heads: string[]; sentAt: number }> {
   const keys: OwnedKey[] = [];
   for (let i = 0; i < count; i++) keys.push(await ownerWithKey(rig, serveUrl, `${label}${i}`));
   const pushes = keys.map((key) => commitKey(rig, key));
+  beforeSend();
   const sentAt = Date.now();
   const statuses = await Promise.all(pushes.map((p) => deliverPush(rig, serveUrl, p, `gh-${label}-${n++}`)));
   expect(statuses.every((s) => s === 202)).toBe(true);
@@ -104,11 +106,13 @@ describe('GitHub failing', () => {
   }, 40_000);
 
   it('a spent primary limit (403, x-ratelimit-remaining: 0): nothing is sent before x-ratelimit-reset, then the pushes complete', async () => {
-    rig.gh.setRateLimit({ remaining: 0, resetInSeconds: 2 });
-    // The stand-in's x-ratelimit-reset, as it computes it (whole seconds), on the same clock.
-    const resetAt = (Math.floor(Date.now() / 1000) + 2) * 1000;
+    let resetAt = 0;
     const mark = rig.gh.requests.length;
-    const batch = await pushBatch('primary', 4);
+    const batch = await pushBatch('primary', 4, () => {
+      rig.gh.setRateLimit({ remaining: 0, resetInSeconds: 2 });
+      // The stand-in's x-ratelimit-reset, as it computes it (whole seconds), on the same clock.
+      resetAt = (Math.floor(Date.now() / 1000) + 2) * 1000;
+    });
     const doneAt = await allRevoked(batch.keys, 'keys revoked after the reset');
     const refused = rig.gh.requests.slice(mark).filter((r) => r.status === 403);
     expect(refused.length).toBeGreaterThan(0);

@@ -1,4 +1,4 @@
-import type { Location, RevokePolicy, Source } from '../pipeline/types.js';
+import type { Location, RevokePolicy, Source } from '../core/exposure.js';
 import type { Alert } from '../stores/alert-store.js';
 import type { KeyStatus, RevokedBy, UsageBucket } from '../stores/key-store.js';
 import { formatCount, formatDuration, formatTime } from './text.js';

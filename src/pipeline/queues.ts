@@ -1,6 +1,6 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { Exposure } from './types.js';
+import type { Exposure } from '../core/exposure.js';
 
 /** The push queue: one job per accepted push delivery. */
 export const PUSH_QUEUE = 'push';

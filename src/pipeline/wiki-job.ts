@@ -3,7 +3,7 @@ import type { CompiledRule } from '../rules/types.js';
 import { openQueue, PUSH_JOB_OPTIONS } from './queues.js';
 import { list, obj, str as field } from './payload-fields.js';
 import { findingsInText } from './text-events.js';
-import type { Exposure } from './types.js';
+import type { Exposure } from '../core/exposure.js';
 
 /** The wiki queue: one job per `gollum` delivery (wiki pages created or edited). */
 export const WIKI_QUEUE = 'wiki';

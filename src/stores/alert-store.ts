@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Redis, Result } from 'ioredis';
-import type { Exposure, Location } from '../pipeline/types.js';
+import type { Exposure, Location } from '../core/exposure.js';
 import { newId, InvalidIdError } from './ids.js';
 import { ALERT_LIMITS, alertStoreNames, type AlertStoreNames } from './alert-store-names.js';
 import { MARK_REVOKED, RECORD_EXPOSURE } from './alert-store-scripts.js';
 import { ASSIGN, COMMENT, COUNT_ALERTS, LIST_ALERTS, REOPEN, RESOLVE } from './alert-review-scripts.js';
 import { filterSets, formatCursor, parseCursor, scoreRange, type AlertFilter } from './alert-query.js';
-import { KeyStoreUnavailableError, type KeyStatus } from './key-store.js';
+import { StoreUnavailableError } from '../core/errors.js';
+import type { KeyStatus } from './key-store.js';
 
 export { AlertCursorError, type AlertFilter } from './alert-query.js';
 
@@ -158,7 +159,7 @@ export const SCAN_CAP = 20_000;
 /**
  * Alerts on Redis. Writes go through Lua scripts (alert-store-scripts.ts), so
  * a redelivered or concurrent exposure never makes a second alert or a second
- * copy of a location. Every Redis failure becomes KeyStoreUnavailableError,
+ * copy of a location. Every Redis failure becomes StoreUnavailableError,
  * the pipeline's one "retry later" error (the same Redis holds both stores).
  */
 export class AlertStore {
@@ -221,7 +222,7 @@ export class AlertStore {
     const [id, created, newLocation, reopened] = await this.call(() => this.redis.alRecordExposure(...args));
     const alert = await this.get(id);
     // The script just wrote it and alerts are never deleted.
-    if (!alert) throw new KeyStoreUnavailableError(`alert store lost alert ${id}`);
+    if (!alert) throw new StoreUnavailableError(`alert store lost alert ${id}`);
     return { alert, created: created === 1, newLocation: newLocation === 1, reopened: reopened === 1 };
   }
 
@@ -346,7 +347,7 @@ export class AlertStore {
     } catch (error) {
       // Not an outage: a string that is not an id, refused before any call (see ids.ts).
       if (error instanceof InvalidIdError) throw error;
-      throw new KeyStoreUnavailableError(`alert store unavailable: ${(error as Error).message}`, { cause: error });
+      throw new StoreUnavailableError(`alert store unavailable: ${(error as Error).message}`, { cause: error });
     }
   }
 }

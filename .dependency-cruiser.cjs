@@ -2,7 +2,7 @@
  * Which part of src/ may import which (npm run lint:deps; CI runs it). Lower
  * parts never import higher ones:
  *   core, util, key-format  <  scanner, rules  <  sources, report  <  stores, metrics
- *   <  github  <  notify  <  pipeline, poller  <  server  <  cli
+ *   <  github  <  notify  <  pipeline  <  poller  <  server  <  cli
  * config.ts reads the environment: it may import core and each part's leaf
  * section reader (notify-config, dashboard-config, job-locks), nothing else.
  * @type {import('dependency-cruiser').IConfiguration}
@@ -73,6 +73,13 @@ module.exports = {
       comment: 'The GitHub client and push scans know no server, pipeline, notify or poller.',
       from: { path: '^src/github/' },
       to: { path: '^src/(server|pipeline|notify|poller|cli)/|^src/config\\.ts$' },
+    },
+    {
+      name: 'pipeline-knows-no-poller-or-server',
+      severity: 'error',
+      comment: 'The pipeline\'s workers run without the HTTP server and the public events poller (the poller feeds their queues).',
+      from: { path: '^src/pipeline/' },
+      to: { path: '^src/(server|poller|cli)/' },
     },
     {
       name: 'metrics-is-a-leaf',

@@ -1,7 +1,7 @@
 import { InvalidIdError } from '../stores/ids.js';
 import type { Redis, Result } from 'ioredis';
 import { alertStoreNames, type AlertStoreNames } from '../stores/alert-store-names.js';
-import type { AlertNotification } from '../stores/alert-store.js';
+import type { AlertNotification } from '../core/alert.js';
 import { StoreUnavailableError } from '../core/errors.js';
 import { CLAIM_CHANNEL, SCHEDULE_NOTICE, SETTLE_CHANNEL, TAKE_NOTICE } from './delivery-state-scripts.js';
 

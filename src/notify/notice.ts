@@ -1,5 +1,5 @@
 import type { Location, RevokePolicy, Source } from '../core/exposure.js';
-import type { Alert } from '../stores/alert-store.js';
+import type { Alert } from '../core/alert.js';
 import type { KeyStatus, RevokedBy, UsageBucket } from '../stores/key-store.js';
 import { formatCount, formatDuration, formatTime } from '../util/text.js';
 

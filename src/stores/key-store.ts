@@ -6,7 +6,8 @@
  * one create/rotate response that shows it to its owner once.
  */
 
-export type KeyStatus = 'active' | 'revoked' | 'expired';
+export type { KeyStatus } from '../core/key-status.js';
+import type { KeyStatus } from '../core/key-status.js';
 export type RevokedBy = 'owner' | 'admin' | 'leak-detector';
 
 export interface KeyRecord {

@@ -1,5 +1,5 @@
 import { describePlace } from '../../notify/notice.js';
-import { RESOLUTIONS, type AuditEntry } from '../../stores/alert-store.js';
+import { RESOLUTIONS, type AuditEntry } from '../../core/alert.js';
 import { ASSIGNEE_MAX, COMMENT_MAX } from '../alert-params.js';
 import type { AlertDetail } from '../alert-review.js';
 import { isHttpUrl } from '../../util/text.js';

@@ -1,4 +1,5 @@
 /** Scans a diff's files for what it added: the patch's added lines, or the whole blob less what the base held. */
+import type { PushFinding } from '../core/push-finding.js';
 import type { BlobFindings, BlobMemo } from '../stores/blob-memo.js';
 import type { CompiledRule } from '../rules/types.js';
 import type { Located } from '../scanner/finding.js';
@@ -6,6 +7,9 @@ import { scanBuffer } from '../scanner/scan-buffer.js';
 import type { GitData, TreeBlob } from './git-data.js';
 import { hidePathSecrets, hiddenPath, secretsInPath } from './path-secrets.js';
 import { scanPatch } from './scan-patch.js';
+
+/** Defined in core (the push memo keeps it too); exported here for the scan's callers. */
+export type { PushFinding };
 
 /** The part of a compare or commit `files[]` entry used here. */
 export interface ChangedFile {
@@ -16,30 +20,6 @@ export interface ChangedFile {
   previous_filename?: string;
   /** Read from a tree, so `sha` is surely a blob: GitHub not serving it means it went unread (a list's entry may be a submodule's commit). */
   fromTree?: boolean;
-}
-
-/**
- * One secret the push added; never the secret itself. `neevscan:allow` does not hide it (the marker
- * is the pusher's to write): `allowMarker` says the line carried one.
- */
-export interface PushFinding {
-  /** The file's path; for a key in the path itself, the path with the key replaced by its hint (`inPath`). */
-  path: string;
-  /** Null for a key in the path. */
-  line: number | null;
-  column: number;
-  commit: string;
-  secretSha256: string;
-  redacted: string;
-  ruleId: string;
-  allowMarker?: true;
-  /** The key was in the file's (or a folder's) name, not its content. */
-  inPath?: true;
-  /**
-   * Set when the path holds a key (this one, or another in the same file's name): `path` then has
-   * each key replaced by its hint, and this is the deepest folder holding none, to link to.
-   */
-  folder?: string;
 }
 
 /** Statuses whose new version may hold new text: `removed` holds none; `changed` is a type change (a symlink's target). */

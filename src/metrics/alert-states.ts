@@ -1,13 +1,17 @@
-import type { AlertStore } from '../stores/alert-store.js';
 import { gauge } from './registry.js';
 
-const stores = new Set<AlertStore>();
+/** What is read of the alert store (metrics knows no store: the caller hands it in). */
+interface AlertCounts {
+  count(): Promise<{ open: number; resolved: number }>;
+}
+
+const stores = new Set<AlertCounts>();
 
 /**
  * Reports open and resolved alerts on /metrics, counted in Redis at each
  * scrape (two ZCARDs' worth). Returns the function that stops it.
  */
-export function watchAlertStates(store: AlertStore): () => void {
+export function watchAlertStates(store: AlertCounts): () => void {
   gauge<'state'>({
     name: 'neevscan_alerts',
     help: 'Alerts by state (open, resolved), read from Redis at each scrape',

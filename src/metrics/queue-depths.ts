@@ -1,13 +1,9 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
-import { CHECK_RUN_QUEUE } from '../pipeline/check-run-queue.js';
-import { NOTIFY_QUEUE } from '../pipeline/notify-queue.js';
-import { PUBLIC_PUSH_QUEUE, PUBLIC_SCAN_QUEUE } from '../pipeline/public-events-queues.js';
-import { EXPOSURE_QUEUE, PUSH_QUEUE, REPO_SCAN_QUEUE, queuePrefix } from '../pipeline/queues.js';
-import { WIKI_QUEUE } from '../pipeline/wiki-job.js';
+import { PIPELINE_QUEUES, queuePrefix } from '../core/queue-names.js';
 import { gauge } from './registry.js';
 
 /** Every queue of the pipeline, the public-events ones included. */
-export const PIPELINE_QUEUES = [PUSH_QUEUE, EXPOSURE_QUEUE, REPO_SCAN_QUEUE, CHECK_RUN_QUEUE, WIKI_QUEUE, NOTIFY_QUEUE, PUBLIC_PUSH_QUEUE, PUBLIC_SCAN_QUEUE];
+export { PIPELINE_QUEUES };
 const STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed'] as const;
 /** A scrape never waits on Redis longer than this: a queue that cannot be read is left out of that scrape. */
 const READ_TIMEOUT_MS = 2000;

@@ -1,8 +1,8 @@
 import { InvalidIdError } from '../stores/ids.js';
 import type { Redis, Result } from 'ioredis';
 import { alertStoreNames, type AlertStoreNames } from '../stores/alert-store-names.js';
-import type { AlertNotification } from '../stores/alert-store.js';
-import { KeyStoreUnavailableError } from '../stores/key-store.js';
+import type { AlertNotification } from '../core/alert.js';
+import { StoreUnavailableError } from '../core/errors.js';
 import { CLAIM_CHANNEL, SCHEDULE_NOTICE, SETTLE_CHANNEL, TAKE_NOTICE } from './delivery-state-scripts.js';
 
 declare module 'ioredis' {
@@ -37,7 +37,7 @@ export const CLAIM_LEASE_MS = 120_000;
  * The notifier's per-alert bookkeeping, on the alert store's Redis slot
  * (scripts in delivery-state-scripts.ts): which notices were taken and which
  * places they covered, and per (notice, channel) the status the alert shows.
- * Every Redis failure is KeyStoreUnavailableError: a retry.
+ * Every Redis failure is StoreUnavailableError: a retry.
  */
 export class DeliveryState {
   private readonly names: AlertStoreNames;
@@ -100,7 +100,7 @@ export class DeliveryState {
     } catch (error) {
       // Not an outage: a string that is not an id, refused before any call (see ids.ts).
       if (error instanceof InvalidIdError) throw error;
-      throw new KeyStoreUnavailableError(`notification state unavailable: ${(error as Error).message}`, { cause: error });
+      throw new StoreUnavailableError(`notification state unavailable: ${(error as Error).message}`, { cause: error });
     }
   }
 }

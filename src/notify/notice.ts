@@ -1,7 +1,7 @@
-import type { Location, RevokePolicy, Source } from '../pipeline/types.js';
-import type { Alert } from '../stores/alert-store.js';
+import type { Location, RevokePolicy, Source } from '../core/exposure.js';
+import type { Alert } from '../core/alert.js';
 import type { KeyStatus, RevokedBy, UsageBucket } from '../stores/key-store.js';
-import { formatCount, formatDuration, formatTime } from './text.js';
+import { formatCount, formatDuration, formatTime } from '../util/text.js';
 
 /**
  * What one notification says, decided once for every channel (email, the

@@ -1,4 +1,4 @@
-import type { RevokePolicy } from '../pipeline/types.js';
+import type { RevokePolicy } from '../core/exposure.js';
 import type { AlertStore } from '../stores/alert-store.js';
 import type { KeyStore, UsageBucket } from '../stores/key-store.js';
 import { asDeliveryError } from './delivery-error.js';

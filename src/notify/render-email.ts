@@ -1,5 +1,5 @@
 import type { Notice, Place } from './notice.js';
-import { formatCount, formatTime, html, htmlLink, plain } from './text.js';
+import { formatCount, formatTime, html, htmlLink, plain } from '../util/text.js';
 
 /**
  * The owner's mail, as plain text and HTML with the same content. Every

@@ -1,6 +1,6 @@
 import type { Notice } from './notice.js';
 import type { RenderedMail } from './render-email.js';
-import { formatCount, formatTime, html, htmlLink, plain } from './text.js';
+import { formatCount, formatTime, html, htmlLink, plain } from '../util/text.js';
 
 /**
  * The security team's view of a new alert: whose key, where, what was done,

@@ -1,6 +1,7 @@
 import type { ConnectionOptions, Queue } from 'bullmq';
 import type { CheckRunFinding, NotRead } from './check-run.js';
 import { openQueue, PUSH_JOB_OPTIONS } from './queues.js';
+import { CHECK_RUN_QUEUE } from '../core/queue-names.js';
 
 /**
  * The check-run queue: a push's findings, reported on its head commit after
@@ -9,7 +10,7 @@ import { openQueue, PUSH_JOB_OPTIONS } from './queues.js';
  * requests a minute): in the push job, a check run would hold up the next
  * push's revocation behind that pacing.
  */
-export const CHECK_RUN_QUEUE = 'check-run';
+export { CHECK_RUN_QUEUE };
 
 /** Names, places and hints only (`neev_…abcd`), like every job. */
 export interface CheckRunJob {

@@ -10,7 +10,7 @@ import type { CompiledRule } from '../rules/types.js';
 import { isoTime, list, obj, str } from './payload-fields.js';
 import { pushTimes, type PushPayload } from './push-job.js';
 import { findingsInText } from './text-events.js';
-import type { Exposure, Source } from './types.js';
+import type { Exposure, Source } from '../core/exposure.js';
 
 /** A commit SHA: SHA-1, or SHA-256 in a repository that uses it. */
 const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;

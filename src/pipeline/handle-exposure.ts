@@ -2,7 +2,7 @@ import type { AlertStore, Alert } from '../stores/alert-store.js';
 import type { KeyRecord, KeyStore } from '../stores/key-store.js';
 import { pipelineMetrics } from '../metrics/pipeline-metrics.js';
 import { revokeReason } from './revoke-reason.js';
-import type { Exposure, RevokePolicy } from './types.js';
+import type { Exposure, RevokePolicy } from '../core/exposure.js';
 
 export type ExposureOutcome = 'unknown' | 'revoked' | 'already-revoked' | 'expired' | 'alert-only';
 
@@ -18,7 +18,7 @@ export interface HandleExposureDeps {
 
 /**
  * The confirm → revoke → alert stage for one exposure. A store outage
- * (KeyStoreUnavailableError) propagates: it is a retry, never "unknown".
+ * (StoreUnavailableError) propagates: it is a retry, never "unknown".
  * Safe to run again for the same exposure: the key store's revoke keeps the
  * first revocation and the alert store records each place once, so a
  * redelivery revokes nothing twice and adds no location.

@@ -2,9 +2,10 @@ import type { ConnectionOptions, JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { DeliveryState } from '../notify/delivery-state.js';
 import { openQueue } from './queues.js';
+import { NOTIFY_QUEUE } from '../core/queue-names.js';
 
 /** The notification queue: one job per notice of an alert, which the notifier (src/notify/) consumes. */
-export const NOTIFY_QUEUE = 'notify';
+export { NOTIFY_QUEUE };
 
 /** A notification job names the alert only; the notifier reads the alert (hint, places, what was done) when it runs. */
 export interface NotifyJob {

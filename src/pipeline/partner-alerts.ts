@@ -10,7 +10,7 @@ import { isValidKey, keyHint, sha256Hex } from '../key-format/key.js';
 import { counter } from '../metrics/registry.js';
 import { mapLimit } from '../util/map-limit.js';
 import { handleExposure, type ExposureOutcome, type HandleExposureDeps } from './handle-exposure.js';
-import type { Exposure, Location } from './types.js';
+import type { Exposure, Location } from '../core/exposure.js';
 
 export type PartnerLabel = 'true_positive' | 'false_positive';
 
@@ -46,7 +46,7 @@ interface TokenGroup {
 
 /**
  * Handles a batch; one feedback entry per distinct token, in the order first
- * reported. A key store outage (KeyStoreUnavailableError) propagates, so the
+ * reported. A key store outage (StoreUnavailableError) propagates, so the
  * whole request is answered 503 and GitHub redelivers it: handleExposure is
  * idempotent, so whatever was done before the outage is not done twice.
  */

@@ -1,7 +1,7 @@
 import type { PushFinding } from '../github/changed-files.js';
 import { findSecretsInPush, type ReadMessage } from '../github/push-changes.js';
 import { commitMessageExposures } from './commit-messages.js';
-import { observeLag } from '../poller/metrics.js';
+import { observeLag } from '../metrics/public-events-metrics.js';
 import { pipelineMetrics } from '../metrics/pipeline-metrics.js';
 import { handleExposure } from './handle-exposure.js';
 import { withBudget, isSettled, type Deferred, type PublicEventsDeps, type Skipped } from './public-events-deps.js';

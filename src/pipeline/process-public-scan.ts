@@ -1,7 +1,7 @@
 import type { PushFinding } from '../github/changed-files.js';
 import { findSecretsInPush } from '../github/push-changes.js';
 import { findSecretsInTree } from '../github/tree-scan.js';
-import { observeLag } from '../poller/metrics.js';
+import { observeLag } from '../metrics/public-events-metrics.js';
 import { pipelineMetrics } from '../metrics/pipeline-metrics.js';
 import { handleExposure } from './handle-exposure.js';
 import type { PublicScanOutcome } from './process-public-push.js';

@@ -11,7 +11,7 @@ import { commitMessageExposures } from './commit-messages.js';
 import { handleExposure } from './handle-exposure.js';
 import type { PushJob } from './queues.js';
 import { repoExposure, type RepoContext } from './repo-exposure.js';
-import type { RevokePolicy } from './types.js';
+import type { RevokePolicy } from '../core/exposure.js';
 import { mapLimit } from '../util/map-limit.js';
 import { pipelineMetrics } from '../metrics/pipeline-metrics.js';
 

@@ -4,7 +4,7 @@ import { findSecretsInWikiCommits, wikiGitUrl } from '../github/wiki.js';
 import { mapLimit } from '../util/map-limit.js';
 import { handleExposure } from './handle-exposure.js';
 import type { PushDeps } from './process-push.js';
-import type { Exposure } from './types.js';
+import type { Exposure } from '../core/exposure.js';
 import type { WikiJob } from './wiki-job.js';
 
 export interface WikiResult {

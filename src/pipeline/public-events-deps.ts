@@ -4,7 +4,7 @@ import type { Log } from '../github/client.js';
 import { htmlOrigin } from '../github/html-url.js';
 import { BudgetSpentError, TokenClients } from '../github/token-clients.js';
 import type { GitHubClient } from '../github/client.js';
-import { deferredWork, skippedWork } from '../poller/metrics.js';
+import { deferredWork, skippedWork } from '../metrics/public-events-metrics.js';
 import type { CompiledRule } from '../rules/types.js';
 import { BlobMemo } from '../stores/blob-memo.js';
 import { PushMemo } from '../stores/push-memo.js';

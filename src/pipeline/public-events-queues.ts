@@ -5,9 +5,10 @@
  */
 import type { ConnectionOptions, JobsOptions, Queue } from 'bullmq';
 import { openQueue } from './queues.js';
+import { PUBLIC_PUSH_QUEUE, PUBLIC_SCAN_QUEUE } from '../core/queue-names.js';
 
 /** A push seen in the public feed: fetched with compare (the feed carries no commit list since October 2025). */
-export const PUBLIC_PUSH_QUEUE = 'public-push';
+export { PUBLIC_PUSH_QUEUE };
 
 export interface PublicPushJob {
   /** The feed's event id. */
@@ -27,7 +28,7 @@ export interface PublicPushJob {
 }
 
 /** A repository just made public (`PublicEvent`): its default branch and its history are scanned. */
-export const PUBLIC_SCAN_QUEUE = 'public-scan';
+export { PUBLIC_SCAN_QUEUE };
 
 export interface PublicScanJob {
   eventId: string;

@@ -1,7 +1,7 @@
 import { DelayedError, type ConnectionOptions, type Job, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
-import { declarePublicEventsMetrics } from '../poller/metrics.js';
+import { declarePublicEventsMetrics } from '../metrics/public-events-metrics.js';
 import type { CompiledRule } from '../rules/types.js';
 import { processPublicPush, type PublicScanOutcome } from './process-public-push.js';
 import { processPublicScan } from './process-public-scan.js';

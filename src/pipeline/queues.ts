@@ -1,9 +1,10 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { Exposure } from './types.js';
+import type { Exposure } from '../core/exposure.js';
+import { PUSH_QUEUE, EXPOSURE_QUEUE, REPO_SCAN_QUEUE, queuePrefix } from '../core/queue-names.js';
 
 /** The push queue: one job per accepted push delivery. */
-export const PUSH_QUEUE = 'push';
+export { PUSH_QUEUE, queuePrefix };
 
 /**
  * A push as the receiver hands it on: references and names only. Never commit
@@ -41,14 +42,6 @@ export const PUSH_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { age: 7 * 24 * 3600 },
 };
 
-/**
- * BullMQ's key prefix. The braces are a Redis Cluster hash tag: every key of
- * every queue lands in one slot, as BullMQ requires on a cluster.
- */
-export function queuePrefix(redisPrefix: string): string {
-  return `${redisPrefix}{bull}`;
-}
-
 /** A connection for BullMQ: it needs `maxRetriesPerRequest: null` (blocking commands must not time out). */
 export function bullConnection(redisUrl: string): ConnectionOptions {
   return new Redis(redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: true, retryStrategy: (n) => Math.min(50 * 2 ** Math.min(n, 6), 2000) });
@@ -64,7 +57,7 @@ export function pushQueue(connection: ConnectionOptions, redisPrefix: string): Q
 }
 
 /** The exposure queue: keys the receiver found in text a delivery carried (issues, comments…), one job each. */
-export const EXPOSURE_QUEUE = 'exposure';
+export { EXPOSURE_QUEUE };
 
 /**
  * One key found where a delivery's text arrived: its hash, hint and place.
@@ -92,7 +85,7 @@ export function exposureQueue(connection: ConnectionOptions, redisPrefix: string
 }
 
 /** Whole-repository scans: a repository added to an installation, or made public. */
-export const REPO_SCAN_QUEUE = 'repo-scan';
+export { REPO_SCAN_QUEUE };
 
 export interface RepoScanJob {
   deliveryId: string;

@@ -1,5 +1,5 @@
 import type { PushFinding } from '../github/changed-files.js';
-import type { Exposure, Source } from './types.js';
+import type { Exposure, Source } from '../core/exposure.js';
 
 /** Where a finding in a repository was seen, and under which circumstances: what turns it into an Exposure. */
 export interface RepoContext {

@@ -1,4 +1,4 @@
-import type { Location } from './types.js';
+import type { Location } from '../core/exposure.js';
 
 /** Key stores keep the reason as plain text; a long URL must not make it unbounded. */
 const MAX_REASON = 500;

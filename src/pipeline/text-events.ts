@@ -2,7 +2,7 @@ import type { CompiledRule } from '../rules/types.js';
 import type { Located } from '../scanner/finding.js';
 import { scanBuffer } from '../scanner/scan-buffer.js';
 import { isoTime } from './payload-fields.js';
-import type { Exposure, Source } from './types.js';
+import type { Exposure, Source } from '../core/exposure.js';
 
 /** The events whose payloads carry text people paste keys into. */
 export const TEXT_EVENTS = ['issues', 'issue_comment', 'pull_request', 'pull_request_review', 'pull_request_review_comment', 'commit_comment', 'discussion', 'discussion_comment', 'release'] as const;

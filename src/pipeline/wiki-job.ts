@@ -3,10 +3,11 @@ import type { CompiledRule } from '../rules/types.js';
 import { openQueue, PUSH_JOB_OPTIONS } from './queues.js';
 import { list, obj, str as field } from './payload-fields.js';
 import { findingsInText } from './text-events.js';
-import type { Exposure } from './types.js';
+import type { Exposure } from '../core/exposure.js';
+import { WIKI_QUEUE } from '../core/queue-names.js';
 
 /** The wiki queue: one job per `gollum` delivery (wiki pages created or edited). */
-export const WIKI_QUEUE = 'wiki';
+export { WIKI_QUEUE };
 
 /**
  * A wiki edit as the worker needs it: the page commits to fetch and where

@@ -5,7 +5,7 @@
  */
 import { isoTime } from '../pipeline/payload-fields.js';
 import { exposuresFromTextEvent, type TextEvent } from '../pipeline/text-events.js';
-import type { Exposure } from '../pipeline/types.js';
+import type { Exposure } from '../core/exposure.js';
 import type { CompiledRule } from '../rules/types.js';
 import type { FeedEvent } from './feed-reader.js';
 

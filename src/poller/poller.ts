@@ -12,7 +12,7 @@ import type { CompiledRule } from '../rules/types.js';
 import type { FeedCursor } from './feed-cursor.js';
 import { readFeed, type FeedEvent } from './feed-reader.js';
 import { estimateLost } from './loss.js';
-import { declarePublicEventsMetrics, eventTypeLabel, lostEvents, observeLag, polls, queuedWork, seenEvents } from './metrics.js';
+import { declarePublicEventsMetrics, eventTypeLabel, lostEvents, observeLag, polls, queuedWork, seenEvents } from '../metrics/public-events-metrics.js';
 import { routeEvent } from './route-event.js';
 
 /** Where the poller's work goes (BullMQ queues in `neevscan poll`). */

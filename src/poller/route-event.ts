@@ -6,7 +6,7 @@
 import RE2 from 're2';
 import { isoTime } from '../pipeline/payload-fields.js';
 import type { PublicPushJob, PublicScanJob } from '../pipeline/public-events-queues.js';
-import type { Exposure } from '../pipeline/types.js';
+import type { Exposure } from '../core/exposure.js';
 import type { CompiledRule } from '../rules/types.js';
 import { exposuresFromFeedEvent, isTextFeedEvent } from './event-text.js';
 import type { FeedEvent } from './feed-reader.js';

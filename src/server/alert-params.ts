@@ -1,5 +1,5 @@
 import RE2 from 're2';
-import type { Source } from '../pipeline/types.js';
+import type { Source } from '../core/exposure.js';
 import type { AlertFilter } from '../stores/alert-query.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, RESOLUTIONS } from '../stores/alert-store.js';
 import { ApiError } from './errors.js';

@@ -1,6 +1,6 @@
 import { pipelineMetrics } from '../metrics/pipeline-metrics.js';
 import { describePlace } from '../notify/notice.js';
-import type { Location } from '../pipeline/types.js';
+import type { Location } from '../core/exposure.js';
 import {
   AlertConflictError,
   type Actor,
@@ -9,7 +9,8 @@ import {
   type AlertStore,
   type AuditEntry,
 } from '../stores/alert-store.js';
-import { KeyStoreUnavailableError, type KeyRecord, type KeyStore, type UsageBucket } from '../stores/key-store.js';
+import { StoreUnavailableError } from '../core/errors.js';
+import { type KeyRecord, type KeyStore, type UsageBucket } from '../stores/key-store.js';
 import { ApiError } from './errors.js';
 
 /** The key as the security team sees it: never the key itself, only its hint. */
@@ -84,7 +85,7 @@ export class AlertReview {
       if (ownerRecord) owner = { id: ownerRecord.id, name: ownerRecord.name, email: ownerRecord.email };
       if (key) usage = summarise(since, buckets);
     } catch (error) {
-      if (!(error instanceof KeyStoreUnavailableError)) throw error;
+      if (!(error instanceof StoreUnavailableError)) throw error;
       keyStore = 'unavailable';
     }
     if (key?.status === 'revoked' && alert.keyStatus !== 'revoked') {

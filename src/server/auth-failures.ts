@@ -1,5 +1,5 @@
 import type { Redis, Result } from 'ioredis';
-import { KeyStoreUnavailableError } from '../stores/key-store.js';
+import { StoreUnavailableError } from '../core/errors.js';
 import { clientKey } from './client-key.js';
 
 declare module 'ioredis' {
@@ -80,7 +80,7 @@ export class AuthFailures {
     try {
       return await operation();
     } catch (error) {
-      throw new KeyStoreUnavailableError(`authentication throttle unavailable: ${(error as Error).message}`, { cause: error });
+      throw new StoreUnavailableError(`authentication throttle unavailable: ${(error as Error).message}`, { cause: error });
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { Source } from '../pipeline/types.js';
+import type { Source } from '../core/exposure.js';
 import type { AlertStoreNames } from './alert-store-names.js';
 
 /** What an alert list can be narrowed to (every filter must hold). Times are on firstSeenAt: since ≤ t < until. */

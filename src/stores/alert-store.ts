@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Redis, Result } from 'ioredis';
-import type { Exposure, Location } from '../pipeline/types.js';
+import type { Exposure, Location } from '../core/exposure.js';
 import { newId, InvalidIdError } from './ids.js';
 import { ALERT_LIMITS, alertStoreNames, type AlertStoreNames } from './alert-store-names.js';
 import { MARK_REVOKED, RECORD_EXPOSURE } from './alert-store-scripts.js';
 import { ASSIGN, COMMENT, COUNT_ALERTS, LIST_ALERTS, REOPEN, RESOLVE } from './alert-review-scripts.js';
 import { filterSets, formatCursor, parseCursor, scoreRange, type AlertFilter } from './alert-query.js';
-import { KeyStoreUnavailableError, type KeyStatus } from './key-store.js';
+import { StoreUnavailableError } from '../core/errors.js';
+import type { KeyStatus } from './key-store.js';
 
 export { AlertCursorError, type AlertFilter } from './alert-query.js';
 
@@ -23,91 +24,9 @@ declare module 'ioredis' {
   }
 }
 
-export type AlertState = 'open' | 'resolved';
-export type AlertResolution = 'revoked' | 'false_positive' | 'used_in_tests' | 'wont_fix';
-/** GitHub's names for a secret scanning alert's resolution. */
-export const RESOLUTIONS: readonly AlertResolution[] = ['revoked', 'false_positive', 'used_in_tests', 'wont_fix'];
-
-/**
- * One notification channel of one notice (README, "Alert review": part of the API's documented shape), written by the
- * notifier (src/notify/delivery-state.ts) and updated in place as it is tried.
- * `email` and `webhook` go to the key's owner; `security-email` and `slack`
- * to the security team, on the first notice only.
- */
-export interface AlertNotification {
-  channel: 'email' | 'webhook' | 'security-email' | 'slack';
-  /** `sending` (an attempt in flight), `sent`, `retrying`, `failed` (given up), `skipped` (nowhere to send it). */
-  status: 'sending' | 'sent' | 'retrying' | 'failed' | 'skipped';
-  /** Tries of this channel for this notice. */
-  attempts: number;
-  /** When the status was last set: for `sent`, when it was delivered. */
-  at: string;
-  /** 1 for the first notice of the alert, 2… for follow-ups listing places found later. */
-  notice: number;
-  /** The last failure's class (`http_500`, `timeout`, `refused_address`, `smtp_550`…): never a message, a URL or an address. */
-  error?: string;
-}
-
-export interface TimelineEntry {
-  /** `notified`: the owner's first notice delivered (email or webhook); `resolved`, `reopened`: the latest of each. */
-  event: 'committed' | 'pushed' | 'received' | 'revoked' | 'notified' | 'resolved' | 'reopened';
-  at: string;
-}
-
-/** Who did something to an alert: the API token (its id and name), or `neevscan` itself. */
-export interface Actor {
-  id: string;
-  name: string;
-}
-
-export const SYSTEM_ACTOR: Actor = { id: 'neevscan', name: 'neevscan' };
-
-/** One line of an alert's audit trail. Carries no key: names, choices and the reviewer's own comment. */
-export interface AuditEntry {
-  at: string;
-  actor: Actor;
-  action: 'resolved' | 'reopened' | 'assigned' | 'unassigned' | 'commented' | 'key_revoked';
-  resolution?: AlertResolution;
-  comment?: string;
-  assignee?: string;
-  /** Why neevscan acted: `new_location` (a still-active key turned up in a new place). */
-  reason?: string;
-  location?: { source: Location['source']; repo: string | null };
-}
-
-/** An alert: one per exposed key, with every place it was seen (README, "Alert review": part of the API's documented shape). Holds no key, only its sha256 and hint. */
-export interface Alert {
-  id: string;
-  state: AlertState;
-  resolution: AlertResolution | null;
-  keyId: string;
-  ownerId: string;
-  keyHint: string;
-  /** The key's name when the alert was made (null for alerts made before names were kept). */
-  keyName: string | null;
-  secretSha256: string;
-  keyStatus: KeyStatus;
-  revokedAt: string | null;
-  /** Who works on it: a name or an address, as the team writes it. */
-  assignee: string | null;
-  resolvedAt: string | null;
-  /** The name of the API token that resolved it. */
-  resolvedBy: string | null;
-  resolutionComment: string | null;
-  firstSeenAt: string;
-  pushedAt: string | null;
-  /** Pushes: when the earliest head commit seen was made, by its committer's clock (shown apart; never timed from). */
-  committedAt: string | null;
-  receivedAt: string;
-  revokeLatencyMs: number | null;
-  /** The first ALERT_LIMITS.locations places, in the order they were recorded. */
-  locations: Location[];
-  /** Distinct places seen, including those beyond the cap. */
-  locationCount: number;
-  notifications: AlertNotification[];
-  /** Pushed, received, revoked: oldest first, only those known. */
-  timeline: TimelineEntry[];
-}
+/** The alert record itself is the domain's (src/core/alert.ts); re-exported for the store's callers. */
+export { RESOLUTIONS, SYSTEM_ACTOR, type AlertState, type AlertResolution, type AlertNotification, type TimelineEntry, type Actor, type AuditEntry, type Alert } from '../core/alert.js';
+import { SYSTEM_ACTOR, type Actor, type Alert, type AlertNotification, type AlertResolution, type AlertState, type AuditEntry, type TimelineEntry } from '../core/alert.js';
 
 /** The key an exposure was confirmed against, as the key store sees it after any revoke. */
 export interface ExposedKey {
@@ -158,7 +77,7 @@ export const SCAN_CAP = 20_000;
 /**
  * Alerts on Redis. Writes go through Lua scripts (alert-store-scripts.ts), so
  * a redelivered or concurrent exposure never makes a second alert or a second
- * copy of a location. Every Redis failure becomes KeyStoreUnavailableError,
+ * copy of a location. Every Redis failure becomes StoreUnavailableError,
  * the pipeline's one "retry later" error (the same Redis holds both stores).
  */
 export class AlertStore {
@@ -221,7 +140,7 @@ export class AlertStore {
     const [id, created, newLocation, reopened] = await this.call(() => this.redis.alRecordExposure(...args));
     const alert = await this.get(id);
     // The script just wrote it and alerts are never deleted.
-    if (!alert) throw new KeyStoreUnavailableError(`alert store lost alert ${id}`);
+    if (!alert) throw new StoreUnavailableError(`alert store lost alert ${id}`);
     return { alert, created: created === 1, newLocation: newLocation === 1, reopened: reopened === 1 };
   }
 
@@ -346,7 +265,7 @@ export class AlertStore {
     } catch (error) {
       // Not an outage: a string that is not an id, refused before any call (see ids.ts).
       if (error instanceof InvalidIdError) throw error;
-      throw new KeyStoreUnavailableError(`alert store unavailable: ${(error as Error).message}`, { cause: error });
+      throw new StoreUnavailableError(`alert store unavailable: ${(error as Error).message}`, { cause: error });
     }
   }
 }

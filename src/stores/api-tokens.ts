@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { checkId, newId, InvalidIdError } from './ids.js';
-import { KeyStoreUnavailableError } from './key-store.js';
+import { StoreUnavailableError } from '../core/errors.js';
 import { keyStoreNames } from './key-store-names.js';
 
 export type Scope = 'admin' | 'security' | 'gateway';
@@ -82,7 +82,7 @@ export class ApiTokens {
     } catch (error) {
       // Not an outage: a string that is not an id, refused before any call (see ids.ts).
       if (error instanceof InvalidIdError) throw error;
-      throw new KeyStoreUnavailableError(`token store unavailable: ${(error as Error).message}`, { cause: error });
+      throw new StoreUnavailableError(`token store unavailable: ${(error as Error).message}`, { cause: error });
     }
   }
 }

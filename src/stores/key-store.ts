@@ -6,7 +6,8 @@
  * one create/rotate response that shows it to its owner once.
  */
 
-export type KeyStatus = 'active' | 'revoked' | 'expired';
+export type { KeyStatus } from '../core/key-status.js';
+import type { KeyStatus } from '../core/key-status.js';
 export type RevokedBy = 'owner' | 'admin' | 'leak-detector';
 
 export interface KeyRecord {
@@ -41,14 +42,8 @@ export interface UsageBucket {
   tokens: number;
 }
 
-/** A key store that cannot answer now: retry later. Never to be read as "no such key". */
-export class KeyStoreUnavailableError extends Error {
-  readonly code = 'keystore:unavailable';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'KeyStoreUnavailableError';
-  }
-}
+/** A key store that cannot answer now: retry later. Never to be read as "no such key". Defined with the other errors in core. */
+export { KeyStoreUnavailableError } from '../core/errors.js';
 
 export interface KeyStore {
   /** The key whose sha256 (lowercase hex) this is, or null if the store has none. */

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { PushFinding } from '../github/changed-files.js';
+import type { PushFinding } from '../core/push-finding.js';
 
 /** What is remembered of a scanned public push: the old head it was read from, and what it added (hashes, hints, places; never a key). */
 export interface ScannedPush {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { keyHint, sha256Hex } from '../../src/key-format/key.js';
 import { handleExposure } from '../../src/pipeline/handle-exposure.js';
-import type { Location } from '../../src/pipeline/types.js';
+import type { Location } from '../../src/core/exposure.js';
 import { AlertStore, type Alert } from '../../src/stores/alert-store.js';
 import { dumpPrefix } from '../helpers/redis.js';
 import { startServer, type TestServer } from '../helpers/server.js';

@@ -7,7 +7,7 @@ import { renderOwnerEmail } from '../../src/notify/render-email.js';
 import { renderSecurityEmail, renderSlackMessage } from '../../src/notify/render-security.js';
 import { signWebhook, webhookHeaders } from '../../src/notify/signature.js';
 import { webhookPayload } from '../../src/notify/webhook-payload.js';
-import type { Location } from '../../src/pipeline/types.js';
+import type { Location } from '../../src/core/exposure.js';
 import type { Alert } from '../../src/stores/alert-store.js';
 
 const KEY = generateKey();
@@ -199,7 +199,7 @@ describe('the webhook signature', () => {
   const secret = 'whsec_test-secret';
   const body = webhookPayload(buildNotice(input()));
 
-  it('is sha256=HMAC-SHA256(secret, "<timestamp>.<body>") in hex, as README's "The webhook" documents', async () => {
+  it('is sha256=HMAC-SHA256(secret, "<timestamp>.<body>") in hex, as the README section "The webhook" documents', async () => {
     const { createHmac } = await import('node:crypto');
     expect(signWebhook(secret, 1_790_000_000, body)).toBe(`sha256=${createHmac('sha256', secret).update(`1790000000.${body}`).digest('hex')}`);
   });

@@ -6,7 +6,7 @@ import { smtpMailer } from '../../src/notify/mailer.js';
 import { processNotification, RetryLaterError, type NotifierDeps } from '../../src/notify/notifier.js';
 import { safePost } from '../../src/notify/safe-webhook.js';
 import { handleExposure } from '../../src/pipeline/handle-exposure.js';
-import type { Exposure } from '../../src/pipeline/types.js';
+import type { Exposure } from '../../src/core/exposure.js';
 import { AlertStore } from '../../src/stores/alert-store.js';
 import { RedisKeyStore } from '../../src/stores/redis-key-store.js';
 import { REDIS_URL, deletePrefix, dumpPrefix, freshPrefix } from '../helpers/redis.js';

@@ -3,9 +3,10 @@ import { Redis as IORedis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateKey, sha256Hex } from '../../src/key-format/key.js';
 import { handleExposure } from '../../src/pipeline/handle-exposure.js';
-import type { Exposure, Location, RevokePolicy } from '../../src/pipeline/types.js';
+import type { Exposure, Location, RevokePolicy } from '../../src/core/exposure.js';
 import { AlertStore } from '../../src/stores/alert-store.js';
 import { KeyStoreUnavailableError, type KeyStore } from '../../src/stores/key-store.js';
+import { StoreUnavailableError } from '../../src/core/errors.js';
 import { RedisKeyStore } from '../../src/stores/redis-key-store.js';
 import { REDIS_URL, deletePrefix, dumpPrefix, freshPrefix, testRedis } from '../helpers/redis.js';
 
@@ -209,7 +210,7 @@ describe('handleExposure', () => {
     const k = await newKey();
     const down = new IORedis(REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
     const e = exposure(k.sha);
-    await expect(handleExposure(deps('public', keyStore, new AlertStore(down, prefix)), e)).rejects.toBeInstanceOf(KeyStoreUnavailableError);
+    await expect(handleExposure(deps('public', keyStore, new AlertStore(down, prefix)), e)).rejects.toBeInstanceOf(StoreUnavailableError);
     down.disconnect();
     const record = (await keyStore.getKey(k.id))!;
     expect(record.status).toBe('revoked');

@@ -4,7 +4,7 @@ import { sha256Hex } from '../../src/key-format/key.js';
 import { DeliveryState } from '../../src/notify/delivery-state.js';
 import { handleExposure } from '../../src/pipeline/handle-exposure.js';
 import { enqueueNotification, notifyQueue } from '../../src/pipeline/notify-queue.js';
-import type { Exposure } from '../../src/pipeline/types.js';
+import type { Exposure } from '../../src/core/exposure.js';
 import { AlertStore } from '../../src/stores/alert-store.js';
 import { RedisKeyStore } from '../../src/stores/redis-key-store.js';
 import { REDIS_URL, deletePrefix, dumpPrefix, freshPrefix } from '../helpers/redis.js';

@@ -10,7 +10,7 @@ import { buildPublicEventsDeps } from '../../src/pipeline/public-events-deps.js'
 import { PUBLIC_PUSH_QUEUE, publicPushQueue, type PublicPushJob } from '../../src/pipeline/public-events-queues.js';
 import { startPublicEventsWorkers } from '../../src/pipeline/public-events-worker.js';
 import { queuePrefix } from '../../src/pipeline/queues.js';
-import { deferredWork, lagSeconds, skippedWork } from '../../src/poller/metrics.js';
+import { deferredWork, lagSeconds, skippedWork } from '../../src/metrics/public-events-metrics.js';
 import { pipelineMetrics } from '../../src/metrics/pipeline-metrics.js';
 import { keyHint } from '../../src/key-format/key.js';
 import { AlertStore } from '../../src/stores/alert-store.js';

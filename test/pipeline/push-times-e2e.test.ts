@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import examples from '@octokit/webhooks-examples';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatDuration, formatTime } from '../../src/notify/text.js';
+import { formatDuration, formatTime } from '../../src/util/text.js';
 import { AlertStore } from '../../src/stores/alert-store.js';
 import { TestRepo } from '../helpers/github/test-repo.js';
 import { INSTALLATION, WEBHOOK_SECRET, deliver, startPipeline as setup, until } from '../helpers/pipeline.js';

@@ -8,7 +8,7 @@ import { TokenPool } from '../../src/github/token-pool.js';
 import { PUBLIC_PUSH_QUEUE, PUBLIC_SCAN_QUEUE } from '../../src/pipeline/public-events-queues.js';
 import { EXPOSURE_QUEUE, queuePrefix } from '../../src/pipeline/queues.js';
 import { FeedCursor } from '../../src/poller/feed-cursor.js';
-import { lostEvents, polls } from '../../src/poller/metrics.js';
+import { lostEvents, polls } from '../../src/metrics/public-events-metrics.js';
 import { Poller, type PollerOptions } from '../../src/poller/poller.js';
 import { queueSink } from '../../src/poller/queue-sink.js';
 import { BUILTIN } from '../helpers/rules.js';

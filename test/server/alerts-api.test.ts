@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keyHint, sha256Hex } from '../../src/key-format/key.js';
 import { handleExposure } from '../../src/pipeline/handle-exposure.js';
-import type { Exposure, Location, RevokePolicy } from '../../src/pipeline/types.js';
+import type { Exposure, Location, RevokePolicy } from '../../src/core/exposure.js';
 import { AlertStore } from '../../src/stores/alert-store.js';
 import { registry } from '../../src/metrics/registry.js';
 import { dumpPrefix } from '../helpers/redis.js';

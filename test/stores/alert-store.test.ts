@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
 import { Redis as IORedis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Exposure, Location } from '../../src/pipeline/types.js';
+import type { Exposure, Location } from '../../src/core/exposure.js';
 import { ALERT_LIMITS } from '../../src/stores/alert-store-names.js';
 import { AlertCursorError, AlertStore, type ExposedKey } from '../../src/stores/alert-store.js';
-import { KeyStoreUnavailableError } from '../../src/stores/key-store.js';
+import { StoreUnavailableError } from '../../src/core/errors.js';
 import { REDIS_URL, deletePrefix, freshPrefix, testRedis } from '../helpers/redis.js';
 
 const SHA = 'a'.repeat(64);
@@ -235,11 +235,11 @@ describe('AlertStore with Redis down', () => {
   it('every call fails as unavailable (a retry), never as "no alert"', async () => {
     const down = new IORedis(REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
     const offline = new AlertStore(down, prefix);
-    await expect(offline.recordExposure(exposure(), key())).rejects.toBeInstanceOf(KeyStoreUnavailableError);
-    await expect(offline.get('alt_0000000000000000')).rejects.toBeInstanceOf(KeyStoreUnavailableError);
-    await expect(offline.getByKeyId('key_AAAAAAAAAAAAAAAA')).rejects.toBeInstanceOf(KeyStoreUnavailableError);
-    await expect(offline.list()).rejects.toBeInstanceOf(KeyStoreUnavailableError);
-    await expect(offline.markRevoked('alt_0000000000000000', '2026-11-26T13:00:00.000Z', 1)).rejects.toBeInstanceOf(KeyStoreUnavailableError);
+    await expect(offline.recordExposure(exposure(), key())).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(offline.get('alt_0000000000000000')).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(offline.getByKeyId('key_AAAAAAAAAAAAAAAA')).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(offline.list()).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(offline.markRevoked('alt_0000000000000000', '2026-11-26T13:00:00.000Z', 1)).rejects.toBeInstanceOf(StoreUnavailableError);
     down.disconnect();
   });
 });

@@ -6,7 +6,7 @@ import { startExposureWorker } from '../../pipeline/exposure-worker.js';
 import { bullConnection, deliveryJobId, exposureQueue, pushQueue, repoScanQueue } from '../../pipeline/queues.js';
 import { startRepoScanWorker } from '../../pipeline/repo-scan-worker.js';
 import { enqueueNotification, notifyQueue } from '../../pipeline/notify-queue.js';
-import { buildNotifierDeps, startNotifyWorker } from '../../notify/notify-worker.js';
+import { buildNotifierDeps, startNotifyWorker } from '../../pipeline/notify-worker.js';
 import { startPushWorker } from '../../pipeline/push-worker.js';
 import { startPublicEventsWorkers } from '../../pipeline/public-events-worker.js';
 import { checkRunQueue, enqueueCheckRun } from '../../pipeline/check-run-queue.js';

@@ -1,8 +1,8 @@
 import { describePlace } from '../../notify/notice.js';
-import { RESOLUTIONS, type AuditEntry } from '../../stores/alert-store.js';
+import { RESOLUTIONS, type AuditEntry } from '../../core/alert.js';
 import { ASSIGNEE_MAX, COMMENT_MAX } from '../alert-params.js';
 import type { AlertDetail } from '../alert-review.js';
-import { isHttpUrl } from '../../notify/text.js';
+import { isHttpUrl } from '../../util/text.js';
 import { badge, csrfField, duration, esc, escLines, link, page, time } from './html.js';
 import { keyStatusBadge, resolutionLabel, stateBadge } from './list-page.js';
 import type { Session } from './sessions.js';

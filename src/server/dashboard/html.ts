@@ -1,14 +1,14 @@
 /**
  * The dashboard's HTML pieces. Every string that came from outside (repository
  * names, paths, key and owner names, comments, assignees, token names) goes
- * through esc() or a helper built on it (src/notify/text.ts: escaped, control
+ * through esc() or a helper built on it (src/util/text.ts: escaped, control
  * and bidi-override characters neutralised, only http(s) URLs become links).
  * No inline script or style anywhere: the CSP allows only /assets files.
  */
-import { formatDuration, formatTime, html, htmlLink } from '../../notify/text.js';
+import { formatDuration, formatTime, html, htmlLink } from '../../util/text.js';
 import type { Session } from './sessions.js';
 
-export { formatCount, formatDuration, htmlLink } from '../../notify/text.js';
+export { formatCount, formatDuration, htmlLink } from '../../util/text.js';
 
 /** Escaped text for element content or a quoted attribute; empty for null. */
 export function esc(value: string | number | null | undefined, max = 500): string {

@@ -1,5 +1,5 @@
 import { describePlace } from '../../notify/notice.js';
-import type { Alert } from '../../stores/alert-store.js';
+import type { Alert } from '../../core/alert.js';
 import { SOURCES } from '../alert-params.js';
 import { badge, duration, esc, formatCount, page, query, time } from './html.js';
 import type { Session } from './sessions.js';

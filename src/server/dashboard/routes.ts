@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import RE2 from 're2';
 import { tokenDigest, type ApiTokens } from '../../stores/api-tokens.js';
 import { RESOLUTIONS, type Actor, type Alert, type AlertResolution } from '../../stores/alert-store.js';
-import { KeyStoreUnavailableError } from '../../stores/key-store.js';
+import { STORE_UNAVAILABLE_HTTP, StoreUnavailableError } from '../../core/errors.js';
 import { exportFileName, exportStream } from '../alert-export.js';
 import { checkAssignee, checkComment, parseAlertQuery, type AlertQuery } from '../alert-params.js';
 import type { AlertReview } from '../alert-review.js';
@@ -334,7 +334,7 @@ function toQuery(params: ListParams): AlertQuery {
 function classify(error: FastifyError | Error): { status: number; code: string; message: string } {
   if (error instanceof ApiError) return { status: error.statusCode, code: error.code, message: error.message };
   // The sign-in rate limit talks to Redis itself: its connection errors are an outage too, not a bug.
-  if (error instanceof KeyStoreUnavailableError || isRedisDown(error)) return { status: 503, code: 'unavailable', message: 'The store is unavailable right now; retry shortly.' };
+  if (error instanceof StoreUnavailableError || isRedisDown(error)) return { status: STORE_UNAVAILABLE_HTTP.status, code: STORE_UNAVAILABLE_HTTP.code, message: 'The store is unavailable right now; retry shortly.' };
   const fe = error as FastifyError;
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return { status: fe.statusCode, code: 'bad_request', message: fe.message };
   return { status: 500, code: 'internal', message: 'Internal error.' };

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { ApiToken } from '../../stores/api-tokens.js';
-import { KeyStoreUnavailableError } from '../../stores/key-store.js';
+import { StoreUnavailableError } from '../../core/errors.js';
 
 /** A signed-in browser: which token signed in (by its digest, never the token) and the session's CSRF token. */
 export interface Session {
@@ -66,7 +66,7 @@ export class SessionStore {
     try {
       return await operation();
     } catch (error) {
-      throw new KeyStoreUnavailableError(`session store unavailable: ${(error as Error).message}`, { cause: error });
+      throw new StoreUnavailableError(`session store unavailable: ${(error as Error).message}`, { cause: error });
     }
   }
 }

@@ -1,6 +1,6 @@
 import type { UsageSinceExposure } from '../alert-review.js';
 import { esc, formatCount, time } from './html.js';
-import { formatTime } from '../../notify/text.js';
+import { formatTime } from '../../util/text.js';
 
 const HOUR = 3_600_000;
 /** Bar widths to choose from, in hours: the smallest that keeps the chart at MAX_BARS or fewer. */

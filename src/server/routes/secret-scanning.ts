@@ -74,7 +74,7 @@ export function secretScanningRoutes(app: FastifyInstance, options: SecretScanni
       }
       const parsed = parsePartnerMatches(payload);
       if ('error' in parsed) return reply.code(400).send(fail('bad_request', parsed.error));
-      // A key store outage throws KeyStoreUnavailableError: the error handler answers 503 and GitHub redelivers.
+      // A key store outage throws StoreUnavailableError: the error handler answers 503 and GitHub redelivers.
       const feedback = await handlePartnerMatches(options.exposureDeps, parsed.matches, (options.now ?? (() => new Date()))());
       return reply.code(200).send(feedback);
     });

@@ -1,14 +1,14 @@
 import type { ConnectionOptions, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
-import { buildExposureDeps } from '../pipeline/deps.js';
-import { NOTIFY_QUEUE, type NotifyJob } from '../pipeline/notify-queue.js';
-import { startWorker, type WorkerTuning } from '../pipeline/start-worker.js';
+import { buildExposureDeps } from './deps.js';
+import { NOTIFY_QUEUE, type NotifyJob } from './notify-queue.js';
+import { startWorker, type WorkerTuning } from './start-worker.js';
 import { AlertStore } from '../stores/alert-store.js';
-import { DeliveryState } from './delivery-state.js';
-import { smtpMailer } from './mailer.js';
-import { processNotification, type NotifierDeps, type NotifyOutcome } from './notifier.js';
-import { safePost } from './safe-webhook.js';
+import { DeliveryState } from '../notify/delivery-state.js';
+import { smtpMailer } from '../notify/mailer.js';
+import { processNotification, type NotifierDeps, type NotifyOutcome } from '../notify/notifier.js';
+import { safePost } from '../notify/safe-webhook.js';
 
 /**
  * The notify queue's worker: one job per notice of an alert (the first, then

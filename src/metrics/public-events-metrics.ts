@@ -4,7 +4,7 @@
  * repository scans, skipped jobs) on serve's /metrics. Labels are event types
  * from a fixed list, reasons and token positions: never names or text.
  */
-import { counter, histogram } from '../metrics/registry.js';
+import { counter, histogram } from './registry.js';
 
 /** GitHub's event types (docs: github-event-types); anything else is counted as `other`, so labels stay bounded. */
 const EVENT_TYPES = new Set([

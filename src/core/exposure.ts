@@ -1,7 +1,10 @@
 /**
- * What flows between the pipeline's stages. None of it ever holds a raw key:
- * a secret travels as its sha256 and its redacted hint, plus where it was seen
- * (BullMQ stores job data in clear in Redis).
+ * The domain every part of the service shares: a secret seen at a place (an
+ * exposure) and what the service may do about it. The pipeline passes these
+ * between its stages, the stores keep them in alerts, notify reports them.
+ * None of it ever holds a raw key: a secret travels as its sha256 and its
+ * redacted hint, plus where it was seen (BullMQ stores job data in clear in
+ * Redis). This module imports nothing of the project.
  */
 
 /**
@@ -11,6 +14,7 @@
  */
 export type Source = 'push' | 'partner' | 'public-events' | 'issue' | 'pull_request' | 'comment' | 'discussion' | 'wiki' | 'install-scan' | 'commit' | 'release' | 'pull_request_review';
 
+/** One place a secret was seen: an alert keeps a list of them. */
 export interface Location {
   source: Source;
   /** `owner/name`, when the place is a repository. */

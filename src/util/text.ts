@@ -1,4 +1,5 @@
 /**
+ * Shared by the notifications (notify/) and the dashboard (server/dashboard/).
  * Making user-supplied strings (key names, repository names, paths, URLs)
  * safe to show: in plain text, control and bidirectional-override characters
  * become spaces (a file name cannot forge a line of the mail or reverse how

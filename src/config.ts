@@ -4,8 +4,7 @@ import { readNotifyConfig, type NotifyConfig } from './notify/notify-config.js';
 import { readDashboardConfig, type DashboardConfig } from './server/dashboard/dashboard-config.js';
 
 /**
- * The service's configuration, read once from the environment (README,
- * "Configuration"). Injectable: tests pass their own `env`.
+ * The service's configuration, read once from the environment (docs/configuration.md). Injectable: tests pass their own `env`.
  */
 export interface Config {
   redisUrl: string;

@@ -1,7 +1,7 @@
 /**
  * An alert as the service keeps it, the API shows it and notifications read
  * it: one per exposed key, with every place it was seen. Part of the API's
- * documented shape (README, "Alert review"). This module imports only core.
+ * documented shape (docs/api.md, "Alerts"). This module imports only core.
  */
 import type { Location } from './exposure.js';
 import type { KeyStatus } from './key-status.js';
@@ -12,7 +12,7 @@ export type AlertResolution = 'revoked' | 'false_positive' | 'used_in_tests' | '
 export const RESOLUTIONS: readonly AlertResolution[] = ['revoked', 'false_positive', 'used_in_tests', 'wont_fix'];
 
 /**
- * One notification channel of one notice (README, "Alert review": part of the API's documented shape), written by the
+ * One notification channel of one notice (docs/api.md, "Alerts"), written by the
  * notifier (src/notify/delivery-state.ts) and updated in place as it is tried.
  * `email` and `webhook` go to the key's owner; `security-email` and `slack`
  * to the security team, on the first notice only.
@@ -58,7 +58,7 @@ export interface AuditEntry {
   location?: { source: Location['source']; repo: string | null };
 }
 
-/** An alert: one per exposed key, with every place it was seen (README, "Alert review": part of the API's documented shape). Holds no key, only its sha256 and hint. */
+/** An alert: one per exposed key, with every place it was seen (docs/api.md, "Alerts"). Holds no key, only its sha256 and hint. */
 export interface Alert {
   id: string;
   state: AlertState;

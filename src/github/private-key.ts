@@ -1,4 +1,4 @@
-/** GITHUB_APP_PRIVATE_KEY is PEM text or a path to a PEM file (README, "Configuration"); one reader decides which. */
+/** GITHUB_APP_PRIVATE_KEY is PEM text or a path to a PEM file (docs/configuration.md, "GitHub App"); one reader decides which. */
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { NeevscanError } from '../errors.js';

@@ -49,7 +49,7 @@ export class RetryLaterError extends Error {
  * so a retry, a stalled job run twice or a second worker never sends a
  * channel twice; the one window left is a crash (or Redis lost) between the
  * receiver accepting and the mark, after which the channel is sent again
- * once its claim lapses (README, "Exactly once, and its limit").
+ * once its claim lapses (docs/notifications.md, "Delivery: retries, digests, exactly once").
  */
 export async function processNotification(deps: NotifierDeps, run: NotifyRun): Promise<NotifyOutcome> {
   const now = deps.now ?? (() => new Date());

@@ -1,5 +1,5 @@
 /**
- * The notifier's part of the configuration (README, "Owner notifications"),
+ * The notifier's part of the configuration (docs/configuration.md, "Owner notifications"),
  * read once from the environment by readConfig. Injectable like the rest:
  * tests pass their own `env`.
  */

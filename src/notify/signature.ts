@@ -1,10 +1,10 @@
 import { createHmac } from 'node:crypto';
 
 /**
- * The owner-webhook signature (README, "The webhook" under "Owner notifications"): `sha256=` and the hex
+ * The owner-webhook signature (docs/notifications.md, "The webhook"): `sha256=` and the hex
  * HMAC-SHA256 of `<timestamp>.<body>` under the owner's webhookSecret. The
  * timestamp is inside the MAC so a receiver that refuses old timestamps
- * refuses replays too; README "Owner notifications" shows the receiver's side
+ * refuses replays too; docs/notifications.md shows the receiver's side
  * (docs/examples/verify-neevscan-webhook.mjs, which a test runs against this).
  */
 export function signWebhook(secret: string, timestampSeconds: number, body: string): string {

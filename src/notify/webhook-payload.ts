@@ -1,8 +1,8 @@
 import type { Notice } from './notice.js';
 
 /**
- * The owner webhook's JSON body, schema version 1 (README, "Owner
- * notifications"). Additive changes keep `version: 1`; anything a receiver
+ * The owner webhook's JSON body, schema version 1 (docs/notifications.md,
+ * "The webhook"). Additive changes keep `version: 1`; anything a receiver
  * could break on gets a new version. Holds the hint, never the key.
  */
 

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { GitHubClient } from '../github/client.js';
 
-/** The check run's name, fixed for integrators (README, "The GitHub App pipeline"). */
+/** The check run's name, fixed for integrators (docs/github-app.md). */
 export const CHECK_RUN_NAME = 'neevscan';
 /** GitHub takes at most 50 annotations per create or update request. */
 const ANNOTATIONS_PER_REQUEST = 50;

@@ -1,7 +1,7 @@
 import type { Finding } from '../scanner/finding.js';
 import type { ReportInput } from './types.js';
 
-/** `--format json`: the object README's "Output" documents, one line per finding field set, no raw secret. */
+/** `--format json`: the object docs/cli.md's "Output" documents, one line per finding field set, no raw secret. */
 export function renderJson(input: ReportInput): string {
   const findings = input.findings.map((f: Finding) => ({
     ruleId: f.ruleId,

@@ -1,6 +1,6 @@
 /** Start-up warnings about how the HTTP surface is configured. */
 
-/** Values the README and common examples show for NEEVSCAN_ADMIN_TOKEN: anyone who has read them would try these first. */
+/** Values the docs and common examples show for NEEVSCAN_ADMIN_TOKEN: anyone who has read them would try these first. */
 const EXAMPLE_VALUES = new Set(['change-me', 'changeme', 'admin', 'secret', 'password', 'token', 'test', '…', '...']);
 /** Shorter than this, an operator-chosen token may be guessable; a minted token (`nvs_` and 40 characters) is longer. */
 export const ADMIN_TOKEN_MIN_LENGTH = 32;

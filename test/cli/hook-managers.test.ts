@@ -1,5 +1,5 @@
 /**
- * The README's hook set-ups, run for real: the pre-commit framework (Debian's
+ * The documented hook set-ups (docs/cli.md), run for real: the pre-commit framework (Debian's
  * `pre-commit`, which .ci/run installs) installing this repository as a hook
  * repo the way a user's `.pre-commit-config.yaml` does, and the husky and
  * lefthook snippets. For each: a clean commit passes; a commit adding a key is
@@ -86,7 +86,7 @@ function findLefthook(): string | undefined {
 }
 const LEFTHOOK = findLefthook();
 
-describe('husky and lefthook (the README snippets)', () => {
+describe('husky and lefthook (the documented snippets)', () => {
   /** A project with neevscan installed, as `npm i -D neevscan` leaves it (linked to this checkout). */
   function project(): string {
     const repo = gitRepo();

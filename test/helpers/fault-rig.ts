@@ -41,7 +41,7 @@ export interface FaultRig {
   close(): Promise<void>;
 }
 
-/** Short timings for tests, each a documented setting (README): notices after 1 s, retries from 200 ms, job locks of 2 s. */
+/** Short timings for tests, each a documented setting (docs/configuration.md): notices after 1 s, retries from 200 ms, job locks of 2 s. */
 export const FAST_ENV = {
   NEEVSCAN_NOTIFY_DELAY_MS: '1000',
   NEEVSCAN_NOTIFY_BACKOFF_MS: '200',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-// The receiver's sample from the README, run as documented.
+// The receiver's sample from docs/notifications.md, run as documented.
 import { verifyNeevscanSignature } from '../../docs/examples/verify-neevscan-webhook.mjs';
 import { generateKey, keyHint, sha256Hex } from '../../src/key-format/key.js';
 import { buildNotice, MAX_LISTED_PLACES, type NoticeInput } from '../../src/notify/notice.js';
@@ -199,12 +199,12 @@ describe('the webhook signature', () => {
   const secret = 'whsec_test-secret';
   const body = webhookPayload(buildNotice(input()));
 
-  it('is sha256=HMAC-SHA256(secret, "<timestamp>.<body>") in hex, as the README section "The webhook" documents', async () => {
+  it('is sha256=HMAC-SHA256(secret, "<timestamp>.<body>") in hex, as docs/notifications.md documents', async () => {
     const { createHmac } = await import('node:crypto');
     expect(signWebhook(secret, 1_790_000_000, body)).toBe(`sha256=${createHmac('sha256', secret).update(`1790000000.${body}`).digest('hex')}`);
   });
 
-  it('verifies with the README sample, and fails for a changed body, another secret or an old timestamp', () => {
+  it('verifies with the documented sample, and fails for a changed body, another secret or an old timestamp', () => {
     const now = new Date('2026-11-26T13:00:05Z');
     const h = webhookHeaders({ secret, body, event: 'key.exposed', deliveryId: 'alt_x.webhook.1', now });
     expect(h['x-neevscan-timestamp']).toBe(String(Math.floor(now.getTime() / 1000)));

@@ -1,5 +1,5 @@
 /**
- * The dashboard's part of the configuration (README, "Alert review"), read
+ * The dashboard's part of the configuration (docs/configuration.md, "Alert review dashboard"), read
  * once from the environment by readConfig. Injectable: tests pass their own `env`.
  */
 export interface DashboardConfig {

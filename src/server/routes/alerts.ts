@@ -22,7 +22,7 @@ const ERRORS = { 400: ERROR_SCHEMA, 401: ERROR_SCHEMA, 403: ERROR_SCHEMA, 404: E
 const doc = (summary: string, extra: Record<string, unknown> = {}) => ({ tags: ['alerts'], summary, security: [{ bearer: [] }], ...extra });
 
 /**
- * /api/v1/alerts: the security team's review of leaked keys (README, "Alert review").
+ * /api/v1/alerts: the security team's review of leaked keys (docs/api.md, "Alerts").
  * `security` scope (or `admin`). Every change names its token in the audit trail.
  */
 export function alertRoutes(app: FastifyInstance, review: AlertReview, auth: BearerAuth): void {

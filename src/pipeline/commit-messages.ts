@@ -10,6 +10,7 @@ import type { CompiledRule } from '../rules/types.js';
 import { isoTime, list, obj, str } from './payload-fields.js';
 import { pushTimes, type PushPayload } from './push-job.js';
 import { findingsInText } from './text-events.js';
+import { isHttpUrl } from '../util/text.js';
 import type { Exposure, Source } from '../core/exposure.js';
 
 /** A commit SHA: SHA-1, or SHA-256 in a repository that uses it. */
@@ -106,13 +107,4 @@ export function commitMessageExposures(messages: readonly CommitMessage[], conte
     }
   }
   return exposures;
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'https:' || url.protocol === 'http:';
-  } catch {
-    return false;
-  }
 }

@@ -13,6 +13,7 @@
  * Trees live in bench/.data/shapes/<shape> and are reused while their
  * generator version and size stay the same.
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -48,7 +49,8 @@ function logLine(r, w) {
 }
 
 function csvLine(r, w) {
-  return [r.int(1e6), w.word(), w.snake(), (r.int(1e6) / 100).toFixed(2), `2026-0${1 + r.int(9)}-1${r.int(9)}`, `"${w.words(3)}"`, r.base62(10)].join(',');
+  const date = `2026-0${1 + r.int(9)}-1${r.int(9)}`;
+  return [r.int(1e6), w.word(), w.snake(), (r.int(1e6) / 100).toFixed(2), date, `"${w.words(3)}"`, r.base62(10)].join(',');
 }
 
 /** Writes `count` files of `size()` bytes, made by `make(size)`, spread over folders of 50. */
@@ -115,8 +117,8 @@ function ensureShape(name) {
   mkdirSync(dir, { recursive: true });
   const r = seeded(name.length * 7919 + 17);
   shapes[name](dir, r, makeWords(r), MB * 1e6);
-  const du = timeInterleaved({ count: ['sh', ['-c', 'find "$0" -type f | wc -l; du -sb "$0" | cut -f1', dir], {}] }, { runs: 1, warmup: 0 });
-  const [files, bytes] = du.count.stdout.trim().split('\n').map(Number);
+  const count = spawnSync('sh', ['-c', 'find "$0" -type f | wc -l; du -sb "$0" | cut -f1', dir], { encoding: 'utf8' });
+  const [files, bytes] = count.stdout.trim().split('\n').map(Number);
   meta = { ...wanted, files, bytes };
   writeFileSync(stamp, JSON.stringify(meta) + '\n');
   return meta;
@@ -128,7 +130,8 @@ if (!hasCommand('rg')) {
 }
 console.log(`machine: ${machineLine()}`);
 const results = {};
-console.log(`${'shape'.padEnd(9)} ${'files'.padStart(6)} ${'MB'.padStart(5)}  ${'neevscan'.padStart(9)} ${'rg'.padStart(8)} ${'floor'.padStart(8)}  neev/rg  floor/rg`);
+const head = ['files', 'MB', 'neevscan', 'rg', 'floor'].map((h, i) => h.padStart([6, 5, 10, 8, 8][i])).join(' ');
+console.log(`${'shape'.padEnd(9)} ${head}  neev/rg  floor/rg`);
 for (const name of Object.keys(shapes)) {
   if (only && !only.includes(name)) continue;
   const meta = ensureShape(name);

@@ -315,6 +315,42 @@ describe('neevscan scan --git', () => {
     expect(stderr.trim().split('\n')).toEqual([expect.stringContaining('not a git repository')]);
   });
 
+  it('scans a bare clone, a mirror clone (with every ref it copied) and from inside a .git folder', () => {
+    const repo = newRepo();
+    const onMain = newKey();
+    const onBranch = newKey();
+    const onPullRef = newKey();
+    const mainCommit = repo.commit('main', { 'app.env': `KEY=${onMain}\n` });
+    repo.git('checkout', '-q', '-b', 'feature');
+    const branchCommit = repo.commit('feature', { 'feature.txt': `token ${onBranch}\n` });
+    repo.git('checkout', '-q', 'main');
+    // A ref outside refs/heads, as a hosting service keeps for pull requests: a mirror copies it, a bare clone does not.
+    repo.git('checkout', '-q', '--detach');
+    const pullCommit = repo.commit('pull request', { 'pr.txt': `${onPullRef}\n` });
+    repo.git('update-ref', 'refs/pull/1/head', pullCommit);
+    repo.git('checkout', '-q', 'main');
+    const bare = join(scratch, `bare${repoCount}.git`);
+    const mirror = join(scratch, `mirror${repoCount}.git`);
+    execFileSync('git', ['clone', '-q', '--bare', repo.dir, bare], { env });
+    execFileSync('git', ['clone', '-q', '--mirror', repo.dir, mirror], { env });
+    const found = (report: JsonReport) => report.findings.map((f) => [f.secretSha256, f.commit, f.file]).sort();
+    const expected = [
+      [sha256Hex(onMain), mainCommit, 'app.env'],
+      [sha256Hex(onBranch), branchCommit, 'feature.txt'],
+    ];
+
+    const inBare = repo.scan(undefined, [], bare);
+    expect(inBare.status).toBe(1);
+    expect(found(inBare.report)).toEqual(expected.sort());
+    const inMirror = repo.scan(undefined, [], mirror);
+    expect(inMirror.status).toBe(1);
+    expect(found(inMirror.report)).toEqual([...expected, [sha256Hex(onPullRef), pullCommit, 'pr.txt']].sort());
+    const range = repo.scan('main..feature', [], mirror);
+    expect(found(range.report)).toEqual([[sha256Hex(onBranch), branchCommit, 'feature.txt']]);
+    const inDotGit = repo.scan(undefined, [], join(repo.dir, '.git'));
+    expect(found(inDotGit.report)).toEqual(found(inMirror.report));
+  });
+
   it('exits 2 with one line on stderr for a range git does not know', () => {
     const repo = newRepo();
     repo.commit('one', { 'a.txt': 'a\n' });

@@ -7,7 +7,7 @@ import { blobSizes } from './blob-sizes.js';
 import { readBlobs } from './cat-file.js';
 import { keysAtBoundary } from './boundary-keys.js';
 import { FirstSightings } from './first-sightings.js';
-import { repoRoot } from './run.js';
+import { historyRoot } from './run.js';
 import { splitByWeight } from './shares.js';
 import { SkippedBlobs } from './skipped-blobs.js';
 
@@ -30,10 +30,11 @@ export interface HistoryOptions {
  * commits reachable from any ref (`git log --all`); with it, what `git log
  * RANGE` lists (`main..HEAD`, or one revision for its whole ancestry), less
  * keys the files already held where the range starts. A repository with no
- * commits yet has no history: nothing found, no error.
+ * commits yet has no history: nothing found, no error. Works in bare and
+ * mirror clones (a server's copy) too: only objects are read, never the work tree.
  */
 export async function scanHistory(cwd: string, range: string | undefined, options: HistoryOptions): Promise<SourceResult> {
-  const root = await repoRoot(cwd);
+  const root = await historyRoot(cwd);
   const index = await indexBlobs(root, range);
   const result: SourceResult = { findings: [], files: 0, bytes: 0, warnings: [] };
   const sizes = await blobSizes(root, [...index.blobs.keys()]);

@@ -39,3 +39,21 @@ export async function repoRoot(cwd: string): Promise<string> {
     throw new NeevscanError(`not a git repository (or inside .git, or bare): ${cwd}`, 'not-a-repo');
   }
 }
+
+/**
+ * Where history commands run for `cwd`: the work tree's top folder, or the git
+ * folder itself for a bare or mirror clone (or from inside a `.git` folder),
+ * where history is all there is.
+ */
+export async function historyRoot(cwd: string): Promise<string> {
+  let answer: string[];
+  try {
+    const args = ['rev-parse', '--is-bare-repository', '--is-inside-git-dir', '--absolute-git-dir'];
+    answer = (await runGit(args, cwd)).toString('utf8').trim().split('\n');
+  } catch {
+    throw new NeevscanError(`not a git repository: ${cwd}`, 'not-a-repo');
+  }
+  const [bare, insideGitDir, gitDir] = answer;
+  if ((bare === 'true' || insideGitDir === 'true') && gitDir) return gitDir;
+  return repoRoot(cwd);
+}

@@ -8,6 +8,7 @@ import { repoRoot, runGit } from './run.js';
 
 const SUBMODULE = '160000';
 const SYMLINK = '120000';
+const PATCH = ['-p', '-U0', '--src-prefix=a/', '--dst-prefix=b/', '--no-color'];
 const DIFF = ['diff', '--cached', '--no-ext-diff', '--no-textconv', '--no-relative', '--find-renames', '--diff-filter=ACMRT'];
 
 export interface StagedOptions {
@@ -24,11 +25,15 @@ export interface StagedOptions {
  * committed version already held them.
  */
 export async function scanStaged(cwd: string, options: StagedOptions): Promise<SourceResult> {
-  const root = await repoRoot(cwd);
-  const [raw, patch] = await Promise.all([
-    runGit([...DIFF, '--raw', '-z', '--no-abbrev'], root),
-    runGit([...DIFF, '-U0', '--src-prefix=a/', '--dst-prefix=b/', '--no-color'], root),
-  ]);
+  // One diff gives both the file list and the added lines, and it runs beside the work-tree check instead of after
+  // it: a pre-commit hook pays for each git process it waits on. The diff is run from `cwd` (`--no-relative` keeps
+  // its paths relative to the top folder); git's answer there is only trusted once rev-parse has found a work tree,
+  // since `git diff --cached` also succeeds inside .git and in a bare repository.
+  const [top, diff] = await Promise.allSettled([repoRoot(cwd), runGit([...DIFF, '--raw', '-z', '--no-abbrev', ...PATCH], cwd)]);
+  if (top.status === 'rejected') throw top.reason;
+  if (diff.status === 'rejected') throw diff.reason;
+  const root = top.value;
+  const { raw, patch } = splitRawAndPatch(diff.value);
   const entries = parseRawZ(raw).filter((e) => e.newMode !== SUBMODULE && e.newMode !== SYMLINK);
   const added = parseAddedLines(patch);
   const result: SourceResult = { findings: [], files: 0, bytes: 0, warnings: [] };
@@ -66,4 +71,14 @@ export async function scanStaged(cwd: string, options: StagedOptions): Promise<S
     options.maxFileSize,
   );
   return result;
+}
+
+/**
+ * `git diff --raw -z -p` prints the NUL-separated raw records, then one more NUL, then the patch. No raw record is
+ * empty (each is ":modes oids status" or a path), so the first empty field, "\0\0", is where the patch starts.
+ */
+export function splitRawAndPatch(output: Buffer): { raw: Buffer; patch: Buffer } {
+  const end = output.indexOf('\0\0');
+  if (end === -1) return { raw: output, patch: output.subarray(output.length) };
+  return { raw: output.subarray(0, end + 1), patch: output.subarray(end + 2) };
 }

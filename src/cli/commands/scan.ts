@@ -39,6 +39,7 @@ export async function runScan(paths: string[], options: ScanOptions): Promise<nu
   }
   const baseline = options.baseline ? readBaseline(options.baseline) : undefined;
   const rules = loadRules(options.rules);
+  performance.mark('neevscan:rules');
   const progress = progressBar();
 
   let source: SourceResult;
@@ -89,6 +90,7 @@ export async function runScan(paths: string[], options: ScanOptions): Promise<nu
     return 0;
   }
   await emit(input, options);
+  performance.mark('neevscan:reported');
   return input.findings.length > 0 ? 1 : 0;
 }
 

@@ -38,16 +38,24 @@ export async function runScan(paths: string[], options: ScanOptions): Promise<nu
     throw new NeevscanError(`--${options.staged ? 'staged' : 'git'} scans the repository of the current folder and takes no PATH`, 'bad-argument');
   }
   const baseline = options.baseline ? readBaseline(options.baseline) : undefined;
-  const rules = loadRules(options.rules);
-  performance.mark('neevscan:rules');
-  const progress = progressBar();
+  // git answers while the rules load.
+  const staged = options.staged ? (await import('../../sources/git/staged.js')).startStaged(process.cwd()) : undefined;
+  let rules: ReturnType<typeof loadRules>;
+  let progress: ReturnType<typeof progressBar>;
+  try {
+    rules = loadRules(options.rules);
+    performance.mark('neevscan:rules');
+    progress = progressBar();
+  } catch (error) {
+    staged?.cancel(); // or git's blob reader would wait for object names
+    throw error;
+  }
 
   let source: SourceResult;
   let scope: string;
   try {
-    if (options.staged) {
-      const { scanStaged } = await import('../../sources/git/staged.js');
-      source = await scanStaged(process.cwd(), { rules, maxFileSize });
+    if (staged) {
+      source = await staged.scan({ rules, maxFileSize });
       scope = 'staged changes';
     } else if (options.git !== undefined) {
       const range = typeof options.git === 'string' ? options.git : undefined;

@@ -28,13 +28,38 @@ export interface StagedOptions {
  * committed version already held them.
  */
 export async function scanStaged(cwd: string, options: StagedOptions): Promise<SourceResult> {
-  // A pre-commit hook waits on every git process in turn, so the three it needs start together: the work-tree check,
-  // one diff that gives both the file list and the added lines, and the blob reader, which is handed the object
-  // names once the diff is in. The diff runs from `cwd` (`--no-relative` keeps its paths relative to the top folder);
-  // its answer is only used once rev-parse has found a work tree, since `git diff --cached` also answers inside .git
-  // and in a bare repository.
+  return startStaged(cwd).scan(options);
+}
+
+export interface StagedScan {
+  /** Scans once git has answered; every git error surfaces here. */
+  scan(options: StagedOptions): Promise<SourceResult>;
+  /** Stops git when the scan will not happen (a bad argument or rule file found meanwhile). */
+  cancel(): void;
+}
+
+/**
+ * Starts the git processes a staged scan needs, so that they run while the
+ * caller loads its rules. A pre-commit hook waits on every git process in
+ * turn, so the three start together: the work-tree check, one diff that gives
+ * both the file list and the added lines, and the blob reader, which is handed
+ * the object names once the diff is in. The diff runs from `cwd`
+ * (`--no-relative` keeps its paths relative to the top folder); its answer is
+ * only used once rev-parse has found a work tree, since `git diff --cached`
+ * also answers inside .git and in a bare repository.
+ */
+export function startStaged(cwd: string): StagedScan {
   const blobs = startBlobReader(cwd);
-  const [top, diff] = await Promise.allSettled([repoRoot(cwd), runGit([...DIFF, '--raw', '-z', '--no-abbrev', ...PATCH], cwd)]);
+  const answers = Promise.allSettled([repoRoot(cwd), runGit([...DIFF, '--raw', '-z', '--no-abbrev', ...PATCH], cwd)]);
+  return { scan: (options) => scanWith(answers, blobs, options), cancel: () => blobs.cancel() };
+}
+
+async function scanWith(
+  answers: Promise<[PromiseSettledResult<string>, PromiseSettledResult<Buffer>]>,
+  blobs: BlobReader,
+  options: StagedOptions,
+): Promise<SourceResult> {
+  const [top, diff] = await answers;
   if (top.status === 'rejected' || diff.status === 'rejected') {
     blobs.cancel();
     throw top.status === 'rejected' ? top.reason : (diff as PromiseRejectedResult).reason;

@@ -70,6 +70,10 @@ await esbuild.build({
   plugins: [keepDistLayout],
   // commander is CommonJS and requires Node's built-ins; an ES module has no `require` of its own.
   banner: { js: "import { createRequire as __neevscanRequire } from 'node:module';\nconst require = __neevscanRequire(import.meta.url);" },
+  // Modules the CLI imports lazily stay in chunks of their own (a staged scan never loads the folder walker, the
+  // worker pool or the history reader); every file lands in dist/bundle/, which `import.meta.url` above relies on.
+  splitting: true,
+  chunkNames: 'chunk-[hash]',
   legalComments: 'none',
   logLevel: 'warning',
 });

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { NeevscanError } from '../../errors.js';
-import { loadRules } from '../../rules/load.js';
+import type { CompiledRule } from '../../rules/types.js';
 import type { Finding } from '../../scanner/finding.js';
 import type { ReportInput } from '../../report/types.js';
 import type { SourceFinding, SourceResult } from '../../sources/types.js';
@@ -38,12 +38,13 @@ export async function runScan(paths: string[], options: ScanOptions): Promise<nu
     throw new NeevscanError(`--${options.staged ? 'staged' : 'git'} scans the repository of the current folder and takes no PATH`, 'bad-argument');
   }
   const baseline = options.baseline ? readBaseline(options.baseline) : undefined;
-  // git answers while the rules load.
+  // git answers while the rules load; the rules loader (with re2, a large native addon) is imported after git has
+  // started for the same reason.
   const staged = options.staged ? (await import('../../sources/git/staged.js')).startStaged(process.cwd()) : undefined;
-  let rules: ReturnType<typeof loadRules>;
+  let rules: CompiledRule[];
   let progress: ReturnType<typeof progressBar>;
   try {
-    rules = loadRules(options.rules);
+    rules = (await import('../../rules/load.js')).loadRules(options.rules);
     performance.mark('neevscan:rules');
     progress = progressBar();
   } catch (error) {

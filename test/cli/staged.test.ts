@@ -103,6 +103,24 @@ describe('neevscan scan --staged', () => {
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it('inside .git, where `git diff --cached` still answers: exit 2, not a clean scan', () => {
+    const repo = committed({ 'a.txt': 'x\n' });
+    writeTree(repo, { 'a.txt': `x\n${generateKey()}\n` });
+    git(repo, 'add', '-A');
+    const run = neevscan(['scan', '--staged'], { cwd: join(repo, '.git'), env: GIT_ENV });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/^neevscan: not a git repository/);
+  });
+
+  it('a bad rule file stops the scan with exit 2 (git, already started, is not left waiting)', () => {
+    const repo = committed({ 'a.txt': 'x\n' });
+    writeTree(repo, { 'a.txt': `x\n${generateKey()}\n` });
+    git(repo, 'add', '-A');
+    const run = neevscan(['scan', '--staged', '--rules', join(repo, 'missing.yaml')], { cwd: repo, env: GIT_ENV });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/^neevscan: cannot read rule file/);
+  });
+
   it('ignores submodules and deleted files without error', () => {
     const repo = committed({ 'a.txt': 'x\n' });
     rmSync(join(repo, 'a.txt'));

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { NeevscanError } from '../../errors.js';
-import { loadRules } from '../../rules/load.js';
+import type { CompiledRule } from '../../rules/types.js';
 import type { Finding } from '../../scanner/finding.js';
 import type { ReportInput } from '../../report/types.js';
 import type { SourceFinding, SourceResult } from '../../sources/types.js';
@@ -38,15 +38,25 @@ export async function runScan(paths: string[], options: ScanOptions): Promise<nu
     throw new NeevscanError(`--${options.staged ? 'staged' : 'git'} scans the repository of the current folder and takes no PATH`, 'bad-argument');
   }
   const baseline = options.baseline ? readBaseline(options.baseline) : undefined;
-  const rules = loadRules(options.rules);
-  const progress = progressBar();
+  // git answers while the rules load; the rules loader (with re2, a large native addon) is imported after git has
+  // started for the same reason.
+  const staged = options.staged ? (await import('../../sources/git/staged.js')).startStaged(process.cwd()) : undefined;
+  let rules: CompiledRule[];
+  let progress: ReturnType<typeof progressBar>;
+  try {
+    rules = (await import('../../rules/load.js')).loadRules(options.rules);
+    performance.mark('neevscan:rules');
+    progress = progressBar();
+  } catch (error) {
+    staged?.cancel(); // or git's blob reader would wait for object names
+    throw error;
+  }
 
   let source: SourceResult;
   let scope: string;
   try {
-    if (options.staged) {
-      const { scanStaged } = await import('../../sources/git/staged.js');
-      source = await scanStaged(process.cwd(), { rules, maxFileSize });
+    if (staged) {
+      source = await staged.scan({ rules, maxFileSize });
       scope = 'staged changes';
     } else if (options.git !== undefined) {
       const range = typeof options.git === 'string' ? options.git : undefined;
@@ -89,6 +99,7 @@ export async function runScan(paths: string[], options: ScanOptions): Promise<nu
     return 0;
   }
   await emit(input, options);
+  performance.mark('neevscan:reported');
   return input.findings.length > 0 ? 1 : 0;
 }
 

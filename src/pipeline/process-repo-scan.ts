@@ -3,7 +3,7 @@ import { findSecretsInTree } from '../github/tree-scan.js';
 import type { PushFinding } from '../github/changed-files.js';
 import { pipelineMetrics } from '../metrics/pipeline-metrics.js';
 import { handleExposure } from './handle-exposure.js';
-import type { PushDeps } from './process-push.js';
+import type { AppJobDeps } from './deps.js';
 import type { RepoScanJob } from './queues.js';
 import { repoExposure, type RepoContext } from './repo-exposure.js';
 
@@ -22,7 +22,7 @@ export interface RepoScanResult {
  * revoke → alert with source `install-scan`; public repositories fall under
  * the public policy.
  */
-export async function processRepoScan(job: RepoScanJob, deps: PushDeps): Promise<RepoScanResult> {
+export async function processRepoScan(job: RepoScanJob, deps: AppJobDeps): Promise<RepoScanResult> {
   const octokit = deps.github.forInstallation(job.installationId);
   const { data: repository } = await octokit.rest.repos.get({ owner: job.owner, repo: job.repo });
   const tree = await findSecretsInTree(octokit, { owner: job.owner, repo: job.repo, ref: repository.default_branch }, deps.rules, { memo: deps.blobMemo });

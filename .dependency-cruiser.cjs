@@ -82,6 +82,13 @@ module.exports = {
       to: { path: '^src/(server|poller|cli)/' },
     },
     {
+      name: 'job-kinds-stand-alone',
+      severity: 'error',
+      comment: 'Each job kind (src/pipeline/jobs/) is one file that no other kind imports: adding a kind is that file and a line in pipeline/registry.ts.',
+      from: { path: '^src/pipeline/jobs/' },
+      to: { path: '^src/pipeline/(jobs/|registry\\.ts$)' },
+    },
+    {
       name: 'metrics-is-a-leaf',
       severity: 'error',
       comment: 'Metrics import only core and themselves: the parts hand them what to count.',

@@ -1,6 +1,7 @@
 /**
- * The names of the pipeline's BullMQ queues, in one place: the pipeline
- * enqueues and works them, metrics reads their depths. Changing one strands
+ * The names of the pipeline's BullMQ queues, in one place: each job kind
+ * (src/pipeline/jobs/) names its queue from here, and planners (the webhook
+ * receiver, the poller) address jobs with them. Changing one strands
  * the jobs waiting under the old name. This module imports nothing of the project.
  */
 
@@ -20,9 +21,6 @@ export const NOTIFY_QUEUE = 'notify';
 export const PUBLIC_PUSH_QUEUE = 'public-push';
 /** Public repositories to scan whole, from the public events feed. */
 export const PUBLIC_SCAN_QUEUE = 'public-scan';
-
-/** Every queue of the pipeline, the public-events ones included. */
-export const PIPELINE_QUEUES = [PUSH_QUEUE, EXPOSURE_QUEUE, REPO_SCAN_QUEUE, CHECK_RUN_QUEUE, WIKI_QUEUE, NOTIFY_QUEUE, PUBLIC_PUSH_QUEUE, PUBLIC_SCAN_QUEUE];
 
 /**
  * BullMQ's key prefix. The braces are a Redis Cluster hash tag: every key of

@@ -125,7 +125,7 @@ function build(tuning: ClientTuning & { apiUrl: string }, auth: Record<string, u
     ...(options.restTogether ? { request: { fetch: restThenFetch } } : {}),
   });
   if (options.restTogether) {
-    // A rest longer than a request may hang: nothing is sent, and the job is put off until then (src/pipeline/start-worker.ts).
+    // A rest longer than a request may hang: nothing is sent, and the job is put off until then (src/pipeline/queue-worker.ts).
     // Registered last, so it runs first: before the throttle's queues and before auth asks for a token.
     client.hook.before('request', async () => {
       if (restUntil - Date.now() > maxWait * base) throw new GitHubRestingError(restUntil, who);

@@ -5,7 +5,7 @@ import { rateLimitedUntil } from './token-pool.js';
  * A request not sent because GitHub asked its installation to wait longer
  * than a request may hang (a spent budget whose reset is far off, a long
  * retry-after). The job that made it is put off until `until` rather than
- * failed or retried sooner (src/pipeline/start-worker.ts).
+ * failed or retried sooner (src/pipeline/queue-worker.ts).
  */
 export class GitHubRestingError extends Error {
   constructor(

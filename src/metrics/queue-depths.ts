@@ -1,9 +1,7 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
-import { PIPELINE_QUEUES, queuePrefix } from '../core/queue-names.js';
+import { queuePrefix } from '../core/queue-names.js';
 import { gauge } from './registry.js';
 
-/** Every queue of the pipeline, the public-events ones included. */
-export { PIPELINE_QUEUES };
 const STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed'] as const;
 /** A scrape never waits on Redis longer than this: a queue that cannot be read is left out of that scrape. */
 const READ_TIMEOUT_MS = 2000;
@@ -31,13 +29,13 @@ function depthGauge() {
 }
 
 /**
- * Reports the depth of every pipeline queue on /metrics, read with BullMQ's
+ * Reports the depth of the named queues (the pipeline's registry lists them) on /metrics, read with BullMQ's
  * getJobCounts at each scrape (nothing is polled between scrapes). Returns the
  * function that stops it and closes its queue handles (the connection is the caller's).
  */
-export function watchQueueDepths(connection: ConnectionOptions, redisPrefix: string): () => Promise<void> {
+export function watchQueueDepths(connection: ConnectionOptions, redisPrefix: string, names: readonly string[]): () => Promise<void> {
   depthGauge();
-  const queues = PIPELINE_QUEUES.map((name) => new Queue(name, { connection, prefix: queuePrefix(redisPrefix) }));
+  const queues = names.map((name) => new Queue(name, { connection, prefix: queuePrefix(redisPrefix) }));
   for (const queue of queues) {
     queue.on('error', () => {}); // the connection's owner reports outages
     watched.add(queue);

@@ -1,7 +1,6 @@
-import type { ConnectionOptions, Queue } from 'bullmq';
 import type { CheckRunFinding, NotRead } from './check-run.js';
-import { openQueue, PUSH_JOB_OPTIONS } from './queues.js';
 import { CHECK_RUN_QUEUE } from '../core/queue-names.js';
+import type { Enqueue } from '../core/queued-job.js';
 
 /**
  * The check-run queue: a push's findings, reported on its head commit after
@@ -24,13 +23,7 @@ export interface CheckRunJob {
   notRead?: NotRead;
 }
 
-export function checkRunQueue(connection: ConnectionOptions, redisPrefix: string): Queue<CheckRunJob> {
-  return openQueue<CheckRunJob>(CHECK_RUN_QUEUE, connection, redisPrefix, PUSH_JOB_OPTIONS);
-}
-
 /** One check-run job per push delivery: a retried push job enqueues nothing twice. */
-export function enqueueCheckRun(queue: Queue<CheckRunJob>): (job: CheckRunJob) => Promise<void> {
-  return async (job) => {
-    await queue.add('check-run', job, { jobId: job.deliveryId });
-  };
+export function enqueueCheckRun(enqueue: Enqueue): (job: CheckRunJob) => Promise<void> {
+  return (job) => enqueue([{ queue: CHECK_RUN_QUEUE, data: job, jobId: job.deliveryId }]);
 }

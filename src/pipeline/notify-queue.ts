@@ -1,7 +1,6 @@
-import type { ConnectionOptions, JobsOptions, Queue } from 'bullmq';
+import type { JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { DeliveryState } from '../notify/delivery-state.js';
-import { openQueue } from './queues.js';
 import { NOTIFY_QUEUE } from '../core/queue-names.js';
 
 /** The notification queue: one job per notice of an alert, which the notifier (src/notify/) consumes. */
@@ -40,10 +39,6 @@ export function notifyJobOptions(timing: Pick<NotifyTiming, 'attempts' | 'backof
     removeOnComplete: { age: 7 * 24 * 3600 },
     removeOnFail: { age: 30 * 24 * 3600 },
   };
-}
-
-export function notifyQueue(connection: ConnectionOptions, redisPrefix: string, timing: Pick<NotifyTiming, 'attempts' | 'backoffMs'> = DEFAULT_NOTIFY_TIMING): Queue<NotifyJob> {
-  return openQueue<NotifyJob>(NOTIFY_QUEUE, connection, redisPrefix, notifyJobOptions(timing));
 }
 
 /**

@@ -1,39 +1,13 @@
-import type { Redis } from 'ioredis';
-import type { AppClient } from '../github/client.js';
 import { findSecretsInPush } from '../github/push-changes.js';
-import type { CompiledRule } from '../rules/types.js';
-import type { AlertStore } from '../stores/alert-store.js';
-import type { KeyStore } from '../stores/key-store.js';
-import type { BlobMemo } from '../stores/blob-memo.js';
 import { reportCheckRun, type CheckRunFinding } from './check-run.js';
 import type { CheckRunJob } from './check-run-queue.js';
+import type { AppJobDeps } from './deps.js';
 import { commitMessageExposures } from './commit-messages.js';
 import { handleExposure } from './handle-exposure.js';
 import type { PushJob } from './queues.js';
 import { repoExposure, type RepoContext } from './repo-exposure.js';
-import type { RevokePolicy } from '../core/exposure.js';
 import { mapLimit } from '../util/map-limit.js';
 import { pipelineMetrics } from '../metrics/pipeline-metrics.js';
-
-export interface PushDeps {
-  github: AppClient;
-  rules: readonly CompiledRule[];
-  keyStore: KeyStore;
-  alerts: AlertStore;
-  policy: RevokePolicy;
-  redis: Redis;
-  redisPrefix: string;
-  /** Scanned blobs shared across pushes, repositories and forks. */
-  blobMemo?: BlobMemo;
-  /** Enqueues the owner's notification for an alert. */
-  notify?: (alertId: string) => Promise<void>;
-  /** GITHUB_API_URL: where git URLs (wikis) may send an installation token. */
-  githubApiUrl?: string;
-  /** Hands the check run to its own queue (off the revoke path); without it the push job reports it itself. */
-  enqueueCheckRun?: (job: CheckRunJob) => Promise<void>;
-  /** Where a scan that could not read everything says so. */
-  log?: (message: string) => void;
-}
 
 export interface PushResult {
   findings: number;
@@ -54,7 +28,7 @@ const OUTCOME_TEXT: Record<string, string> = {
  * policy, record alerts, and report the check run. Every step is idempotent,
  * so a retried or redelivered job revokes, alerts and annotates once.
  */
-export async function processPush(job: PushJob, deps: PushDeps): Promise<PushResult> {
+export async function processPush(job: PushJob, deps: AppJobDeps): Promise<PushResult> {
   if (job.installationId === null) throw new Error(`push ${job.deliveryId} names no App installation`);
   const octokit = deps.github.forInstallation(job.installationId);
   const scanned = await findSecretsInPush(

@@ -3,7 +3,7 @@ import { hidePathSecrets } from '../github/path-secrets.js';
 import { findSecretsInWikiCommits, wikiGitUrl } from '../github/wiki.js';
 import { mapLimit } from '../util/map-limit.js';
 import { handleExposure } from './handle-exposure.js';
-import type { PushDeps } from './process-push.js';
+import type { AppJobDeps } from './deps.js';
 import type { Exposure } from '../core/exposure.js';
 import type { WikiJob } from './wiki-job.js';
 
@@ -17,7 +17,7 @@ export interface WikiResult {
  * One wiki edit: fetch the page commits, scan what they added, and confirm →
  * revoke (public wikis, by policy) → alert each key. Idempotent like pushes.
  */
-export async function processWiki(job: WikiJob, deps: PushDeps): Promise<WikiResult> {
+export async function processWiki(job: WikiJob, deps: AppJobDeps): Promise<WikiResult> {
   const gitUrl = wikiGitUrl(job.cloneUrl, deps.githubApiUrl ?? 'https://api.github.com');
   if (!gitUrl) throw new UnrecoverableError(`wiki of ${job.owner}/${job.repo}: its clone URL is not on GITHUB_API_URL's host; no token is sent there`);
   let token: string | null = null;

@@ -1,3 +1,4 @@
+import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Log } from '../github/client.js';
@@ -10,6 +11,7 @@ import { BlobMemo } from '../stores/blob-memo.js';
 import { PushMemo } from '../stores/push-memo.js';
 import { buildExposureDeps, rulesVersion } from './deps.js';
 import type { HandleExposureDeps } from './handle-exposure.js';
+import { putOff } from './queue-worker.js';
 
 /** What the public-events workers need: GitHub through the tokens, the scan memos, and confirm → revoke → alert. */
 export interface PublicEventsDeps extends HandleExposureDeps {
@@ -79,6 +81,18 @@ export async function withBudget<T>(receivedAt: string, deps: PublicEventsDeps, 
 export function countOutcome(queue: string, result: { outcome: string; reason?: string }): void {
   if (result.outcome === 'skipped' && result.reason) skippedWork().inc({ reason: result.reason });
   if (result.outcome === 'deferred') deferredWork().inc({ queue });
+}
+
+/** Counts a job's outcome; a deferred job is put off until its token's window resets. */
+export async function settle<T, R extends { outcome: string; reason?: string; until?: number }>(
+  job: Job<T, R>,
+  token: string | undefined,
+  queue: string,
+  result: R,
+): Promise<R> {
+  countOutcome(queue, result);
+  if (result.outcome === 'deferred' && result.until !== undefined) throw await putOff(job, token, result.until);
+  return result;
 }
 
 export function isSettled<T extends object>(result: T | Skipped | Deferred): result is Skipped | Deferred {

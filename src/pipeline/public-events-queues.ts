@@ -3,8 +3,7 @@
  * workers of `serve` (or `worker`) empty. Jobs hold names and SHAs only (BullMQ
  * keeps job data in clear in Redis): never text from the feed, never a key.
  */
-import type { ConnectionOptions, JobsOptions, Queue } from 'bullmq';
-import { openQueue } from './queues.js';
+import type { JobsOptions } from 'bullmq';
 import { PUBLIC_PUSH_QUEUE, PUBLIC_SCAN_QUEUE } from '../core/queue-names.js';
 
 /** A push seen in the public feed: fetched with compare (the feed carries no commit list since October 2025). */
@@ -52,12 +51,4 @@ export const PUBLIC_EVENT_JOB_OPTIONS: JobsOptions = {
 /** One job per feed event: a poller that reads an event twice (a restart mid-poll) adds nothing twice. */
 export function publicEventJobId(eventId: string): string {
   return `event-${eventId}`;
-}
-
-export function publicPushQueue(connection: ConnectionOptions, redisPrefix: string): Queue<PublicPushJob> {
-  return openQueue<PublicPushJob>(PUBLIC_PUSH_QUEUE, connection, redisPrefix, PUBLIC_EVENT_JOB_OPTIONS);
-}
-
-export function publicScanQueue(connection: ConnectionOptions, redisPrefix: string): Queue<PublicScanJob> {
-  return openQueue<PublicScanJob>(PUBLIC_SCAN_QUEUE, connection, redisPrefix, PUBLIC_EVENT_JOB_OPTIONS);
 }

@@ -34,8 +34,11 @@ export interface PushJob {
   receivedAt: string;
 }
 
-/** Retries with exponential backoff and jitter (so a recovering GitHub or Redis is not hit in lockstep); failed jobs are kept for inspection. */
-export const PUSH_JOB_OPTIONS: JobsOptions = {
+/**
+ * The job options of most queues (push, exposure, repo-scan, wiki, check-run): retries with exponential backoff and
+ * jitter (so a recovering GitHub or Redis is not hit in lockstep); failed jobs are kept for inspection.
+ */
+export const RETRYING_JOB_OPTIONS: JobsOptions = {
   attempts: 8,
   backoff: { type: 'exponential', delay: 500, jitter: 0.5 },
   removeOnComplete: { age: 24 * 3600, count: 10_000 },
@@ -50,10 +53,6 @@ export function bullConnection(redisUrl: string): ConnectionOptions {
 /** A queue of the pipeline: under the service's prefix, with its retry policy. */
 export function openQueue<T>(name: string, connection: ConnectionOptions, redisPrefix: string, defaultJobOptions: JobsOptions): Queue<T> {
   return new Queue<T>(name, { connection, prefix: queuePrefix(redisPrefix), defaultJobOptions });
-}
-
-export function pushQueue(connection: ConnectionOptions, redisPrefix: string): Queue<PushJob> {
-  return openQueue<PushJob>(PUSH_QUEUE, connection, redisPrefix, PUSH_JOB_OPTIONS);
 }
 
 /** The exposure queue: keys the receiver found in text a delivery carried (issues, comments…), one job each. */
@@ -77,13 +76,6 @@ export function deliveryJobId(deliveryId: string, index: number): string {
   return `${deliveryId}.${index}`;
 }
 
-/** Same retry policy as pushes: a key store outage waits and completes. */
-export const EXPOSURE_JOB_OPTIONS: JobsOptions = PUSH_JOB_OPTIONS;
-
-export function exposureQueue(connection: ConnectionOptions, redisPrefix: string): Queue<ExposureJob> {
-  return openQueue<ExposureJob>(EXPOSURE_QUEUE, connection, redisPrefix, EXPOSURE_JOB_OPTIONS);
-}
-
 /** Whole-repository scans: a repository added to an installation, or made public. */
 export { REPO_SCAN_QUEUE };
 
@@ -95,8 +87,4 @@ export interface RepoScanJob {
   /** `install`: the default branch as it stands; `public`: its history too, and the public policy applies. */
   kind: 'install' | 'public';
   receivedAt: string;
-}
-
-export function repoScanQueue(connection: ConnectionOptions, redisPrefix: string): Queue<RepoScanJob> {
-  return openQueue<RepoScanJob>(REPO_SCAN_QUEUE, connection, redisPrefix, PUSH_JOB_OPTIONS);
 }

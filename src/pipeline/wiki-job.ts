@@ -1,6 +1,4 @@
-import type { ConnectionOptions, Queue } from 'bullmq';
 import type { CompiledRule } from '../rules/types.js';
-import { openQueue, PUSH_JOB_OPTIONS } from './queues.js';
 import { list, obj, str as field } from './payload-fields.js';
 import { findingsInText } from './text-events.js';
 import type { Exposure } from '../core/exposure.js';
@@ -27,10 +25,6 @@ export interface WikiJob {
   /** Each page's latest commit in the wiki repository, and a link to the page. */
   pages: Array<{ sha: string; url: string }>;
   receivedAt: string;
-}
-
-export function wikiQueue(connection: ConnectionOptions, redisPrefix: string): Queue<WikiJob> {
-  return openQueue<WikiJob>(WIKI_QUEUE, connection, redisPrefix, PUSH_JOB_OPTIONS);
 }
 
 interface GollumPayload {

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppClient } from '../../src/github/client.js';
 import { queuePrefix } from '../../src/pipeline/queues.js';
-import { startWorker } from '../../src/pipeline/start-worker.js';
+import { startQueueWorker } from '../../src/pipeline/queue-worker.js';
 import type { RecordedRequest } from '../helpers/github/standin.js';
 import { commitKey, deliverPush, keyRecord, ownerWithKey, startFaultRig, type FaultRig, type OwnedKey } from '../helpers/fault-rig.js';
 import { APP_ID, INSTALLATION, until } from '../helpers/pipeline.js';
@@ -143,7 +143,7 @@ describe('a GitHub wait longer than a request may hang', () => {
     const logs: string[] = [];
     // The service's own client and worker, with the longest in-request wait shrunk from 900 s to 1 s.
     const github = createAppClient({ apiUrl: rig.gh.url, appId: APP_ID, privateKey: rig.appKey.pkcs8, maxRateLimitWaitSeconds: 1, log: (m) => logs.push(m) });
-    const worker = startWorker<{ n: number }, number>(
+    const worker = startQueueWorker<{ n: number }, number>(
       connection,
       prefix,
       {

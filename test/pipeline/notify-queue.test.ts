@@ -3,7 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/key-format/key.js';
 import { DeliveryState } from '../../src/notify/delivery-state.js';
 import { handleExposure } from '../../src/pipeline/handle-exposure.js';
-import { enqueueNotification, notifyQueue } from '../../src/pipeline/notify-queue.js';
+import { enqueueNotification } from '../../src/pipeline/notify-queue.js';
+import { notifyJobs } from '../../src/pipeline/jobs/notify.js';
+import { openJobQueue } from '../../src/pipeline/registry.js';
 import type { Exposure } from '../../src/core/exposure.js';
 import { AlertStore } from '../../src/stores/alert-store.js';
 import { RedisKeyStore } from '../../src/stores/redis-key-store.js';
@@ -31,7 +33,7 @@ describe('notification jobs', () => {
   it('one job per alert, however many places the key turns up in; the job names the alert only', async () => {
     const prefix = freshPrefix();
     const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-    const queue = notifyQueue(redis, prefix);
+    const queue = openJobQueue(notifyJobs, redis, prefix);
     cleanups.push(async () => {
       await queue.close();
       await deletePrefix(redis, prefix);
@@ -53,7 +55,7 @@ describe('notification jobs', () => {
   it('as the service enqueues (with scheduling): one job for the burst, then one follow-up job, delayed, once the first notice is taken', async () => {
     const prefix = freshPrefix();
     const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-    const queue = notifyQueue(redis, prefix, { attempts: 5, backoffMs: 300 });
+    const queue = openJobQueue(notifyJobs, redis, prefix, { notify: { attempts: 5, backoffMs: 300 } });
     cleanups.push(async () => {
       await queue.close();
       await deletePrefix(redis, prefix);

@@ -4,11 +4,15 @@ import { Queue, type Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readConfig } from '../../src/config.js';
-import { enqueueNotification, notifyQueue, NOTIFY_QUEUE } from '../../src/pipeline/notify-queue.js';
+import { enqueueNotification, NOTIFY_QUEUE } from '../../src/pipeline/notify-queue.js';
+import { jobDeps } from '../../src/pipeline/job-deps.js';
+import { notifyJobs } from '../../src/pipeline/jobs/notify.js';
+import { publicPushJobs } from '../../src/pipeline/jobs/public-push.js';
+import { publicScanJobs } from '../../src/pipeline/jobs/public-scan.js';
+import { openJobQueue, startQueueWorkers } from '../../src/pipeline/registry.js';
 import { processPublicPush } from '../../src/pipeline/process-public-push.js';
 import { buildPublicEventsDeps } from '../../src/pipeline/public-events-deps.js';
-import { PUBLIC_PUSH_QUEUE, publicPushQueue, type PublicPushJob } from '../../src/pipeline/public-events-queues.js';
-import { startPublicEventsWorkers } from '../../src/pipeline/public-events-worker.js';
+import { PUBLIC_PUSH_QUEUE, type PublicPushJob } from '../../src/pipeline/public-events-queues.js';
 import { queuePrefix } from '../../src/pipeline/queues.js';
 import { deferredWork, lagSeconds, skippedWork } from '../../src/metrics/public-events-metrics.js';
 import { pipelineMetrics } from '../../src/metrics/pipeline-metrics.js';
@@ -35,7 +39,7 @@ async function setup(tokens = [TOKEN], limits: Parameters<typeof startGitHubStan
   const prefix = freshPrefix();
   const redis = testRedis();
   const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  const notifications = notifyQueue(connection, prefix);
+  const notifications = openJobQueue(notifyJobs, connection, prefix);
   cleanups.push(async () => {
     await notifications.close();
     connection.disconnect();
@@ -180,11 +184,11 @@ describe('a public push, in the worker', () => {
   it('in the worker: a job put off by a spent budget waits in the delayed set; one past the bound completes as skipped; both counted', async () => {
     const { gh, redis, prefix, config, connection, job } = await setup();
     gh.setRateLimit({ remaining: 0, resetInSeconds: 120 });
-    const queue = publicPushQueue(connection, prefix);
+    const queue = openJobQueue(publicPushJobs, connection, prefix);
     cleanups.push(() => queue.close());
     const deferredBefore = await count(deferredWork(), { queue: PUBLIC_PUSH_QUEUE });
     const skippedBefore = await count(skippedWork(), { reason: 'rate_limit' });
-    const workers: Worker[] = startPublicEventsWorkers(config, redis, BUILTIN, connection, undefined, () => {});
+    const workers: Worker[] = startQueueWorkers(connection, jobDeps(config, redis, BUILTIN, () => {}, undefined), {}, [publicPushJobs, publicScanJobs]);
     cleanups.push(async () => void (await Promise.all(workers.map((w) => w.close()))));
 
     await queue.add('public-push', job(), { jobId: 'event-1' });

@@ -3,7 +3,10 @@ import { Redis } from 'ioredis';
 import { deliver as deliverEvent } from '../helpers/pipeline.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateKey, sha256Hex } from '../../src/key-format/key.js';
-import { exposureQueue, deliveryJobId, type ExposureJob } from '../../src/pipeline/queues.js';
+import type { Queue } from 'bullmq';
+import { deliveryJobId, type ExposureJob } from '../../src/pipeline/queues.js';
+import { exposureJobs } from '../../src/pipeline/jobs/exposure.js';
+import { openJobQueue } from '../../src/pipeline/registry.js';
 import { exposuresFromTextEvent, MAX_TEXT_BYTES, TEXT_EVENTS, type TextEvent } from '../../src/pipeline/text-events.js';
 import { loadRules } from '../../src/rules/load.js';
 import { REDIS_URL, dumpPrefix, testRedis } from '../helpers/redis.js';
@@ -125,7 +128,7 @@ describe('the receiver, for text events', () => {
   const SECRET = 'text-webhook-secret';
   let t: TestServer;
   let queueRedis: Redis;
-  let queue: ReturnType<typeof exposureQueue>;
+  let queue: Queue<ExposureJob>;
   let enqueued: ExposureJob[][];
 
   beforeEach(async () => {
@@ -141,7 +144,7 @@ describe('the receiver, for text events', () => {
         },
       },
     );
-    queue = exposureQueue(queueRedis, t.prefix);
+    queue = openJobQueue(exposureJobs, queueRedis, t.prefix);
   });
   afterEach(async () => {
     await queue.close();

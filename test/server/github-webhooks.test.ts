@@ -2,7 +2,9 @@ import { createHmac } from 'node:crypto';
 import examples from '@octokit/webhooks-examples';
 import { Queue } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { pushQueue, type PushJob } from '../../src/pipeline/queues.js';
+import type { PushJob } from '../../src/pipeline/queues.js';
+import { pushJobs } from '../../src/pipeline/jobs/push.js';
+import { openJobQueue } from '../../src/pipeline/registry.js';
 import { REDIS_URL, deletePrefix, testRedis } from '../helpers/redis.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { Redis } from 'ioredis';
@@ -18,7 +20,7 @@ let queueRedis: Redis;
 beforeEach(async () => {
   queueRedis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   t = await startServer({ GITHUB_WEBHOOK_SECRET: `${SECRET},${OLD_SECRET}` }, { enqueuePush: async (job) => void (await queue.add('push', job, { jobId: job.deliveryId })) });
-  queue = pushQueue(queueRedis, t.prefix);
+  queue = openJobQueue(pushJobs, queueRedis, t.prefix);
 });
 afterEach(async () => {
   await queue.close();

@@ -5,7 +5,8 @@ import { registry } from '../../src/metrics/registry.js';
 import { watchQueueDepths } from '../../src/metrics/queue-depths.js';
 import { PUSH_QUEUE, queuePrefix } from '../../src/pipeline/queues.js';
 import { NOTIFY_QUEUE } from '../../src/pipeline/notify-queue.js';
-import { startWorker } from '../../src/pipeline/start-worker.js';
+import { startQueueWorker } from '../../src/pipeline/queue-worker.js';
+import { JOB_QUEUES } from '../../src/pipeline/registry.js';
 import { WEBHOOK_SECRET, deliver, until } from '../helpers/pipeline.js';
 import { REDIS_URL, deletePrefix, freshPrefix, testRedis } from '../helpers/redis.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -51,7 +52,7 @@ describe('metrics', () => {
       await deletePrefix(redis, prefix);
       redis.disconnect();
     });
-    const stop = watchQueueDepths(redis, prefix);
+    const stop = watchQueueDepths(redis, prefix, JOB_QUEUES);
     cleanups.push(stop);
     const push = new Queue(PUSH_QUEUE, { connection: redis, prefix: queuePrefix(prefix) });
     const notify = new Queue(NOTIFY_QUEUE, { connection: redis, prefix: queuePrefix(prefix) });
@@ -72,7 +73,7 @@ describe('metrics', () => {
     await push.obliterate({ force: true });
     // Workers block on Redis: BullMQ wants a connection that never gives up a request.
     const workerConnection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-    const worker = startWorker(workerConnection, prefix, { queue: PUSH_QUEUE, concurrency: 1, process: async () => Promise.reject(new Error('GitHub is down')), describe: () => 'push' }, () => {});
+    const worker = startQueueWorker(workerConnection, prefix, { queue: PUSH_QUEUE, concurrency: 1, process: async () => Promise.reject(new Error('GitHub is down')), describe: () => 'push' }, () => {});
     cleanups.push(async () => {
       await worker.close();
       workerConnection.disconnect();

@@ -1,7 +1,9 @@
 import type { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateKey, sha256Hex } from '../../src/key-format/key.js';
-import { enqueueNotification, notifyQueue, type NotifyJob } from '../../src/pipeline/notify-queue.js';
+import { enqueueNotification, type NotifyJob } from '../../src/pipeline/notify-queue.js';
+import { notifyJobs } from '../../src/pipeline/jobs/notify.js';
+import { openJobQueue } from '../../src/pipeline/registry.js';
 import { AlertStore } from '../../src/stores/alert-store.js';
 import { makeSecretScanningKey, signSecretScanningPayload, startGitHubStandIn, type GitHubStandIn } from '../helpers/github/standin.js';
 import type { SecretScanningKey } from '../helpers/github/keys.js';
@@ -33,7 +35,7 @@ async function setup(env: Record<string, string> = {}, standIn: { tokens?: strin
   cleanups.push(() => gh.close());
   let queue: Queue<NotifyJob> | undefined;
   const t = await startServer({ GITHUB_API_URL: gh.url, ...env }, { notify: (alertId) => enqueueNotification(queue!)(alertId) });
-  queue = notifyQueue(t.redis, t.prefix);
+  queue = openJobQueue(notifyJobs, t.redis, t.prefix);
   cleanups.push(async () => {
     await queue!.close();
     await t.close();
@@ -329,7 +331,7 @@ describe('neevscan serve', () => {
     const alert = (await new AlertStore(redis, prefix).getByKeyId(key.id))!;
     expect(alert.locations[0]).toMatchObject({ source: 'partner', url: 'https://github.com/a/b/blob/1/x.env', partnerSource: 'content' });
 
-    const queue = notifyQueue(redis, prefix);
+    const queue = openJobQueue(notifyJobs, redis, prefix);
     cleanups.push(() => queue.close());
     const jobs = await queue.getJobs([...ALL_JOB_STATES]);
     expect(jobs.map((j) => j.data)).toEqual([{ alertId: alert.id }]);

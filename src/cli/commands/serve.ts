@@ -1,20 +1,16 @@
 import type { Worker } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
-import { readConfig } from '../../config.js';
-import { buildExposureDeps, buildPushDeps } from '../../pipeline/deps.js';
-import { startExposureWorker } from '../../pipeline/exposure-worker.js';
-import { bullConnection, deliveryJobId, exposureQueue, pushQueue, repoScanQueue } from '../../pipeline/queues.js';
-import { startRepoScanWorker } from '../../pipeline/repo-scan-worker.js';
-import { enqueueNotification, notifyQueue } from '../../pipeline/notify-queue.js';
-import { buildNotifierDeps, startNotifyWorker } from '../../pipeline/notify-worker.js';
-import { startPushWorker } from '../../pipeline/push-worker.js';
-import { startPublicEventsWorkers } from '../../pipeline/public-events-worker.js';
-import { checkRunQueue, enqueueCheckRun } from '../../pipeline/check-run-queue.js';
-import { startCheckRunWorker } from '../../pipeline/check-run-worker.js';
-import { wikiQueue } from '../../pipeline/wiki-job.js';
-import { startWikiWorker } from '../../pipeline/wiki-worker.js';
+import { readConfig, type Config } from '../../config.js';
+import { EXPOSURE_QUEUE, NOTIFY_QUEUE, PUSH_QUEUE, REPO_SCAN_QUEUE, WIKI_QUEUE } from '../../core/queue-names.js';
+import type { Enqueue } from '../../core/queued-job.js';
+import { enqueueCheckRun } from '../../pipeline/check-run-queue.js';
+import { jobDeps } from '../../pipeline/job-deps.js';
+import { enqueueNotification } from '../../pipeline/notify-queue.js';
+import { bullConnection, deliveryJobId } from '../../pipeline/queues.js';
+import { closeQueues, enqueueInto, JOB_QUEUES, openQueues, startQueueWorkers, type OpenQueues } from '../../pipeline/registry.js';
 import { loadRules } from '../../rules/load.js';
-import { buildServer } from '../../server/app.js';
+import { buildServer, type ServerOptions } from '../../server/app.js';
 import { adminTokenWarning, insecureCookieWarning } from '../../server/startup-warnings.js';
 import { connectRedis, redactUrl } from '../../stores/redis.js';
 import { warnIfEvicting } from '../../stores/redis-checks.js';
@@ -25,85 +21,61 @@ import { watchEventLoopStalls } from '../../metrics/event-loop-stall.js';
 import { jobLockTimings, lockMarginMs } from '../../pipeline/job-locks.js';
 
 /**
- * `neevscan serve`: the HTTP server and the queue workers. With Redis
- * unreachable it still starts, answers 503 on /readyz, and keeps retrying
- * with a log line naming REDIS_URL. SIGTERM and SIGINT close it gracefully:
- * in-flight requests and jobs finish first.
+ * `neevscan serve`: the HTTP server and the queue workers (`neevscan worker`:
+ * the same without HTTP). With Redis unreachable it still starts, answers 503
+ * on /readyz, and keeps retrying with a log line naming REDIS_URL. SIGTERM and
+ * SIGINT close it gracefully: in-flight requests and jobs finish first.
  */
 /** How long SIGTERM waits for in-flight jobs before it stops anyway (a stopped job is retried by its queue). */
 const SHUTDOWN_GRACE_MS = 25_000;
 
+type Log = (message: string) => void;
+
+/** What a running service holds, for shutdown to close. */
+interface Running {
+  app: FastifyInstance;
+  redis: Redis;
+  producer: Redis;
+  queues: OpenQueues;
+  workerConnection: Redis;
+  workers: Worker[];
+  stopQueueDepths: () => Promise<void>;
+  stallWatch: { stop(): void };
+}
+
 export async function runServe(options: { http?: boolean } = {}): Promise<number> {
   const config = readConfig();
   const withHttp = options.http !== false;
-  let log = (message: string): void => void process.stderr.write(`${message}\n`);
+  let log: Log = (message) => void process.stderr.write(`${message}\n`);
   const redis = connectRedis(config.redisUrl, (message) => log(message));
   // The producer fails fast while Redis is away, so a webhook gets 503 (and is redelivered) rather than waiting.
   const producer = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
   producer.on('error', () => {}); // connectRedis already reports outages
-  const queue = pushQueue(producer, config.redisPrefix);
-  queue.on('error', () => {});
-  const exposures = exposureQueue(producer, config.redisPrefix);
-  exposures.on('error', () => {});
-  const repoScans = repoScanQueue(producer, config.redisPrefix);
-  repoScans.on('error', () => {});
+  const queues = openQueues(producer, config.redisPrefix, config);
+  const enqueue = enqueueInto(queues);
   // One notification job per notice of an alert, for the notifier (owner email and signed webhook) to deliver.
-  const notifications = notifyQueue(producer, config.redisPrefix, config.notify);
-  notifications.on('error', () => {});
-  const notify = enqueueNotification(notifications, { redis: producer, redisPrefix: config.redisPrefix, timing: config.notify });
-  // Check runs are reported by their own workers, after the push's keys are revoked.
-  const checkRuns = checkRunQueue(producer, config.redisPrefix);
-  checkRuns.on('error', () => {});
-  const wikis = wikiQueue(producer, config.redisPrefix);
-  wikis.on('error', () => {});
+  const notify = enqueueNotification(queues.get(NOTIFY_QUEUE)!, { redis: producer, redisPrefix: config.redisPrefix, timing: config.notify });
   redis.once('ready', () => void warnIfEvicting(redis, (message) => log(message)));
 
   // Loaded once, for the receiver (it scans issue, comment and discussion text as it arrives) and the workers.
   const rules = loadRules();
-  const { app } = buildServer(config, redis, {
-    enqueuePush: async (job) => void (await queue.add('push', job, { jobId: job.deliveryId })),
-    // One transaction for the delivery's keys; the ids make a re-enqueue of the same delivery add nothing twice.
-    enqueueExposures: async (jobs) => void (await exposures.addBulk(jobs.map((data, i) => ({ name: 'exposure', data, opts: { jobId: deliveryJobId(data.deliveryId, i) } })))),
-    enqueueWiki: async (job) => void (await wikis.add('wiki', job, { jobId: job.deliveryId })),
-    enqueueRepoScans: async (jobs) =>
-      void (await repoScans.addBulk(jobs.map((data, i) => ({ name: 'repo-scan', data, opts: { jobId: deliveryJobId(data.deliveryId, i) } })))),
-    rules,
-    // The partner endpoint confirms and revokes in the request; the owner's notification goes to the queue.
-    notify,
-  });
+  const { app } = buildServer(config, redis, { ...webhookEnqueuers(enqueue), rules, notify });
   log = (message) => app.log.warn(message);
-  if (withHttp) {
-    for (const warning of [adminTokenWarning(config.adminToken), insecureCookieWarning(config.host, config.dashboard.secureCookie, config.trustProxy)]) {
-      if (warning) log(warning);
-    }
-  }
+  if (withHttp) warnAtStartup(config, log);
 
   collectProcessMetrics();
   declarePipelineMetrics();
   // A stall nearing the job-lock margin is logged: past it, other workers would run this process's jobs again.
   const stallWatch = watchEventLoopStalls(lockMarginMs(jobLockTimings(config.jobLockMs)), { info: (m) => app.log.info(m), warn: (m) => app.log.warn(m) });
   // Queue depths are read on the producer connection at each scrape of /metrics.
-  const stopQueueDepths = watchQueueDepths(producer, config.redisPrefix);
-  const workers: Worker[] = [];
-  // Workers need a connection of their own (blocking commands); BullMQ leaves a connection it was given open, so we close it.
+  const stopQueueDepths = watchQueueDepths(producer, config.redisPrefix, JOB_QUEUES);
+  // Queue workers need a connection of their own (blocking commands); BullMQ leaves a connection it was given open, so we close it.
   const workerConnection = bullConnection(config.redisUrl) as Redis;
   workerConnection.on('error', () => {});
-  const deps = buildPushDeps(config, redis, rules, (message) => log(message), notify);
+  // Check runs are reported by their own queue workers, after the push's keys are revoked.
+  const deps = jobDeps(config, redis, rules, (message) => log(message), notify, enqueueCheckRun(enqueue));
   // NEEVSCAN_JOB_LOCK_MS: how soon a job held by a worker that died is run again.
-  const tuning = { lockMs: config.jobLockMs };
-  if ('missing' in deps) log(`neevscan: push workers not started: ${deps.missing}; pushes wait in the queue`);
-  else {
-    deps.enqueueCheckRun = enqueueCheckRun(checkRuns);
-    workers.push(startPushWorker(workerConnection, config.redisPrefix, deps, (message) => log(message), config.pushConcurrency, tuning));
-    workers.push(startCheckRunWorker(workerConnection, config.redisPrefix, deps, (message) => log(message), tuning));
-    workers.push(startWikiWorker(workerConnection, config.redisPrefix, deps, (message) => log(message), tuning));
-    workers.push(startRepoScanWorker(workerConnection, config.redisPrefix, deps, (message) => log(message), tuning));
-  }
-  // Exposures need no GitHub App (only the key store and alerts), so they are handled even when pushes wait.
-  workers.push(startExposureWorker(workerConnection, config.redisPrefix, 'missing' in deps ? buildExposureDeps(config, redis, notify) : deps, (message) => log(message), tuning));
-  // What `neevscan poll` queues from the public events feed: fetched with GITHUB_TOKEN(S), not the App.
-  workers.push(...startPublicEventsWorkers(config, redis, rules, workerConnection, notify, (message) => log(message)));
-  workers.push(startNotifyWorker(workerConnection, config.redisPrefix, buildNotifierDeps(config, redis, (message) => log(message)), (message) => log(message), tuning));
+  const workers = startQueueWorkers(workerConnection, deps, { lockMs: config.jobLockMs });
 
   if (withHttp) {
     await app.listen({ host: config.host, port: config.port });
@@ -111,40 +83,61 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
   } else {
     app.log.info(`neevscan worker running (Redis ${redactUrl(config.redisUrl)}, REVOKE_POLICY=${config.revokePolicy})`);
   }
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      app.log.info(`${signal}: shutting down`);
-      // In-flight jobs get time to finish; without Redis there is nothing to finish, and BullMQ's close would wait forever.
-      const graceMs = redis.status === 'ready' ? SHUTDOWN_GRACE_MS : 0;
-      const giveUp = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), graceMs).unref());
-      const graceful = (async () => {
-        await app.close();
-        await Promise.all(workers.map((w) => w.close()));
-        await queue.close().catch(() => {});
-        await exposures.close().catch(() => {});
-        await notifications.close().catch(() => {});
-        await checkRuns.close().catch(() => {});
-        await wikis.close().catch(() => {});
-        await repoScans.close().catch(() => {});
-        await stopQueueDepths();
-        return 'closed' as const;
-      })();
-      void Promise.race([graceful, giveUp]).then((how) => {
-        stallWatch.stop();
-        producer.disconnect();
-        workerConnection.disconnect();
-        redis.disconnect();
-        if (how === 'timeout') {
-          app.log.warn(`${signal}: stopped without waiting for ${graceMs ? 'jobs still running' : 'Redis'} (their jobs are retried by the queue)`);
-          // Reconnect timers of queues that never connected would keep the process alive.
-          setTimeout(() => process.exit(process.exitCode ?? 0), 100).unref();
-          process.exitCode = 0;
-        }
-        resolve();
-      });
-    };
+  await untilStopped({ app, redis, producer, queues, workerConnection, workers, stopQueueDepths, stallWatch });
+  return 0;
+}
+
+/**
+ * The receiver's four enqueuers, each over the one Enqueue. Job ids as ever:
+ * a push or a wiki edit by its delivery id, a delivery's exposures and
+ * repository scans by deliveryJobId, so a re-enqueued delivery adds nothing twice.
+ */
+function webhookEnqueuers(enqueue: Enqueue): Pick<ServerOptions, 'enqueuePush' | 'enqueueExposures' | 'enqueueWiki' | 'enqueueRepoScans'> {
+  return {
+    enqueuePush: (job) => enqueue([{ queue: PUSH_QUEUE, data: job, jobId: job.deliveryId }]),
+    enqueueExposures: (jobs) => enqueue(jobs.map((data, i) => ({ queue: EXPOSURE_QUEUE, data, jobId: deliveryJobId(data.deliveryId, i) }))),
+    enqueueWiki: (job) => enqueue([{ queue: WIKI_QUEUE, data: job, jobId: job.deliveryId }]),
+    enqueueRepoScans: (jobs) => enqueue(jobs.map((data, i) => ({ queue: REPO_SCAN_QUEUE, data, jobId: deliveryJobId(data.deliveryId, i) }))),
+  };
+}
+
+function warnAtStartup(config: Config, log: Log): void {
+  for (const warning of [adminTokenWarning(config.adminToken), insecureCookieWarning(config.host, config.dashboard.secureCookie, config.trustProxy)]) {
+    if (warning) log(warning);
+  }
+}
+
+/** Resolves once SIGTERM or SIGINT has closed everything (or the grace time ran out). */
+function untilStopped(running: Running): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = (signal: string) => void shutDown(running, signal).then(resolve);
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
-  return 0;
+}
+
+async function shutDown(running: Running, signal: string): Promise<void> {
+  const { app, redis } = running;
+  app.log.info(`${signal}: shutting down`);
+  // In-flight jobs get time to finish; without Redis there is nothing to finish, and BullMQ's close would wait forever.
+  const graceMs = redis.status === 'ready' ? SHUTDOWN_GRACE_MS : 0;
+  const giveUp = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), graceMs).unref());
+  const graceful = (async () => {
+    await app.close();
+    await Promise.all(running.workers.map((w) => w.close()));
+    await closeQueues(running.queues);
+    await running.stopQueueDepths();
+    return 'closed' as const;
+  })();
+  const how = await Promise.race([graceful, giveUp]);
+  running.stallWatch.stop();
+  running.producer.disconnect();
+  running.workerConnection.disconnect();
+  redis.disconnect();
+  if (how === 'timeout') {
+    app.log.warn(`${signal}: stopped without waiting for ${graceMs ? 'jobs still running' : 'Redis'} (their jobs are retried by the queue)`);
+    // Reconnect timers of queues that never connected would keep the process alive.
+    setTimeout(() => process.exit(process.exitCode ?? 0), 100).unref();
+    process.exitCode = 0;
+  }
 }

@@ -2,9 +2,10 @@ import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type 
 import { gitHubWaitUntil } from '../github/github-wait.js';
 import { pipelineMetrics } from '../metrics/pipeline-metrics.js';
 import { jobLockTimings } from './job-locks.js';
-import { queuePrefix } from './queues.js';
+import { queuePrefix } from '../core/queue-names.js';
 
-export interface WorkerSpec<T, R> {
+/** A BullMQ worker of one queue ("queue worker", to tell it from worker threads and the `neevscan worker` process). */
+export interface QueueWorkerSpec<T, R> {
   queue: string;
   /** Jobs processed at once by one process: most of a job's time is waiting on GitHub and Redis. */
   concurrency: number;
@@ -14,8 +15,8 @@ export interface WorkerSpec<T, R> {
   describe: (data: T) => string;
 }
 
-/** Per-process settings every queue's worker shares. */
-export interface WorkerTuning {
+/** Per-process settings every queue worker shares. */
+export interface QueueWorkerTuning {
   /**
    * NEEVSCAN_JOB_LOCK_MS: a job's lock lasts this long unless renewed (every quarter of it), and stalled jobs (their
    * worker died) are looked for every third of it, so a dead worker's job runs again within 4/3 of these
@@ -28,8 +29,18 @@ export interface WorkerTuning {
 /** How long a worker keeps quiet about an error it just reported (a Redis outage repeats it on every reconnect). */
 const REPEATED_ERROR_QUIET_MS = 30_000;
 
-/** A job put off for a GitHub rate limit runs again this long after GitHub's time, spread so a backlog does not return at one instant. */
-const RATE_LIMIT_SPREAD_MS = 5000;
+/** A job put off for a rate limit runs again up to this long after the limit's reset, spread so a backlog does not return at one instant. */
+const PUT_OFF_SPREAD_MS = 5000;
+
+/**
+ * Moves a running job to the delayed set until `until` (epoch ms, plus a random
+ * spread), spending no attempt; the processor then throws the DelayedError this
+ * returns, which tells BullMQ the job was moved, not failed.
+ */
+export async function putOff(job: Job, token: string | undefined, until: number): Promise<DelayedError> {
+  await job.moveToDelayed(Math.max(until, Date.now()) + Math.floor(Math.random() * PUT_OFF_SPREAD_MS), token);
+  return new DelayedError();
+}
 
 /**
  * A queue worker with the pipeline's one error policy: everything is retried
@@ -39,7 +50,13 @@ const RATE_LIMIT_SPREAD_MS = 5000;
  * is put off until the time GitHub gave (spending no attempt), since a retry
  * sooner would be refused again and counted against the App.
  */
-export function startWorker<T, R>(connection: ConnectionOptions, redisPrefix: string, spec: WorkerSpec<T, R>, log: (message: string) => void, tuning: WorkerTuning = {}): Worker<T, R> {
+export function startQueueWorker<T, R>(
+  connection: ConnectionOptions,
+  redisPrefix: string,
+  spec: QueueWorkerSpec<T, R>,
+  log: (message: string) => void,
+  tuning: QueueWorkerTuning = {},
+): Worker<T, R> {
   const worker = new Worker<T, R>(
     spec.queue,
     async (job, token) => {
@@ -50,11 +67,9 @@ export function startWorker<T, R>(connection: ConnectionOptions, redisPrefix: st
         if (status === 404 || status === 410) throw new UnrecoverableError(`${spec.describe(job.data)}: ${(error as Error).message}`);
         const until = gitHubWaitUntil(error);
         if (until !== null && token) {
-          const runAt = Math.max(until, Date.now()) + Math.floor(Math.random() * RATE_LIMIT_SPREAD_MS);
-          log(`${spec.describe(job.data)}: GitHub rate limit; put off until ${new Date(runAt).toISOString()}`);
+          log(`${spec.describe(job.data)}: GitHub rate limit; put off until ${new Date(Math.max(until, Date.now())).toISOString()}`);
           pipelineMetrics.queueDeferred().inc({ queue: spec.queue });
-          await job.moveToDelayed(runAt, token);
-          throw new DelayedError();
+          throw await putOff(job, token, until);
         }
         throw error;
       }

@@ -1,4 +1,5 @@
 import type { ConnectionOptions, Worker } from 'bullmq';
+import { reportMetrics } from '../metrics/report-metrics.js';
 import { handleExposure, type ExposureOutcome, type HandleExposureDeps } from './handle-exposure.js';
 import { EXPOSURE_QUEUE, type ExposureJob } from './queues.js';
 import { startWorker, type WorkerTuning } from './start-worker.js';
@@ -23,7 +24,11 @@ export function startExposureWorker(
     {
       queue: EXPOSURE_QUEUE,
       concurrency: 16,
-      process: async (job: ExposureJob) => ({ outcome: (await handleExposure(deps, job.exposure)).outcome }),
+      process: async (job: ExposureJob) => {
+        const { outcome } = await handleExposure(job.policy ? { ...deps, policy: job.policy } : deps, job.exposure);
+        if (job.exposure.location.source === 'report') reportMetrics.reports().inc({ outcome });
+        return { outcome };
+      },
       describe: (job) => `exposure ${job.deliveryId} (${job.exposure.redacted} in ${job.exposure.location.url ?? job.exposure.location.repo ?? '?'})`,
     },
     log,

@@ -3,7 +3,9 @@ import { generateKey } from '../../src/key-format/key.js';
 import { AlertStore } from '../../src/stores/alert-store.js';
 import { until } from '../helpers/pipeline.js';
 import { deletePrefix, dumpPrefix, freshPrefix, testRedis } from '../helpers/redis.js';
-import { callApi, spawnServe } from '../helpers/server.js';
+import { readConfig } from '../../src/config.js';
+import type { ExposureJob } from '../../src/pipeline/queues.js';
+import { callApi, spawnServe, startServer } from '../helpers/server.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
 
 /**
@@ -196,5 +198,39 @@ describe('POST /api/v1/public/report', () => {
     const mail = await until(async () => mailsTo(owner.email)[0], 'the owner mail');
     expect(mail.text).toContain('https://forum.example/t/42');
     expect((await keyStatus(alertOnly, key.id)).status).toBe('active');
+  });
+});
+
+describe('what the endpoint queues', () => {
+  async function queued(env: Record<string, string>) {
+    const jobs: ExposureJob[] = [];
+    const t = await startServer(env, { enqueueExposures: async (batch) => void jobs.push(...batch) });
+    try {
+      const key = generateKey();
+      const body = { reports: [{ key: ` ${key} `, url: 'https://a.example/x' }, { key, url: 'https://a.example/x' }, { key: badChecksum(), url: 'https://a.example/y' }] };
+      const res = await callApi(t.url, 'POST', '/api/v1/public/report', { token: null, body });
+      expect(res.status).toBe(202);
+      expect(res.body.reports).toBe(3);
+      expect(JSON.stringify(jobs)).not.toContain(key.slice(5));
+      return { jobs, key };
+    } finally {
+      await t.close();
+    }
+  }
+
+  it('one job per distinct key and place, hash and hint only, never a checksum-failing key; the policy follows REPORT_REVOKE_POLICY and REVOKE_POLICY=off', async () => {
+    const { jobs } = await queued({});
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]).toMatchObject({ policy: 'all', exposure: { public: true, location: { source: 'report', url: 'https://a.example/x' } } });
+    expect(jobs[0]!.exposure.secretSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect((await queued({ REPORT_REVOKE_POLICY: 'alert-only' })).jobs[0]!.policy).toBe('off');
+    expect((await queued({ REVOKE_POLICY: 'off' })).jobs[0]!.policy).toBe('off');
+    expect((await queued({ REVOKE_POLICY: 'all' })).jobs[0]!.policy).toBe('all');
+  });
+
+  it('REPORT_REVOKE_POLICY: revoke by default; anything but revoke or alert-only is refused at start', () => {
+    expect(readConfig({}).reportRevokePolicy).toBe('revoke');
+    expect(readConfig({ REPORT_REVOKE_POLICY: 'alert-only' }).reportRevokePolicy).toBe('alert-only');
+    expect(() => readConfig({ REPORT_REVOKE_POLICY: 'maybe' })).toThrow('REPORT_REVOKE_POLICY must be revoke or alert-only');
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKey } from '../../src/key-format/key.js';
+import { generateKey, keyHint } from '../../src/key-format/key.js';
 import { AlertStore } from '../../src/stores/alert-store.js';
 import { until } from '../helpers/pipeline.js';
 import { deletePrefix, dumpPrefix, freshPrefix, testRedis } from '../helpers/redis.js';
@@ -207,11 +207,22 @@ describe('what the endpoint queues', () => {
     const t = await startServer(env, { enqueueExposures: async (batch) => void jobs.push(...batch) });
     try {
       const key = generateKey();
-      const body = { reports: [{ key: ` ${key} `, url: 'https://a.example/x' }, { key, url: 'https://a.example/x' }, { key: badChecksum(), url: 'https://a.example/y' }] };
+      const other = generateKey();
+      const body = {
+        reports: [
+          { key: ` ${key} `, url: 'https://a.example/x' },
+          { key, url: 'https://a.example/x' },
+          { key: badChecksum(), url: 'https://a.example/y' },
+          // A search link holding keys: they are replaced by their hints, never queued.
+          { key, url: `https://search.example/?q=${key}&also=${other}neev_` },
+        ],
+      };
       const res = await callApi(t.url, 'POST', '/api/v1/public/report', { token: null, body });
       expect(res.status).toBe(202);
-      expect(res.body.reports).toBe(3);
+      expect(res.body.reports).toBe(4);
       expect(JSON.stringify(jobs)).not.toContain(key.slice(5));
+      expect(JSON.stringify(jobs)).not.toContain(other.slice(5));
+      expect(jobs[1]?.exposure.location.url).toBe(`https://search.example/?q=${keyHint(key)}&also=${keyHint(other)}neev_`);
       return { jobs, key };
     } finally {
       await t.close();
@@ -220,7 +231,7 @@ describe('what the endpoint queues', () => {
 
   it('one job per distinct key and place, hash and hint only, never a checksum-failing key; the policy follows REPORT_REVOKE_POLICY and REVOKE_POLICY=off', async () => {
     const { jobs } = await queued({});
-    expect(jobs).toHaveLength(1);
+    expect(jobs).toHaveLength(2);
     expect(jobs[0]).toMatchObject({ policy: 'all', exposure: { public: true, location: { source: 'report', url: 'https://a.example/x' } } });
     expect(jobs[0]!.exposure.secretSha256).toMatch(/^[0-9a-f]{64}$/);
     expect((await queued({ REPORT_REVOKE_POLICY: 'alert-only' })).jobs[0]!.policy).toBe('off');

@@ -3,7 +3,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Exposure, RevokePolicy } from '../../core/exposure.js';
-import { isValidKey, keyHint, sha256Hex } from '../../key-format/key.js';
+import { KEY_LENGTH, KEY_PREFIX, isValidKey, keyHint, sha256Hex } from '../../key-format/key.js';
 import { reportMetrics } from '../../metrics/report-metrics.js';
 import type { ExposureJob } from '../../pipeline/queues.js';
 import { isHttpUrl } from '../../util/text.js';
@@ -147,7 +147,25 @@ function parseReport(value: unknown, where: string): Report {
   const parsed = new URL(url);
   if (parsed.username !== '' || parsed.password !== '') throw bad(`${where}.url must not carry a user name or password`);
   if (parsed.href.length > MAX_REPORT_URL) throw bad(`${where}.url must be an http(s) URL of at most ${MAX_REPORT_URL} characters`);
-  return { key: key.trim(), url: parsed.href };
+  return { key: key.trim(), url: hideKeys(parsed.href) };
+}
+
+/**
+ * The URL with every NeevCloud key in it replaced by its hint: a search link
+ * (`?q=neev_…`) would otherwise carry a key into the queue, the alert, the
+ * notice and the log. No key character is ever percent-encoded, so the
+ * normalised URL holds a key as typed.
+ */
+export function hideKeys(url: string): string {
+  let out = '';
+  let from = 0;
+  for (let at = url.indexOf(KEY_PREFIX); at !== -1; at = url.indexOf(KEY_PREFIX, at + 1)) {
+    const candidate = url.slice(at, at + KEY_LENGTH);
+    if (at < from || !isValidKey(candidate)) continue;
+    out += url.slice(from, at) + keyHint(candidate);
+    from = at + KEY_LENGTH;
+  }
+  return out + url.slice(from);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -38,6 +38,8 @@ export interface Config {
     tokens: string[];
   };
   revokePolicy: 'public' | 'all' | 'off';
+  /** REPORT_REVOKE_POLICY: what a live key reported to POST /api/v1/public/report gets (`revoke`, or `alert-only`); REVOKE_POLICY=off still wins. */
+  reportRevokePolicy: 'revoke' | 'alert-only';
   /** NEEVSCAN_PUSH_CONCURRENCY: push jobs one process runs at once (each mostly waits on GitHub and Redis). */
   pushConcurrency: number;
   /**
@@ -67,6 +69,12 @@ function revokePolicy(value: string | undefined): Config['revokePolicy'] {
   if (value === undefined || value === '') return 'public';
   if (value === 'public' || value === 'all' || value === 'off') return value;
   throw new Error(`REVOKE_POLICY must be public, all or off, not "${value}"`);
+}
+
+function reportRevokePolicy(value: string | undefined): Config['reportRevokePolicy'] {
+  if (value === undefined || value === '') return 'revoke';
+  if (value === 'revoke' || value === 'alert-only') return value;
+  throw new Error(`REPORT_REVOKE_POLICY must be revoke or alert-only, not "${value}"`);
 }
 
 /** NEEVSCAN_TRUST_PROXY: a hop count, or addresses and CIDR ranges (never "everything": anyone could then claim any address). */
@@ -114,6 +122,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
       tokens: [...new Set([env.GITHUB_TOKEN ?? '', ...(env.GITHUB_TOKENS ?? '').split(',')].map((t) => t.trim()).filter(Boolean))],
     },
     revokePolicy: revokePolicy(env.REVOKE_POLICY),
+    reportRevokePolicy: reportRevokePolicy(env.REPORT_REVOKE_POLICY),
     pushConcurrency: positiveInt(env.NEEVSCAN_PUSH_CONCURRENCY, 32, 'NEEVSCAN_PUSH_CONCURRENCY'),
     jobLockMs: positiveInt(env.NEEVSCAN_JOB_LOCK_MS, DEFAULT_JOB_LOCK_MS, 'NEEVSCAN_JOB_LOCK_MS'),
     publicEventsMaxAgeSeconds: positiveInt(env.PUBLIC_EVENTS_MAX_AGE_SECONDS, 900, 'PUBLIC_EVENTS_MAX_AGE_SECONDS'),

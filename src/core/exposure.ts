@@ -12,7 +12,7 @@
  * message (the commit's SHA and link); `release`: a release's name or notes;
  * `pull_request_review`: a pull request review's body.
  */
-export type Source = 'push' | 'partner' | 'public-events' | 'issue' | 'pull_request' | 'comment' | 'discussion' | 'wiki' | 'install-scan' | 'commit' | 'release' | 'pull_request_review';
+export type Source = 'push' | 'partner' | 'public-events' | 'issue' | 'pull_request' | 'comment' | 'discussion' | 'wiki' | 'install-scan' | 'commit' | 'release' | 'pull_request_review' | 'report';
 
 /** One place a secret was seen: an alert keeps a list of them. */
 export interface Location {

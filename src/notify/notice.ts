@@ -77,6 +77,7 @@ const SOURCE_LABELS: Record<Source, string> = {
   commit: 'a commit message',
   release: 'a release',
   pull_request_review: 'a pull request review',
+  report: 'reported by a researcher',
 };
 
 export function buildNotice(input: NoticeInput): Notice {

@@ -1,6 +1,6 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { Exposure } from '../core/exposure.js';
+import type { Exposure, RevokePolicy } from '../core/exposure.js';
 import { PUSH_QUEUE, EXPOSURE_QUEUE, REPO_SCAN_QUEUE, queuePrefix } from '../core/queue-names.js';
 
 /** The push queue: one job per accepted push delivery. */
@@ -65,6 +65,8 @@ export { EXPOSURE_QUEUE };
 export interface ExposureJob {
   deliveryId: string;
   exposure: Exposure;
+  /** This exposure's own policy, decided where it arrived (a public report: REPORT_REVOKE_POLICY); else the worker's REVOKE_POLICY. */
+  policy?: RevokePolicy;
 }
 
 /**

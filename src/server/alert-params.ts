@@ -18,6 +18,7 @@ const SOURCE_SET: Record<Source, true> = {
   'install-scan': true,
   commit: true,
   release: true,
+  report: true,
   pull_request_review: true,
 };
 export const SOURCES = Object.keys(SOURCE_SET) as Source[];

@@ -22,6 +22,7 @@ import { alertRoutes } from './routes/alerts.js';
 import { AlertReview } from './alert-review.js';
 import { openApiRoute, registerOpenApi } from './openapi.js';
 import { dashboardRoutes } from './dashboard/routes.js';
+import { publicReportRoutes } from './routes/public-report.js';
 
 /**
  * GitHub gives up on a webhook delivery after 10 s, so a delivery still arriving after 15 s is lost to it already;
@@ -94,6 +95,11 @@ export function buildServer(
   // Prometheus text format; unauthenticated like /healthz (it holds counts and timings, never a key or a name).
   app.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
   const exposureDeps = buildExposureDeps(config, redis, options.notify);
+  const enqueueExposures =
+    options.enqueueExposures ??
+    (async () => {
+      throw new Error('no exposure queue');
+    });
   // Alerts are reviewed against the pipeline's key store (this server's, or the external one keys are confirmed with).
   const review = new AlertReview(exposureDeps.alerts, exposureDeps.keyStore);
   // /api/v1 in a plugin registered after the OpenAPI one, so that its description sees every route.
@@ -102,6 +108,14 @@ export function buildServer(
     ownerRoutes(api, store, auth, { allowPrivateWebhooks: config.allowPrivateWebhooks });
     keyRoutes(api, store, auth);
     alertRoutes(api, review, auth);
+    publicReportRoutes(api, {
+      redis,
+      redisPrefix: config.redisPrefix,
+      bodyBudget,
+      enqueueExposures,
+      // Revoked unless REPORT_REVOKE_POLICY=alert-only, or revoking is off altogether.
+      policy: config.reportRevokePolicy === 'alert-only' || config.revokePolicy === 'off' ? 'off' : 'all',
+    });
     openApiRoute(api);
   });
   dashboardRoutes(app, { review, tokens, redis, redisPrefix: config.redisPrefix, config: config.dashboard });
@@ -115,11 +129,7 @@ export function buildServer(
       (async () => {
         throw new Error('no push queue');
       }),
-    enqueueExposures:
-      options.enqueueExposures ??
-      (async () => {
-        throw new Error('no exposure queue');
-      }),
+    enqueueExposures,
     enqueueRepoScans:
       options.enqueueRepoScans ??
       (async () => {

@@ -1,3 +1,4 @@
+import { reportMetrics } from '../../metrics/report-metrics.js';
 import { handleExposure, type ExposureOutcome } from '../handle-exposure.js';
 import type { JobKind } from '../job-kind.js';
 import { EXPOSURE_QUEUE, RETRYING_JOB_OPTIONS, type ExposureJob } from '../queues.js';
@@ -16,6 +17,11 @@ export const exposureJobs: JobKind<ExposureJob, { outcome: ExposureOutcome }> = 
   describe: (job) => `exposure ${job.deliveryId} (${job.exposure.redacted} in ${job.exposure.location.url ?? job.exposure.location.repo ?? '?'})`,
   processor: (deps) => {
     const exposures = deps.exposures();
-    return async (job) => ({ outcome: (await handleExposure(exposures, job.exposure)).outcome });
+    return async (job) => {
+      // A public report carries its own policy (REPORT_REVOKE_POLICY).
+      const { outcome } = await handleExposure(job.policy ? { ...exposures, policy: job.policy } : exposures, job.exposure);
+      if (job.exposure.location.source === 'report') reportMetrics.reports().inc({ outcome });
+      return { outcome };
+    };
   },
 };

@@ -11,7 +11,7 @@ import type { CompiledRule } from '../rules/types.js';
 import { scanBuffer } from '../scanner/scan-buffer.js';
 import { inRanges, parseAddedLines } from '../sources/git/diff.js';
 import { runGit } from '../sources/git/run.js';
-import type { PushFinding } from './changed-files.js';
+import type { ContentFinding } from '../core/push-finding.js';
 
 /** A wiki page bigger than this is not read (wikis hold prose; this bounds a hostile page's cost). */
 const MAX_PAGE_BYTES = 8 * 1024 * 1024;
@@ -20,7 +20,8 @@ const FETCH_TIMEOUT_MS = 60_000;
 const SHA = /^[0-9a-f]{40}$/;
 
 export interface WikiScan {
-  findings: PushFinding[];
+  /** Page content only: a wiki page's file name is its title, which the delivery itself carries and the receiver scans. */
+  findings: ContentFinding[];
   /** Pages left unread because they were binary or too big. */
   skipped: number;
 }

@@ -4,26 +4,37 @@
  * nothing of the project.
  */
 
-/**
- * One secret the push added; never the secret itself. `neevscan:allow` does not hide it (the marker
- * is the pusher's to write): `allowMarker` says the line carried one.
- */
-export interface PushFinding {
+/** What every push finding has; never the secret itself. */
+interface PushFindingBase {
   /** The file's path; for a key in the path itself, the path with the key replaced by its hint (`inPath`). */
   path: string;
-  /** Null for a key in the path. */
-  line: number | null;
   column: number;
   commit: string;
   secretSha256: string;
   redacted: string;
   ruleId: string;
+  /** `neevscan:allow` does not hide a key (the marker is the pusher's to write): this says the line carried one. */
   allowMarker?: true;
-  /** The key was in the file's (or a folder's) name, not its content. */
-  inPath?: true;
+}
+
+/** A key in a file's content, at its line. */
+export interface ContentFinding extends PushFindingBase {
+  line: number;
+  inPath?: undefined;
   /**
-   * Set when the path holds a key (this one, or another in the same file's name): `path` then has
-   * each key replaced by its hint, and this is the deepest folder holding none, to link to.
+   * Set when the file's name holds a key (another one): `path` then has each key replaced by its hint,
+   * and this is the deepest folder holding none, to link to.
    */
   folder?: string;
 }
+
+/** A key in the file's (or a folder's) name, not its content: no line. */
+export interface NameFinding extends PushFindingBase {
+  line: null;
+  inPath: true;
+  /** The deepest folder holding no key, to link to (`path` has each key replaced by its hint). */
+  folder: string;
+}
+
+/** One secret the push (or a repository scan, or a wiki edit) added. */
+export type PushFinding = ContentFinding | NameFinding;

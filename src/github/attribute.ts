@@ -35,6 +35,7 @@ export async function attributeToCommits(
   }
   return findings.map((f) => {
     const match = byKey.get(`${f.path}\0${f.secretSha256}`)?.shift();
-    return match ? { ...f, commit: match.commit, line: match.line, column: match.column } : f;
+    // The walk finds a key where the push scan did, so `match` is of f's kind (in the content, or in the name).
+    return match ? ({ ...f, commit: match.commit, line: match.line, column: match.column } as PushFinding) : f;
   });
 }

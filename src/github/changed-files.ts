@@ -3,10 +3,10 @@ import type { PushFinding } from '../core/push-finding.js';
 import type { BlobFindings, BlobMemo } from '../stores/blob-memo.js';
 import type { CompiledRule } from '../rules/types.js';
 import type { Located } from '../scanner/finding.js';
-import { scanBuffer } from '../scanner/scan-buffer.js';
+import { scanFragment } from '../scanner/fragment.js';
 import type { GitData, TreeBlob } from './git-data.js';
 import { hidePathSecrets, hiddenPath, secretsInPath } from './path-secrets.js';
-import { scanPatch } from './scan-patch.js';
+import { patchFragment } from './patch.js';
 
 /** Defined in core (the push memo keeps it too); exported here for the scan's callers. */
 export type { PushFinding };
@@ -150,7 +150,7 @@ export class PushScanState {
   }
 
   private async scanFile(file: ChangedFile, base: string | null): Promise<BlobFindings> {
-    if (file.patch !== undefined) return scanPatch(file.patch, this.rules);
+    if (file.patch !== undefined) return scanFragment(patchFragment(file.patch), this.rules);
     if (!file.sha) return [];
     const scanned = await this.scanBlob(file.sha);
     if (scanned === null) {
@@ -188,7 +188,7 @@ export class PushScanState {
     if (remembered) return remembered;
     const bytes = await this.data.blob(sha);
     if (bytes === null) return null;
-    const found = scanBuffer(bytes, this.rules);
+    const found = scanFragment({ bytes }, this.rules);
     await this.memo?.set(sha, found);
     return found;
   }

@@ -1,4 +1,5 @@
-/** The added lines of a GitHub `patch` (hunks only), with their line numbers in the new file. */
+/** The added lines of a GitHub `patch` (hunks only), with their line numbers in the new file: a push's fragments. */
+import type { Fragment } from '../scanner/fragment.js';
 
 export interface AddedLine {
   /** 1-based line number in the new version of the file. */
@@ -39,4 +40,10 @@ export function addedLines(patch: string): AddedLine[] {
     }
   }
   return added;
+}
+
+/** What a patch added, as one fragment: the added lines joined one a line, numbered as in the new file. */
+export function patchFragment(patch: string): Fragment {
+  const added = addedLines(patch);
+  return { bytes: Buffer.from(added.map((a) => a.text).join('\n'), 'utf8'), lines: added.map((a) => a.line) };
 }

@@ -1,5 +1,5 @@
 import type { CompiledRule } from '../rules/types.js';
-import { scanBuffer } from '../scanner/scan-buffer.js';
+import { scanFragment } from '../scanner/fragment.js';
 import type { PushFinding } from './changed-files.js';
 import type { GitHubClient } from './client.js';
 import { GitData } from './git-data.js';
@@ -79,7 +79,7 @@ export async function findSecretsInTree(
           missing += paths.length;
           continue;
         }
-        found = scanBuffer(bytes, rules);
+        found = scanFragment({ bytes }, rules);
         await options.memo?.set(sha, found);
       }
       for (const f of found) {

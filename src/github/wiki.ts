@@ -8,10 +8,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CompiledRule } from '../rules/types.js';
-import { scanBuffer } from '../scanner/scan-buffer.js';
-import { inRanges, parseAddedLines } from '../sources/git/diff.js';
+import { scanFragment } from '../scanner/fragment.js';
+import { parseAddedLines } from '../sources/git/diff.js';
 import { runGit } from '../sources/git/run.js';
-import type { PushFinding } from './changed-files.js';
+import type { ContentFinding } from '../core/push-finding.js';
 
 /** A wiki page bigger than this is not read (wikis hold prose; this bounds a hostile page's cost). */
 const MAX_PAGE_BYTES = 8 * 1024 * 1024;
@@ -20,7 +20,8 @@ const FETCH_TIMEOUT_MS = 60_000;
 const SHA = /^[0-9a-f]{40}$/;
 
 export interface WikiScan {
-  findings: PushFinding[];
+  /** Page content only: a wiki page's file name is its title, which the delivery itself carries and the receiver scans. */
+  findings: ContentFinding[];
   /** Pages left unread because they were binary or too big. */
   skipped: number;
 }
@@ -95,9 +96,9 @@ async function scanCommit(dir: string, env: NodeJS.ProcessEnv, sha: string, rule
       continue;
     }
     const content = await runGit(['cat-file', 'blob', `${sha}:${path}`], dir, undefined, { env });
-    for (const f of scanBuffer(content, rules)) {
-      // A `neevscan:allow` line is scanned like any other: the marker is the editor's to write (the alert records it).
-      if (!inRanges(f.line, added.ranges)) continue;
+    // The page as it stands, keeping what the edit added. A `neevscan:allow` line is scanned like any other:
+    // the marker is the editor's to write (the alert records it).
+    for (const f of scanFragment({ bytes: content, keep: added.ranges }, rules)) {
       scan.findings.push({ path, line: f.line, column: f.column, commit: sha, secretSha256: f.secretSha256, redacted: f.redacted, ruleId: f.ruleId, ...(f.allowed ? { allowMarker: true as const } : {}) });
     }
   }

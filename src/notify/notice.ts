@@ -1,4 +1,4 @@
-import type { Location, RevokePolicy, Source } from '../core/exposure.js';
+import { inFileName, locationRecord, type Location, type RevokePolicy, type Source } from '../core/exposure.js';
 import type { Alert } from '../core/alert.js';
 import type { KeyStatus, RevokedBy, UsageBucket } from '../stores/key-store.js';
 import { formatCount, formatDuration, formatTime } from '../util/text.js';
@@ -50,7 +50,9 @@ export interface Notice {
   neverStoreIn: string[];
 }
 
-export interface Place extends Location {
+export type Place = Location & PlaceWords;
+
+export interface PlaceWords {
   /** "octo-org/app: config/app.env, line 3", or the partner's words. */
   title: string;
   /** What kind of place, in words. */
@@ -219,12 +221,16 @@ export function describePlace(location: Location): Place {
   const parts: string[] = [];
   // A commit message has no path: it is named by its commit.
   if (location.source === 'commit') parts.push(location.commit ? `the message of commit ${location.commit.slice(0, 12)}` : 'a commit message');
-  if (location.path) parts.push(location.field === 'path' ? `${location.path} (in the file name)` : location.line === null ? location.path : `${location.path}, line ${location.line}`);
-  else if (location.line !== null && location.source !== 'partner') parts.push(`line ${location.line}`);
+  // A path with no line and no `field` is one an alert stored before key-in-name places were marked.
+  const { path, line } = locationRecord(location);
+  if (path) parts.push(inFileName(location) ? `${path} (in the file name)` : line === null ? path : `${path}, line ${line}`);
+  // A partner report has no line; every other place without a path may have one (a text's, a message's).
+  else if (line !== null) parts.push(`line ${line}`);
   let title: string;
   if (location.source === 'partner') {
+    // GitHub names neither the repository nor the line: only where it found the token.
     const found = location.partnerSource ? ` (${location.partnerSource})` : '';
-    title = `Reported by GitHub secret scanning${found}${location.repo ? `: ${location.repo}` : ''}`;
+    title = `Reported by GitHub secret scanning${found}`;
   } else if (location.repo) title = parts.length ? `${location.repo}: ${parts.join(', ')}` : `${location.repo} (${sourceLabel})`;
   else title = parts.length ? parts.join(', ') : sourceLabel;
   return { ...location, title, sourceLabel, commitUrl: commitUrl(location) };

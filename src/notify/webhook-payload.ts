@@ -1,3 +1,4 @@
+import type { LocationRecord } from '../core/exposure.js';
 import type { Notice } from './notice.js';
 
 /**
@@ -39,20 +40,24 @@ export function webhookPayload(notice: Notice): string {
       notRevokedReason: notice.action.notRevokedReason,
       summary: notice.action.summary,
     },
-    locations: notice.places.map((p) => ({
-      source: p.source,
-      ...(p.partnerSource !== undefined ? { partnerSource: p.partnerSource } : {}),
-      repo: p.repo,
-      path: p.path,
-      line: p.line,
-      commit: p.commit,
-      commitUrl: p.commitUrl,
-      url: p.url,
-      seenAt: p.seenAt,
-      ...(p.field !== undefined ? { field: p.field } : {}),
-      ...(p.allowMarker !== undefined ? { allowMarker: p.allowMarker } : {}),
-      ...(p.scanIncomplete !== undefined ? { scanIncomplete: p.scanIncomplete } : {}),
-    })),
+    locations: notice.places.map((place) => {
+      // Every field a place may have, whatever its source: the payload keeps the alert JSON's flat shape.
+      const p: LocationRecord = place;
+      return {
+        source: p.source,
+        ...(p.partnerSource !== undefined ? { partnerSource: p.partnerSource } : {}),
+        repo: p.repo,
+        path: p.path,
+        line: p.line,
+        commit: p.commit,
+        commitUrl: place.commitUrl,
+        url: p.url,
+        seenAt: p.seenAt,
+        ...(p.field !== undefined ? { field: p.field } : {}),
+        ...(p.allowMarker !== undefined ? { allowMarker: p.allowMarker } : {}),
+        ...(p.scanIncomplete !== undefined ? { scanIncomplete: p.scanIncomplete } : {}),
+      };
+    }),
     locationsInNotice: notice.placeCount,
     locationsTotal: notice.totalPlaces,
     usage: notice.usage,

@@ -1,5 +1,5 @@
 import type { PushFinding } from '../github/changed-files.js';
-import type { Exposure, Source } from '../core/exposure.js';
+import type { Exposure, FileLocation, Source } from '../core/exposure.js';
 
 /** Where a finding in a repository was seen, and under which circumstances: what turns it into an Exposure. */
 export interface RepoContext {
@@ -18,6 +18,16 @@ export interface RepoContext {
   scanIncomplete?: boolean;
 }
 
+/** The place of a finding in a file: at its line, or (a key in the name) in the file's name. */
+function fileLocation(finding: PushFinding, context: RepoContext, url: string): FileLocation {
+  const at = { source: context.source, repo: `${context.owner}/${context.repo}`, path: finding.path, commit: finding.commit, url, seenAt: context.seenAt };
+  const notes = {
+    ...(finding.allowMarker ? { allowMarker: true as const } : {}),
+    ...(context.scanIncomplete ? { scanIncomplete: true as const } : {}),
+  };
+  return finding.inPath ? { ...at, line: null, field: 'path', ...notes } : { ...at, line: finding.line, ...notes };
+}
+
 /**
  * A finding in a repository file as an exposure, with a link to the line at the commit. A file whose
  * name holds a key (the key found, or another) is linked to the deepest folder above it that holds no
@@ -32,18 +42,7 @@ export function repoExposure(finding: PushFinding, context: RepoContext): Exposu
     secretSha256: finding.secretSha256,
     redacted: finding.redacted,
     ruleId: finding.ruleId,
-    location: {
-      source: context.source,
-      repo: `${context.owner}/${context.repo}`,
-      path: finding.path,
-      line: finding.inPath ? null : finding.line,
-      commit: finding.commit,
-      url,
-      seenAt: context.seenAt,
-      ...(finding.inPath ? { field: 'path' as const } : {}),
-      ...(finding.allowMarker ? { allowMarker: true as const } : {}),
-      ...(context.scanIncomplete ? { scanIncomplete: true as const } : {}),
-    },
+    location: fileLocation(finding, context, url),
     public: context.public,
     pushedAt: context.pushedAt,
     ...(context.committedAt ? { committedAt: context.committedAt } : {}),

@@ -2,7 +2,7 @@ import type { CompiledRule } from '../rules/types.js';
 import type { Located } from '../scanner/finding.js';
 import { scanBuffer } from '../scanner/scan-buffer.js';
 import { isoTime } from './payload-fields.js';
-import type { Exposure, Source } from '../core/exposure.js';
+import type { Exposure, TextLocation, TextSource } from '../core/exposure.js';
 
 /** The events whose payloads carry text people paste keys into. */
 export const TEXT_EVENTS = ['issues', 'issue_comment', 'pull_request', 'pull_request_review', 'pull_request_review_comment', 'commit_comment', 'discussion', 'discussion_comment', 'release'] as const;
@@ -41,7 +41,7 @@ interface TextPayload {
 }
 
 interface Plan {
-  source: Source;
+  source: TextSource;
   /** The payload field holding the item whose text arrived. */
   item: 'issue' | 'pull_request' | 'comment' | 'discussion' | 'review' | 'release';
   fields: ReadonlyArray<'title' | 'name' | 'body'>;
@@ -71,7 +71,7 @@ const str = (value: unknown): string | null => (typeof value === 'string' && val
  * text itself is never queued. Actions that bring no new text (closed,
  * deleted, labeled…) yield none.
  */
-export function exposuresFromTextEvent(event: string, payload: unknown, rules: readonly CompiledRule[], receivedAt: Date): Exposure[] {
+export function exposuresFromTextEvent(event: string, payload: unknown, rules: readonly CompiledRule[], receivedAt: Date): Array<Exposure<TextLocation<TextSource>>> {
   if (!isTextEvent(event) || payload === null || typeof payload !== 'object') return [];
   const plan = PLANS[event];
   const p = payload as TextPayload;
@@ -83,7 +83,7 @@ export function exposuresFromTextEvent(event: string, payload: unknown, rules: r
   const repo = str(repository.full_name) ?? (owner && str(repository.name) ? `${owner}/${str(repository.name)}` : null);
 
   const seenAt = receivedAt.toISOString();
-  const exposures: Exposure[] = [];
+  const exposures: Array<Exposure<TextLocation<TextSource>>> = [];
   for (const finding of findingsInText(plan.fields.map((field) => str(item[field])), rules)) {
     exposures.push({
       secretSha256: finding.secretSha256,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis, Result } from 'ioredis';
-import type { Exposure, Location } from '../core/exposure.js';
+import type { Exposure, Location, LocationRecord } from '../core/exposure.js';
 import { newId, InvalidIdError } from './ids.js';
 import { ALERT_LIMITS, alertStoreNames, type AlertStoreNames } from './alert-store-names.js';
 import { MARK_REVOKED, RECORD_EXPOSURE } from './alert-store-scripts.js';
@@ -271,7 +271,7 @@ export class AlertStore {
 }
 
 /** What makes a place the same place: everything but when it was seen. */
-export function locationIdentity(location: Location): string {
+export function locationIdentity(location: LocationRecord): string {
   const { source, repo, path, line, commit, url, partnerSource } = location;
   // partnerSource only when set, so places recorded before it existed keep their identity.
   const parts: unknown[] = [source, repo, path, line, commit, url];
@@ -280,8 +280,8 @@ export function locationIdentity(location: Location): string {
 }
 
 /** Only the contract's fields (and the optional notes on a place), so nothing else an exposure carries is ever stored. */
-function pickLocation(l: Location): Location {
-  const picked: Location = { source: l.source, repo: l.repo, path: l.path, line: l.line, commit: l.commit, url: l.url, seenAt: l.seenAt };
+function pickLocation(l: LocationRecord): LocationRecord {
+  const picked: LocationRecord = { source: l.source, repo: l.repo, path: l.path, line: l.line, commit: l.commit, url: l.url, seenAt: l.seenAt };
   if (l.partnerSource !== undefined) picked.partnerSource = l.partnerSource;
   if (l.field === 'path') picked.field = 'path';
   if (l.allowMarker === true) picked.allowMarker = true;

@@ -1,4 +1,5 @@
 import { describePlace } from '../../notify/notice.js';
+import { inFileName, partnerSourceOf, scanWasIncomplete } from '../../core/exposure.js';
 import { RESOLUTIONS, type AuditEntry } from '../../core/alert.js';
 import { ASSIGNEE_MAX, COMMENT_MAX } from '../alert-params.js';
 import type { AlertDetail } from '../alert-review.js';
@@ -121,7 +122,7 @@ export function detailPage(view: DetailView): string {
     .map((l) => {
       const place = describePlace(l);
       const commit = l.commit ? link(l.commitUrl, l.commit.slice(0, 12)) : '<span class="muted">—</span>';
-      return `<tr><td>${esc(place.sourceLabel)}${l.partnerSource ? ` <span class="muted">(${esc(l.partnerSource)})</span>` : ''}</td><td>${esc(l.repo ?? '')}</td><td>${l.path ? `${esc(l.path)}${l.field === 'path' ? ' <span class="muted">(in the file name)</span>' : ''}${l.line !== null ? `<span class="muted">:${esc(l.line)}</span>` : ''}${l.allowMarker ? ' <span class="muted">(marked neevscan:allow)</span>' : ''}${l.scanIncomplete ? ' <span class="muted">(not all of it could be scanned)</span>' : ''}` : l.line !== null ? `<span class="muted">line ${esc(l.line)}</span>` : ''}</td><td>${commit}</td><td>${time(l.seenAt)}</td><td>${placeLink(l.url, place.title)}</td></tr>`;
+      return `<tr><td>${esc(place.sourceLabel)}${partnerSourceOf(l) ? ` <span class="muted">(${esc(partnerSourceOf(l))})</span>` : ''}</td><td>${esc(l.repo ?? '')}</td><td>${l.path ? `${esc(l.path)}${inFileName(l) ? ' <span class="muted">(in the file name)</span>' : ''}${l.line !== null ? `<span class="muted">:${esc(l.line)}</span>` : ''}${l.allowMarker ? ' <span class="muted">(marked neevscan:allow)</span>' : ''}${scanWasIncomplete(l) ? ' <span class="muted">(not all of it could be scanned)</span>' : ''}` : l.line !== null ? `<span class="muted">line ${esc(l.line)}</span>` : ''}</td><td>${commit}</td><td>${time(l.seenAt)}</td><td>${placeLink(l.url, place.title)}</td></tr>`;
     })
     .join('');
   const beyond = d.locationCount > d.locations.length ? `<p class="muted">… and ${esc(d.locationCount - d.locations.length)} more places (only the first ${esc(d.locations.length)} are kept).</p>` : '';

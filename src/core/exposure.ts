@@ -106,6 +106,16 @@ export interface PartnerLocation extends PlaceBase {
   partnerSource?: string;
 }
 
+/** A key anyone reported through `POST /api/v1/public/report`: only the URL the reporter gave (checked http(s), keys in it hinted). */
+export interface ReportLocation extends PlaceBase {
+  source: 'report';
+  repo: null;
+  path: null;
+  line: null;
+  commit: null;
+  url: string;
+}
+
 /**
  * One place a secret was seen (an alert keeps a list of them), by source. The public events feed reports
  * every kind of place it saw (a file, a commit message, a text) as `public-events`.
@@ -116,7 +126,8 @@ export type Location =
   | TextLocation
   | WikiTitleLocation
   | WikiPageLocation
-  | PartnerLocation;
+  | PartnerLocation
+  | ReportLocation;
 
 /**
  * A location as alert JSON carries it, every variant in one flat shape: what the stores, the export and the

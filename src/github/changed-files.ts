@@ -2,7 +2,6 @@
 import type { PushFinding } from '../core/push-finding.js';
 import type { BlobFindings, BlobMemo } from '../stores/blob-memo.js';
 import type { CompiledRule } from '../rules/types.js';
-import type { Located } from '../scanner/finding.js';
 import { scanBuffer } from '../scanner/scan-buffer.js';
 import type { GitData, TreeBlob } from './git-data.js';
 import { hidePathSecrets, hiddenPath, secretsInPath } from './path-secrets.js';

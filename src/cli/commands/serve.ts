@@ -33,6 +33,7 @@ import { jobLockTimings, lockMarginMs } from '../../pipeline/job-locks.js';
 /** How long SIGTERM waits for in-flight jobs before it stops anyway (a stopped job is retried by its queue). */
 const SHUTDOWN_GRACE_MS = 25_000;
 
+// eslint-disable-next-line max-lines-per-function -- being split in the registry/webhooks branches
 export async function runServe(options: { http?: boolean } = {}): Promise<number> {
   const config = readConfig();
   const withHttp = options.http !== false;

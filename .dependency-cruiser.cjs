@@ -53,7 +53,7 @@ module.exports = {
     {
       name: 'sources-know-no-service',
       severity: 'error',
-      comment: 'The CLI\'s sources (files, git, stdin) know no service part.',
+      comment: "The CLI's sources (files, git, stdin) know no service part.",
       from: { path: '^src/sources/' },
       to: { path: `${SERVICES}|^src/(cli|metrics)/|^src/config\\.ts$` },
     },
@@ -81,7 +81,7 @@ module.exports = {
     {
       name: 'pipeline-knows-no-poller-or-server',
       severity: 'error',
-      comment: 'The pipeline\'s workers run without the HTTP server and the public events poller (the poller feeds their queues).',
+      comment: "The pipeline's workers run without the HTTP server and the public events poller (the poller feeds their queues).",
       from: { path: '^src/pipeline/' },
       to: { path: '^src/(server|poller|cli)/' },
     },
@@ -95,7 +95,7 @@ module.exports = {
     {
       name: 'config-imports-only-leaves',
       severity: 'error',
-      comment: 'config.ts reads the environment: core and each part\'s section reader only.',
+      comment: "config.ts reads the environment: core and each part's section reader only.",
       from: { path: '^src/config\\.ts$' },
       to: {
         path: '^src/',
@@ -105,7 +105,8 @@ module.exports = {
     {
       name: 'config-sections-are-leaves',
       severity: 'error',
-      comment: 'Each part\'s section of the configuration imports only core (and the pipeline\'s, its lock default), so config.ts stays a leaf.',
+      comment:
+        "Each part's section of the configuration imports only core (and the pipeline's, its lock default), so config.ts stays a leaf.",
       from: { path: CONFIG_SECTIONS },
       to: { path: '^src/', pathNot: '^src/core/|^src/pipeline/job-locks\\.ts$' },
     },
@@ -119,7 +120,8 @@ module.exports = {
     {
       name: 'server-is-above-the-workers',
       severity: 'error',
-      comment: 'No part below the server imports it (the pipeline, poller, notify and stores run without it); config.ts reads its dashboard section.',
+      comment:
+        'No part below the server imports it (the pipeline, poller, notify and stores run without it); config.ts reads its dashboard section.',
       from: { path: '^src/', pathNot: '^src/(server|cli)/|^src/config\\.ts$' },
       to: { path: '^src/server/' },
     },

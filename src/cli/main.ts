@@ -94,7 +94,9 @@ function addServiceCommands(program: Command, done: Done): void {
 
   program
     .command('poll')
-    .description("read GitHub's public events feed and queue what it brings for `serve` / `worker` (GITHUB_TOKEN or GITHUB_TOKENS, REDIS_URL)")
+    .description(
+      "read GitHub's public events feed and queue what it brings for `serve` / `worker` (GITHUB_TOKEN or GITHUB_TOKENS, REDIS_URL)",
+    )
     .option('--interval <seconds>', "seconds between polls instead of GitHub's X-Poll-Interval (or POLL_INTERVAL; at least 0.1)")
     .option('--metrics-port <port>', 'serve /metrics, /healthz and /readyz on this port (or POLL_METRICS_PORT; default: not served)')
     .action(async (options) => {
@@ -112,30 +114,49 @@ function addAdminCommands(program: Command, done: Done): void {
   const admin = () => import('./commands/admin.js');
 
   const owners = program.command('owners').description('key owners (accounts) and their notification contacts');
-  backend(owners.command('create').description('create an owner').requiredOption('--name <name>', 'the owner').option('--email <address>', 'notification email').option('--webhook-url <url>', 'notification webhook (https)'))
-    .action(async (options) => {
-      done(await (await admin()).ownersCreate(options));
-    });
+  backend(
+    owners
+      .command('create')
+      .description('create an owner')
+      .requiredOption('--name <name>', 'the owner')
+      .option('--email <address>', 'notification email')
+      .option('--webhook-url <url>', 'notification webhook (https)'),
+  ).action(async (options) => {
+    done(await (await admin()).ownersCreate(options));
+  });
   backend(owners.command('list').description('list owners')).action(async (options) => {
     done(await (await admin()).ownersList(options));
   });
 
   const keys = program.command('keys').description('NeevCloud API keys: create (shown once), list, revoke, rotate');
-  backend(keys.command('create').description('create a named key and print it, once, alone on stdout').requiredOption('--owner <id>', 'owner id').requiredOption('--name <name>', 'a descriptive name, unique per owner'))
-    .action(async (options) => {
-      done(await (await admin()).keysCreate(options));
-    });
-  backend(keys.command('list').description("list an owner's keys (hints, never keys)").requiredOption('--owner <id>', 'owner id')).action(async (options) => {
-    done(await (await admin()).keysList(options));
+  backend(
+    keys
+      .command('create')
+      .description('create a named key and print it, once, alone on stdout')
+      .requiredOption('--owner <id>', 'owner id')
+      .requiredOption('--name <name>', 'a descriptive name, unique per owner'),
+  ).action(async (options) => {
+    done(await (await admin()).keysCreate(options));
   });
-  backend(keys.command('revoke').description('revoke a key at once').argument('<id>', 'key id').option('--reason <text>', 'why'))
-    .action(async (id: string, options) => {
+  backend(keys.command('list').description("list an owner's keys (hints, never keys)").requiredOption('--owner <id>', 'owner id')).action(
+    async (options) => {
+      done(await (await admin()).keysList(options));
+    },
+  );
+  backend(keys.command('revoke').description('revoke a key at once').argument('<id>', 'key id').option('--reason <text>', 'why')).action(
+    async (id: string, options) => {
       done(await (await admin()).keysRevoke(id, options));
-    });
-  backend(keys.command('rotate').description('issue a new key with the same name; the old one works until the grace period ends').argument('<id>', 'key id').option('--grace <seconds>', 'grace period (default 86400)'))
-    .action(async (id: string, options) => {
-      done(await (await admin()).keysRotate(id, options));
-    });
+    },
+  );
+  backend(
+    keys
+      .command('rotate')
+      .description('issue a new key with the same name; the old one works until the grace period ends')
+      .argument('<id>', 'key id')
+      .option('--grace <seconds>', 'grace period (default 86400)'),
+  ).action(async (id: string, options) => {
+    done(await (await admin()).keysRotate(id, options));
+  });
 }
 
 /** The exit status of a command that threw: 0 for help and --version, else 2 (with a line on stderr unless commander wrote one). */

@@ -1,7 +1,14 @@
 import type { EnvSection } from '../core/env-section.js';
 
 /** The variables the GitHub section reads (docs/configuration.md). */
-export const GITHUB_ENV = ['GITHUB_API_URL', 'GITHUB_APP_ID', 'GITHUB_APP_PRIVATE_KEY', 'GITHUB_WEBHOOK_SECRET', 'GITHUB_TOKEN', 'GITHUB_TOKENS'] as const;
+export const GITHUB_ENV = [
+  'GITHUB_API_URL',
+  'GITHUB_APP_ID',
+  'GITHUB_APP_PRIVATE_KEY',
+  'GITHUB_WEBHOOK_SECRET',
+  'GITHUB_TOKEN',
+  'GITHUB_TOKENS',
+] as const;
 
 export interface GitHubConfig {
   apiUrl: string;
@@ -21,7 +28,10 @@ export function readGitHubConfig(env: EnvSection<typeof GITHUB_ENV>): GitHubConf
     apiUrl: (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
     appId: env.GITHUB_APP_ID || undefined,
     privateKey: env.GITHUB_APP_PRIVATE_KEY || undefined,
-    webhookSecrets: (env.GITHUB_WEBHOOK_SECRET ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    webhookSecrets: (env.GITHUB_WEBHOOK_SECRET ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     token: env.GITHUB_TOKEN || undefined,
     tokens: [...new Set([env.GITHUB_TOKEN ?? '', ...(env.GITHUB_TOKENS ?? '').split(',')].map((t) => t.trim()).filter(Boolean))],
   };

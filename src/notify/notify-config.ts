@@ -44,7 +44,8 @@ export const DEFAULT_MAIL_FROM = 'neevscan <neevscan@localhost>';
 
 export function readNotifyConfig(env: EnvSection<typeof NOTIFY_ENV>): NotifyConfig {
   const smtpUrl = env.SMTP_URL || undefined;
-  if (smtpUrl && !/^smtps?:\/\//i.test(smtpUrl)) throw new Error('SMTP_URL must be an smtp:// or smtps:// URL (a nodemailer connection URL)');
+  if (smtpUrl && !/^smtps?:\/\//i.test(smtpUrl))
+    throw new Error('SMTP_URL must be an smtp:// or smtps:// URL (a nodemailer connection URL)');
   const slack = env.SECURITY_TEAM_SLACK_WEBHOOK || env.SLACK_WEBHOOK_URL || undefined;
   if (slack && !isHttpUrl(slack)) throw new Error('SECURITY_TEAM_SLACK_WEBHOOK must be an http(s) URL');
   const keysUrl = env.NEEVSCAN_KEYS_URL || undefined;

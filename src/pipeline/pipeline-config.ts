@@ -2,7 +2,12 @@ import { positiveInt, type EnvSection } from '../core/env-section.js';
 import { DEFAULT_JOB_LOCK_MS } from './job-locks.js';
 
 /** The variables the pipeline's section reads (docs/configuration.md). */
-export const PIPELINE_ENV = ['REVOKE_POLICY', 'NEEVSCAN_PUSH_CONCURRENCY', 'NEEVSCAN_JOB_LOCK_MS', 'PUBLIC_EVENTS_MAX_AGE_SECONDS'] as const;
+export const PIPELINE_ENV = [
+  'REVOKE_POLICY',
+  'NEEVSCAN_PUSH_CONCURRENCY',
+  'NEEVSCAN_JOB_LOCK_MS',
+  'PUBLIC_EVENTS_MAX_AGE_SECONDS',
+] as const;
 
 export interface PipelineConfig {
   revokePolicy: 'public' | 'all' | 'off';

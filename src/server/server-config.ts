@@ -56,13 +56,18 @@ export function readServerConfig(env: EnvSection<typeof SERVER_ENV>): ServerConf
 function trustProxy(value: string | undefined): ServerConfig['trustProxy'] {
   if (value === undefined || value.trim() === '') return false;
   if (/^\d+$/.test(value.trim())) return positiveInt(value.trim(), 1, 'NEEVSCAN_TRUST_PROXY');
-  const entries = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const entries = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const entry of entries) {
     const [address, bits, extra] = entry.split('/');
     const family = isIP(address ?? '');
     const maxBits = family === 6 ? 128 : 32;
     if (family === 0 || extra !== undefined || (bits !== undefined && (!/^\d{1,3}$/.test(bits) || Number(bits) > maxBits))) {
-      throw new Error(`NEEVSCAN_TRUST_PROXY must be a number of proxy hops or a comma-separated list of proxy addresses and CIDR ranges, not "${value}"`);
+      throw new Error(
+        `NEEVSCAN_TRUST_PROXY must be a number of proxy hops or a comma-separated list of proxy addresses and CIDR ranges, not "${value}"`,
+      );
     }
   }
   return entries;

@@ -57,7 +57,10 @@ const OWNER_NAME_TTL_MS = 60_000;
 
 export function dashboardContext(deps: DashboardDeps): DashboardContext {
   const { review, tokens, config } = deps;
-  const sessions = new SessionStore(deps.redis, deps.redisPrefix, { idleSeconds: config.sessionIdleSeconds, maxSeconds: config.sessionMaxSeconds });
+  const sessions = new SessionStore(deps.redis, deps.redisPrefix, {
+    idleSeconds: config.sessionIdleSeconds,
+    maxSeconds: config.sessionMaxSeconds,
+  });
   // Secure as configured, else (`auto`) when the request came over https: directly, or by a trusted proxy's X-Forwarded-Proto.
   const secure = (request: FastifyRequest) => (config.secureCookie === 'auto' ? request.protocol === 'https' : config.secureCookie);
   // `__Host-`: the browser then insists on Secure, Path=/ and no Domain, so no sibling host can set it.
@@ -93,7 +96,19 @@ export function dashboardContext(deps: DashboardDeps): DashboardContext {
     request.dashboard = found;
   };
   const actor = (request: FastifyRequest): Actor => ({ id: request.dashboard!.session.tokenId, name: request.dashboard!.session.name });
-  return { review, tokens, config, sessions, secure, cookieName, ownerNames: ownerNameCache(review), currentSession, signedIn, checkedPost, actor };
+  return {
+    review,
+    tokens,
+    config,
+    sessions,
+    secure,
+    cookieName,
+    ownerNames: ownerNameCache(review),
+    currentSession,
+    signedIn,
+    checkedPost,
+    actor,
+  };
 }
 
 /** Owner names for a page of alerts, each owner asked of the key store at most once a minute; the id when it cannot answer. */

@@ -46,7 +46,8 @@ export function readDashboardConfig(env: EnvSection<typeof DASHBOARD_ENV>): Dash
     publicOrigin = url.origin;
   }
   const secure = env.NEEVSCAN_COOKIE_SECURE;
-  if (secure !== undefined && secure !== '' && secure !== '1' && secure !== '0') throw new Error(`NEEVSCAN_COOKIE_SECURE must be 1 or 0, not "${secure}"`);
+  if (secure !== undefined && secure !== '' && secure !== '1' && secure !== '0')
+    throw new Error(`NEEVSCAN_COOKIE_SECURE must be 1 or 0, not "${secure}"`);
   const [max, window] = (env.NEEVSCAN_LOGIN_RATE_LIMIT || '10/300').split('/');
   return {
     publicOrigin,

@@ -57,7 +57,8 @@ export function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps): void
       global: false,
       redis: deps.redis,
       nameSpace: `${deps.redisPrefix}{rl}:dashboard:`,
-      errorResponseBuilder: (_request, context) => new ApiError(429, 'rate_limited', `Too many sign-in attempts from your address; try again in ${context.after}.`),
+      errorResponseBuilder: (_request, context) =>
+        new ApiError(429, 'rate_limited', `Too many sign-in attempts from your address; try again in ${context.after}.`),
     });
     scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 32 * 1024 }, (_request, body, done) =>
       done(null, Object.fromEntries(new URLSearchParams(body as string))),
@@ -81,12 +82,22 @@ export function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps): void
 function classify(error: FastifyError | Error): { status: number; code: string; message: string } {
   if (error instanceof ApiError) return { status: error.statusCode, code: error.code, message: error.message };
   // The sign-in rate limit talks to Redis itself: its connection errors are an outage too, not a bug.
-  if (error instanceof StoreUnavailableError || isRedisDown(error)) return { status: STORE_UNAVAILABLE_HTTP.status, code: STORE_UNAVAILABLE_HTTP.code, message: 'The store is unavailable right now; retry shortly.' };
+  if (error instanceof StoreUnavailableError || isRedisDown(error))
+    return {
+      status: STORE_UNAVAILABLE_HTTP.status,
+      code: STORE_UNAVAILABLE_HTTP.code,
+      message: 'The store is unavailable right now; retry shortly.',
+    };
   const fe = error as FastifyError;
-  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return { status: fe.statusCode, code: 'bad_request', message: fe.message };
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500)
+    return { status: fe.statusCode, code: 'bad_request', message: fe.message };
   return { status: 500, code: 'internal', message: 'Internal error.' };
 }
 
 function isRedisDown(error: Error): boolean {
-  return error.name === 'MaxRetriesPerRequestError' || error.message.includes('enableOfflineQueue') || error.message.includes('Connection is closed');
+  return (
+    error.name === 'MaxRetriesPerRequestError' ||
+    error.message.includes('enableOfflineQueue') ||
+    error.message.includes('Connection is closed')
+  );
 }

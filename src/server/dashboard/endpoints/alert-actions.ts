@@ -49,7 +49,10 @@ function registerAction(scope: FastifyInstance, { checkedPost, actor, review }: 
     } catch (error) {
       if (!(error instanceof ApiError) || error.statusCode === 404 || error.statusCode >= 500) throw error;
       const detail = await review.detail(id);
-      return html(reply.code(error.statusCode), detailPage({ session: request.dashboard!.session, detail, error: error.message, now: Date.now() }));
+      return html(
+        reply.code(error.statusCode),
+        detailPage({ session: request.dashboard!.session, detail, error: error.message, now: Date.now() }),
+      );
     }
   });
 }

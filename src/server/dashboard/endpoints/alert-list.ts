@@ -20,6 +20,18 @@ export function register(scope: FastifyInstance, { signedIn, review, ownerNames,
     }
     const [found, counts] = await Promise.all([review.alerts.list({ ...filter, limit: PAGE_SIZE }), review.alerts.count(filter)]);
     const names = await ownerNames(found.alerts);
-    return html(reply, listPage({ session: request.dashboard!.session, params, alerts: found.alerts, nextCursor: found.nextCursor, counts, ownerNames: names, pollSeconds: config.pollSeconds, error }));
+    return html(
+      reply,
+      listPage({
+        session: request.dashboard!.session,
+        params,
+        alerts: found.alerts,
+        nextCursor: found.nextCursor,
+        counts,
+        ownerNames: names,
+        pollSeconds: config.pollSeconds,
+        error,
+      }),
+    );
   });
 }

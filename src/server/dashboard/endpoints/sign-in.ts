@@ -25,7 +25,13 @@ export function register(scope: FastifyInstance, { config, tokens, sessions, coo
       const previous = request.cookies[cookieName(request)];
       if (previous) await sessions.destroy(previous);
       const { sid } = await sessions.create(record, tokenDigest(token));
-      void reply.setCookie(cookieName(request), sid, { path: '/', httpOnly: true, sameSite: 'strict', secure: secure(request), maxAge: config.sessionMaxSeconds });
+      void reply.setCookie(cookieName(request), sid, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: secure(request),
+        maxAge: config.sessionMaxSeconds,
+      });
       return reply.redirect(next, 303);
     },
   );

@@ -13,7 +13,12 @@ export function register(app: FastifyInstance, { review, security }: AlertRouteD
       schema: {
         ...doc('Assign the alert to a team member (a name or an address), or to nobody with null'),
         params: PARAMS,
-        body: { type: 'object', required: ['assignee'], additionalProperties: false, properties: { assignee: { anyOf: [ASSIGNEE, { type: 'null' }] }, comment: COMMENT } },
+        body: {
+          type: 'object',
+          required: ['assignee'],
+          additionalProperties: false,
+          properties: { assignee: { anyOf: [ASSIGNEE, { type: 'null' }] }, comment: COMMENT },
+        },
         response: { 200: ALERT_SCHEMA, ...ERRORS },
       },
     },

@@ -13,10 +13,16 @@ export function register(app: FastifyInstance, { review, security }: AlertRouteD
       schema: {
         ...doc('Add a comment to the audit trail'),
         params: PARAMS,
-        body: { type: 'object', required: ['comment'], additionalProperties: false, properties: { comment: { ...COMMENT, minLength: 1, pattern: '\\S' } } },
+        body: {
+          type: 'object',
+          required: ['comment'],
+          additionalProperties: false,
+          properties: { comment: { ...COMMENT, minLength: 1, pattern: '\\S' } },
+        },
         response: { 201: { type: 'object', properties: { audit: { type: 'array', items: AUDIT_ENTRY } } }, ...ERRORS },
       },
     },
-    async (request, reply) => reply.code(201).send({ audit: await review.comment(request.params.id, request.body.comment, actorOf(request)) }),
+    async (request, reply) =>
+      reply.code(201).send({ audit: await review.comment(request.params.id, request.body.comment, actorOf(request)) }),
   );
 }

@@ -14,7 +14,11 @@ export function register(app: FastifyInstance, { review, security }: AlertRouteD
           description:
             'CSV: one row per alert, every cell quoted; a cell that would start with = + - @ (a spreadsheet formula) starts with an apostrophe. JSON: `{ exportedAt, filter, alerts: [alert + ownerName], count, truncated }`. At most 100,000 alerts.',
         }),
-        querystring: { type: 'object', additionalProperties: false, properties: { ...FILTER_PROPERTIES, format: { type: 'string', enum: ['csv', 'json'] } } },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { ...FILTER_PROPERTIES, format: { type: 'string', enum: ['csv', 'json'] } },
+        },
         response: { 200: { description: 'text/csv or application/json, as a download', type: 'string' }, ...ERRORS },
       },
     },

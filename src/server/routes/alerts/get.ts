@@ -10,7 +10,9 @@ export function register(app: FastifyInstance, { review, security }: AlertRouteD
       onRequest: security,
       serializerCompiler,
       schema: {
-        ...doc("An alert, with its key (name, hint, status), owner, every place with links, timeline, notifications, the key's usage since exposure and the audit trail"),
+        ...doc(
+          "An alert, with its key (name, hint, status), owner, every place with links, timeline, notifications, the key's usage since exposure and the audit trail",
+        ),
         params: PARAMS,
         response: { 200: ALERT_DETAIL_SCHEMA, ...ERRORS },
       },

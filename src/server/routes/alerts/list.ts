@@ -12,7 +12,8 @@ export function register(app: FastifyInstance, { review, security }: AlertRouteD
       serializerCompiler,
       schema: {
         ...doc('List alerts, newest first (by firstSeenAt), filtered, a page at a time', {
-          description: 'A page may hold fewer than `limit` alerts and still carry a `nextCursor` when a filter matches few of the alerts looked at.',
+          description:
+            'A page may hold fewer than `limit` alerts and still carry a `nextCursor` when a filter matches few of the alerts looked at.',
         }),
         querystring: { type: 'object', additionalProperties: false, properties: LIST_PROPERTIES },
         response: { 200: ALERT_PAGE_SCHEMA, ...ERRORS },

@@ -13,10 +13,16 @@ export function register(app: FastifyInstance, { review, security }: AlertRouteD
       serializerCompiler,
       schema: {
         ...doc('Resolve an open alert', {
-          description: '409 `already_resolved` for a resolved alert; 409 `key_active` for `revoked` while the key still works (revoke it first).',
+          description:
+            '409 `already_resolved` for a resolved alert; 409 `key_active` for `revoked` while the key still works (revoke it first).',
         }),
         params: PARAMS,
-        body: { type: 'object', required: ['resolution'], additionalProperties: false, properties: { resolution: RESOLUTION, comment: COMMENT } },
+        body: {
+          type: 'object',
+          required: ['resolution'],
+          additionalProperties: false,
+          properties: { resolution: RESOLUTION, comment: COMMENT },
+        },
         response: { 200: ALERT_SCHEMA, 409: ERROR_SCHEMA, ...ERRORS },
       },
     },

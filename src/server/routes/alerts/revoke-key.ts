@@ -12,7 +12,8 @@ export function register(app: FastifyInstance, { review, security }: AlertRouteD
       serializerCompiler,
       schema: {
         ...doc("Revoke the alert's key now", {
-          description: 'For a key the policy only alerted on (a private repository). 409 `already_revoked`; 404 `key_not_found` when the key store no longer has it.',
+          description:
+            'For a key the policy only alerted on (a private repository). 409 `already_revoked`; 404 `key_not_found` when the key store no longer has it.',
         }),
         params: PARAMS,
         body: { type: ['object', 'null'], additionalProperties: false, properties: { comment: COMMENT } },

@@ -22,4 +22,9 @@ export const serializerCompiler = () => (data: unknown) => JSON.stringify(data);
 
 export const PARAMS = { type: 'object', properties: { id: ID }, required: ['id'] } as const;
 export const ERRORS = { 400: ERROR_SCHEMA, 401: ERROR_SCHEMA, 403: ERROR_SCHEMA, 404: ERROR_SCHEMA, 503: ERROR_SCHEMA } as const;
-export const doc = (summary: string, extra: Record<string, unknown> = {}) => ({ tags: ['alerts'], summary, security: [{ bearer: [] }], ...extra });
+export const doc = (summary: string, extra: Record<string, unknown> = {}) => ({
+  tags: ['alerts'],
+  summary,
+  security: [{ bearer: [] }],
+  ...extra,
+});

@@ -13,13 +13,19 @@ export function register(app: FastifyInstance, { store, admin }: KeyRouteDeps): 
         body: {
           type: ['object', 'null'],
           additionalProperties: false,
-          properties: { reason: { type: 'string', maxLength: 1000 }, revokedBy: { type: 'string', enum: ['owner', 'admin', 'leak-detector'] } },
+          properties: {
+            reason: { type: 'string', maxLength: 1000 },
+            revokedBy: { type: 'string', enum: ['owner', 'admin', 'leak-detector'] },
+          },
         },
       },
     },
     async (request) => {
       const body = request.body ?? {};
-      return found(await store.revoke(request.params.id, { reason: body.reason ?? 'revoked through the API', by: body.revokedBy ?? 'admin' }), request.params.id);
+      return found(
+        await store.revoke(request.params.id, { reason: body.reason ?? 'revoked through the API', by: body.revokedBy ?? 'admin' }),
+        request.params.id,
+      );
     },
   );
 }

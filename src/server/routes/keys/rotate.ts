@@ -11,7 +11,11 @@ export function register(app: FastifyInstance, { store, admin }: KeyRouteDeps): 
       onRequest: admin,
       schema: {
         params: { type: 'object', properties: { id: ID } },
-        body: { type: ['object', 'null'], additionalProperties: false, properties: { graceSeconds: { type: 'integer', minimum: 0, maximum: 30 * 86_400 } } },
+        body: {
+          type: ['object', 'null'],
+          additionalProperties: false,
+          properties: { graceSeconds: { type: 'integer', minimum: 0, maximum: 30 * 86_400 } },
+        },
       },
     },
     async (request, reply) => {

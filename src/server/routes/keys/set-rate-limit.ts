@@ -9,7 +9,12 @@ export function register(app: FastifyInstance, { store, admin }: KeyRouteDeps): 
       onRequest: admin,
       schema: {
         params: { type: 'object', properties: { id: ID } },
-        body: { type: 'object', required: ['rateLimit'], additionalProperties: false, properties: { rateLimit: { anyOf: [RATE_LIMIT, { type: 'null' }] } } },
+        body: {
+          type: 'object',
+          required: ['rateLimit'],
+          additionalProperties: false,
+          properties: { rateLimit: { anyOf: [RATE_LIMIT, { type: 'null' }] } },
+        },
       },
     },
     async (request) => found(await store.setRateLimit(request.params.id, request.body.rateLimit), request.params.id),

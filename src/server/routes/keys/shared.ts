@@ -18,12 +18,20 @@ export interface KeyRouteDeps {
 export const ID = { type: 'string', pattern: idPattern('key') } as const;
 export const OWNER_ID = { type: 'string', pattern: idPattern('own') } as const;
 // A key name: descriptive, at most 100 characters, no control characters.
-export const NAME = { type: 'string', minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f]*\\S[^\\u0000-\\u001f\\u007f]*$' } as const;
+export const NAME = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 100,
+  pattern: '^[^\\u0000-\\u001f\\u007f]*\\S[^\\u0000-\\u001f\\u007f]*$',
+} as const;
 export const RATE_LIMIT = {
   type: 'object',
   required: ['requests', 'windowSeconds'],
   additionalProperties: false,
-  properties: { requests: { type: 'integer', minimum: 1, maximum: 1_000_000 }, windowSeconds: { type: 'integer', minimum: 1, maximum: 86_400 } },
+  properties: {
+    requests: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+    windowSeconds: { type: 'integer', minimum: 1, maximum: 86_400 },
+  },
 } as const;
 
 /** The create and rotate answer: the only response that ever holds a key. */

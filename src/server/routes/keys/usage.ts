@@ -7,7 +7,10 @@ export function register(app: FastifyInstance, { store, reader }: KeyRouteDeps):
     '/api/v1/keys/:id/usage',
     {
       onRequest: reader,
-      schema: { params: { type: 'object', properties: { id: ID } }, querystring: { type: 'object', properties: { since: { type: 'string', format: 'date-time' } } } },
+      schema: {
+        params: { type: 'object', properties: { id: ID } },
+        querystring: { type: 'object', properties: { since: { type: 'string', format: 'date-time' } } },
+      },
     },
     async (request) => {
       found(await store.getKey(request.params.id), request.params.id);

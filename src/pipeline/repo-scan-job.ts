@@ -28,7 +28,7 @@ export function repoScanJobsFrom(event: string, payload: InstallationPayload, de
   const installationId = installation?.id;
   if (typeof installationId !== 'number' || !Number.isSafeInteger(installationId)) return { ignored: `${event} without an installation` };
   const action = str(payload.action);
-  let repos: readonly unknown[] = [];
+  let repos: readonly unknown[];
   let kind: RepoScanJob['kind'] = 'install';
   if (event === 'installation' && action === 'created') repos = list(payload.repositories);
   else if (event === 'installation_repositories' && action === 'added') repos = list(payload.repositories_added);

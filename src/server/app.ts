@@ -10,8 +10,7 @@ import { keyRoutes } from './routes/keys.js';
 import { ownerRoutes } from './routes/owners.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { githubWebhookRoutes } from './routes/github-webhooks.js';
-import type { ExposureJob, PushJob, RepoScanJob } from '../pipeline/queues.js';
-import type { WikiJob } from '../pipeline/wiki-job.js';
+import type { Enqueue } from '../core/queued-job.js';
 import { loadRules } from '../rules/load.js';
 import type { CompiledRule } from '../rules/types.js';
 import { registry } from '../metrics/registry.js';
@@ -33,10 +32,8 @@ const TIMEOUT_CHECK_MS = 1_000;
 
 export interface ServerOptions {
   logLevel?: string;
-  enqueuePush?: (job: PushJob) => Promise<void>;
-  enqueueExposures?: (jobs: ExposureJob[]) => Promise<void>;
-  enqueueRepoScans?: (jobs: RepoScanJob[]) => Promise<void>;
-  enqueueWiki?: (job: WikiJob) => Promise<void>;
+  /** Queues what a webhook delivery plans (serve: the pipeline's queues); without it every delivery that plans work is answered 503. */
+  enqueue?: Enqueue;
   /** The scanner's rules for text events; loaded here, once, when not given. */
   rules?: readonly CompiledRule[];
   /** Asks for the owner to be told about an alert (serve: the notification queue); alerts raised by the partner endpoint use it. */
@@ -110,25 +107,10 @@ export function buildServer(
     bodyBudget,
     redis,
     redisPrefix: config.redisPrefix,
-    enqueuePush:
-      options.enqueuePush ??
+    enqueue:
+      options.enqueue ??
       (async () => {
-        throw new Error('no push queue');
-      }),
-    enqueueExposures:
-      options.enqueueExposures ??
-      (async () => {
-        throw new Error('no exposure queue');
-      }),
-    enqueueRepoScans:
-      options.enqueueRepoScans ??
-      (async () => {
-        throw new Error('no repository scan queue');
-      }),
-    enqueueWiki:
-      options.enqueueWiki ??
-      (async () => {
-        throw new Error('no wiki queue');
+        throw new Error('no queues');
       }),
     rules: options.rules ?? loadRules(),
   });

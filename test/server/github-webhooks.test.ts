@@ -2,9 +2,10 @@ import { createHmac } from 'node:crypto';
 import examples from '@octokit/webhooks-examples';
 import { Queue } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PUSH_QUEUE } from '../../src/core/queue-names.js';
 import { pushQueue, type PushJob } from '../../src/pipeline/queues.js';
 import { REDIS_URL, deletePrefix, testRedis } from '../helpers/redis.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { enqueueTo, startServer, type TestServer } from '../helpers/server.js';
 import { Redis } from 'ioredis';
 
 const SECRET = 'webhook-secret-for-tests';
@@ -17,7 +18,9 @@ let queueRedis: Redis;
 
 beforeEach(async () => {
   queueRedis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  t = await startServer({ GITHUB_WEBHOOK_SECRET: `${SECRET},${OLD_SECRET}` }, { enqueuePush: async (job) => void (await queue.add('push', job, { jobId: job.deliveryId })) });
+  t = await startServer({ GITHUB_WEBHOOK_SECRET: `${SECRET},${OLD_SECRET}` }, {
+    enqueue: enqueueTo({ [PUSH_QUEUE]: async (jobs) => void (await queue.addBulk(jobs.map((job) => ({ name: 'push', data: job.data as PushJob, opts: { jobId: job.jobId } })))) }),
+  });
   queue = pushQueue(queueRedis, t.prefix);
 });
 afterEach(async () => {
@@ -97,7 +100,7 @@ describe('POST /webhooks/github', () => {
   });
 
   it('answers 503 when the delivery cannot be queued, and takes the redelivery afterwards', async () => {
-    const failing = await startServer({ GITHUB_WEBHOOK_SECRET: SECRET }, { enqueuePush: async () => Promise.reject(new Error('Redis went away')) });
+    const failing = await startServer({ GITHUB_WEBHOOK_SECRET: SECRET }, { enqueue: async () => Promise.reject(new Error('Redis went away')) });
     try {
       const body = JSON.stringify(pushExamples[4]);
       const sign = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;

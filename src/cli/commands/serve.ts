@@ -1,9 +1,10 @@
-import type { Worker } from 'bullmq';
+import type { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { readConfig } from '../../config.js';
+import type { Enqueue, QueuedJob } from '../../core/queued-job.js';
 import { buildExposureDeps, buildPushDeps } from '../../pipeline/deps.js';
 import { startExposureWorker } from '../../pipeline/exposure-worker.js';
-import { bullConnection, deliveryJobId, exposureQueue, pushQueue, repoScanQueue } from '../../pipeline/queues.js';
+import { bullConnection, exposureQueue, pushQueue, repoScanQueue } from '../../pipeline/queues.js';
 import { startRepoScanWorker } from '../../pipeline/repo-scan-worker.js';
 import { enqueueNotification, notifyQueue } from '../../pipeline/notify-queue.js';
 import { buildNotifierDeps, startNotifyWorker } from '../../pipeline/notify-worker.js';
@@ -61,12 +62,7 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
   // Loaded once, for the receiver (it scans issue, comment and discussion text as it arrives) and the workers.
   const rules = loadRules();
   const { app } = buildServer(config, redis, {
-    enqueuePush: async (job) => void (await queue.add('push', job, { jobId: job.deliveryId })),
-    // One transaction for the delivery's keys; the ids make a re-enqueue of the same delivery add nothing twice.
-    enqueueExposures: async (jobs) => void (await exposures.addBulk(jobs.map((data, i) => ({ name: 'exposure', data, opts: { jobId: deliveryJobId(data.deliveryId, i) } })))),
-    enqueueWiki: async (job) => void (await wikis.add('wiki', job, { jobId: job.deliveryId })),
-    enqueueRepoScans: async (jobs) =>
-      void (await repoScans.addBulk(jobs.map((data, i) => ({ name: 'repo-scan', data, opts: { jobId: deliveryJobId(data.deliveryId, i) } })))),
+    enqueue: enqueueOn([queue, exposures, wikis, repoScans]),
     rules,
     // The partner endpoint confirms and revokes in the request; the owner's notification goes to the queue.
     notify,
@@ -147,4 +143,23 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
     process.once('SIGINT', () => stop('SIGINT'));
   });
   return 0;
+}
+
+/**
+ * The receiver's `enqueue` over the queues it feeds: each queue's jobs in one
+ * transaction, queues in the order their first job was planned (a delivery's
+ * exposures before its push or wiki job), each job named as its queue.
+ */
+function enqueueOn(queues: readonly Queue[]): Enqueue {
+  const byName = new Map(queues.map((q) => [q.name, q]));
+  return async (jobs) => {
+    const groups = new Map<string, QueuedJob[]>();
+    for (const job of jobs) groups.set(job.queue, [...(groups.get(job.queue) ?? []), job]);
+    for (const [name, group] of groups) {
+      const queue = byName.get(name);
+      if (!queue) throw new Error(`no queue ${name}`);
+      if (group.length === 1) await queue.add(name, group[0]!.data, { jobId: group[0]!.jobId });
+      else await queue.addBulk(group.map((job) => ({ name, data: job.data, opts: { jobId: job.jobId } })));
+    }
+  };
 }

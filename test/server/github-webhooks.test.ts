@@ -99,6 +99,22 @@ describe('POST /webhooks/github', () => {
     expect(await queue.count()).toBe(0);
   });
 
+  it('names a push job by its delivery id', async () => {
+    const example = pushExamples.find((e) => e.ref.startsWith('refs/heads/') && !e.deleted)!;
+    expect((await deliver('push', JSON.stringify(example), { delivery: 'd-named' })).status).toBe(202);
+    const jobs = await queue.getJobs(['waiting']);
+    expect(jobs.map((j) => [j.id, j.name, j.data.deliveryId])).toEqual([['d-named', 'push', 'd-named']]);
+  });
+
+  it('answers an event outside the dispatch table "ignored", whatever its name', async () => {
+    for (const event of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'workflow_run', 'star']) {
+      const res = await deliver(event, JSON.stringify({ action: 'created' }));
+      expect(res.status, event).toBe(202);
+      expect(await res.json()).toEqual({ status: 'ignored', reason: `event ${event} is not handled yet` });
+    }
+    expect(await queue.count()).toBe(0);
+  });
+
   it('answers 503 when the delivery cannot be queued, and takes the redelivery afterwards', async () => {
     const failing = await startServer({ GITHUB_WEBHOOK_SECRET: SECRET }, { enqueue: async () => Promise.reject(new Error('Redis went away')) });
     try {

@@ -96,8 +96,16 @@ export async function main(argv: string[]): Promise<number> {
     status = await (await admin()).ownersList(options);
   });
 
-  const keys = program.command('keys').description('NeevCloud API keys: create (shown once), list, revoke, rotate');
-  backend(keys.command('create').description('create a named key and print it, once, alone on stdout').requiredOption('--owner <id>', 'owner id').requiredOption('--name <name>', 'a descriptive name, unique per owner'))
+  const keys = program.command('keys').description('NeevCloud API keys: create (shown once), list, revoke, rotate, replace');
+  backend(
+    keys
+      .command('create')
+      .description('create a named key and print it, once, alone on stdout')
+      .requiredOption('--owner <id>', 'owner id')
+      .option('--name <name>', 'a descriptive name, unique per owner (required, except for a canary: its label by default)')
+      .option('--canary', 'a canary (honeytoken): refused like an unknown key; any use or sighting raises an alert')
+      .option('--label <text>', 'with --canary: where it will be planted'),
+  )
     .action(async (options) => {
       status = await (await admin()).keysCreate(options);
     });
@@ -111,6 +119,11 @@ export async function main(argv: string[]): Promise<number> {
   backend(keys.command('rotate').description('issue a new key with the same name; the old one works until the grace period ends').argument('<id>', 'key id').option('--grace <seconds>', 'grace period (default 86400)'))
     .action(async (id: string, options) => {
       status = await (await admin()).keysRotate(id, options);
+    });
+
+  backend(keys.command('replace').description('issue a new key (same name, owner, rate limit) for a revoked one, printed once').argument('<id>', 'the revoked key id'))
+    .action(async (id: string, options) => {
+      status = await (await admin()).keysReplace(id, options);
     });
 
   try {

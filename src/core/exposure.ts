@@ -12,7 +12,28 @@
  * message (the commit's SHA and link); `release`: a release's name or notes;
  * `pull_request_review`: a pull request review's body.
  */
-export type Source = 'push' | 'partner' | 'public-events' | 'issue' | 'pull_request' | 'comment' | 'discussion' | 'wiki' | 'install-scan' | 'commit' | 'release' | 'pull_request_review';
+export type Source =
+  | 'push'
+  | 'partner'
+  | 'public-events'
+  | 'issue'
+  | 'pull_request'
+  | 'comment'
+  | 'discussion'
+  | 'wiki'
+  | 'install-scan'
+  | 'commit'
+  | 'release'
+  | 'pull_request_review'
+  /** A canary key presented to authenticate: the place is the caller (`caller`). */
+  | 'canary-use';
+
+/** Who presented a canary key, as the gateway reported it (each part optional, never trusted). */
+export interface CallerSeen {
+  clientIp: string | null;
+  userAgent: string | null;
+  endpoint: string | null;
+}
 
 /** One place a secret was seen: an alert keeps a list of them. */
 export interface Location {
@@ -34,6 +55,8 @@ export interface Location {
   allowMarker?: true;
   /** Part of the push or repository this was found in could not be read: other keys may be missing from the alert. */
   scanIncomplete?: true;
+  /** `canary-use` only: the caller that presented the canary. */
+  caller?: CallerSeen;
 }
 
 /** One secret found at one place, on its way to confirm → revoke → alert. */

@@ -19,6 +19,7 @@ const SOURCE_SET: Record<Source, true> = {
   commit: true,
   release: true,
   pull_request_review: true,
+  'canary-use': true,
 };
 export const SOURCES = Object.keys(SOURCE_SET) as Source[];
 

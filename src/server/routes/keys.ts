@@ -1,11 +1,16 @@
 import type { FastifyInstance } from 'fastify';
-import { isValidKey } from '../../key-format/key.js';
+import { isValidKey, keyHint, sha256Hex } from '../../key-format/key.js';
 import type { ApiTokens } from '../../stores/api-tokens.js';
 import type { KeyRecord, RevokedBy } from '../../stores/key-store.js';
 import { DEFAULT_GRACE_SECONDS, type RedisKeyStore } from '../../stores/redis-key-store.js';
 import { requireScope, type BearerAuth } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { idPattern } from '../../stores/ids.js';
+import { CALLER_SCHEMA, callerContext } from './caller-context.js';
+import type { CallerContext } from '../../stores/caller-evidence.js';
+
+/** Told of an authenticate that presented an active canary (after the 401 is decided; never awaited by it). */
+export type OnCanary = (use: { secretSha256: string; hint: string; keyId: string; caller: CallerContext | undefined; at: Date }) => void;
 
 // Ids are checked by their pattern here, at the edge, and again by the store before they become part of a Redis key name.
 const ID = { type: 'string', pattern: idPattern('key') } as const;
@@ -21,11 +26,11 @@ const RATE_LIMIT = {
 
 /** The create and rotate answer: the only response that ever holds a key. */
 function shownOnce(created: { key: string; record: KeyRecord }) {
-  const { id, name, hint, createdAt, ownerId, expiresAt, rateLimit, status } = created.record;
-  return { id, name, key: created.key, hint, createdAt, ownerId, status, expiresAt, rateLimit };
+  const { id, name, hint, createdAt, ownerId, expiresAt, rateLimit, status, canary, canaryLabel, replaces } = created.record;
+  return { id, name, key: created.key, hint, createdAt, ownerId, status, expiresAt, rateLimit, canary, canaryLabel, replaces };
 }
 
-export function keyRoutes(app: FastifyInstance, store: RedisKeyStore, auth: BearerAuth): void {
+export function keyRoutes(app: FastifyInstance, store: RedisKeyStore, auth: BearerAuth, onCanary?: OnCanary): void {
   const admin = requireScope(auth, ['admin']);
   const reader = requireScope(auth, ['security']);
   const gateway = requireScope(auth, ['gateway']);
@@ -34,7 +39,7 @@ export function keyRoutes(app: FastifyInstance, store: RedisKeyStore, auth: Bear
     return record;
   };
 
-  app.post<{ Body: { ownerId: string; name: string; rateLimit?: { requests: number; windowSeconds: number }; expiresAt?: string } }>(
+  app.post<{ Body: { ownerId: string; name: string; rateLimit?: { requests: number; windowSeconds: number }; expiresAt?: string; canary?: boolean; canaryLabel?: string } }>(
     '/api/v1/keys',
     {
       onRequest: admin,
@@ -43,15 +48,23 @@ export function keyRoutes(app: FastifyInstance, store: RedisKeyStore, auth: Bear
           type: 'object',
           required: ['ownerId', 'name'],
           additionalProperties: false,
-          properties: { ownerId: OWNER_ID, name: NAME, rateLimit: RATE_LIMIT, expiresAt: { type: 'string', format: 'date-time' } },
+          properties: {
+            ownerId: OWNER_ID,
+            name: NAME,
+            rateLimit: RATE_LIMIT,
+            expiresAt: { type: 'string', format: 'date-time' },
+            canary: { type: 'boolean' },
+            canaryLabel: { ...NAME, maxLength: 200 },
+          },
         },
       },
     },
     async (request, reply) => {
-      const { ownerId, name, rateLimit, expiresAt } = request.body;
+      const { ownerId, name, rateLimit, expiresAt, canary, canaryLabel } = request.body;
       const expires = expiresAt ? new Date(expiresAt) : undefined;
       if (expires && expires.getTime() <= Date.now()) throw new ApiError(400, 'bad_request', 'expiresAt must be in the future');
-      const created = await store.createKey({ ownerId, name: name.trim(), rateLimit, expiresAt: expires });
+      if (canaryLabel !== undefined && !canary) throw new ApiError(400, 'bad_request', 'canaryLabel goes with "canary": true');
+      const created = await store.createKey({ ownerId, name: name.trim(), rateLimit, expiresAt: expires, canary: canary ? { label: canaryLabel?.trim() ?? '' } : undefined });
       return reply.code(201).header('Cache-Control', 'no-store').send(shownOnce(created));
     },
   );
@@ -140,7 +153,7 @@ export function keyRoutes(app: FastifyInstance, store: RedisKeyStore, auth: Bear
     },
   );
 
-  app.post<{ Body: { key: string; tokens?: number } }>(
+  app.post<{ Body: { key: string; tokens?: number; clientIp?: string; userAgent?: string; endpoint?: string } }>(
     '/api/v1/authenticate',
     {
       onRequest: gateway,
@@ -149,7 +162,7 @@ export function keyRoutes(app: FastifyInstance, store: RedisKeyStore, auth: Bear
           type: 'object',
           required: ['key'],
           additionalProperties: false,
-          properties: { key: { type: 'string', maxLength: 200 }, tokens: { type: 'integer', minimum: 0, maximum: 1_000_000_000 } },
+          properties: { key: { type: 'string', maxLength: 200 }, tokens: { type: 'integer', minimum: 0, maximum: 1_000_000_000 }, ...CALLER_SCHEMA },
         },
       },
     },
@@ -157,8 +170,11 @@ export function keyRoutes(app: FastifyInstance, store: RedisKeyStore, auth: Bear
       // One answer for malformed, unknown, revoked and expired: no hint which. Bad checksums never reach Redis.
       const invalid = () => reply.code(401).send({ error: { code: 'invalid_key', message: 'not an active API key' } });
       if (!isValidKey(request.body.key)) return invalid();
-      const result = await store.authenticate(request.body.key, request.body.tokens ?? 0);
+      const caller = callerContext(request.body);
+      const result = await store.authenticate(request.body.key, request.body.tokens ?? 0, caller);
       if (result.outcome === 'ok') return { keyId: result.keyId, ownerId: result.ownerId };
+      // A canary answers exactly like an unknown key; the alert is raised after, without holding the answer.
+      if (result.outcome === 'canary') onCanary?.({ secretSha256: sha256Hex(request.body.key), hint: keyHint(request.body.key), keyId: result.keyId, caller, at: new Date() });
       if (result.outcome === 'limited') {
         return reply
           .code(429)

@@ -13,7 +13,7 @@ export interface CallerContext {
 const HOUR = 3_600_000;
 /** "Seen before the exposure" looks this far back. */
 export const LOOK_BACK_DAYS = 7;
-/** The window after the exposure read at most (an alert left open for months reads its first 30 days). */
+/** The window read at most: its last 30 days (an alert left open for months). */
 const MAX_WINDOW_HOURS = 30 * 24;
 /** Entries listed per attribute in the answer. */
 const LISTED = 10;
@@ -28,8 +28,9 @@ type Hourly = { counts: Map<string, number>; first: Map<string, number> };
 export async function readCallerEvidence(redis: Redis, names: KeyStoreNames, id: string, since: Date, until: Date, keptMs: number): Promise<CallerEvidence> {
   const exposedAt = since.getTime();
   const endAt = Math.max(exposedAt, until.getTime());
-  const firstHour = Math.floor(exposedAt / HOUR);
-  const lastHour = Math.min(Math.floor(endAt / HOUR), firstHour + MAX_WINDOW_HOURS - 1);
+  // An exposure older than the window read (or than what is kept) is read from the window's own start.
+  const lastHour = Math.floor(endAt / HOUR);
+  const firstHour = Math.max(Math.floor(exposedAt / HOUR), lastHour - MAX_WINDOW_HOURS + 1);
   const oldestKept = Math.floor((Date.now() - keptMs) / HOUR);
   const lookBackFrom = Math.max(firstHour - LOOK_BACK_DAYS * 24, oldestKept);
 

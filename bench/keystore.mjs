@@ -83,7 +83,7 @@ async function main() {
   for (let i = 0; ; i++) {
     const ready = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
     if (ready) break;
-    if (i > 200) throw new Error('server did not start');
+    if (i > 600) throw new Error("server did not start");
     await new Promise((r) => setTimeout(r, 50));
   }
 

@@ -53,7 +53,7 @@ export function renderSecurityEmail(notice: Notice): RenderedMail {
 <p>Owner: ${html(notice.owner.name)} (${html(notice.owner.id)})<br>Key: ${html(notice.key.name)} (<code>${html(notice.key.hint)}</code>, ${html(notice.key.id)})<br>
 ${notice.committedAt ? `Committed: ${formatTime(notice.committedAt)} (by the committer’s clock)<br>` : ''}Pushed: ${formatTime(notice.pushedAt)}<br>Found: ${formatTime(notice.foundAt)}<br>Action: ${html(notice.action.summary, 1000)}${
     notice.usage ? `<br>Usage: ${formatCount(notice.usage.requests)} requests, ${formatCount(notice.usage.tokens)} tokens since ${formatTime(notice.usage.since)}` : ''
-  }</p>
+  }${notice.callers ? `<br>Callers: ${html(describeCallers(notice.callers), 1000)}` : ''}</p>
 <ul>${items}</ul>${notice.placeCount > LISTED ? `<p>… and ${notice.placeCount - LISTED} more</p>` : ''}
 <p style="color:#656d76;font-size:12px">Alert ${html(notice.alertId)}. The owner has been notified separately.</p>
 </body></html>

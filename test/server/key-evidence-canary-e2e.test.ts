@@ -47,6 +47,7 @@ async function serve(env: Record<string, string>): Promise<{ url: string; prefix
     SMTP_URL: smtp.url,
     NEEVSCAN_NOTIFY_DELAY_MS: '1500',
     NEEVSCAN_NOTIFY_BACKOFF_MS: '150',
+    NEEVSCAN_NOTIFY_FOLLOW_UP_SECONDS: '2',
     NEEVSCAN_ALLOW_PRIVATE_WEBHOOKS: '1',
     SECURITY_TEAM_EMAIL: 'secteam@neevcloud.example',
     NEEVSCAN_KEYS_URL: 'https://console.neevcloud.example/api-keys',
@@ -162,6 +163,11 @@ describe('canary keys', () => {
     expect(mail.text).not.toContain(canary.key);
     const team = await until(async () => mailsTo('secteam@neevcloud.example').find((m) => m.subject.includes('CANARY USED')), 'the security team mail');
     expect(team.subject).toContain(`key "Billing" (${canary.hint}) of Trap`);
+    // A second caller: the owner and, for a canary, the security team hear of it too (a follow-up).
+    expect((await callApi(url, 'POST', '/api/v1/authenticate', { token: gateway, body: { key: canary.key, clientIp: '198.51.100.99' } })).status).toBe(401);
+    const again = await until(async () => mailsTo('secteam@neevcloud.example').find((m) => m.subject.includes('was used again') || m.text.includes('198.51.100.99')), 'the follow-up');
+    expect(again.text).toContain('Used from 198.51.100.99');
+    await until(async () => mailsTo(o.email).find((m) => m.subject === `SECURITY: canary key "Billing" (${canary.hint}) was used again`), 'the owner follow-up');
     const hook = JSON.parse((await until(async () => hooks.requests.find((r) => r.path === '/trap'), 'the owner webhook')).body);
     expect(hook.action.kind).toBe('canary');
     expect(hook.canary).toEqual({ label: 'planted in staging .env' });

@@ -128,13 +128,15 @@ function addAdminCommands(program: Command, done: Done): void {
     done(await (await admin()).ownersList(options));
   });
 
-  const keys = program.command('keys').description('NeevCloud API keys: create (shown once), list, revoke, rotate');
+  const keys = program.command('keys').description('NeevCloud API keys: create (shown once), list, revoke, rotate, replace');
   backend(
     keys
       .command('create')
       .description('create a named key and print it, once, alone on stdout')
       .requiredOption('--owner <id>', 'owner id')
-      .requiredOption('--name <name>', 'a descriptive name, unique per owner'),
+      .option('--name <name>', 'a descriptive name, unique per owner (required, except for a canary: its label by default)')
+      .option('--canary', 'a canary (honeytoken): refused like an unknown key; any use or sighting raises an alert')
+      .option('--label <text>', 'with --canary: where it will be planted'),
   ).action(async (options) => {
     done(await (await admin()).keysCreate(options));
   });
@@ -157,6 +159,11 @@ function addAdminCommands(program: Command, done: Done): void {
   ).action(async (id: string, options) => {
     done(await (await admin()).keysRotate(id, options));
   });
+  backend(keys.command('replace').description('issue a new key (same name, owner, rate limit) for a revoked one, printed once').argument('<id>', 'the revoked key id')).action(
+    async (id: string, options) => {
+      done(await (await admin()).keysReplace(id, options));
+    },
+  );
 }
 
 /** The exit status of a command that threw: 0 for help and --version, else 2 (with a line on stderr unless commander wrote one). */

@@ -7,6 +7,9 @@ import { installErrorHandling } from './errors.js';
 import { AuthFailures } from './auth-failures.js';
 import { BodyBudget } from './body-budget.js';
 import { keyRoutes } from './routes/keys.js';
+import { keyReplaceRoute } from './routes/keys-replace.js';
+import { keyCallersRoute } from './routes/keys-callers.js';
+import { canaryAlerts } from './canary-alert.js';
 import { ownerRoutes } from './routes/owners.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { githubWebhookRoutes } from './routes/github-webhooks.js';
@@ -108,7 +111,9 @@ export function buildServer(
   void app.register(async (api) => {
     tokenRoutes(api, auth);
     ownerRoutes(api, store, auth, { allowPrivateWebhooks: config.allowPrivateWebhooks });
-    keyRoutes(api, store, auth);
+    keyRoutes(api, store, auth, canaryAlerts(exposureDeps, (message) => app.log.warn(message)));
+    keyReplaceRoute(api, store, exposureDeps.alerts, auth);
+    keyCallersRoute(api, store, auth);
     alertRoutes(api, review, auth);
     publicReportRoutes(api, {
       redis,

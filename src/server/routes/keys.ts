@@ -9,19 +9,22 @@ import { register as list } from './keys/list.js';
 import { register as revoke } from './keys/revoke.js';
 import { register as rotate } from './keys/rotate.js';
 import { register as setRateLimit } from './keys/set-rate-limit.js';
-import type { KeyRouteDeps } from './keys/shared.js';
+import type { KeyRouteDeps, OnCanary } from './keys/shared.js';
 import { register as usage } from './keys/usage.js';
 
 /**
  * /api/v1/keys and /api/v1/authenticate (docs/api.md, "Endpoints"): one module per endpoint under keys/, registered here
  * in the order the OpenAPI description lists them.
  */
-export function keyRoutes(app: FastifyInstance, store: RedisKeyStore, auth: BearerAuth): void {
+export type { OnCanary };
+
+export function keyRoutes(app: FastifyInstance, store: RedisKeyStore, auth: BearerAuth, onCanary?: OnCanary): void {
   const deps: KeyRouteDeps = {
     store,
     admin: requireScope(auth, ['admin']),
     reader: requireScope(auth, ['security']),
     gateway: requireScope(auth, ['gateway']),
+    onCanary,
   };
   for (const register of [create, list, get, byHash, setRateLimit, revoke, rotate, usage, authenticate]) register(app, deps);
 }

@@ -1,3 +1,4 @@
+import type { CallerContext } from '../../../stores/caller-evidence.js';
 import type { KeyRecord } from '../../../stores/key-store.js';
 import type { RedisKeyStore } from '../../../stores/redis-key-store.js';
 import { idPattern } from '../../../stores/ids.js';
@@ -12,7 +13,12 @@ export interface KeyRouteDeps {
   admin: ScopeCheck;
   reader: ScopeCheck;
   gateway: ScopeCheck;
+  /** Told of an authenticate that presented an active canary. */
+  onCanary?: OnCanary;
 }
+
+/** Told of an authenticate that presented an active canary (after the 401 is decided; never awaited by it). */
+export type OnCanary = (use: { secretSha256: string; hint: string; keyId: string; caller: CallerContext | undefined; at: Date }) => void;
 
 // Ids are checked by their pattern here, at the edge, and again by the store before they become part of a Redis key name.
 export const ID = { type: 'string', pattern: idPattern('key') } as const;
@@ -36,8 +42,8 @@ export const RATE_LIMIT = {
 
 /** The create and rotate answer: the only response that ever holds a key. */
 export function shownOnce(created: { key: string; record: KeyRecord }) {
-  const { id, name, hint, createdAt, ownerId, expiresAt, rateLimit, status } = created.record;
-  return { id, name, key: created.key, hint, createdAt, ownerId, status, expiresAt, rateLimit };
+  const { id, name, hint, createdAt, ownerId, expiresAt, rateLimit, status, canary, canaryLabel, replaces } = created.record;
+  return { id, name, key: created.key, hint, createdAt, ownerId, status, expiresAt, rateLimit, canary, canaryLabel, replaces };
 }
 
 /** The record, or the API's 404 for a key id that names none. */

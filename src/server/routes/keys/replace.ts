@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import type { AlertStore } from '../../stores/alert-store.js';
-import { idPattern } from '../../stores/ids.js';
-import { KeyStoreError, type RedisKeyStore } from '../../stores/redis-key-store.js';
-import { requireScope, type BearerAuth } from '../auth.js';
-import { ApiError } from '../errors.js';
+import type { AlertStore } from '../../../stores/alert-store.js';
+import { idPattern } from '../../../stores/ids.js';
+import { KeyStoreError, type RedisKeyStore } from '../../../stores/redis-key-store.js';
+import { requireScope, type BearerAuth } from '../../auth.js';
+import { ApiError } from '../../errors.js';
 
 /**
  * `POST /api/v1/keys/{id}/replace` (docs/api.md, "Replace a revoked key"): a new key, shown once, for a revoked or

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { idPattern } from '../../stores/ids.js';
-import type { RedisKeyStore } from '../../stores/redis-key-store.js';
-import { requireScope, type BearerAuth } from '../auth.js';
-import { ApiError } from '../errors.js';
+import { idPattern } from '../../../stores/ids.js';
+import type { RedisKeyStore } from '../../../stores/redis-key-store.js';
+import { requireScope, type BearerAuth } from '../../auth.js';
+import { ApiError } from '../../errors.js';
 
 /**
  * `GET /api/v1/keys/{id}/callers?since=&until=` (docs/api.md, "Caller evidence"): who used the key in the window,

@@ -12,8 +12,6 @@ import type { CompiledRule } from '../rules/types.js';
 
 export interface PrefilterOptions {
   threads: number;
-  /** Larger files are left to the JavaScript path, which streams them. */
-  wholeFileLimit: number;
   /** Larger files are left to the JavaScript path, which reports them skipped (0: no limit). */
   maxFileSize: number;
 }

@@ -6,7 +6,7 @@ import type { CompiledRule } from '../rules/types.js';
 import type { Located } from '../scanner/finding.js';
 import { toFileResult, type FileResult } from './file-batch.js';
 import { keywordsOf, nativePrefilter } from './native-prefilter.js';
-import { FileScanner, WHOLE_FILE_LIMIT, type ReadOptions } from './read-file.js';
+import { FileScanner, type ReadOptions } from './read-file.js';
 import { toPortable, type PortableRule } from './rule-transfer.js';
 import type { WalkedFile } from './walk.js';
 
@@ -81,7 +81,6 @@ export async function scanFiles(files: readonly WalkedFile[], options: ScanFiles
   // are still reported in the order of `files`. The next batch is read while this one's verdicts are handled.
   const prefilter = {
     threads: Math.max(1, Math.min(options.threads ?? availableParallelism(), files.length)),
-    wholeFileLimit: options.readOptions.wholeFileLimit ?? WHOLE_FILE_LIMIT,
     maxFileSize: options.readOptions.maxFileSize,
   };
   const results: Array<FileResult | undefined> = new Array(files.length);

@@ -57,7 +57,7 @@ const RULES = `rules:
 `;
 
 describe('the native pre-filter', () => {
-  it('is built and answers per file: bytes for a file without a keyword, -1 for everything the engine must see', async () => {
+  it('is built and answers per file: bytes for a file without a keyword, -1 for everything the engine must see, across chunk boundaries', async () => {
     const addon = nativePrefilter();
     expect(addon, 'native/build/Release/scan_prefilter.node should be built by npm run build').toBeDefined();
     const root = tempDir();
@@ -66,12 +66,16 @@ describe('the native pre-filter', () => {
       'hit.txt': `x ${NOT_A_KEY}`,
       'bom.txt': Buffer.from([0xff, 0xfe, 0x41, 0x00]),
       'big.txt': 'y'.repeat(200),
+      'across.txt': `${'z'.repeat(1024 * 1024 - 2)}neev_${'z'.repeat(3 * 1024 * 1024)}`,
+      'long-clean.txt': 'z'.repeat(5 * 1024 * 1024 + 3),
     });
     mkdirSync(join(root, 'dir'));
-    const paths = ['clean.txt', 'hit.txt', 'bom.txt', 'missing.txt', 'dir', 'big.txt'].map((p) => join(root, p));
-    const verdicts = await addon!.scan(paths, [Buffer.from('neev_')], { threads: 2, wholeFileLimit: 100, maxFileSize: 0 });
-    expect([...verdicts]).toEqual([5, -1, -1, -1, -1, -1]);
-    const capped = await addon!.scan([paths[0]!, paths[5]!], [Buffer.from('zzz')], { threads: 1, wholeFileLimit: 1000, maxFileSize: 100 });
+    const names = ['clean.txt', 'hit.txt', 'bom.txt', 'missing.txt', 'dir', 'big.txt', 'across.txt', 'long-clean.txt'];
+    const paths = names.map((p) => join(root, p));
+    const verdicts = await addon!.scan(paths, [Buffer.from('neev_')], { threads: 2, maxFileSize: 0 });
+    // A keyword cut by the 1 MiB chunk boundary is still seen; a clean file of several chunks is counted whole.
+    expect([...verdicts]).toEqual([5, -1, -1, -1, -1, 200, -1, 5 * 1024 * 1024 + 3]);
+    const capped = await addon!.scan([paths[0]!, paths[5]!], [Buffer.from('zzz')], { threads: 1, maxFileSize: 100 });
     expect([...capped]).toEqual([5, -1]);
   });
 

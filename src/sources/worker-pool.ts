@@ -59,18 +59,10 @@ interface Started {
 }
 
 /**
- * Scans files on this thread and, when there is enough work, on worker
- * threads too (one per core in all). Threads take files from a shared
- * counter, so a thread that meets a large file simply takes fewer; the main
- * thread scans as well rather than only hand out work. Results are reported
- * in the order of `files` whichever thread scanned them.
- *
- * Workers start one after another and all stop together at the end, and a
- * process runs workers for one scan only (later scans use this thread):
- * re2 1.23 keeps the handles of the last thread that loaded it in
- * process-wide statics, so two threads loading it at once, or one loading it
- * after another has exited, crash the process (SIGSEGV in
- * WrappedRE2Set::Init). The CLI scans once per process.
+ * Scans files, reporting results in the order of `files`. The native
+ * pre-filter (native-prefilter.ts), when built, first reads them all on every
+ * core and answers for those without any keyword; the others, or all of them
+ * without it, go through the JavaScript engine (scanWithEngine).
  */
 export async function scanFiles(files: readonly WalkedFile[], options: ScanFilesOptions): Promise<void> {
   const addon = nativePrefilter();
@@ -91,15 +83,23 @@ export async function scanFiles(files: readonly WalkedFile[], options: ScanFiles
       results[emitted] = undefined;
     }
   };
-  const check = (from: number) => addon.scan(files.slice(from, from + NATIVE_BATCH).map((f) => f.path), keywords, prefilter);
+  // A batch the addon failed on (out of memory) is left to the engine whole.
+  const check = async (from: number) => {
+    try {
+      return await addon.scan(files.slice(from, from + NATIVE_BATCH).map((f) => f.path), keywords, prefilter);
+    } catch {
+      return undefined;
+    }
+  };
   const pending: number[] = [];
   let verdicts = check(0);
   for (let from = 0; from < files.length; from += NATIVE_BATCH) {
     const batch = await verdicts;
     if (from + NATIVE_BATCH < files.length) verdicts = check(from + NATIVE_BATCH);
-    for (let i = 0; i < batch.length; i++) {
+    for (let i = 0; i < Math.min(NATIVE_BATCH, files.length - from); i++) {
       const file = files[from + i]!;
-      if (batch[i]! >= 0) results[from + i] = { relative: file.relative, path: file.path, bytes: batch[i]!, findings: [] };
+      const bytes = batch === undefined ? -1 : batch[i]!;
+      if (bytes >= 0) results[from + i] = { relative: file.relative, path: file.path, bytes, findings: [] };
       else pending.push(from + i);
     }
     flush();
@@ -117,7 +117,20 @@ export async function scanFiles(files: readonly WalkedFile[], options: ScanFiles
   );
 }
 
-/** Scans every file with the JavaScript engine, on worker threads too when there is enough work. */
+/**
+ * Scans files with the JavaScript engine on this thread and, when there is
+ * enough work, on worker threads too (one per core in all). Threads take
+ * files from a shared counter, so a thread that meets a large file simply
+ * takes fewer; the main thread scans as well rather than only hand out work.
+ * Results are reported in the order of `files` whichever thread scanned them.
+ *
+ * Workers start one after another and all stop together at the end, and a
+ * process runs workers for one scan only (later scans use this thread):
+ * re2 1.23 keeps the handles of the last thread that loaded it in
+ * process-wide statics, so two threads loading it at once, or one loading it
+ * after another has exited, crash the process (SIGSEGV in
+ * WrappedRE2Set::Init). The CLI scans once per process.
+ */
 async function scanWithEngine(files: readonly WalkedFile[], options: ScanFilesOptions): Promise<void> {
   const threads = Math.min(options.threads ?? availableParallelism(), files.length);
   const rules = options.rules.map(toPortable);

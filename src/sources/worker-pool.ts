@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { CompiledRule } from '../rules/types.js';
 import type { Located } from '../scanner/finding.js';
 import { toFileResult, type FileResult } from './file-batch.js';
+import { keywordsOf, nativePrefilter } from './native-prefilter.js';
 import { FileScanner, type ReadOptions } from './read-file.js';
 import { toPortable, type PortableRule } from './rule-transfer.js';
 import type { WalkedFile } from './walk.js';
@@ -35,6 +36,8 @@ const PARALLEL_MIN_FILES = 256;
 const PARALLEL_MIN_BYTES = 64 * 1024 * 1024;
 /** Files a thread takes at a time: few, so that threads finish together; taking them is one atomic add. */
 export const CLAIM = 8;
+/** Files per call to the native pre-filter: enough to keep its threads busy, few enough for steady progress. */
+const NATIVE_BATCH = 2048;
 /** How long the main thread scans before it lets worker reports in. */
 const YIELD_MS = 20;
 
@@ -56,11 +59,70 @@ interface Started {
 }
 
 /**
- * Scans files on this thread and, when there is enough work, on worker
- * threads too (one per core in all). Threads take files from a shared
- * counter, so a thread that meets a large file simply takes fewer; the main
- * thread scans as well rather than only hand out work. Results are reported
- * in the order of `files` whichever thread scanned them.
+ * Scans files, reporting results in the order of `files`. The native
+ * pre-filter (native-prefilter.ts), when built, first reads them all on every
+ * core and answers for those without any keyword; the others, or all of them
+ * without it, go through the JavaScript engine (scanWithEngine).
+ */
+export async function scanFiles(files: readonly WalkedFile[], options: ScanFilesOptions): Promise<void> {
+  const addon = nativePrefilter();
+  const keywords = addon && keywordsOf(options.rules);
+  if (!addon || !keywords) return scanWithEngine(files, options);
+
+  // The native pre-filter answers for files without a keyword; the rest go through the engine below, and results
+  // are still reported in the order of `files`. The next batch is read while this one's verdicts are handled.
+  const prefilter = {
+    threads: Math.max(1, Math.min(options.threads ?? availableParallelism(), files.length)),
+    maxFileSize: options.readOptions.maxFileSize,
+  };
+  const results: Array<FileResult | undefined> = new Array(files.length);
+  let emitted = 0;
+  const flush = () => {
+    for (; emitted < files.length && results[emitted] !== undefined; emitted++) {
+      options.onResult(results[emitted]!);
+      results[emitted] = undefined;
+    }
+  };
+  // A batch the addon failed on (out of memory) is left to the engine whole.
+  const check = async (from: number) => {
+    try {
+      return await addon.scan(files.slice(from, from + NATIVE_BATCH).map((f) => f.path), keywords, prefilter);
+    } catch {
+      return undefined;
+    }
+  };
+  const pending: number[] = [];
+  let verdicts = check(0);
+  for (let from = 0; from < files.length; from += NATIVE_BATCH) {
+    const batch = await verdicts;
+    if (from + NATIVE_BATCH < files.length) verdicts = check(from + NATIVE_BATCH);
+    for (let i = 0; i < Math.min(NATIVE_BATCH, files.length - from); i++) {
+      const file = files[from + i]!;
+      const bytes = batch === undefined ? -1 : batch[i]!;
+      if (bytes >= 0) results[from + i] = { relative: file.relative, path: file.path, bytes, findings: [] };
+      else pending.push(from + i);
+    }
+    flush();
+  }
+  let next = 0;
+  await scanWithEngine(
+    pending.map((index) => files[index]!),
+    {
+      ...options,
+      onResult: (result) => {
+        results[pending[next++]!] = result;
+        flush();
+      },
+    },
+  );
+}
+
+/**
+ * Scans files with the JavaScript engine on this thread and, when there is
+ * enough work, on worker threads too (one per core in all). Threads take
+ * files from a shared counter, so a thread that meets a large file simply
+ * takes fewer; the main thread scans as well rather than only hand out work.
+ * Results are reported in the order of `files` whichever thread scanned them.
  *
  * Workers start one after another and all stop together at the end, and a
  * process runs workers for one scan only (later scans use this thread):
@@ -69,7 +131,7 @@ interface Started {
  * after another has exited, crash the process (SIGSEGV in
  * WrappedRE2Set::Init). The CLI scans once per process.
  */
-export async function scanFiles(files: readonly WalkedFile[], options: ScanFilesOptions): Promise<void> {
+async function scanWithEngine(files: readonly WalkedFile[], options: ScanFilesOptions): Promise<void> {
   const threads = Math.min(options.threads ?? availableParallelism(), files.length);
   const rules = options.rules.map(toPortable);
   const portable = rules.every((r) => r !== undefined);

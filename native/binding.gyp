@@ -1,0 +1,11 @@
+{
+  "targets": [
+    {
+      "target_name": "scan_prefilter",
+      "sources": ["scan-prefilter.c"],
+      "cflags": ["-O2", "-std=gnu11", "-Wall", "-Wextra"],
+      "libraries": ["-lpthread"],
+      "defines": ["NAPI_VERSION=8"]
+    }
+  ]
+}

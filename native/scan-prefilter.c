@@ -1,0 +1,304 @@
+/*
+ * The native pre-filter of a folder scan: reads each file of a batch into a
+ * reused buffer, off the main thread and on several threads, and tells which
+ * files hold none of the rules' keywords. Those files are done (clean, their
+ * size counted); every other file (a keyword, a UTF-16 byte-order mark, over
+ * --max-file-size, not a regular file, any error) goes through the JavaScript engine,
+ * which reads it again and decides as it always did. So the answer only has
+ * to be a superset of the files where the engine could find something.
+ *
+ *   scan(paths: string[], keywords: Buffer[], options: { threads, maxFileSize })
+ *     → Promise<Float64Array>: per path, the bytes of a clean file, or -1 for "let JavaScript scan it".
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <node_api.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_THREADS 64
+#define NEEDS_ENGINE (-1.0)
+#define SKIP (-2.0) /* marks a path not to open, before the threads start */
+
+typedef struct {
+  const unsigned char *bytes;
+  size_t length;
+  size_t anchor; /* offset of the rarest byte, searched with memchr */
+} keyword_t;
+
+typedef struct {
+  char *path_bytes;  /* all paths, NUL-terminated, one after another */
+  size_t *path_at;   /* where each path starts in path_bytes */
+  size_t count;
+  keyword_t *keywords;
+  unsigned char *keyword_bytes;
+  size_t keyword_count;
+  int threads;
+  size_t overlap; /* longest keyword - 1: what a chunk keeps of the one before */
+  double max_file_size; /* 0: no limit */
+  double *results;
+  size_t next; /* next file nobody has taken (atomic) */
+  napi_async_work work;
+  napi_deferred deferred;
+} batch_t;
+
+/* Bytes from most to least common in source code and prose, as src/scanner/prefilter.ts ranks them. */
+static const char COMMON[] =
+    " etaoinsrlcdhupmf\n_g.ybw(),=;\"'\t/-:xvk{}[]>#<*jqzSECTIDARNOLPMFBUGHWVKYJXQZ0123456789";
+
+static size_t rarity(unsigned char byte) {
+  const char *at = byte == 0 ? NULL : strchr(COMMON, byte);
+  return at == NULL ? sizeof(COMMON) - 1 : (size_t)(at - COMMON);
+}
+
+static size_t pick_anchor(const unsigned char *keyword, size_t length) {
+  size_t anchor = 0;
+  size_t last = length >= 2 ? length - 2 : 0;
+  for (size_t i = 1; i <= last; i++)
+    if (rarity(keyword[i]) > rarity(keyword[anchor])) anchor = i;
+  return anchor;
+}
+
+/*
+ * Whether the keyword occurs in bytes[0, length). memchr on the rarest byte
+ * is fast while that byte is rare; where it is not (dense logs full of `_`
+ * and `v`), glibc's memmem, which does not depend on any one byte, takes over.
+ */
+static int contains(const unsigned char *bytes, size_t length, const keyword_t *k) {
+  if (k->length == 0) return 1;
+  if (length < k->length) return 0;
+  const unsigned char anchor_byte = k->bytes[k->anchor];
+  const unsigned char *at = bytes + k->anchor;
+  const unsigned char *limit = bytes + length - (k->length - k->anchor); /* last place the anchor can be */
+  size_t candidates = 0;
+  while (at <= limit) {
+    const unsigned char *found = memchr(at, anchor_byte, (size_t)(limit - at) + 1);
+    if (found == NULL) return 0;
+    const unsigned char *start = found - k->anchor;
+    if (memcmp(start, k->bytes, k->length) == 0) return 1;
+    at = found + 1;
+    /* More than one false candidate per 64 bytes: hand the rest to memmem. */
+    if (++candidates > 64 && (size_t)(at - bytes) < candidates * 64) {
+      size_t from = (size_t)(start + 1 - bytes);
+      return memmem(bytes + from, length - from, k->bytes, k->length) != NULL;
+    }
+  }
+  return 0;
+}
+
+#define CHUNK (1024 * 1024)
+
+typedef struct {
+  unsigned char *buffer; /* CHUNK bytes plus room for the tail of the previous chunk */
+  size_t capacity;
+} reader_t;
+
+/*
+ * The bytes of a clean file, or NEEDS_ENGINE. The file is read in chunks of
+ * CHUNK bytes, each searched together with the last (longest keyword - 1)
+ * bytes of the one before, so a keyword cut by a chunk boundary is still
+ * seen; a reused 1 MiB buffer stays in cache, where a buffer the size of the
+ * file cost a page fault per 4 KiB. No keyword in any chunk means the engine
+ * would find nothing, whether it reads the file whole or streams it.
+ */
+static double check_file(batch_t *batch, reader_t *reader, const char *path) {
+  /* O_NONBLOCK: opening a FIFO must not wait for a writer; the fstat below sends it to JavaScript. */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) return NEEDS_ENGINE;
+  double result = NEEDS_ENGINE;
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) goto done;
+  if (batch->max_file_size > 0 && (double)st.st_size > batch->max_file_size) goto done;
+  if (reader->buffer == NULL) goto done;
+  size_t carry = 0, total = 0;
+  for (;;) {
+    ssize_t got = read(fd, reader->buffer + carry, CHUNK);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      goto done;
+    }
+    if (got == 0) break;
+    size_t length = carry + (size_t)got;
+    const unsigned char *bytes = reader->buffer;
+    /* A UTF-16 byte-order mark: the engine scans the decoded text too. */
+    if (total == 0 && length >= 2 && ((bytes[0] == 0xff && bytes[1] == 0xfe) || (bytes[0] == 0xfe && bytes[1] == 0xff))) goto done;
+    total += (size_t)got;
+    for (size_t i = 0; i < batch->keyword_count; i++)
+      if (contains(bytes, length, &batch->keywords[i])) goto done;
+    /* A short read at or past the size fstat gave is the end of a regular file: spare the read that returns 0. */
+    if (total >= (size_t)st.st_size && (size_t)got < CHUNK) break;
+    carry = length < batch->overlap ? length : batch->overlap;
+    memmove(reader->buffer, reader->buffer + length - carry, carry);
+  }
+  /* The JavaScript path counts a file larger than --max-file-size as skipped, even if it grew since fstat. */
+  if (batch->max_file_size > 0 && (double)total > batch->max_file_size) goto done;
+  result = (double)total;
+done:
+  close(fd);
+  return result;
+}
+
+static void *run_thread(void *arg) {
+  batch_t *batch = arg;
+  reader_t reader = {malloc(CHUNK + batch->overlap), CHUNK + batch->overlap}; /* NULL: every file goes to JavaScript */
+  for (;;) {
+    size_t index = __atomic_fetch_add(&batch->next, 1, __ATOMIC_RELAXED);
+    if (index >= batch->count) break;
+    if (batch->results[index] == SKIP) batch->results[index] = NEEDS_ENGINE;
+    else batch->results[index] = check_file(batch, &reader, batch->path_bytes + batch->path_at[index]);
+  }
+  free(reader.buffer);
+  return NULL;
+}
+
+static void execute(napi_env env, void *data) {
+  (void)env;
+  batch_t *batch = data;
+  pthread_t helpers[MAX_THREADS];
+  int started = 0;
+  for (int i = 1; i < batch->threads && i < MAX_THREADS; i++)
+    if (pthread_create(&helpers[started], NULL, run_thread, batch) == 0) started++;
+  run_thread(batch);
+  for (int i = 0; i < started; i++) pthread_join(helpers[i], NULL);
+}
+
+static void free_batch(batch_t *batch) {
+  free(batch->path_bytes);
+  free(batch->path_at);
+  free(batch->keywords);
+  free(batch->keyword_bytes);
+  free(batch->results);
+  free(batch);
+}
+
+static void complete(napi_env env, napi_status status, void *data) {
+  batch_t *batch = data;
+  napi_value array_buffer, typed;
+  void *out;
+  if (status == napi_ok && napi_create_arraybuffer(env, batch->count * sizeof(double), &out, &array_buffer) == napi_ok &&
+      napi_create_typedarray(env, napi_float64_array, batch->count, array_buffer, 0, &typed) == napi_ok) {
+    if (batch->count > 0) memcpy(out, batch->results, batch->count * sizeof(double));
+    napi_resolve_deferred(env, batch->deferred, typed);
+  } else {
+    napi_value message, error;
+    napi_create_string_utf8(env, "native pre-filter failed", NAPI_AUTO_LENGTH, &message);
+    napi_create_error(env, NULL, message, &error);
+    napi_reject_deferred(env, batch->deferred, error);
+  }
+  napi_delete_async_work(env, batch->work);
+  free_batch(batch);
+}
+
+#define CHECK(call)                                                                   \
+  do {                                                                                \
+    if ((call) != napi_ok) {                                                          \
+      napi_throw_error(env, NULL, "scan-prefilter: bad arguments");                   \
+      goto fail;                                                                      \
+    }                                                                                 \
+  } while (0)
+
+static double number_option(napi_env env, napi_value options, const char *name, double fallback) {
+  napi_value value;
+  napi_valuetype type;
+  double number;
+  if (napi_get_named_property(env, options, name, &value) != napi_ok) return fallback;
+  if (napi_typeof(env, value, &type) != napi_ok || type != napi_number) return fallback;
+  if (napi_get_value_double(env, value, &number) != napi_ok) return fallback;
+  return number;
+}
+
+static napi_value scan(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3], promise, name;
+  batch_t *batch = calloc(1, sizeof(batch_t));
+  if (batch == NULL) {
+    napi_throw_error(env, NULL, "scan-prefilter: out of memory");
+    return NULL;
+  }
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3) CHECK(napi_invalid_arg);
+
+  uint32_t count, keyword_count;
+  CHECK(napi_get_array_length(env, argv[0], &count));
+  CHECK(napi_get_array_length(env, argv[1], &keyword_count));
+  batch->count = count;
+  batch->path_at = malloc((count + 1) * sizeof(size_t));
+  batch->results = malloc((count + 1) * sizeof(double));
+  if (batch->path_at == NULL || batch->results == NULL) CHECK(napi_generic_failure);
+  size_t used = 0, capacity = 64 * (size_t)count + 64;
+  batch->path_bytes = malloc(capacity);
+  if (batch->path_bytes == NULL) CHECK(napi_generic_failure);
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value element;
+    size_t length;
+    CHECK(napi_get_element(env, argv[0], i, &element));
+    CHECK(napi_get_value_string_utf8(env, element, NULL, 0, &length));
+    if (used + length + 1 > capacity) {
+      capacity = (used + length + 1) * 2;
+      char *grown = realloc(batch->path_bytes, capacity);
+      if (grown == NULL) CHECK(napi_generic_failure);
+      batch->path_bytes = grown;
+    }
+    CHECK(napi_get_value_string_utf8(env, element, batch->path_bytes + used, length + 1, &length));
+    batch->path_at[i] = used;
+    used += length + 1;
+    /* A path holding NUL would name another file in C: leave it to JavaScript, which rejects it as it always did. */
+    batch->results[i] = strlen(batch->path_bytes + used - length - 1) == length ? 0 : SKIP;
+  }
+
+  size_t keyword_total = 0;
+  batch->keywords = calloc(keyword_count + 1, sizeof(keyword_t));
+  if (batch->keywords == NULL) CHECK(napi_generic_failure);
+  for (uint32_t i = 0; i < keyword_count; i++) {
+    napi_value element;
+    void *data;
+    size_t length;
+    CHECK(napi_get_element(env, argv[1], i, &element));
+    CHECK(napi_get_buffer_info(env, element, &data, &length));
+    keyword_total += length;
+  }
+  batch->keyword_bytes = malloc(keyword_total + 1);
+  if (batch->keyword_bytes == NULL) CHECK(napi_generic_failure);
+  size_t at = 0;
+  for (uint32_t i = 0; i < keyword_count; i++) {
+    napi_value element;
+    void *data;
+    size_t length;
+    CHECK(napi_get_element(env, argv[1], i, &element));
+    CHECK(napi_get_buffer_info(env, element, &data, &length));
+    if (length > 0) memcpy(batch->keyword_bytes + at, data, length);
+    batch->keywords[i].bytes = batch->keyword_bytes + at;
+    batch->keywords[i].length = length;
+    batch->keywords[i].anchor = pick_anchor(batch->keyword_bytes + at, length);
+    at += length;
+    if (length > batch->overlap + 1) batch->overlap = length - 1;
+  }
+  batch->keyword_count = keyword_count;
+
+  double threads = number_option(env, argv[2], "threads", 1);
+  batch->threads = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : (int)threads;
+  batch->max_file_size = number_option(env, argv[2], "maxFileSize", 0);
+
+  CHECK(napi_create_promise(env, &batch->deferred, &promise));
+  CHECK(napi_create_string_utf8(env, "neevscan:scan-prefilter", NAPI_AUTO_LENGTH, &name));
+  CHECK(napi_create_async_work(env, NULL, name, execute, complete, batch, &batch->work));
+  CHECK(napi_queue_async_work(env, batch->work));
+  return promise;
+fail:
+  free_batch(batch);
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_value fn;
+  if (napi_create_function(env, "scan", NAPI_AUTO_LENGTH, scan, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "scan", fn) != napi_ok) return NULL;
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -2,12 +2,15 @@ import { isIP } from 'node:net';
 import { DEFAULT_JOB_LOCK_MS } from './pipeline/job-locks.js';
 import { readNotifyConfig, type NotifyConfig } from './notify/notify-config.js';
 import { readDashboardConfig, type DashboardConfig } from './server/dashboard/dashboard-config.js';
+import { readRedisCluster, type RedisClusterTarget } from './stores/redis-target.js';
 
 /**
  * The service's configuration, read once from the environment (docs/configuration.md). Injectable: tests pass their own `env`.
  */
 export interface Config {
   redisUrl: string;
+  /** REDIS_CLUSTER_NODES (or a redis+cluster:// REDIS_URL): Redis Cluster's seed nodes; unset: the one node at REDIS_URL. */
+  redisCluster?: RedisClusterTarget;
   /** Prefix of every Redis key the service writes (tests use a fresh one each). */
   redisPrefix: string;
   host: string;
@@ -98,6 +101,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const [failures, failureWindow] = (env.NEEVSCAN_AUTH_FAILURE_LIMIT || '20/300').split('/');
   return {
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
+    redisCluster: readRedisCluster(env),
     redisPrefix: env.NEEVSCAN_REDIS_PREFIX || 'neevscan:',
     host: env.HOST || '127.0.0.1',
     port: positiveInt(env.PORT, 3000, 'PORT'),

@@ -23,7 +23,7 @@ export interface TestServer {
 export async function startServer(env: Record<string, string> = {}, options: Parameters<typeof buildServer>[2] = {}): Promise<TestServer> {
   const prefix = freshPrefix();
   const config = readConfig({ REDIS_URL, NEEVSCAN_ADMIN_TOKEN: ADMIN, NEEVSCAN_REDIS_PREFIX: prefix, PORT: '1', ...env });
-  const redis = connectRedis(config.redisUrl, () => {});
+  const redis = connectRedis(config, () => {});
   await waitReady(redis, 5000);
   const server = buildServer(config, redis, { logLevel: 'silent', ...options });
   await server.app.listen({ host: '127.0.0.1', port: 0 });

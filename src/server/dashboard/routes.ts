@@ -3,7 +3,7 @@ import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../stores/redis.js';
 import RE2 from 're2';
 import { tokenDigest, type ApiTokens } from '../../stores/api-tokens.js';
 import { RESOLUTIONS, type Actor, type Alert, type AlertResolution } from '../../stores/alert-store.js';
@@ -24,7 +24,7 @@ export interface DashboardDeps {
   review: AlertReview;
   tokens: ApiTokens;
   /** For sessions and the sign-in rate limit (shared by every process of the service). */
-  redis: Redis;
+  redis: RedisClient;
   redisPrefix: string;
   config: DashboardConfig;
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../stores/redis.js';
 import { verifyWebhookSignature } from '../../github/webhook-signature.js';
 import { exposuresFromPushMessages } from '../../pipeline/commit-messages.js';
 import { pushJobFrom } from '../../pipeline/push-job.js';
@@ -18,7 +18,7 @@ const DELIVERY_TTL_SECONDS = 7 * 24 * 3600;
 
 export interface WebhookOptions {
   secrets: string[];
-  redis: Redis;
+  redis: RedisClient;
   redisPrefix: string;
   /** Each enqueue names its jobs by the delivery id, so that queueing one delivery twice adds nothing. */
   enqueuePush: (job: PushJob) => Promise<void>;

@@ -10,8 +10,9 @@ import { TestRepo } from '../helpers/github/test-repo.js';
 import { INSTALLATION, deliver, startPipeline, until } from '../helpers/pipeline.js';
 import { githubPushPayload } from '../helpers/push-payload.js';
 import { startLocalCluster, type LocalCluster } from '../helpers/redis-cluster.js';
-import { testRedis } from '../helpers/redis.js';
-import { callApi } from '../helpers/server.js';
+import { neevscanAsync } from '../helpers/cli.js';
+import { freshPrefix, testRedis } from '../helpers/redis.js';
+import { callApi, freePort } from '../helpers/server.js';
 import { tempDir } from '../helpers/tmp.js';
 
 // The service's end-to-end paths with REDIS_CLUSTER_NODES: `serve` on a three-master Redis Cluster, the queues
@@ -53,6 +54,22 @@ describe('the service on a Redis Cluster (REDIS_CLUSTER_NODES)', () => {
     } finally {
       single.disconnect();
     }
+  }, 120_000);
+
+  it("runs the CLI's key commands straight on the cluster, and names REDIS_CLUSTER_NODES when it cannot reach it", async () => {
+    const env = { REDIS_CLUSTER_NODES: cluster.nodes, NEEVSCAN_REDIS_PREFIX: freshPrefix(), NEEVSCAN_SERVER: '' };
+    const owner = await neevscanAsync(['owners', 'create', '--name', 'Acme'], { env });
+    expect(owner.status).toBe(0);
+    const ownerId = JSON.parse(owner.stdout).id as string;
+    const key = await neevscanAsync(['keys', 'create', '--owner', ownerId, '--name', 'cli key'], { env });
+    expect(key.status).toBe(0);
+    const listed = await neevscanAsync(['keys', 'list', '--owner', ownerId], { env });
+    expect(listed.status).toBe(0);
+    expect(listed.stdout).toContain('cli key');
+    expect(listed.stdout).not.toContain(key.stdout.trim());
+    const dead = await neevscanAsync(['owners', 'list'], { env: { ...env, REDIS_CLUSTER_NODES: `127.0.0.1:${await freePort()}` } });
+    expect(dead.status).not.toBe(0);
+    expect(dead.stderr).toContain('REDIS_CLUSTER_NODES=127.0.0.1:');
   }, 120_000);
 
   it('takes a partner report: revokes the key, records the alert, queues its notification', async () => {

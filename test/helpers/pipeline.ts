@@ -61,6 +61,7 @@ export async function startPipeline(policy?: string, { standIn = {}, env = {}, c
     if (!cluster) await deletePrefix(redis, prefix);
     redis.disconnect();
   });
+  // On a cluster the client first learns the slot map: on a loaded machine, starting takes longer.
   const serve = await spawnServe({
     NEEVSCAN_REDIS_PREFIX: prefix,
     GITHUB_API_URL: gh.url,
@@ -70,7 +71,6 @@ export async function startPipeline(policy?: string, { standIn = {}, env = {}, c
     ...(policy ? { REVOKE_POLICY: policy } : {}),
     ...(cluster ? { REDIS_CLUSTER_NODES: cluster.nodes } : {}),
     ...env,
-    // A cluster client first learns the slot map: on a loaded machine, starting takes longer.
   }, { readyMs: cluster ? 60_000 : undefined });
   cleanups.push(serve.stop);
   const owner = (await callApi(serve.url, 'POST', '/api/v1/owners', { body: { name: 'Acme' } })).body.id as string;

@@ -2,12 +2,16 @@
  * Which part of src/ may import which (npm run lint:deps; CI runs it). Lower
  * parts never import higher ones:
  *   core, util, key-format  <  scanner, rules  <  sources, report  <  stores, metrics
- *   <  github  <  notify  <  pipeline  <  poller  <  server  <  cli
+ *   <  github  <  notify  <  pipeline  <  poller, webhooks  <  server  <  cli
  * config.ts reads the environment: it may import core and each part's leaf
- * section reader (notify-config, dashboard-config, job-locks), nothing else.
+ * section reader (store-config, server-config, github-config, pipeline-config,
+ * notify-config, dashboard-config), nothing else.
  * @type {import('dependency-cruiser').IConfiguration}
  */
-const SERVICES = '^src/(server|pipeline|stores|notify|github|poller)/';
+const SERVICES = '^src/(server|webhooks|pipeline|stores|notify|github|poller)/';
+// Each part's section of the configuration: what config.ts may import.
+const CONFIG_SECTIONS =
+  '^src/(stores/store-config|server/server-config|github/github-config|pipeline/pipeline-config|notify/notify-config|server/dashboard/dashboard-config)\\.ts$';
 
 module.exports = {
   forbidden: [
@@ -49,37 +53,51 @@ module.exports = {
     {
       name: 'sources-know-no-service',
       severity: 'error',
-      comment: 'The CLI\'s sources (files, git, stdin) know no service part.',
+      comment: "The CLI's sources (files, git, stdin) know no service part.",
       from: { path: '^src/sources/' },
       to: { path: `${SERVICES}|^src/(cli|metrics)/|^src/config\\.ts$` },
     },
     {
       name: 'stores-know-no-service-above',
       severity: 'error',
-      comment: 'Stores keep data; they know no server, pipeline (queues), github, notify or poller.',
+      comment: 'Stores keep data; they know no server, webhooks, pipeline (queues), github, notify or poller.',
       from: { path: '^src/stores/' },
-      to: { path: '^src/(server|pipeline|github|notify|poller|cli)/|^src/config\\.ts$' },
+      to: { path: '^src/(server|webhooks|pipeline|github|notify|poller|cli)/|^src/config\\.ts$' },
     },
     {
       name: 'notify-knows-no-server-or-pipeline',
       severity: 'error',
       comment: 'Notifications are rendered and sent without the server, the pipeline or the poller (the pipeline runs the notify worker).',
       from: { path: '^src/notify/' },
-      to: { path: '^src/(server|pipeline|poller|cli)/' },
+      to: { path: '^src/(server|webhooks|pipeline|poller|cli)/' },
     },
     {
       name: 'github-knows-no-server-pipeline-or-notify',
       severity: 'error',
       comment: 'The GitHub client and push scans know no server, pipeline, notify or poller.',
       from: { path: '^src/github/' },
-      to: { path: '^src/(server|pipeline|notify|poller|cli)/|^src/config\\.ts$' },
+      to: { path: '^src/(server|webhooks|pipeline|notify|poller|cli)/|^src/config\\.ts$' },
     },
     {
       name: 'pipeline-knows-no-poller-or-server',
       severity: 'error',
-      comment: 'The pipeline\'s workers run without the HTTP server and the public events poller (the poller feeds their queues).',
+      comment: "The pipeline's workers run without the HTTP server, the webhook handlers and the public events poller (both feed their queues).",
       from: { path: '^src/pipeline/' },
-      to: { path: '^src/(server|poller|cli)/' },
+      to: { path: '^src/(server|webhooks|poller|cli)/' },
+    },
+    {
+      name: 'webhooks-know-no-server-or-stores',
+      severity: 'error',
+      comment: 'The webhook handlers turn a verified delivery into planned jobs: no HTTP, no Redis of their own, no poller.',
+      from: { path: '^src/webhooks/' },
+      to: { path: '^src/(server|poller|stores|notify|cli)/|^src/config\\.ts$' },
+    },
+    {
+      name: 'only-the-server-uses-webhooks',
+      severity: 'error',
+      comment: 'The webhook handlers sit between the pipeline and the server: only the server (and serve, in cli) import them.',
+      from: { path: '^src/', pathNot: '^src/(webhooks|server|cli)/' },
+      to: { path: '^src/webhooks/' },
     },
     {
       name: 'job-kinds-stand-alone',
@@ -98,19 +116,20 @@ module.exports = {
     {
       name: 'config-imports-only-leaves',
       severity: 'error',
-      comment: 'config.ts reads the environment: core and each part\'s section reader only.',
+      comment: "config.ts reads the environment: core and each part's section reader only.",
       from: { path: '^src/config\\.ts$' },
       to: {
         path: '^src/',
-        pathNot: '^src/core/|^src/(notify/notify-config|server/dashboard/dashboard-config|pipeline/job-locks|stores/redis-target)\\.ts$',
+        pathNot: `^src/core/|${CONFIG_SECTIONS}`,
       },
     },
     {
       name: 'config-sections-are-leaves',
       severity: 'error',
-      comment: 'Each part\'s section of the configuration imports nothing of the project (so config.ts stays a leaf).',
-      from: { path: '^src/(notify/notify-config|server/dashboard/dashboard-config|pipeline/job-locks|stores/redis-target)\\.ts$' },
-      to: { path: '^src/', pathNot: '^src/core/' },
+      comment:
+        "Each part's section of the configuration imports only core (and the pipeline's, its lock default), so config.ts stays a leaf.",
+      from: { path: CONFIG_SECTIONS },
+      to: { path: '^src/', pathNot: '^src/core/|^src/pipeline/job-locks\\.ts$|^src/stores/redis-target\\.ts$' },
     },
     {
       name: 'only-cli-imports-cli',
@@ -122,7 +141,8 @@ module.exports = {
     {
       name: 'server-is-above-the-workers',
       severity: 'error',
-      comment: 'No part below the server imports it (the pipeline, poller, notify and stores run without it); config.ts reads its dashboard section.',
+      comment:
+        'No part below the server imports it (the pipeline, poller, notify and stores run without it); config.ts reads its dashboard section.',
       from: { path: '^src/', pathNot: '^src/(server|cli)/|^src/config\\.ts$' },
       to: { path: '^src/server/' },
     },

@@ -2,7 +2,10 @@
 // rate and the sustained maximum, with 100,000 keys in a real Redis, over
 // loopback; and Redis memory per stored key. Expects dist/ built.
 //
-//   node bench/keystore.mjs [--keys 100000] [--rate 2000] [--seconds 20]
+//   node bench/keystore.mjs [--keys 100000] [--rate 2000] [--seconds 20] [--caller both|with|without]
+//
+// --caller: the fixed-rate run without caller context, with it (clientIp, userAgent, endpoint from pools of
+// 5,000 addresses, 20 user agents and 6 models, as a gateway sends them), or both, one after the other.
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -10,7 +13,15 @@ import { Redis } from 'ioredis';
 import { RedisKeyStore } from '../dist/stores/redis-key-store.js';
 import { freePort, serviceNodeFlags } from './lib/proc.mjs';
 
-const { values } = parseArgs({ options: { keys: { type: 'string', default: '100000' }, rate: { type: 'string', default: '2000' }, seconds: { type: 'string', default: '20' } } });
+const { values } = parseArgs({
+  options: {
+    keys: { type: 'string', default: '100000' },
+    rate: { type: 'string', default: '2000' },
+    seconds: { type: 'string', default: '20' },
+    caller: { type: 'string', default: 'both' },
+  },
+});
+if (!['both', 'with', 'without'].includes(values.caller)) throw new Error('--caller takes both, with or without');
 const KEYS = Number(values.keys);
 const RATE = Number(values.rate);
 const SECONDS = Number(values.seconds);
@@ -72,7 +83,7 @@ async function main() {
   for (let i = 0; ; i++) {
     const ready = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
     if (ready) break;
-    if (i > 200) throw new Error('server did not start');
+    if (i > 600) throw new Error("server did not start");
     await new Promise((r) => setTimeout(r, 50));
   }
 
@@ -83,27 +94,41 @@ async function main() {
     body: JSON.stringify({ name: 'bench gateway', scope: 'gateway' }),
   }).then((r) => r.json());
   let next = 0;
+  let withCaller = false;
+  const caller = (n) => ({
+    clientIp: `10.${(n >> 8) % 20}.${n % 250}.${(n * 31) % 250}`,
+    userAgent: `gateway-client/${n % 20}.0 (bench)`,
+    endpoint: ['llama-3-70b', 'llama-3-8b', 'mixtral-8x7b', 'embeddings', 'whisper', 'sdxl'][n % 6],
+  });
   const request = {
     method: 'POST',
     path: '/api/v1/authenticate',
     headers: { authorization: `Bearer ${minted.token}`, 'content-type': 'application/json' },
-    setupRequest: (req) => ({ ...req, body: JSON.stringify({ key: keys[(next++ * 7919) % keys.length], tokens: 100 }) }),
+    setupRequest: (req) => {
+      const n = next++;
+      const body = { key: keys[(n * 7919) % keys.length], tokens: 100, ...(withCaller ? caller(n % 5000) : {}) };
+      return { ...req, body: JSON.stringify(body) };
+    },
   };
   const run = (opts) =>
     new Promise((resolve, reject) => autocannon({ url, requests: [request], ...opts }, (error, result) => (error ? reject(error) : resolve(result))));
 
   await run({ connections: 20, duration: 3 }); // warm-up
-  console.log(`fixed rate: ${RATE} requests/s for ${SECONDS} s …`);
-  const fixed = await run({ connections: Number(process.env.BENCH_CONNECTIONS ?? 10), overallRate: RATE, duration: SECONDS });
-  console.log(`maximum: 50 connections for ${SECONDS} s …`);
+  const fixed = {};
+  for (const mode of values.caller === 'both' ? ['without', 'with'] : [values.caller]) {
+    withCaller = mode === 'with';
+    console.log(`fixed rate: ${RATE} requests/s for ${SECONDS} s, ${mode} caller context …`);
+    fixed[mode] = await run({ connections: Number(process.env.BENCH_CONNECTIONS ?? 10), overallRate: RATE, duration: SECONDS });
+  }
+  console.log(`maximum: 50 connections for ${SECONDS} s, ${withCaller ? 'with' : 'without'} caller context …`);
   const max = await run({ connections: 50, duration: SECONDS });
   server.kill('SIGTERM');
 
   const row = (name, r) =>
     `| ${name} | ${Math.round(r.requests.average)} | ${r.latency.p50} | ${r.latency.p99} | ${r.latency.max} | ${r.non2xx} | ${r.errors + r.timeouts} |`;
   console.log('\n| run | requests/s (mean) | p50 ms | p99 ms | max ms | non-2xx | errors |\n| --- | --- | --- | --- | --- | --- | --- |');
-  console.log(row(`${RATE}/s fixed rate`, fixed));
-  console.log(row('maximum (50 connections)', max));
+  for (const [mode, result] of Object.entries(fixed)) console.log(row(`${RATE}/s fixed rate, ${mode} caller context`, result));
+  console.log(row(`maximum (50 connections), ${withCaller ? 'with' : 'without'} caller context`, max));
   console.log(`\nRedis memory per stored key: ${memory.perKeyByMemoryUsage.toFixed(0)} bytes (MEMORY USAGE), ${memory.perKeyByInfo.toFixed(0)} bytes (INFO used_memory delta), ${KEYS} keys`);
   await cleanup();
   redis.disconnect();

@@ -83,6 +83,12 @@ export interface Alert {
   committedAt: string | null;
   receivedAt: string;
   revokeLatencyMs: number | null;
+  /** The key is a canary (honeytoken): any use or sighting is an intrusion; it is never revoked automatically. */
+  canary: boolean;
+  /** Where the canary was planted, in the owner's words. */
+  canaryLabel: string | null;
+  /** The key made to replace the exposed one (POST /api/v1/keys/{id}/replace), once there is one. */
+  replacedBy: string | null;
   /** The first ALERT_LIMITS.locations places, in the order they were recorded. */
   locations: Location[];
   /** Distinct places seen, including those beyond the cap. */

@@ -12,7 +12,30 @@
  * message (the commit's SHA and link); `release`: a release's name or notes;
  * `pull_request_review`: a pull request review's body.
  */
-export type Source = 'push' | 'partner' | 'public-events' | 'issue' | 'pull_request' | 'comment' | 'discussion' | 'wiki' | 'install-scan' | 'commit' | 'release' | 'pull_request_review' | 'report';
+export type Source =
+  | 'push'
+  | 'partner'
+  | 'public-events'
+  | 'issue'
+  | 'pull_request'
+  | 'comment'
+  | 'discussion'
+  | 'wiki'
+  | 'install-scan'
+  | 'commit'
+  | 'release'
+  | 'pull_request_review'
+  /** A key anyone reported through POST /api/v1/public/report: the place is the URL the reporter gave. */
+  | 'report'
+  /** A canary key presented to authenticate: the place is the caller (`caller`). */
+  | 'canary-use';
+
+/** Who presented a canary key, as the gateway reported it (each part optional, never trusted). */
+export interface CallerSeen {
+  clientIp: string | null;
+  userAgent: string | null;
+  endpoint: string | null;
+}
 
 /** Sources whose place is the text of an issue, a pull request, a comment, a discussion, a review or a release. */
 export type TextSource = Extract<Source, 'issue' | 'pull_request' | 'comment' | 'discussion' | 'pull_request_review' | 'release'>;
@@ -116,6 +139,17 @@ export interface ReportLocation extends PlaceBase {
   url: string;
 }
 
+/** A canary key presented to authenticate: the place is the caller, as the gateway reported it. */
+export interface CanaryUseLocation extends PlaceBase {
+  source: 'canary-use';
+  repo: null;
+  path: null;
+  line: null;
+  commit: null;
+  url: null;
+  caller: CallerSeen;
+}
+
 /**
  * One place a secret was seen (an alert keeps a list of them), by source. The public events feed reports
  * every kind of place it saw (a file, a commit message, a text) as `public-events`.
@@ -127,7 +161,8 @@ export type Location =
   | WikiTitleLocation
   | WikiPageLocation
   | PartnerLocation
-  | ReportLocation;
+  | ReportLocation
+  | CanaryUseLocation;
 
 /**
  * A location as alert JSON carries it, every variant in one flat shape: what the stores, the export and the
@@ -145,6 +180,8 @@ export interface LocationRecord {
   field?: 'path';
   allowMarker?: true;
   scanIncomplete?: true;
+  /** `canary-use` only: the caller that presented the canary. */
+  caller?: CallerSeen;
 }
 
 /** The flat view of a location, for readers that copy its fields whatever its source. */

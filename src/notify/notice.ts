@@ -1,6 +1,6 @@
 import { inFileName, locationRecord, type Location, type RevokePolicy, type Source } from '../core/exposure.js';
 import type { Alert } from '../core/alert.js';
-import type { KeyStatus, RevokedBy, UsageBucket } from '../stores/key-store.js';
+import type { CallerEvidence, KeyStatus, RevokedBy, UsageBucket } from '../stores/key-store.js';
 import { formatCount, formatDuration, formatTime } from '../util/text.js';
 
 /**
@@ -13,18 +13,31 @@ import { formatCount, formatDuration, formatTime } from '../util/text.js';
 export interface NoticeInput {
   alert: Alert;
   /** The key as the key store sees it now; null when the store no longer knows it (the alert's copy is used). */
-  key: { id: string; name: string; hint: string; status: KeyStatus; revokedAt: string | null; revokedBy: RevokedBy | null } | null;
+  key: {
+    id: string;
+    name: string;
+    hint: string;
+    status: KeyStatus;
+    revokedAt: string | null;
+    revokedBy: RevokedBy | null;
+    canary?: boolean;
+    canaryLabel?: string | null;
+    replacedBy?: string | null;
+  } | null;
   owner: { id: string; name: string };
   /** Which notice of the alert this is, and which of its places (by recording order) it covers: [from, to). */
   notice: { number: number; from: number; to: number };
   /** Usage since the push, by the hour; null when the key store could not say. */
   usage: UsageBucket[] | null;
+  /** Who used the key from the exposure to its revocation (or now); null when the key store keeps no caller summaries. */
+  callers?: CallerEvidence | null;
   policy: RevokePolicy;
   /** Where owners manage their keys, if configured. */
   keysUrl?: string;
 }
 
-export type ActionKind = 'revoked' | 'already_revoked' | 'expired' | 'not_revoked';
+/** `canary`: a honeytoken was used or found; it is never revoked automatically (it guards nothing). */
+export type ActionKind = 'revoked' | 'already_revoked' | 'expired' | 'not_revoked' | 'canary';
 
 export interface Notice {
   alertId: string;
@@ -46,6 +59,12 @@ export interface Notice {
   foundAt: string;
   action: { kind: ActionKind; at: string | null; by: RevokedBy | null; latencyMs: number | null; notRevokedReason: 'policy_off' | 'private_only' | 'unknown' | null; summary: string };
   usage: { since: string; requests: number; tokens: number; hourly: UsageBucket[] } | null;
+  /** Callers between the exposure and the revocation (or now), with those never seen on the key before it. */
+  callers: CallerEvidence | null;
+  /** A canary key (honeytoken): high severity, for the owner and the security team. */
+  canary: { label: string } | null;
+  /** The key that replaced the exposed one, once replaced. */
+  replacedBy: string | null;
   nextSteps: Array<{ id: string; title: string; text: string; url?: string }>;
   neverStoreIn: string[];
 }
@@ -80,6 +99,7 @@ const SOURCE_LABELS: Record<Source, string> = {
   release: 'a release',
   pull_request_review: 'a pull request review',
   report: 'reported by a researcher',
+  'canary-use': 'a request made with the canary',
 };
 
 export function buildNotice(input: NoticeInput): Notice {
@@ -91,16 +111,18 @@ export function buildNotice(input: NoticeInput): Notice {
     status: input.key?.status ?? alert.keyStatus,
   };
   const listed = alert.locations.slice(notice.from, Math.min(notice.to, notice.from + MAX_LISTED_PLACES)).map(describePlace);
-  const action = describeAction(input);
+  const canary = alert.canary || input.key?.canary ? { label: alert.canaryLabel ?? input.key?.canaryLabel ?? '' } : null;
+  const action = describeAction(input, canary);
   const since = alert.pushedAt ?? alert.firstSeenAt;
   const usage = input.usage ? summarizeUsage(since, input.usage) : null;
+  const callers = input.callers ?? null;
   const followUp = notice.number > 1;
   const placeCount = notice.to - notice.from;
   return {
     alertId: alert.id,
     number: notice.number,
     followUp,
-    subject: subjectOf(key, action.kind, followUp, placeCount),
+    subject: canary ? canarySubject(key, alert, followUp) : subjectOf(key, action.kind, followUp, placeCount),
     owner: input.owner,
     key,
     places: listed,
@@ -111,7 +133,10 @@ export function buildNotice(input: NoticeInput): Notice {
     foundAt: alert.firstSeenAt,
     action,
     usage,
-    nextSteps: nextSteps(key, action, usage, since, input.keysUrl),
+    callers,
+    canary,
+    replacedBy: alert.replacedBy ?? input.key?.replacedBy ?? null,
+    nextSteps: canary ? canarySteps(key, canary, callers) : nextSteps(key, action, usage, callers, since, input.keysUrl),
     neverStoreIn: NEVER_STORE_IN,
   };
 }
@@ -125,9 +150,26 @@ function subjectOf(key: Notice['key'], kind: ActionKind, followUp: boolean, plac
   return `Action needed: ${which} was exposed and is still active`;
 }
 
-function describeAction(input: NoticeInput): Notice['action'] {
+function canarySubject(key: Notice['key'], alert: NoticeInput['alert'], followUp: boolean): string {
+  const used = alert.locations.some((l) => l.source === 'canary-use');
+  return `SECURITY: canary key "${key.name}" (${key.hint}) was ${used ? 'used' : 'found'}${followUp ? ' again' : ''}`;
+}
+
+function describeAction(input: NoticeInput, canary: Notice['canary']): Notice['action'] {
   const { alert } = input;
   const status = input.key?.status ?? alert.keyStatus;
+  if (canary && status === 'active') {
+    return {
+      kind: 'canary',
+      at: null,
+      by: null,
+      latencyMs: null,
+      notRevokedReason: null,
+      summary:
+        `This key is a canary${canary.label ? ` (planted in: ${canary.label})` : ''}: nobody should ever have it. ` +
+        'It was not revoked, and every use is refused as if it did not exist; whoever has it reached the place it was planted in.',
+    };
+  }
   const revokedAt = input.key?.revokedAt ?? alert.revokedAt;
   const by = input.key?.revokedBy ?? null;
   if (status === 'revoked') {
@@ -184,14 +226,54 @@ function summarizeUsage(since: string, buckets: UsageBucket[]): NonNullable<Noti
   };
 }
 
-function nextSteps(key: Notice['key'], action: Notice['action'], usage: Notice['usage'], since: string, keysUrl: string | undefined): Notice['nextSteps'] {
+function canarySteps(key: Notice['key'], canary: NonNullable<Notice['canary']>, callers: Notice['callers']): Notice['nextSteps'] {
+  const where = canary.label ? `"${canary.label}"` : 'the place it was planted';
+  const seen = callers?.newAddresses.length ? ` The callers listed are where to start.` : '';
+  return [
+    {
+      id: 'investigate_canary',
+      title: 'Find out who reached the canary',
+      text: `Canary "${key.name}" (${key.hint}) was planted in ${where}. Whoever used or published it could read that place: treat it as breached.${seen}`,
+    },
+    {
+      id: 'rotate_neighbours',
+      title: 'Replace the real secrets kept next to it',
+      text: `Every real key and password stored in ${where} should be treated as exposed: revoke and replace them.`,
+    },
+    { id: 'keep_canary', title: 'Keep the canary where it is', text: 'It stays refused and keeps alerting: leave it in place to see whether it is used again.' },
+  ];
+}
+
+/** "3 distinct addresses; 1 never seen before the exposure, first at … (2 h after the push)". */
+export function describeCallers(callers: CallerEvidence): string {
+  const fresh = callers.newAddresses.length + callers.newUserAgents.length;
+  const parts = [`${formatCount(callers.distinctAddresses)} distinct ${callers.distinctAddresses === 1 ? 'address' : 'addresses'}`];
+  if (fresh === 0) parts.push(`no address or user agent that had not used it in the ${callers.lookBackDays} days before`);
+  else {
+    const delay = callers.firstNewUseDelayMs === null ? '' : ` (${formatDuration(callers.firstNewUseDelayMs)} after the exposure)`;
+    parts.push(
+      `${callers.newAddresses.length} new ${callers.newAddresses.length === 1 ? 'address' : 'addresses'} and ${callers.newUserAgents.length} new user ` +
+        `${callers.newUserAgents.length === 1 ? 'agent' : 'agents'} (unseen in the ${callers.lookBackDays} days before), first at ${formatTime(callers.firstNewUseAt)}${delay}`,
+    );
+  }
+  return parts.join('; ');
+}
+
+function nextSteps(key: Notice['key'], action: Notice['action'], usage: Notice['usage'], callers: Notice['callers'], since: string, keysUrl: string | undefined): Notice['nextSteps'] {
   const steps: Notice['nextSteps'] = [];
   const where = keysUrl ? 'on your API keys page' : 'in the NeevCloud console (AI Inference > Security > API Keys)';
   const link = keysUrl ? { url: keysUrl } : {};
   if (action.kind === 'not_revoked') {
     steps.push({ id: 'revoke_key', title: 'Revoke the key', text: `Revoke "${key.name}" (${key.hint}) ${where} now: until you do, anyone who saw it can use it.`, ...link });
   }
-  steps.push({ id: 'create_key', title: 'Create a new key', text: `Make a replacement for "${key.name}" ${where}. It is shown once: put it straight into your secret manager.`, ...link });
+  steps.push({
+    id: 'create_key',
+    title: 'Create a new key',
+    text:
+      `Replace "${key.name}" ${where}: once it is revoked, "Replace" issues a new key with the same name and rate limit ` +
+      `(an administrator can run: neevscan keys replace ${key.id}). It is shown once: put it straight into your secret manager.`,
+    ...link,
+  });
   const failing = action.kind === 'revoked' || action.kind === 'already_revoked' ? ` The old key is refused since ${formatTime(action.at)}: they fail until they have the new one.` : '';
   steps.push({
     id: 'update_applications',
@@ -201,7 +283,8 @@ function nextSteps(key: Notice['key'], action: Notice['action'], usage: Notice['
   const seen = usage
     ? `Since ${formatTime(since)} (counted by the hour, from the hour of the push) it made ${formatCount(usage.requests)} ${usage.requests === 1 ? 'request' : 'requests'} using ${formatCount(usage.tokens)} tokens.`
     : 'Its usage could not be read just now: check it on the key’s usage page.';
-  steps.push({ id: 'review_usage', title: 'Review the key’s recent usage', text: `${seen} If you do not recognise this usage, contact NeevCloud support.` });
+  const who = callers ? ` Callers: ${describeCallers(callers)}.` : '';
+  steps.push({ id: 'review_usage', title: 'Review the key’s recent usage', text: `${seen}${who} If you do not recognise this usage, contact NeevCloud support.` });
   steps.push({
     id: 'remove_copies',
     title: 'Remove the key from where it was found',
@@ -227,7 +310,10 @@ export function describePlace(location: Location): Place {
   // A partner report has no line; every other place without a path may have one (a text's, a message's).
   else if (line !== null) parts.push(`line ${line}`);
   let title: string;
-  if (location.source === 'partner') {
+  if (location.source === 'canary-use') {
+    const { clientIp, userAgent, endpoint } = location.caller;
+    title = `Used from ${clientIp ?? 'an unreported address'}${userAgent ? `, user agent "${userAgent}"` : ''}${endpoint ? `, for ${endpoint}` : ''}`;
+  } else if (location.source === 'partner') {
     // GitHub names neither the repository nor the line: only where it found the token.
     const found = location.partnerSource ? ` (${location.partnerSource})` : '';
     title = `Reported by GitHub secret scanning${found}`;

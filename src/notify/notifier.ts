@@ -1,6 +1,6 @@
 import type { RevokePolicy } from '../core/exposure.js';
 import type { AlertStore } from '../stores/alert-store.js';
-import type { KeyStore, UsageBucket } from '../stores/key-store.js';
+import type { CallerEvidence, KeyStore, UsageBucket } from '../stores/key-store.js';
 import { asDeliveryError } from './delivery-error.js';
 import type { DeliveryState } from './delivery-state.js';
 import type { Mailer } from './mailer.js';
@@ -71,12 +71,16 @@ export async function processNotification(deps: NotifierDeps, run: NotifyRun): P
   const since = new Date(alert.pushedAt ?? alert.firstSeenAt);
   // Usage is worth having, not worth holding the warning back for.
   const usage: UsageBucket[] | null = await deps.keyStore.usageSince(alert.keyId, since).catch(() => null);
+  // Who used it from the exposure until it was revoked (or now): as optional as the usage.
+  const until = alert.revokedAt ? new Date(alert.revokedAt) : now();
+  const callers: CallerEvidence | null = deps.keyStore.callerEvidence ? await deps.keyStore.callerEvidence(alert.keyId, since, until).catch(() => null) : null;
   const notice = buildNotice({
     alert,
     key: key && key.id === alert.keyId ? key : null,
     owner: { id: owner.id, name: owner.name },
     notice: taken,
     usage,
+    callers,
     policy: deps.policy,
     keysUrl: deps.keysUrl,
   });

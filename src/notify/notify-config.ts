@@ -1,6 +1,22 @@
+import type { EnvSection } from '../core/env-section.js';
+
+/** The variables the notifier's section reads (docs/configuration.md). */
+export const NOTIFY_ENV = [
+  'SMTP_URL',
+  'MAIL_FROM',
+  'SECURITY_TEAM_EMAIL',
+  'SECURITY_TEAM_SLACK_WEBHOOK',
+  'SLACK_WEBHOOK_URL',
+  'NEEVSCAN_KEYS_URL',
+  'NEEVSCAN_NOTIFY_DELAY_MS',
+  'NEEVSCAN_NOTIFY_FOLLOW_UP_SECONDS',
+  'NEEVSCAN_NOTIFY_ATTEMPTS',
+  'NEEVSCAN_NOTIFY_BACKOFF_MS',
+] as const;
+
 /**
  * The notifier's part of the configuration (docs/configuration.md, "Owner notifications"),
- * read once from the environment by readConfig. Injectable like the rest:
+ * read from the environment by readConfig, parsed here. Injectable like the rest:
  * tests pass their own `env`.
  */
 export interface NotifyConfig {
@@ -26,9 +42,10 @@ export interface NotifyConfig {
 
 export const DEFAULT_MAIL_FROM = 'neevscan <neevscan@localhost>';
 
-export function readNotifyConfig(env: NodeJS.ProcessEnv): NotifyConfig {
+export function readNotifyConfig(env: EnvSection<typeof NOTIFY_ENV>): NotifyConfig {
   const smtpUrl = env.SMTP_URL || undefined;
-  if (smtpUrl && !/^smtps?:\/\//i.test(smtpUrl)) throw new Error('SMTP_URL must be an smtp:// or smtps:// URL (a nodemailer connection URL)');
+  if (smtpUrl && !/^smtps?:\/\//i.test(smtpUrl))
+    throw new Error('SMTP_URL must be an smtp:// or smtps:// URL (a nodemailer connection URL)');
   const slack = env.SECURITY_TEAM_SLACK_WEBHOOK || env.SLACK_WEBHOOK_URL || undefined;
   if (slack && !isHttpUrl(slack)) throw new Error('SECURITY_TEAM_SLACK_WEBHOOK must be an http(s) URL');
   const keysUrl = env.NEEVSCAN_KEYS_URL || undefined;

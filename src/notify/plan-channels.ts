@@ -56,7 +56,8 @@ export function planChannels(notice: Notice, ctx: ChannelContext): PlannedChanne
     });
   }
 
-  if (notice.followUp) return planned;
+  // A canary's every new caller is the security team's business too, not only the first.
+  if (notice.followUp && !notice.canary) return planned;
   if (ctx.securityTeamEmail) {
     const to = ctx.securityTeamEmail;
     if (!mailer) planned.push({ channel: 'security-email', skip: 'mail_off' });

@@ -1,4 +1,5 @@
-import type { Notice, Place } from './notice.js';
+import { describeCallers, type Notice, type Place } from './notice.js';
+import type { CallerEvidence } from '../stores/key-store.js';
 import { formatCount, formatTime, html, htmlLink, plain } from '../util/text.js';
 
 /**
@@ -18,6 +19,7 @@ export function renderOwnerEmail(notice: Notice): RenderedMail {
 
 function intro(notice: Notice): string {
   const which = `"${notice.key.name}" (${notice.key.hint})`;
+  if (notice.canary) return `SECURITY ALERT: your canary key ${which} was ${notice.places.some((p) => p.source === 'canary-use') ? 'used' : 'found'}. ${notice.action.summary}`;
   if (notice.followUp) return `Your NeevCloud API key ${which} has turned up in ${notice.placeCount} more ${notice.placeCount === 1 ? 'place' : 'places'} since our last message.`;
   return `Your NeevCloud API key ${which} was found exposed where others can read it.`;
 }
@@ -49,10 +51,31 @@ function ownerText(notice: Notice): string {
     for (const bucket of notice.usage.hourly.slice(-24)) out.push(`  ${formatTime(bucket.hour)}  ${formatCount(bucket.requests)} requests, ${formatCount(bucket.tokens)} tokens`);
     out.push('');
   }
+  if (notice.callers) out.push(...callerLines(notice.callers), '');
+  if (notice.replacedBy) out.push('REPLACED', `  The key was replaced by key ${plain(notice.replacedBy)}.`, '');
   out.push('WHAT TO DO NOW');
   notice.nextSteps.forEach((step, i) => out.push(`  ${i + 1}. ${step.title}: ${plain(step.text, 1000)}${step.url ? ` ${plain(step.url, 2000)}` : ''}`));
   out.push('', `Alert ${notice.alertId}, notice ${notice.number}. Sent by neevscan, NeevCloud's leak detector.`);
   return `${out.join('\n')}\n`;
+}
+
+/** The caller evidence as plain text: the summary, then the new callers (the likely intruders) and the top ones. */
+function callerLines(callers: CallerEvidence): string[] {
+  const lines = [`WHO USED IT (${formatTime(callers.since)} to ${formatTime(callers.until)})`, `  ${plain(describeCallers(callers), 1000)}`];
+  for (const c of callers.newAddresses) lines.push(`  New address:    ${plain(c.value, 100)}  ${formatCount(c.requests)} requests, first ${formatTime(c.firstSeenAt)}`);
+  for (const c of callers.newUserAgents) lines.push(`  New user agent: ${plain(c.value, 200)}  ${formatCount(c.requests)} requests, first ${formatTime(c.firstSeenAt)}`);
+  for (const c of callers.endpoints.slice(0, 5)) lines.push(`  Endpoint:       ${plain(c.value, 100)}  ${formatCount(c.requests)} requests`);
+  return lines;
+}
+
+function callerHtml(callers: CallerEvidence): string {
+  const rows = [
+    ...callers.newAddresses.map((c) => ['New address', c.value, c.requests, c.firstSeenAt] as const),
+    ...callers.newUserAgents.map((c) => ['New user agent', c.value, c.requests, c.firstSeenAt] as const),
+  ]
+    .map(([what, value, requests, first]) => `<tr><td style="${STYLE.td}">${what}</td><td style="${STYLE.td}"><code>${html(value, 200)}</code></td><td style="${STYLE.td}">${formatCount(requests)} requests, first ${formatTime(first)}</td></tr>`)
+    .join('');
+  return `<h2 style="${STYLE.h2}">Who used it</h2><p>${html(describeCallers(callers), 1000)}.</p>${rows ? `<table>${rows}</table>` : ''}`;
 }
 
 const STYLE = {
@@ -65,7 +88,7 @@ const STYLE = {
 };
 
 function ownerHtml(notice: Notice): string {
-  const bad = notice.action.kind === 'not_revoked';
+  const bad = notice.action.kind === 'not_revoked' || notice.canary !== null;
   const places = notice.places
     .map((place) => {
       const links = [place.url ? htmlLink(place.url, 'open') : '', place.commitUrl ? htmlLink(place.commitUrl, `commit ${place.commit!.slice(0, 12)}`) : place.commit ? `commit ${html(place.commit.slice(0, 12))}` : '']
@@ -98,6 +121,7 @@ function ownerHtml(notice: Notice): string {
 <h2 style="${STYLE.h2}">What we did</h2>
 <p>${html(notice.action.summary, 1000)}</p>
 ${usage}
+${notice.callers ? callerHtml(notice.callers) : ''}${notice.replacedBy ? `<p>The key was replaced by key <code>${html(notice.replacedBy)}</code>.</p>` : ''}
 <h2 style="${STYLE.h2}">What to do now</h2>
 <ol>${steps}</ol>
 <p style="${STYLE.muted}">Alert ${html(notice.alertId)}, notice ${notice.number}. Sent by neevscan, NeevCloud's leak detector.</p>

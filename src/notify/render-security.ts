@@ -1,4 +1,4 @@
-import type { Notice } from './notice.js';
+import { describeCallers, type Notice } from './notice.js';
 import type { RenderedMail } from './render-email.js';
 import { formatCount, formatTime, html, htmlLink, plain } from '../util/text.js';
 
@@ -11,6 +11,10 @@ import { formatCount, formatTime, html, htmlLink, plain } from '../util/text.js'
 const LISTED = 10;
 
 function headline(notice: Notice): string {
+  if (notice.canary) {
+    const used = notice.places.some((p) => p.source === 'canary-use');
+    return `CANARY ${used ? 'USED' : 'FOUND'}: key "${notice.key.name}" (${notice.key.hint}) of ${notice.owner.name}${notice.canary.label ? `, planted in "${notice.canary.label}"` : ''}`;
+  }
   const done =
     notice.action.kind === 'revoked'
       ? `revoked at ${formatTime(notice.action.at)}`
@@ -34,6 +38,7 @@ export function renderSecurityEmail(notice: Notice): RenderedMail {
     `Action:   ${plain(notice.action.summary, 1000)}`,
   ];
   if (notice.usage) lines.push(`Usage:    ${formatCount(notice.usage.requests)} requests, ${formatCount(notice.usage.tokens)} tokens since ${formatTime(notice.usage.since)}`);
+  if (notice.callers) lines.push(`Callers:  ${plain(describeCallers(notice.callers), 1000)}`);
   lines.push('', 'Places:');
   for (const place of notice.places.slice(0, LISTED)) lines.push(`  - ${plain(place.title)}${place.url ? `  ${plain(place.url, 2000)}` : ''}`);
   if (notice.placeCount > LISTED) lines.push(`  … and ${notice.placeCount - LISTED} more`);
@@ -48,7 +53,7 @@ export function renderSecurityEmail(notice: Notice): RenderedMail {
 <p>Owner: ${html(notice.owner.name)} (${html(notice.owner.id)})<br>Key: ${html(notice.key.name)} (<code>${html(notice.key.hint)}</code>, ${html(notice.key.id)})<br>
 ${notice.committedAt ? `Committed: ${formatTime(notice.committedAt)} (by the committer’s clock)<br>` : ''}Pushed: ${formatTime(notice.pushedAt)}<br>Found: ${formatTime(notice.foundAt)}<br>Action: ${html(notice.action.summary, 1000)}${
     notice.usage ? `<br>Usage: ${formatCount(notice.usage.requests)} requests, ${formatCount(notice.usage.tokens)} tokens since ${formatTime(notice.usage.since)}` : ''
-  }</p>
+  }${notice.callers ? `<br>Callers: ${html(describeCallers(notice.callers), 1000)}` : ''}</p>
 <ul>${items}</ul>${notice.placeCount > LISTED ? `<p>… and ${notice.placeCount - LISTED} more</p>` : ''}
 <p style="color:#656d76;font-size:12px">Alert ${html(notice.alertId)}. The owner has been notified separately.</p>
 </body></html>
@@ -81,6 +86,7 @@ export function renderSlackMessage(notice: Notice): { text: string } {
   const lines = [`:rotating_light: *${slackText(headline(notice), 600)}*`];
   lines.push(`Owner: ${slackText(notice.owner.name)} · Key id: \`${slackText(notice.key.id)}\` · Alert: \`${slackText(notice.alertId)}\``);
   if (notice.usage) lines.push(`Usage since the push: ${formatCount(notice.usage.requests)} requests, ${formatCount(notice.usage.tokens)} tokens`);
+  if (notice.callers) lines.push(`Callers: ${slackText(describeCallers(notice.callers), 600)}`);
   for (const place of notice.places.slice(0, LISTED)) lines.push(`• ${slackLink(place.url, place.title)}`);
   if (notice.placeCount > LISTED) lines.push(`… and ${notice.placeCount - LISTED} more`);
   return { text: lines.join('\n') };

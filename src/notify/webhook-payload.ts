@@ -56,11 +56,15 @@ export function webhookPayload(notice: Notice): string {
         ...(p.field !== undefined ? { field: p.field } : {}),
         ...(p.allowMarker !== undefined ? { allowMarker: p.allowMarker } : {}),
         ...(p.scanIncomplete !== undefined ? { scanIncomplete: p.scanIncomplete } : {}),
+        ...(p.caller !== undefined ? { caller: p.caller } : {}),
       };
     }),
     locationsInNotice: notice.placeCount,
     locationsTotal: notice.totalPlaces,
     usage: notice.usage,
+    callers: notice.callers,
+    canary: notice.canary,
+    replacedBy: notice.replacedBy,
     nextSteps: notice.nextSteps,
     neverStoreKeysIn: notice.neverStoreIn,
   });

@@ -1,6 +1,7 @@
 /**
  * Commit messages, scanned where they arrive: in the push delivery, which
- * lists up to 20 commits with their messages. The push job carries SHAs only
+ * lists up to 20 commits with their messages (the receiver's push handler,
+ * webhooks/push.ts, reads them there). The push job carries SHAs only
  * (job data sits in clear in Redis), so a message is scanned here and only
  * what was found (hash, hint, commit, link) is queued, like the text of an
  * issue. Commits past the 20 listed are scanned by the push worker, from the
@@ -8,9 +9,7 @@
  */
 import type { CompiledRule } from '../rules/types.js';
 import { isoTime, list, obj, str } from './payload-fields.js';
-import { pushTimes, type PushPayload } from './push-job.js';
 import { findingsInText } from './text-events.js';
-import { isHttpUrl } from '../util/text.js';
 import type { Exposure, Source } from '../core/exposure.js';
 
 /** A commit SHA: SHA-1, or SHA-256 in a repository that uses it. */
@@ -54,31 +53,6 @@ export function listedMessages(payload: { commits?: unknown; head_commit?: unkno
     out.push({ sha, message, committedAt: isoTime(commit.timestamp, receivedAt.getTime()) });
   }
   return out;
-}
-
-/**
- * The keys in the commit messages a push delivery lists, as exposures with
- * source `commit`. Every push delivery is read, a tag push or one whose job is
- * ignored included: a message is text someone wrote, wherever it was pushed.
- * Only a repository GitHub says is public makes them public.
- */
-export function exposuresFromPushMessages(payload: PushPayload, receivedAt: Date, rules: readonly CompiledRule[]): Exposure[] {
-  const messages = listedMessages(payload, receivedAt);
-  if (messages.length === 0) return [];
-  const repository = obj(payload.repository);
-  const owner = obj(repository?.owner);
-  const login = str(owner?.login) ?? str(owner?.name);
-  const name = str(repository?.name);
-  const repo = str(repository?.full_name) ?? (login && name ? `${login}/${name}` : null);
-  const htmlUrl = str(repository?.html_url) ?? (repo ? `https://github.com/${repo}` : null);
-  const context: MessageContext = {
-    repo,
-    htmlUrl: htmlUrl !== null && isHttpUrl(htmlUrl) ? htmlUrl : null,
-    public: repository?.private === false,
-    pushedAt: pushTimes(payload, receivedAt).pushedAt,
-    receivedAt: receivedAt.toISOString(),
-  };
-  return commitMessageExposures(messages, context, rules);
 }
 
 /** The keys in commit messages, as exposures with source `commit`: the commit's SHA and its link, the line in the message. */

@@ -35,7 +35,8 @@ export async function handleExposure(deps: HandleExposureDeps, exposure: Exposur
   let outcome: ExposureOutcome;
   if (found.status === 'revoked') outcome = 'already-revoked';
   else if (found.status === 'expired') outcome = 'expired';
-  else if (shouldRevoke(deps.policy, exposure)) {
+  // A canary found in the wild is what it was planted for: alerted, never revoked (it guards nothing).
+  else if (!found.canary && shouldRevoke(deps.policy, exposure)) {
     const revoked = await deps.keyStore.revoke(found.id, { reason: revokeReason(exposure.location), by: 'leak-detector' });
     // Gone between confirm and revoke (an external store may delete keys): nothing left to protect.
     if (!revoked) {
@@ -55,6 +56,7 @@ export async function handleExposure(deps: HandleExposureDeps, exposure: Exposur
     name: key.name,
     status: key.status,
     revokedAt,
+    canary: found.canary ? { label: found.canaryLabel } : null,
     // Latency only measures our own revocations (this one, or one whose alert write failed and is retried now).
     revokeLatencyMs: latencyMs,
   });

@@ -20,6 +20,7 @@ const SOURCE_SET: Record<Source, true> = {
   release: true,
   report: true,
   pull_request_review: true,
+  'canary-use': true,
 };
 export const SOURCES = Object.keys(SOURCE_SET) as Source[];
 

@@ -10,7 +10,7 @@ import {
   type AuditEntry,
 } from '../stores/alert-store.js';
 import { StoreUnavailableError } from '../core/errors.js';
-import { type KeyRecord, type KeyStore, type UsageBucket } from '../stores/key-store.js';
+import { type CallerEvidence, type KeyRecord, type KeyStore, type UsageBucket } from '../stores/key-store.js';
 import { ApiError } from './errors.js';
 
 /** The key as the security team sees it: never the key itself, only its hint. */
@@ -25,6 +25,10 @@ export interface ReviewedKey {
   revokedBy: KeyRecord['revokedBy'];
   revokedReason: string | null;
   expiresAt: string | null;
+  canary: boolean;
+  canaryLabel: string | null;
+  replacedBy: string | null;
+  replaces: string | null;
 }
 
 export interface UsageSinceExposure {
@@ -42,6 +46,8 @@ export interface AlertDetail extends Omit<Alert, 'locations'> {
   key: ReviewedKey | null;
   owner: { id: string; name: string; email: string | null } | null;
   usageSinceExposure: UsageSinceExposure | null;
+  /** Who used the key from the exposure to its revocation (or now); null when the key store keeps no caller summaries. */
+  callersSinceExposure: CallerEvidence | null;
   audit: AuditEntry[];
   keyStore: 'ok' | 'unavailable';
 }
@@ -77,6 +83,7 @@ export class AlertReview {
     let key: KeyRecord | null = null;
     let owner: AlertDetail['owner'] = null;
     let usage: UsageSinceExposure | null = null;
+    let callers: CallerEvidence | null = null;
     let keyStore: AlertDetail['keyStore'] = 'ok';
     try {
       key = await this.findKey(alert);
@@ -84,6 +91,8 @@ export class AlertReview {
       const [ownerRecord, buckets] = await Promise.all([this.keyStore.getOwner(alert.ownerId), key ? this.keyStore.usageSince(key.id, since) : Promise.resolve([])]);
       if (ownerRecord) owner = { id: ownerRecord.id, name: ownerRecord.name, email: ownerRecord.email };
       if (key) usage = summarise(since, buckets);
+      const until = key?.revokedAt ? new Date(key.revokedAt) : alert.revokedAt ? new Date(alert.revokedAt) : new Date();
+      if (key && this.keyStore.callerEvidence) callers = await this.keyStore.callerEvidence(key.id, since, until);
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) throw error;
       keyStore = 'unavailable';
@@ -97,6 +106,7 @@ export class AlertReview {
       key: key ? reviewedKey(key) : null,
       owner,
       usageSinceExposure: usage,
+      callersSinceExposure: callers,
       audit,
       keyStore,
     };
@@ -192,5 +202,7 @@ function summarise(since: Date, buckets: UsageBucket[]): UsageSinceExposure {
 
 function reviewedKey(key: KeyRecord): ReviewedKey {
   const { id, name, hint, status, createdAt, lastUsedAt, revokedAt, revokedBy, revokedReason, expiresAt } = key;
-  return { id, name, hint, status, createdAt, lastUsedAt, revokedAt, revokedBy, revokedReason, expiresAt };
+  // An external key store may not know canaries or replacements: absent reads as none.
+  const extra = { canary: key.canary ?? false, canaryLabel: key.canaryLabel ?? null, replacedBy: key.replacedBy ?? null, replaces: key.replaces ?? null };
+  return { id, name, hint, status, createdAt, lastUsedAt, revokedAt, revokedBy, revokedReason, expiresAt, ...extra };
 }

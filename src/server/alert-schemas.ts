@@ -31,6 +31,11 @@ const LOCATION = {
     field: { type: 'string', enum: ['path'], description: '`path`: the key was in the file or folder name; `path` holds the name with the key replaced by its hint, `line` is null' },
     allowMarker: { type: 'boolean', enum: [true], description: 'the line carried `neevscan:allow`; a live key is acted on all the same' },
     scanIncomplete: { type: 'boolean', enum: [true], description: 'part of the push or repository could not be read: other keys may be missing' },
+    caller: {
+      type: 'object',
+      description: '`canary-use` only: who presented the canary, as the gateway reported it',
+      properties: { clientIp: nullable('string'), userAgent: nullable('string'), endpoint: nullable('string') },
+    },
   },
 } as const;
 
@@ -60,6 +65,9 @@ export const AUDIT_ENTRY = {
   },
 } as const;
 
+const CALLER_COUNT = { type: 'object', properties: { value: { type: 'string' }, requests: { type: 'integer' } } } as const;
+const NEW_CALLER = { type: 'object', properties: { value: { type: 'string' }, requests: { type: 'integer' }, firstSeenAt: TIME } } as const;
+
 const ALERT_PROPERTIES = {
   id: { type: 'string' },
   state: { type: 'string', enum: ['open', 'resolved'] },
@@ -80,6 +88,9 @@ const ALERT_PROPERTIES = {
   committedAt: { ...NULL_TIME, description: "pushes: when the head commit was made, by its committer's clock; shown apart, never timed from" },
   receivedAt: TIME,
   revokeLatencyMs: nullable('integer', { description: 'push (or receipt) to revocation by the leak detector' }),
+  canary: { type: 'boolean', description: 'the key is a canary (honeytoken): any use or sighting is an intrusion; never revoked automatically' },
+  canaryLabel: nullable('string', { description: 'where the canary was planted' }),
+  replacedBy: nullable('string', { description: 'the key made to replace the exposed one (POST /api/v1/keys/{id}/replace)' }),
   locations: { type: 'array', items: LOCATION },
   locationCount: { type: 'integer', description: 'distinct places, including those beyond the 1,000 kept' },
   notifications: { type: 'array', items: NOTIFICATION },
@@ -111,6 +122,27 @@ export const ALERT_DETAIL_SCHEMA = {
         revokedBy: nullable('string'),
         revokedReason: nullable('string'),
         expiresAt: NULL_TIME,
+        canary: { type: 'boolean', description: 'a honeytoken: never revoked automatically' },
+        canaryLabel: nullable('string'),
+        replacedBy: nullable('string', { description: 'the key made to replace this revoked one' }),
+        replaces: nullable('string'),
+      },
+    }),
+    callersSinceExposure: nullable('object', {
+      description: 'who used the key from the exposure to its revocation (or now): distinct addresses, top addresses, user agents and endpoints, and those never seen on the key in the 7 days before',
+      properties: {
+        since: TIME,
+        until: TIME,
+        lookBackDays: { type: 'integer' },
+        distinctAddresses: { type: 'integer' },
+        addresses: { type: 'array', items: CALLER_COUNT },
+        userAgents: { type: 'array', items: CALLER_COUNT },
+        endpoints: { type: 'array', items: CALLER_COUNT },
+        others: { type: 'object', properties: { addresses: { type: 'integer' }, userAgents: { type: 'integer' }, endpoints: { type: 'integer' } } },
+        newAddresses: { type: 'array', items: NEW_CALLER },
+        newUserAgents: { type: 'array', items: NEW_CALLER },
+        firstNewUseAt: NULL_TIME,
+        firstNewUseDelayMs: nullable('integer'),
       },
     }),
     owner: nullable('object', { properties: { id: { type: 'string' }, name: { type: 'string' }, email: nullable('string') } }),

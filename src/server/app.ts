@@ -7,11 +7,15 @@ import { installErrorHandling } from './errors.js';
 import { AuthFailures } from './auth-failures.js';
 import { BodyBudget } from './body-budget.js';
 import { keyRoutes } from './routes/keys.js';
+import { keyReplaceRoute } from './routes/keys/replace.js';
+import { keyCallersRoute } from './routes/keys/callers.js';
+import { canaryAlerts } from './canary-alert.js';
 import { ownerRoutes } from './routes/owners.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { githubWebhookRoutes } from './routes/github-webhooks.js';
-import type { ExposureJob, PushJob, RepoScanJob } from '../pipeline/queues.js';
-import type { WikiJob } from '../pipeline/wiki-job.js';
+import type { Enqueue } from '../core/queued-job.js';
+import { EXPOSURE_QUEUE } from '../core/queue-names.js';
+import { deliveryJobId, type ExposureJob } from '../pipeline/queues.js';
 import { loadRules } from '../rules/load.js';
 import type { CompiledRule } from '../rules/types.js';
 import { registry } from '../metrics/registry.js';
@@ -34,10 +38,8 @@ const TIMEOUT_CHECK_MS = 1_000;
 
 export interface ServerOptions {
   logLevel?: string;
-  enqueuePush?: (job: PushJob) => Promise<void>;
-  enqueueExposures?: (jobs: ExposureJob[]) => Promise<void>;
-  enqueueRepoScans?: (jobs: RepoScanJob[]) => Promise<void>;
-  enqueueWiki?: (job: WikiJob) => Promise<void>;
+  /** Queues what a webhook delivery plans (serve: the pipeline's queues); without it every delivery that plans work is answered 503. */
+  enqueue?: Enqueue;
   /** The scanner's rules for text events; loaded here, once, when not given. */
   rules?: readonly CompiledRule[];
   /** Asks for the owner to be told about an alert (serve: the notification queue); alerts raised by the partner endpoint use it. */
@@ -95,18 +97,23 @@ export function buildServer(
   // Prometheus text format; unauthenticated like /healthz (it holds counts and timings, never a key or a name).
   app.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
   const exposureDeps = buildExposureDeps(config, redis, options.notify);
-  const enqueueExposures =
-    options.enqueueExposures ??
+  const enqueue: Enqueue =
+    options.enqueue ??
     (async () => {
-      throw new Error('no exposure queue');
+      throw new Error('no queues');
     });
+  // The public report endpoint's keys go to the exposure queue, one job each (the route names them by its delivery id).
+  const enqueueExposures = (jobs: ExposureJob[]) =>
+    enqueue(jobs.map((data, i) => ({ queue: EXPOSURE_QUEUE, data, jobId: deliveryJobId(data.deliveryId, i) })));
   // Alerts are reviewed against the pipeline's key store (this server's, or the external one keys are confirmed with).
   const review = new AlertReview(exposureDeps.alerts, exposureDeps.keyStore);
   // /api/v1 in a plugin registered after the OpenAPI one, so that its description sees every route.
   void app.register(async (api) => {
     tokenRoutes(api, auth);
     ownerRoutes(api, store, auth, { allowPrivateWebhooks: config.allowPrivateWebhooks });
-    keyRoutes(api, store, auth);
+    keyRoutes(api, store, auth, canaryAlerts(exposureDeps, (message) => app.log.warn(message)));
+    keyReplaceRoute(api, store, exposureDeps.alerts, auth);
+    keyCallersRoute(api, store, auth);
     alertRoutes(api, review, auth);
     publicReportRoutes(api, {
       redis,
@@ -124,22 +131,7 @@ export function buildServer(
     bodyBudget,
     redis,
     redisPrefix: config.redisPrefix,
-    enqueuePush:
-      options.enqueuePush ??
-      (async () => {
-        throw new Error('no push queue');
-      }),
-    enqueueExposures,
-    enqueueRepoScans:
-      options.enqueueRepoScans ??
-      (async () => {
-        throw new Error('no repository scan queue');
-      }),
-    enqueueWiki:
-      options.enqueueWiki ??
-      (async () => {
-        throw new Error('no wiki queue');
-      }),
+    enqueue,
     rules: options.rules ?? loadRules(),
   });
   secretScanningRoutes(app, {

@@ -38,6 +38,8 @@ export interface ExposedKey {
   name?: string;
   status: KeyStatus;
   revokedAt: string | null;
+  /** A canary key: the alert is marked so (with the label) on every exposure. */
+  canary?: { label: string | null } | null;
   /** When this revocation is the leak detector's: revokedAt minus pushedAt (or receivedAt). */
   revokeLatencyMs?: number | null;
 }
@@ -139,6 +141,7 @@ export class AlertStore {
       exposure.committedAt == null ? '' : ms(exposure.committedAt, 'committedAt'),
     ];
     const [id, created, newLocation, reopened] = await this.call(() => this.redis.alRecordExposure(...args));
+    if (key.canary) await this.call(() => this.redis.hset(this.names.alert(id), 'cy', '1', 'cyl', key.canary!.label ?? ''));
     const alert = await this.get(id);
     // The script just wrote it and alerts are never deleted.
     if (!alert) throw new StoreUnavailableError(`alert store lost alert ${id}`);
@@ -201,6 +204,14 @@ export class AlertStore {
     const at = ms(revokedAt, 'revokedAt');
     const found = await this.call(() => this.redis.alMarkRevoked(this.names.alert(alertId), at, latencyMs === null ? '' : Math.round(latencyMs)));
     return found ? this.get(alertId) : null;
+  }
+
+  /** Records the key that replaced the alert's key. Null for an unknown alert. */
+  async markReplaced(alertId: string, newKeyId: string): Promise<Alert | null> {
+    // Alerts are never deleted: one that exists now still does at the write.
+    if (!(await this.call(() => this.redis.exists(this.names.alert(alertId))))) return null;
+    await this.call(() => this.redis.hset(this.names.alert(alertId), 'rpb', newKeyId));
+    return this.get(alertId);
   }
 
   async get(id: string): Promise<Alert | null> {
@@ -277,12 +288,15 @@ export function locationIdentity(location: LocationRecord): string {
   // partnerSource only when set, so places recorded before it existed keep their identity.
   const parts: unknown[] = [source, repo, path, line, commit, url];
   if (partnerSource !== undefined) parts.push(partnerSource);
+  // A canary's uses: one place per distinct caller, so a caller repeating itself adds nothing.
+  if (location.caller) parts.push(location.caller.clientIp, location.caller.userAgent, location.caller.endpoint);
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32);
 }
 
 /** Only the contract's fields (and the optional notes on a place), so nothing else an exposure carries is ever stored. */
 function pickLocation(l: LocationRecord): LocationRecord {
   const picked: LocationRecord = { source: l.source, repo: l.repo, path: l.path, line: l.line, commit: l.commit, url: l.url, seenAt: l.seenAt };
+  if (l.caller) picked.caller = { clientIp: l.caller.clientIp, userAgent: l.caller.userAgent, endpoint: l.caller.endpoint };
   if (l.partnerSource !== undefined) picked.partnerSource = l.partnerSource;
   if (l.field === 'path') picked.field = 'path';
   if (l.allowMarker === true) picked.allowMarker = true;
@@ -331,6 +345,9 @@ function toAlert(id: string, h: Record<string, string>, locations: string[], not
     committedAt,
     receivedAt,
     revokeLatencyMs: h.lat === undefined ? null : Number(h.lat),
+    canary: h.cy === '1',
+    canaryLabel: h.cy === '1' ? (h.cyl ?? '') : null,
+    replacedBy: h.rpb ?? null,
     locations: locations.map((l) => JSON.parse(l) as Location),
     locationCount: Number(h.n ?? 0),
     notifications: sent,

@@ -1,4 +1,4 @@
-import type { KeyRecord, KeyStore, Owner, RevokedBy, UsageBucket } from './key-store.js';
+import type { CallerEvidence, KeyRecord, KeyStore, Owner, RevokedBy, UsageBucket } from './key-store.js';
 import { KeyStoreUnavailableError } from './key-store.js';
 import { KeyStoreError, type CreatedKey } from './redis-key-store.js';
 
@@ -39,6 +39,12 @@ export class HttpKeyStore implements KeyStore {
     return answer?.buckets ?? [];
   }
 
+  /** Null when the store keeps no caller summaries (an external store without the endpoint answers 404). */
+  async callerEvidence(id: string, since: Date, until: Date): Promise<CallerEvidence | null> {
+    const query = `since=${encodeURIComponent(since.toISOString())}&until=${encodeURIComponent(until.toISOString())}`;
+    return this.request<CallerEvidence>('GET', `/api/v1/keys/${encodeURIComponent(id)}/callers?${query}`);
+  }
+
   // ---- administration, for the CLI's --server mode
 
   async createOwner(input: { name: string; email?: string; webhookUrl?: string }): Promise<Owner & { webhookSecret: string | null }> {
@@ -49,8 +55,9 @@ export class HttpKeyStore implements KeyStore {
     return (await this.request<{ owners: Owner[] }>('GET', '/api/v1/owners'))!.owners;
   }
 
-  async createKey(input: { ownerId: string; name: string }): Promise<CreatedKey> {
-    const answer = await this.request<KeyRecord & { key: string }>('POST', '/api/v1/keys', input);
+  async createKey(input: { ownerId: string; name: string; canary?: { label: string } }): Promise<CreatedKey> {
+    const body = { ownerId: input.ownerId, name: input.name, ...(input.canary ? { canary: true, ...(input.canary.label ? { canaryLabel: input.canary.label } : {}) } : {}) };
+    const answer = await this.request<KeyRecord & { key: string }>('POST', '/api/v1/keys', body);
     if (!answer) throw new KeyStoreError(`no owner ${input.ownerId}`, 404, 'owner_not_found');
     return split(answer);
   }
@@ -63,6 +70,11 @@ export class HttpKeyStore implements KeyStore {
 
   async rotateKey(id: string, graceSeconds?: number): Promise<CreatedKey | null> {
     const answer = await this.request<KeyRecord & { key: string }>('POST', `/api/v1/keys/${encodeURIComponent(id)}/rotate`, graceSeconds === undefined ? {} : { graceSeconds });
+    return answer ? split(answer) : null;
+  }
+
+  async replaceKey(id: string): Promise<CreatedKey | null> {
+    const answer = await this.request<KeyRecord & { key: string }>('POST', `/api/v1/keys/${encodeURIComponent(id)}/replace`, {});
     return answer ? split(answer) : null;
   }
 
@@ -85,7 +97,10 @@ export class HttpKeyStore implements KeyStore {
     const parsed = text ? safeJson(text) : undefined;
     if (response.ok) return parsed as T;
     const message = (parsed as { error?: { message?: string } } | undefined)?.error?.message ?? `HTTP ${response.status}`;
-    if (response.status === 409) throw new KeyStoreError(message, 409, (parsed as { error?: { code?: string } })?.error?.code ?? 'conflict');
+    if (response.status === 409) {
+      const error = (parsed as { error?: { code?: string; keyId?: string } } | undefined)?.error;
+      throw new KeyStoreError(message, 409, error?.code ?? 'conflict', error?.keyId);
+    }
     if (response.status >= 500 || response.status === 429) throw new KeyStoreUnavailableError(`key store at ${this.base}: ${message}`);
     throw new Error(`key store at ${this.base} refused ${method} ${path.split('?')[0]}: ${message}`);
   }

@@ -23,6 +23,14 @@ export function keyStoreNames(prefix: string) {
     ownerNames: (id: string) => `${p}own:${checkId('own', id)}:names`,
     /** The GCRA rate-limit timestamp (also built inside the authenticate script). */
     rate: (id: string) => `${p}rl:${checkId('key', id)}`,
+    /**
+     * The caller summaries of one key for one hour (hour = ms since the epoch / 3,600,000): top addresses, user
+     * agents and endpoints (sorted sets), first-seen times, a HyperLogLog of addresses, and the "others" counts.
+     */
+    callers: (id: string, hour: number) => {
+      const h = `${p}cl:${checkId('key', id)}:${hour}`;
+      return { addresses: `${h}:a`, userAgents: `${h}:u`, endpoints: `${h}:e`, firstSeen: `${h}:f`, distinct: `${h}:d`, others: `${h}:o` };
+    },
     tokens: `${p}tok`,
     tokenById: `${p}tokid`,
   };
@@ -45,4 +53,8 @@ export const FIELDS = {
   rt: 'rotatedTo: the id of the key that replaced this one',
   rl: 'rate limit: requests per window (absent: the default)',
   rw: 'rate limit: window, seconds',
+  rp: 'replacedBy: the id of the key made to replace this revoked one',
+  rf: 'replaces: the id of the revoked key this one replaced',
+  cy: "canary: '1' for a honeytoken",
+  cl: 'canary label: where it was planted',
 } as const;

@@ -7,7 +7,7 @@
 
 const NOW = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
-/** KEYS: owner, ownerNames, record, indexBucket, ownerKeys. ARGV: id, name, last4, shaRaw, rl, rw, expiresAt, ownerId. */
+/** KEYS: owner, ownerNames, record, indexBucket, ownerKeys. ARGV: id, name, last4, shaRaw, rl, rw, expiresAt, ownerId, canary ('1' or ''), canaryLabel. */
 export const CREATE_KEY = `
 ${NOW}
 if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
@@ -15,6 +15,7 @@ if redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[1]) == 0 then return {-1} end
 redis.call('HSET', KEYS[3], 'o', ARGV[8], 'n', ARGV[2], 'h', ARGV[3], 's', 'a', 'c', now)
 if ARGV[5] ~= '' then redis.call('HSET', KEYS[3], 'rl', ARGV[5], 'rw', ARGV[6]) end
 if ARGV[7] ~= '' then redis.call('HSET', KEYS[3], 'e', ARGV[7]) end
+if ARGV[9] == '1' then redis.call('HSET', KEYS[3], 'cy', '1', 'cl', ARGV[10]) end
 redis.call('HSET', KEYS[4], ARGV[4], ARGV[1])
 redis.call('ZADD', KEYS[5], now, ARGV[1])
 return {1, now}
@@ -35,6 +36,62 @@ redis.call('HSET', KEYS[2], old[2], ARGV[1])
 redis.call('HSET', KEYS[4], ARGV[3], ARGV[1])
 redis.call('ZADD', KEYS[5], now, ARGV[1])
 return {1, now}
+`;
+
+/**
+ * A new key for a revoked (or expired) one: same owner, name, rate limit and canary flag; the two records point at
+ * each other. KEYS: oldRecord, ownerNames, newRecord, indexBucket, ownerKeys. ARGV: newId, last4, shaRaw, oldId.
+ * Returns {1, now}; {0} no such key; {-1} still active; {-2, id} already replaced (or rotated) by id;
+ * {-3, id} the name now belongs to another key id.
+ */
+export const REPLACE_KEY = `
+${NOW}
+local old = redis.call('HMGET', KEYS[1], 'o', 'n', 's', 'e', 'rp', 'rt', 'rl', 'rw', 'cy', 'cl')
+if not old[1] then return {0} end
+if old[5] then return {-2, old[5]} end
+if old[6] then return {-2, old[6]} end
+if old[3] ~= 'r' and not (old[4] and tonumber(old[4]) <= now) then return {-1} end
+local holder = redis.call('HGET', KEYS[2], old[2])
+if holder and holder ~= ARGV[4] then return {-3, holder} end
+redis.call('HSET', KEYS[3], 'o', old[1], 'n', old[2], 'h', ARGV[2], 's', 'a', 'c', now, 'rf', ARGV[4])
+if old[7] then redis.call('HSET', KEYS[3], 'rl', old[7], 'rw', old[8]) end
+if old[9] then redis.call('HSET', KEYS[3], 'cy', old[9], 'cl', old[10] or '') end
+redis.call('HSET', KEYS[1], 'rp', ARGV[1])
+redis.call('HSET', KEYS[2], old[2], ARGV[1])
+redis.call('HSET', KEYS[4], ARGV[3], ARGV[1])
+redis.call('ZADD', KEYS[5], now, ARGV[1])
+return {1, now}
+`;
+
+/**
+ * One authenticated request's caller, counted in its key's hour. Bounded: each of the three sorted sets keeps its top
+ * ARGV[5] entries; an entry pushed out (the lowest count) goes to the "others" hash. Never the key, never a body.
+ * KEYS: addresses, userAgents, endpoints, firstSeen, distinct (HyperLogLog), others.
+ * ARGV: address, userAgent, endpoint ('' when not given), now (ms), topN, ttlSeconds.
+ */
+export const RECORD_CALLER = `
+local topN = tonumber(ARGV[5])
+local function count(slot, member, tag)
+  if member == '' then return end
+  local z = KEYS[slot]
+  if tonumber(redis.call('ZINCRBY', z, 1, member)) ~= 1 then return end
+  if tag ~= '' then redis.call('ZADD', KEYS[4], 'NX', ARGV[4], tag .. member) end
+  local size = redis.call('ZCARD', z)
+  if size == 1 then
+    redis.call('EXPIRE', z, ARGV[6])
+    if tag ~= '' then redis.call('EXPIRE', KEYS[4], ARGV[6]) end
+  end
+  if size > topN then
+    local out = redis.call('ZPOPMIN', z)
+    if redis.call('HINCRBY', KEYS[6], slot, out[2]) == tonumber(out[2]) then redis.call('EXPIRE', KEYS[6], ARGV[6]) end
+    if tag ~= '' then redis.call('ZREM', KEYS[4], tag .. out[1]) end
+  end
+end
+count(1, ARGV[1], 'a')
+count(2, ARGV[2], 'u')
+count(3, ARGV[3], '')
+if ARGV[1] ~= '' and redis.call('PFADD', KEYS[5], ARGV[1]) == 1 then redis.call('EXPIRE', KEYS[5], ARGV[6]) end
+return 1
 `;
 
 /**
@@ -66,17 +123,19 @@ return {id, redis.call('HGETALL', ARGV[1] .. 'key:' .. id)}
 /**
  * The gateway's hot path, one round trip. KEYS: indexBucket.
  * ARGV: base, shaRaw, tokens, defaultRequests, defaultWindowSeconds, usageTtlSeconds.
- * Returns {0} not an active key; {1, keyId, ownerId} allowed; {2, retryAfterMs} rate limit spent.
+ * Returns {0} not an active key; {1, keyId, ownerId} allowed; {2, retryAfterMs} rate limit spent;
+ * {3, keyId, ownerId} an active canary (the caller is told "not an active key"; nothing is counted on it).
  * The rate limit is GCRA (one timestamp per key): a burst of up to the limit, then one request per window/limit.
  */
 export const AUTHENTICATE = `
 local id = redis.call('HGET', KEYS[1], ARGV[2])
 if not id then return {0} end
 local record = ARGV[1] .. 'key:' .. id
-local rec = redis.call('HMGET', record, 'o', 's', 'e', 'rl', 'rw')
+local rec = redis.call('HMGET', record, 'o', 's', 'e', 'rl', 'rw', 'cy')
 if not rec[1] or rec[2] ~= 'a' then return {0} end
 ${NOW}
 if rec[3] and tonumber(rec[3]) <= now then return {0} end
+if rec[6] then return {3, id, rec[1]} end
 local limit = tonumber(rec[4] or ARGV[4])
 local window = tonumber(rec[5] or ARGV[5]) * 1000
 local interval = window / limit

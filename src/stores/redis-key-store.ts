@@ -4,7 +4,8 @@ import type { RedisClient } from './redis.js';
 import { KEY_PREFIX, generateKey } from '../key-format/key.js';
 import { newId, InvalidIdError } from './ids.js';
 import { keyStoreNames, type KeyStoreNames } from './key-store-names.js';
-import { AUTHENTICATE, CREATE_KEY, FIND_BY_HASH, REVOKE_KEY, ROTATE_KEY } from './key-store-scripts.js';
+import { AUTHENTICATE, CREATE_KEY, FIND_BY_HASH, RECORD_CALLER, REPLACE_KEY, REVOKE_KEY, ROTATE_KEY } from './key-store-scripts.js';
+import { readCallerEvidence, type CallerContext } from './caller-evidence.js';
 import {
   KeyStoreUnavailableError,
   type KeyRecord,
@@ -13,6 +14,7 @@ import {
   type Owner,
   type RevokedBy,
   type UsageBucket,
+  type CallerEvidence,
 } from './key-store.js';
 
 declare module 'ioredis' {
@@ -22,6 +24,8 @@ declare module 'ioredis' {
     nsRevokeKey(...args: Array<string | Buffer | number>): Result<0 | string[], Context>;
     nsFindByHash(...args: Array<string | Buffer | number>): Result<0 | [string, string[]], Context>;
     nsAuthenticate(...args: Array<string | Buffer | number>): Result<[number, (string | number)?, string?], Context>;
+    nsReplaceKey(...args: Array<string | Buffer | number>): Result<[number, (string | number)?], Context>;
+    nsRecordCaller(...args: Array<string | Buffer | number>): Result<number, Context>;
   }
 }
 
@@ -29,8 +33,12 @@ declare module 'ioredis' {
 const USAGE_TTL_SECONDS = 90 * 24 * 3600;
 export const DEFAULT_GRACE_SECONDS = 24 * 3600;
 
+/** Entries kept per key, hour and caller attribute (addresses, user agents, endpoints); the rest are counted as "others". */
+export const CALLER_TOP_N = 32;
+
 export type AuthResult =
   | { outcome: 'ok'; keyId: string; ownerId: string }
+  | { outcome: 'canary'; keyId: string; ownerId: string }
   | { outcome: 'invalid' }
   | { outcome: 'limited'; retryAfterMs: number };
 
@@ -45,6 +53,8 @@ export class KeyStoreError extends Error {
     message: string,
     readonly status: 404 | 409,
     readonly code: string,
+    /** 409s about another key (the existing replacement, the key now holding the name): its id. */
+    readonly otherKeyId?: string,
   ) {
     super(message);
   }
@@ -72,6 +82,10 @@ export class RedisKeyStore implements KeyStore {
       redis.defineCommand('nsRevokeKey', { numberOfKeys: 1, lua: REVOKE_KEY });
       redis.defineCommand('nsAuthenticate', { numberOfKeys: 1, lua: AUTHENTICATE });
       redis.defineCommand('nsFindByHash', { numberOfKeys: 1, lua: FIND_BY_HASH });
+    }
+    if (!(redis as Partial<RedisClient>).nsReplaceKey) {
+      redis.defineCommand('nsReplaceKey', { numberOfKeys: 5, lua: REPLACE_KEY });
+      redis.defineCommand('nsRecordCaller', { numberOfKeys: 6, lua: RECORD_CALLER });
     }
   }
 
@@ -108,6 +122,8 @@ export class RedisKeyStore implements KeyStore {
     name: string;
     rateLimit?: { requests: number; windowSeconds: number };
     expiresAt?: Date;
+    /** A honeytoken: authenticate refuses it like an unknown key and raises an alert. */
+    canary?: { label: string };
   }): Promise<CreatedKey> {
     const key = generateKey();
     const id = newId('key');
@@ -128,6 +144,8 @@ export class RedisKeyStore implements KeyStore {
         input.rateLimit ? input.rateLimit.windowSeconds : '',
         input.expiresAt ? input.expiresAt.getTime() : '',
         input.ownerId,
+        input.canary ? '1' : '',
+        input.canary?.label ?? '',
       ),
     );
     if (status === 0) throw new KeyStoreError(`no owner ${input.ownerId}`, 404, 'owner_not_found');
@@ -147,6 +165,27 @@ export class RedisKeyStore implements KeyStore {
     );
     if (status === 0) return null;
     if (status === -1) throw new KeyStoreError(`key ${id} is revoked, expired or already rotated`, 409, 'not_rotatable');
+    return { key, record: (await this.getKey(newKeyId))! };
+  }
+
+  /**
+   * A new key for a revoked or expired one, with its owner, name, rate limit (and canary flag). Once per key:
+   * a second call is a 409 naming the replacement made by the first. Null for an unknown id.
+   */
+  async replaceKey(id: string): Promise<CreatedKey | null> {
+    const owner = await this.call(() => this.redis.hget(this.names.key(id), 'o'));
+    if (owner === null) return null;
+    const key = generateKey();
+    const newKeyId = newId('key');
+    const digest = sha256(key);
+    const n = this.names;
+    const [status, other] = await this.call(() =>
+      this.redis.nsReplaceKey(n.key(id), n.ownerNames(owner), n.key(newKeyId), n.index(digest.toString('hex')), n.ownerKeys(owner), newKeyId, key.slice(-4), digest, id),
+    );
+    if (status === 0) return null;
+    if (status === -1) throw new KeyStoreError(`key ${id} is still active: revoke it first (or rotate it, to keep it working for a grace period)`, 409, 'key_active');
+    if (status === -2) throw new KeyStoreError(`key ${id} was already replaced by ${other}`, 409, 'already_replaced', String(other));
+    if (status === -3) throw new KeyStoreError(`the name of key ${id} now belongs to key ${other}`, 409, 'name_taken', String(other));
     return { key, record: (await this.getKey(newKeyId))! };
   }
 
@@ -211,14 +250,35 @@ export class RedisKeyStore implements KeyStore {
    * The gateway's check, one Redis round trip. The caller has already dropped
    * strings that fail the checksum, so garbage never reaches Redis.
    */
-  async authenticate(key: string, tokens: number): Promise<AuthResult> {
+  async authenticate(key: string, tokens: number, caller?: CallerContext): Promise<AuthResult> {
     const digest = sha256(key);
     const result = await this.call(() =>
       this.redis.nsAuthenticate(this.names.index(digest.toString('hex')), this.names.base, digest, tokens, this.defaults.requests, this.defaults.windowSeconds, USAGE_TTL_SECONDS),
     );
-    if (result[0] === 1) return { outcome: 'ok', keyId: String(result[1]), ownerId: String(result[2]) };
+    if (result[0] === 1) {
+      const keyId = String(result[1]);
+      if (caller && (caller.clientIp || caller.userAgent || caller.endpoint)) this.recordCaller(keyId, caller);
+      return { outcome: 'ok', keyId, ownerId: String(result[2]) };
+    }
+    if (result[0] === 3) return { outcome: 'canary', keyId: String(result[1]), ownerId: String(result[2]) };
     if (result[0] === 2) return { outcome: 'limited', retryAfterMs: Number(result[1]) };
     return { outcome: 'invalid' };
+  }
+
+  /**
+   * Counts the caller in the key's hour. Not awaited by authenticate: the answer does not wait for the evidence,
+   * and commands on one connection run in order, so a later read on this store sees it. A failure loses one count.
+   */
+  private recordCaller(keyId: string, caller: CallerContext): void {
+    const now = Date.now();
+    const k = this.names.callers(keyId, Math.floor(now / 3_600_000));
+    this.redis
+      .nsRecordCaller(k.addresses, k.userAgents, k.endpoints, k.firstSeen, k.distinct, k.others, caller.clientIp ?? '', caller.userAgent ?? '', caller.endpoint ?? '', now, CALLER_TOP_N, USAGE_TTL_SECONDS)
+      .catch(() => undefined);
+  }
+
+  async callerEvidence(id: string, since: Date, until: Date): Promise<CallerEvidence> {
+    return this.call(() => readCallerEvidence(this.redis, this.names, id, since, until, USAGE_TTL_SECONDS * 1000));
   }
 
   async usageSince(id: string, since: Date): Promise<UsageBucket[]> {
@@ -263,6 +323,10 @@ export class RedisKeyStore implements KeyStore {
       revokedBy: (h.rb as RevokedBy | undefined) ?? null,
       expiresAt: iso(expiresAt),
       rotatedTo: h.rt ?? null,
+      replacedBy: h.rp ?? null,
+      replaces: h.rf ?? null,
+      canary: h.cy === '1',
+      canaryLabel: h.cy === '1' ? (h.cl ?? '') : null,
       rateLimit: h.rl ? { requests: Number(h.rl), windowSeconds: Number(h.rw) } : { ...this.defaults },
     };
   }

@@ -35,7 +35,7 @@ const CLUSTER_SCHEME = /^(rediss?)\+cluster:\/\//i;
  * `REDIS_URL=redis+cluster://[user:password@]host:port,host:port`; undefined on a single node.
  * Throws, naming the variable, on anything malformed.
  */
-export function readRedisCluster(env: NodeJS.ProcessEnv): RedisClusterTarget | undefined {
+export function readRedisCluster(env: Partial<Record<'REDIS_CLUSTER_NODES' | 'REDIS_URL' | 'REDIS_PASSWORD' | 'REDIS_USERNAME', string>>): RedisClusterTarget | undefined {
   const nodes = env.REDIS_CLUSTER_NODES?.trim();
   const url = env.REDIS_URL?.trim() ?? '';
   const urlIsCluster = CLUSTER_SCHEME.test(url);

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PUSH_QUEUE } from '../../src/core/queue-names.js';
 import { allAlerts, commentPayload, commitKey, deliverPush, deliveriesOf, keyRecord, ownerWithKey, pause, pushPayload, startFaultRig, type FaultRig, type OwnedKey } from '../helpers/fault-rig.js';
 import type { PushJob } from '../../src/pipeline/queues.js';
 import { WEBHOOK_SECRET, deliver, until } from '../helpers/pipeline.js';
-import { startServer } from '../helpers/server.js';
+import { enqueueTo, startServer } from '../helpers/server.js';
 
 /**
  * Redis stopped (SIGTERM; its append-only file keeps the data) and started
@@ -126,13 +127,15 @@ describe('Redis lost between remembering a delivery and queueing it', () => {
       { REDIS_URL: rig.redis.url, GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET },
       {
         // The first enqueue finds Redis gone: it stops right after the receiver's own first write.
-        enqueuePush: async (job) => {
-          if (calls++ === 0) {
-            await rig.redis.stop();
-            throw new Error('Redis went away');
-          }
-          queued.push(job);
-        },
+        enqueue: enqueueTo({
+          [PUSH_QUEUE]: async (jobs) => {
+            if (calls++ === 0) {
+              await rig.redis.stop();
+              throw new Error('Redis went away');
+            }
+            queued.push(...jobs.map((job) => job.data as PushJob));
+          },
+        }),
       },
     );
     try {

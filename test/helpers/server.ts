@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { Redis } from 'ioredis';
 import { readConfig } from '../../src/config.js';
+import type { Enqueue, QueuedJob } from '../../src/core/queued-job.js';
 import { buildServer, type Server } from '../../src/server/app.js';
 import { connectRedis, waitReady } from '../../src/stores/redis.js';
 import { BIN } from './cli.js';
@@ -66,6 +67,24 @@ export async function callApi(
     /* not JSON */
   }
   return { status: response.status, body: parsed as any, headers: response.headers };
+}
+
+/**
+ * A receiver's `enqueue` for tests: each queue's planned jobs handed to that
+ * queue's sink, in the order the delivery planned them. A job for a queue
+ * the test gave no sink is refused, as a missing queue is (the delivery is
+ * answered 503).
+ */
+export function enqueueTo(sinks: Partial<Record<string, (jobs: QueuedJob[]) => Promise<void>>>): Enqueue {
+  return async (jobs) => {
+    const byQueue = new Map<string, QueuedJob[]>();
+    for (const job of jobs) byQueue.set(job.queue, [...(byQueue.get(job.queue) ?? []), job]);
+    for (const [queue, group] of byQueue) {
+      const sink = sinks[queue];
+      if (!sink) throw new Error(`no ${queue} queue in this test`);
+      await sink(group);
+    }
+  };
 }
 
 export function freePort(): Promise<number> {

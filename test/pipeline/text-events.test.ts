@@ -2,15 +2,16 @@ import examples from '@octokit/webhooks-examples';
 import { Redis } from 'ioredis';
 import { deliver as deliverEvent } from '../helpers/pipeline.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EXPOSURE_QUEUE } from '../../src/core/queue-names.js';
 import { generateKey, sha256Hex } from '../../src/key-format/key.js';
 import type { Queue } from 'bullmq';
-import { deliveryJobId, type ExposureJob } from '../../src/pipeline/queues.js';
+import type { ExposureJob } from '../../src/pipeline/queues.js';
 import { exposureJobs } from '../../src/pipeline/jobs/exposure.js';
 import { openJobQueue } from '../../src/pipeline/registry.js';
 import { exposuresFromTextEvent, MAX_TEXT_BYTES, TEXT_EVENTS, type TextEvent } from '../../src/pipeline/text-events.js';
 import { loadRules } from '../../src/rules/load.js';
 import { REDIS_URL, dumpPrefix, testRedis } from '../helpers/redis.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { enqueueTo, startServer, type TestServer } from '../helpers/server.js';
 
 type Payload = Record<string, any>;
 const rules = loadRules();
@@ -138,10 +139,12 @@ describe('the receiver, for text events', () => {
       { GITHUB_WEBHOOK_SECRET: SECRET },
       {
         rules,
-        enqueueExposures: async (jobs) => {
-          enqueued.push(jobs);
-          await queue.addBulk(jobs.map((data, i) => ({ name: 'exposure', data, opts: { jobId: deliveryJobId(data.deliveryId, i) } })));
-        },
+        enqueue: enqueueTo({
+          [EXPOSURE_QUEUE]: async (jobs) => {
+            enqueued.push(jobs.map((job) => job.data as ExposureJob));
+            await queue.addBulk(jobs.map((job) => ({ name: 'exposure', data: job.data as ExposureJob, opts: { jobId: job.jobId } })));
+          },
+        }),
       },
     );
     queue = openJobQueue(exposureJobs, queueRedis, t.prefix);
@@ -183,7 +186,7 @@ describe('the receiver, for text events', () => {
   });
 
   it('answers 503 when the exposures cannot be queued, and forgets the delivery', async () => {
-    const failing = await startServer({ GITHUB_WEBHOOK_SECRET: SECRET }, { rules, enqueueExposures: async () => Promise.reject(new Error('Redis went away')) });
+    const failing = await startServer({ GITHUB_WEBHOOK_SECRET: SECRET }, { rules, enqueue: async () => Promise.reject(new Error('Redis went away')) });
     try {
       const payload = examplesOf('discussion_comment').find((p) => p.action === 'created')!;
       payload.comment.body = generateKey();

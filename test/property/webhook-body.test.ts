@@ -8,9 +8,10 @@ import { createHmac, randomUUID } from 'node:crypto';
 import examples from '@octokit/webhooks-examples';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PUSH_QUEUE, EXPOSURE_QUEUE, REPO_SCAN_QUEUE, WIKI_QUEUE } from '../../src/core/queue-names.js';
 import type { ExposureJob, PushJob, RepoScanJob } from '../../src/pipeline/queues.js';
 import type { WikiJob } from '../../src/pipeline/wiki-job.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { enqueueTo, startServer, type TestServer } from '../helpers/server.js';
 
 const SECRET = 'property-webhook-secret';
 const RUNS = 150;
@@ -25,10 +26,12 @@ beforeAll(async () => {
   t = await startServer(
     { GITHUB_WEBHOOK_SECRET: SECRET },
     {
-      enqueuePush: async (job) => void queued.pushes.push(job),
-      enqueueExposures: async (jobs) => void queued.exposures.push(...jobs),
-      enqueueRepoScans: async (jobs) => void queued.scans.push(...jobs),
-      enqueueWiki: async (job) => void queued.wikis.push(job),
+      enqueue: enqueueTo({
+        [PUSH_QUEUE]: async (jobs) => void queued.pushes.push(...jobs.map((job) => job.data as PushJob)),
+        [EXPOSURE_QUEUE]: async (jobs) => void queued.exposures.push(...jobs.map((job) => job.data as ExposureJob)),
+        [REPO_SCAN_QUEUE]: async (jobs) => void queued.scans.push(...jobs.map((job) => job.data as RepoScanJob)),
+        [WIKI_QUEUE]: async (jobs) => void queued.wikis.push(...jobs.map((job) => job.data as WikiJob)),
+      }),
     },
   );
 });

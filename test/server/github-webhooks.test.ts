@@ -2,11 +2,12 @@ import { createHmac } from 'node:crypto';
 import examples from '@octokit/webhooks-examples';
 import { Queue } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PUSH_QUEUE } from '../../src/core/queue-names.js';
 import type { PushJob } from '../../src/pipeline/queues.js';
 import { pushJobs } from '../../src/pipeline/jobs/push.js';
 import { openJobQueue } from '../../src/pipeline/registry.js';
 import { REDIS_URL, deletePrefix, testRedis } from '../helpers/redis.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { enqueueTo, startServer, type TestServer } from '../helpers/server.js';
 import { Redis } from 'ioredis';
 
 const SECRET = 'webhook-secret-for-tests';
@@ -19,7 +20,9 @@ let queueRedis: Redis;
 
 beforeEach(async () => {
   queueRedis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  t = await startServer({ GITHUB_WEBHOOK_SECRET: `${SECRET},${OLD_SECRET}` }, { enqueuePush: async (job) => void (await queue.add('push', job, { jobId: job.deliveryId })) });
+  t = await startServer({ GITHUB_WEBHOOK_SECRET: `${SECRET},${OLD_SECRET}` }, {
+    enqueue: enqueueTo({ [PUSH_QUEUE]: async (jobs) => void (await queue.addBulk(jobs.map((job) => ({ name: 'push', data: job.data as PushJob, opts: { jobId: job.jobId } })))) }),
+  });
   queue = openJobQueue(pushJobs, queueRedis, t.prefix);
 });
 afterEach(async () => {
@@ -98,8 +101,24 @@ describe('POST /webhooks/github', () => {
     expect(await queue.count()).toBe(0);
   });
 
+  it('names a push job by its delivery id', async () => {
+    const example = pushExamples.find((e) => e.ref.startsWith('refs/heads/') && !e.deleted)!;
+    expect((await deliver('push', JSON.stringify(example), { delivery: 'd-named' })).status).toBe(202);
+    const jobs = await queue.getJobs(['waiting']);
+    expect(jobs.map((j) => [j.id, j.name, j.data.deliveryId])).toEqual([['d-named', 'push', 'd-named']]);
+  });
+
+  it('answers an event outside the dispatch table "ignored", whatever its name', async () => {
+    for (const event of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'workflow_run', 'star']) {
+      const res = await deliver(event, JSON.stringify({ action: 'created' }));
+      expect(res.status, event).toBe(202);
+      expect(await res.json()).toEqual({ status: 'ignored', reason: `event ${event} is not handled yet` });
+    }
+    expect(await queue.count()).toBe(0);
+  });
+
   it('answers 503 when the delivery cannot be queued, and takes the redelivery afterwards', async () => {
-    const failing = await startServer({ GITHUB_WEBHOOK_SECRET: SECRET }, { enqueuePush: async () => Promise.reject(new Error('Redis went away')) });
+    const failing = await startServer({ GITHUB_WEBHOOK_SECRET: SECRET }, { enqueue: async () => Promise.reject(new Error('Redis went away')) });
     try {
       const body = JSON.stringify(pushExamples[4]);
       const sign = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;

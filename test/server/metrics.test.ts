@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
+import { EXPOSURE_QUEUE } from '../../src/core/queue-names.js';
 import { registry } from '../../src/metrics/registry.js';
 import { watchQueueDepths } from '../../src/metrics/queue-depths.js';
 import { PUSH_QUEUE, queuePrefix } from '../../src/pipeline/queues.js';
@@ -9,7 +10,7 @@ import { startQueueWorker } from '../../src/pipeline/queue-worker.js';
 import { JOB_QUEUES } from '../../src/pipeline/registry.js';
 import { WEBHOOK_SECRET, deliver, until } from '../helpers/pipeline.js';
 import { REDIS_URL, deletePrefix, freshPrefix, testRedis } from '../helpers/redis.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { enqueueTo, startServer, type TestServer } from '../helpers/server.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -24,7 +25,7 @@ async function value(name: string, labels: Record<string, string>): Promise<numb
 
 describe('metrics', () => {
   it('counts webhook deliveries by event and outcome, forged ones as refused and unknown events as other', async () => {
-    const t: TestServer = await startServer({ GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET }, { enqueueExposures: async () => {}, rules: [] });
+    const t: TestServer = await startServer({ GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET }, { enqueue: enqueueTo({ [EXPOSURE_QUEUE]: async () => {} }), rules: [] });
     cleanups.push(() => t.close());
     const labels = (event: string, outcome: string) => ({ event, outcome });
     const before = {

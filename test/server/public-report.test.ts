@@ -5,7 +5,8 @@ import { until } from '../helpers/pipeline.js';
 import { deletePrefix, dumpPrefix, freshPrefix, testRedis } from '../helpers/redis.js';
 import { readConfig } from '../../src/config.js';
 import type { ExposureJob } from '../../src/pipeline/queues.js';
-import { callApi, spawnServe, startServer } from '../helpers/server.js';
+import { callApi, enqueueTo, spawnServe, startServer } from '../helpers/server.js';
+import { EXPOSURE_QUEUE } from '../../src/core/queue-names.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
 
 /**
@@ -204,7 +205,7 @@ describe('POST /api/v1/public/report', () => {
 describe('what the endpoint queues', () => {
   async function queued(env: Record<string, string>) {
     const jobs: ExposureJob[] = [];
-    const t = await startServer(env, { enqueueExposures: async (batch) => void jobs.push(...batch) });
+    const t = await startServer(env, { enqueue: enqueueTo({ [EXPOSURE_QUEUE]: async (batch) => void jobs.push(...batch.map((job) => job.data as ExposureJob)) }) });
     try {
       const key = generateKey();
       const other = generateKey();

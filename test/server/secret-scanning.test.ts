@@ -33,11 +33,11 @@ async function setup(env: Record<string, string> = {}, standIn: { tokens?: strin
   const signer = makeSecretScanningKey();
   const gh = await startGitHubStandIn({ secretScanningKeys: [signer.publicKey], ...standIn });
   cleanups.push(() => gh.close());
-  let queue: Queue<NotifyJob> | undefined;
-  const t = await startServer({ GITHUB_API_URL: gh.url, ...env }, { notify: (alertId) => enqueueNotification(queue!)(alertId) });
-  queue = openJobQueue(notifyJobs, t.redis, t.prefix);
+  // The server only notifies once a test posts an alert, by which time the queue below exists.
+  const t = await startServer({ GITHUB_API_URL: gh.url, ...env }, { notify: (alertId) => enqueueNotification(queue)(alertId) });
+  const queue: Queue<NotifyJob> = openJobQueue(notifyJobs, t.redis, t.prefix);
   cleanups.push(async () => {
-    await queue!.close();
+    await queue.close();
     await t.close();
   });
   const owner = (await t.api('POST', '/api/v1/owners', { body: { name: 'Acme' } })).body.id as string;

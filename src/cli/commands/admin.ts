@@ -7,7 +7,8 @@ import { KeyStoreError, type CreatedKey } from '../../stores/redis-key-store.js'
 interface Admin {
   createOwner(input: { name: string; email?: string; webhookUrl?: string }): Promise<Owner & { webhookSecret: string | null }>;
   listOwners(): Promise<Owner[]>;
-  createKey(input: { ownerId: string; name: string }): Promise<CreatedKey>;
+  createKey(input: { ownerId: string; name: string; canary?: { label: string } }): Promise<CreatedKey>;
+  replaceKey(id: string): Promise<CreatedKey | null>;
   listKeys(ownerId: string): Promise<KeyRecord[]>;
   revoke(id: string, revocation: { reason: string; by: 'owner' | 'admin' }): Promise<KeyRecord | null>;
   rotateKey(id: string, graceSeconds?: number): Promise<CreatedKey | null>;
@@ -78,8 +79,23 @@ function showKey(created: CreatedKey): number {
   return 0;
 }
 
-export async function keysCreate(options: BackendOptions & { owner: string; name: string }): Promise<number> {
-  return withAdmin(options, async (admin) => showKey(await admin.createKey({ ownerId: options.owner, name: options.name })));
+export async function keysCreate(options: BackendOptions & { owner: string; name?: string; canary?: boolean; label?: string }): Promise<number> {
+  if (options.label !== undefined && !options.canary) throw new NeevscanError('--label goes with --canary', 'bad-argument');
+  const name = options.name ?? (options.canary ? options.label : undefined);
+  if (!name) throw new NeevscanError(options.canary ? '--canary needs --name or --label' : "required option '--name <name>' not specified", 'bad-argument');
+  const canary = options.canary ? { label: options.label ?? '' } : undefined;
+  return withAdmin(options, async (admin) => showKey(await admin.createKey({ ownerId: options.owner, name, canary })));
+}
+
+/** A 409 names the key already made by an earlier replace (or the one holding the name) in its message; exit 1. */
+export async function keysReplace(id: string, options: BackendOptions): Promise<number> {
+  return withAdmin(options, async (admin) => {
+    const created = await admin.replaceKey(id);
+    if (!created) throw new NeevscanError(`no key ${id}`, 'not-found');
+    process.stdout.write(`${created.key}\n`);
+    process.stderr.write(`neevscan: key ${created.record.id} "${created.record.name}" (${created.record.hint}) replaces ${id}; it is shown once, above.\n`);
+    return 0;
+  });
 }
 
 export async function keysList(options: BackendOptions & { owner: string }): Promise<number> {

@@ -1,15 +1,13 @@
 import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { readConfig, type Config } from '../../config.js';
-import { EXPOSURE_QUEUE, NOTIFY_QUEUE, PUSH_QUEUE, REPO_SCAN_QUEUE, WIKI_QUEUE } from '../../core/queue-names.js';
-import type { Enqueue } from '../../core/queued-job.js';
+import { NOTIFY_QUEUE } from '../../core/queue-names.js';
 import { enqueueCheckRun } from '../../pipeline/check-run-queue.js';
 import { jobDeps } from '../../pipeline/job-deps.js';
 import { enqueueNotification } from '../../pipeline/notify-queue.js';
-import { deliveryJobId } from '../../pipeline/queues.js';
 import { closeQueues, enqueueInto, JOB_QUEUES, openQueues, startQueueWorkers, type OpenQueues } from '../../pipeline/registry.js';
 import { loadRules } from '../../rules/load.js';
-import { buildServer, type ServerOptions } from '../../server/app.js';
+import { buildServer } from '../../server/app.js';
 import { adminTokenWarning, insecureCookieWarning } from '../../server/startup-warnings.js';
 import { blockingConnection, connectRedis, describeRedisTarget, producerConnection, type RedisClient } from '../../stores/redis.js';
 import { warnIfEvicting } from '../../stores/redis-checks.js';
@@ -57,7 +55,7 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
 
   // Loaded once, for the receiver (it scans issue, comment and discussion text as it arrives) and the workers.
   const rules = loadRules();
-  const { app } = buildServer(config, redis, { ...webhookEnqueuers(enqueue), rules, notify });
+  const { app } = buildServer(config, redis, { enqueue, rules, notify });
   log = (message) => app.log.warn(message);
   if (withHttp) warnAtStartup(config, log);
 
@@ -83,20 +81,6 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
   }
   await untilStopped({ app, redis, producer, queues, workerConnection, workers, stopQueueDepths, stallWatch });
   return 0;
-}
-
-/**
- * The receiver's four enqueuers, each over the one Enqueue. Job ids as ever:
- * a push or a wiki edit by its delivery id, a delivery's exposures and
- * repository scans by deliveryJobId, so a re-enqueued delivery adds nothing twice.
- */
-function webhookEnqueuers(enqueue: Enqueue): Pick<ServerOptions, 'enqueuePush' | 'enqueueExposures' | 'enqueueWiki' | 'enqueueRepoScans'> {
-  return {
-    enqueuePush: (job) => enqueue([{ queue: PUSH_QUEUE, data: job, jobId: job.deliveryId }]),
-    enqueueExposures: (jobs) => enqueue(jobs.map((data, i) => ({ queue: EXPOSURE_QUEUE, data, jobId: deliveryJobId(data.deliveryId, i) }))),
-    enqueueWiki: (job) => enqueue([{ queue: WIKI_QUEUE, data: job, jobId: job.deliveryId }]),
-    enqueueRepoScans: (jobs) => enqueue(jobs.map((data, i) => ({ queue: REPO_SCAN_QUEUE, data, jobId: deliveryJobId(data.deliveryId, i) }))),
-  };
 }
 
 function warnAtStartup(config: Config, log: Log): void {

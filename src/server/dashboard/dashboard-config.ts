@@ -1,6 +1,18 @@
+import { positiveInt as positive, type EnvSection } from '../../core/env-section.js';
+
+/** The variables the dashboard's section reads (docs/configuration.md). */
+export const DASHBOARD_ENV = [
+  'NEEVSCAN_PUBLIC_URL',
+  'NEEVSCAN_COOKIE_SECURE',
+  'NEEVSCAN_SESSION_IDLE_SECONDS',
+  'NEEVSCAN_SESSION_MAX_SECONDS',
+  'NEEVSCAN_LOGIN_RATE_LIMIT',
+  'NEEVSCAN_DASHBOARD_POLL_SECONDS',
+] as const;
+
 /**
  * The dashboard's part of the configuration (docs/configuration.md, "Alert review dashboard"), read
- * once from the environment by readConfig. Injectable: tests pass their own `env`.
+ * from the environment by readConfig, parsed here. Injectable: tests pass their own `env`.
  */
 export interface DashboardConfig {
   /** NEEVSCAN_PUBLIC_URL's origin: where browsers reach the dashboard. Sign-in and every form must come from it. Unset: the request's own Host. */
@@ -21,13 +33,7 @@ export interface DashboardConfig {
   pollSeconds: number;
 }
 
-function positive(value: string | undefined, fallback: number, name: string): number {
-  if (value === undefined || value === '') return fallback;
-  if (!/^\d+$/.test(value) || Number(value) <= 0) throw new Error(`${name} must be a positive whole number, not "${value}"`);
-  return Number(value);
-}
-
-export function readDashboardConfig(env: NodeJS.ProcessEnv): DashboardConfig {
+export function readDashboardConfig(env: EnvSection<typeof DASHBOARD_ENV>): DashboardConfig {
   let publicOrigin: string | null = null;
   if (env.NEEVSCAN_PUBLIC_URL) {
     let url: URL;
@@ -40,7 +46,8 @@ export function readDashboardConfig(env: NodeJS.ProcessEnv): DashboardConfig {
     publicOrigin = url.origin;
   }
   const secure = env.NEEVSCAN_COOKIE_SECURE;
-  if (secure !== undefined && secure !== '' && secure !== '1' && secure !== '0') throw new Error(`NEEVSCAN_COOKIE_SECURE must be 1 or 0, not "${secure}"`);
+  if (secure !== undefined && secure !== '' && secure !== '1' && secure !== '0')
+    throw new Error(`NEEVSCAN_COOKIE_SECURE must be 1 or 0, not "${secure}"`);
   const [max, window] = (env.NEEVSCAN_LOGIN_RATE_LIMIT || '10/300').split('/');
   return {
     publicOrigin,

@@ -8,6 +8,7 @@ import { badge, csrfField, duration, esc, escLines, link, page, time } from './h
 import { keyStatusBadge, resolutionLabel, stateBadge } from './list-page.js';
 import type { Session } from './sessions.js';
 import { usageSection } from './usage-chart.js';
+import { callersSection } from './callers-section.js';
 
 /** What a finished action says at the top of the page (a fixed set: the query string can only choose among them). */
 const DONE: Record<string, string> = {
@@ -122,6 +123,7 @@ export function detailPage(view: DetailView): string {
     .map((l) => {
       const place = describePlace(l);
       const commit = l.commit ? link(l.commitUrl, l.commit.slice(0, 12)) : '<span class="muted">—</span>';
+      if (l.source === 'canary-use') return `<tr><td>${esc(place.sourceLabel)}</td><td colspan="3">${esc(place.title, 400)}</td><td>${time(l.seenAt)}</td><td></td></tr>`;
       return `<tr><td>${esc(place.sourceLabel)}${partnerSourceOf(l) ? ` <span class="muted">(${esc(partnerSourceOf(l))})</span>` : ''}</td><td>${esc(l.repo ?? '')}</td><td>${l.path ? `${esc(l.path)}${inFileName(l) ? ' <span class="muted">(in the file name)</span>' : ''}${l.line !== null ? `<span class="muted">:${esc(l.line)}</span>` : ''}${l.allowMarker ? ' <span class="muted">(marked neevscan:allow)</span>' : ''}${scanWasIncomplete(l) ? ' <span class="muted">(not all of it could be scanned)</span>' : ''}` : l.line !== null ? `<span class="muted">line ${esc(l.line)}</span>` : ''}</td><td>${commit}</td><td>${time(l.seenAt)}</td><td>${placeLink(l.url, place.title)}</td></tr>`;
     })
     .join('');
@@ -148,6 +150,8 @@ ${done}${error}${storeWarning}
 <h2 id="summary-h">Summary</h2>
 <dl class="summary">
 <dt>Key</dt><dd>${esc(key?.name ?? d.keyName ?? '(name unknown)')} <code>${esc(d.keyHint)}</code> <span class="muted">${esc(d.keyId)}</span></dd>
+${d.canary ? `<dt>Canary</dt><dd>${badge('danger', 'canary')} planted in: ${esc(d.canaryLabel || '(no label)')} <span class="muted">never revoked automatically</span></dd>` : ''}
+${d.replacedBy ?? key?.replacedBy ? `<dt>Replaced by</dt><dd><span class="muted">${esc(d.replacedBy ?? key?.replacedBy)}</span></dd>` : ''}
 <dt>Key status</dt><dd>${keyStatusBadge(key?.status ?? d.keyStatus)}${key?.revokedAt ? ` since ${time(key.revokedAt)}${key.revokedBy ? ` by ${esc(key.revokedBy)}` : ''}` : ''}</dd>
 <dt>Owner</dt><dd>${d.owner ? `${esc(d.owner.name)}${d.owner.email ? ` &lt;${esc(d.owner.email)}&gt;` : ''}` : '<span class="muted">unknown</span>'} <span class="muted">${esc(d.ownerId)}</span></dd>
 <dt>First seen</dt><dd>${time(d.firstSeenAt)}</dd>
@@ -174,6 +178,10 @@ ${beyond}
 <section aria-labelledby="usage-h">
 <h2 id="usage-h">Use of the key since it was exposed</h2>
 ${usageSection(d.usageSinceExposure, { now: view.now, revokedAt: key?.revokedAt ?? d.revokedAt, keyStore: d.keyStore })}
+</section>
+<section aria-labelledby="callers-h">
+<h2 id="callers-h">Who used it since it was exposed</h2>
+${callersSection(d.callersSinceExposure, d.keyStore)}
 </section>
 <section aria-labelledby="notifications-h">
 <h2 id="notifications-h">Notifications</h2>

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { isIP } from 'node:net';
 import { forbiddenAddressReason } from '../../notify/address-policy.js';
-import type { ApiTokens } from '../../stores/api-tokens.js';
 import type { RedisKeyStore } from '../../stores/redis-key-store.js';
 import { requireScope, type BearerAuth } from '../auth.js';
 import { ApiError } from '../errors.js';

@@ -51,6 +51,7 @@ export function gitSync(repo: string, args: string[]): string | null {
 /** A ref a client sent, or null when git must not see it (an option, a range, a control character). */
 export function safeRef(ref: string): string | null {
   // A leading '-' would be read as an option; '..' and ':' make ranges and tree paths of a plain name.
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
   if (!ref || ref.startsWith('-') || ref.includes('..') || /[\0-\x1f\x7f :]/.test(ref)) return null;
   return ref;
 }

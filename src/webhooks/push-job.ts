@@ -1,5 +1,5 @@
-import { isoTime, list, obj, str } from './payload-fields.js';
-import type { PushJob } from './queues.js';
+import { isoTime, list, obj, str } from '../pipeline/payload-fields.js';
+import type { PushJob } from '../pipeline/queues.js';
 
 const ZERO_SHA = /^0+$/;
 /** A commit SHA: SHA-1, or SHA-256 in a repository that uses it. */

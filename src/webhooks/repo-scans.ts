@@ -1,5 +1,24 @@
-import { list, obj, str } from './payload-fields.js';
-import type { RepoScanJob } from './queues.js';
+import type { EmitterWebhookEvent } from '@octokit/webhooks';
+import { REPO_SCAN_QUEUE } from '../core/queue-names.js';
+import { list, obj, str } from '../pipeline/payload-fields.js';
+import { deliveryJobId, type RepoScanJob } from '../pipeline/queues.js';
+import type { DeliveryContext, Planned } from './planned.js';
+
+/** The events that can ask for whole-repository scans. */
+export type RepoScanEvent = 'installation' | 'installation_repositories' | 'public';
+
+/**
+ * `installation`, `installation_repositories` and `public`: one scan job per
+ * repository, numbered in the delivery (a retried delivery adds none twice).
+ */
+export function planRepoScans(event: EmitterWebhookEvent<RepoScanEvent>, { deliveryId, receivedAt }: DeliveryContext): Planned {
+  const planned = repoScanJobsFrom(event.name, event.payload, deliveryId, receivedAt);
+  if ('ignored' in planned) return planned;
+  return {
+    jobs: planned.jobs.map((data, i) => ({ queue: REPO_SCAN_QUEUE, data, jobId: deliveryJobId(deliveryId, i) })),
+    counts: { repositories: planned.jobs.length },
+  };
+}
 
 interface RepoRef {
   name?: unknown;
@@ -9,7 +28,8 @@ interface RepoRef {
 
 interface InstallationPayload {
   action?: unknown;
-  installation?: { id?: unknown; account?: { login?: unknown } | null } | null;
+  /** The account is a user or organisation (with a login) or an enterprise (without one). */
+  installation?: { id?: unknown; account?: unknown } | null;
   repositories?: unknown;
   repositories_added?: unknown;
   repository?: unknown;
@@ -28,7 +48,7 @@ export function repoScanJobsFrom(event: string, payload: InstallationPayload, de
   const installationId = installation?.id;
   if (typeof installationId !== 'number' || !Number.isSafeInteger(installationId)) return { ignored: `${event} without an installation` };
   const action = str(payload.action);
-  let repos: readonly unknown[] = [];
+  let repos: readonly unknown[];
   let kind: RepoScanJob['kind'] = 'install';
   if (event === 'installation' && action === 'created') repos = list(payload.repositories);
   else if (event === 'installation_repositories' && action === 'added') repos = list(payload.repositories_added);

@@ -391,7 +391,7 @@ function keyPush(repos, k) {
 }
 
 async function queueState(redis, prefix) {
-  const q = `${prefix}{bull}:push`;
+  const q = `${prefix}{q:push}:push`;
   const [wait, active, prioritized, delayed, completed, failed] = await Promise.all([
     redis.llen(`${q}:wait`),
     redis.llen(`${q}:active`),

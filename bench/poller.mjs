@@ -287,8 +287,8 @@ async function main() {
 
     // Drain: every push job finished (or the drain time is up).
     const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-    const pushQueue = new Queue('public-push', { connection, prefix: `${prefix}{bull}` });
-    const exposureQueue = new Queue('exposure', { connection, prefix: `${prefix}{bull}` });
+    const pushQueue = new Queue('public-push', { connection, prefix: `${prefix}{q:public-push}` });
+    const exposureQueue = new Queue('exposure', { connection, prefix: `${prefix}{q:exposure}` });
     const deadline = Date.now() + Number(opt['drain-seconds']) * 1000;
     let counts;
     for (;;) {

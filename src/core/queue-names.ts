@@ -23,9 +23,11 @@ export const PUBLIC_PUSH_QUEUE = 'public-push';
 export const PUBLIC_SCAN_QUEUE = 'public-scan';
 
 /**
- * BullMQ's key prefix. The braces are a Redis Cluster hash tag: every key of
- * every queue lands in one slot, as BullMQ requires on a cluster.
+ * BullMQ's key prefix for one queue. BullMQ names a queue's keys `prefix:queue:…` and runs multi-key scripts over
+ * them, so on a Redis Cluster all of one queue's keys must share a slot: the braces are a hash tag per queue
+ * (`neevscan:{q:push}:push:wait`), which keeps each queue whole on one shard while the queues spread over the
+ * shards. The same layout on a single node, so both are the one tested layout (docs/SCALING.md: the upgrade note).
  */
-export function queuePrefix(redisPrefix: string): string {
-  return `${redisPrefix}{bull}`;
+export function queuePrefix(redisPrefix: string, queue: string): string {
+  return `${redisPrefix}{q:${queue}}`;
 }

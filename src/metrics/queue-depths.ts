@@ -35,7 +35,7 @@ function depthGauge() {
  */
 export function watchQueueDepths(connection: ConnectionOptions, redisPrefix: string, names: readonly string[]): () => Promise<void> {
   depthGauge();
-  const queues = names.map((name) => new Queue(name, { connection, prefix: queuePrefix(redisPrefix) }));
+  const queues = names.map((name) => new Queue(name, { connection, prefix: queuePrefix(redisPrefix, name) }));
   for (const queue of queues) {
     queue.on('error', () => {}); // the connection's owner reports outages
     watched.add(queue);

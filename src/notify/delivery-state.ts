@@ -1,5 +1,6 @@
 import { InvalidIdError } from '../stores/ids.js';
-import type { Redis, Result } from 'ioredis';
+import type { Result } from 'ioredis';
+import type { RedisClient } from '../stores/redis.js';
 import { alertStoreNames, type AlertStoreNames } from '../stores/alert-store-names.js';
 import type { AlertNotification } from '../core/alert.js';
 import { StoreUnavailableError } from '../core/errors.js';
@@ -43,11 +44,11 @@ export class DeliveryState {
   private readonly names: AlertStoreNames;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
   ) {
     this.names = alertStoreNames(prefix);
-    if (!(redis as Partial<Redis>).ntClaimChannel) {
+    if (!(redis as Partial<RedisClient>).ntClaimChannel) {
       redis.defineCommand('ntScheduleNotice', { numberOfKeys: 1, lua: SCHEDULE_NOTICE });
       redis.defineCommand('ntTakeNotice', { numberOfKeys: 2, lua: TAKE_NOTICE });
       redis.defineCommand('ntClaimChannel', { numberOfKeys: 2, lua: CLAIM_CHANNEL });

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../stores/redis.js';
 import type { GitHubClient } from '../github/client.js';
 
 /** The check run's name, fixed for integrators (docs/github-app.md). */
@@ -40,7 +40,7 @@ export interface NotRead {
  */
 export async function reportCheckRun(
   octokit: GitHubClient,
-  redis: Redis,
+  redis: RedisClient,
   redisPrefix: string,
   target: { owner: string; repo: string; headSha: string },
   findings: readonly CheckRunFinding[],

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../stores/redis.js';
 import type { Config } from '../config.js';
 import { createAppClient } from '../github/client.js';
 import { createHash } from 'node:crypto';
@@ -27,7 +27,7 @@ export interface AppJobDeps {
   keyStore: KeyStore;
   alerts: AlertStore;
   policy: RevokePolicy;
-  redis: Redis;
+  redis: RedisClient;
   redisPrefix: string;
   /** Scanned blobs shared across pushes, repositories and forks. */
   blobMemo?: BlobMemo;
@@ -42,7 +42,7 @@ export interface AppJobDeps {
 }
 
 /** What confirm → revoke → alert needs: the key store, the alert store and the policy. No GitHub App required. */
-export function buildExposureDeps(config: Config, redis: Redis, notify?: (alertId: string) => Promise<void>): HandleExposureDeps {
+export function buildExposureDeps(config: Config, redis: RedisClient, notify?: (alertId: string) => Promise<void>): HandleExposureDeps {
   const keyStore = config.externalKeyStore
     ? new HttpKeyStore(config.externalKeyStore.url, config.externalKeyStore.token)
     : new RedisKeyStore(redis, config.redisPrefix, config.defaultRateLimit);
@@ -55,7 +55,7 @@ export function buildExposureDeps(config: Config, redis: Redis, notify?: (alertI
  */
 export function buildAppJobDeps(
   config: Config,
-  redis: Redis,
+  redis: RedisClient,
   rules: readonly CompiledRule[],
   log: (message: string) => void,
   notify?: (alertId: string) => Promise<void>,
@@ -83,7 +83,7 @@ export function rulesVersion(rules: readonly CompiledRule[]): string {
 }
 
 /** The notifier's dependencies from the configuration: the pipeline's key store, the alert store, mail when SMTP_URL is set. */
-export function buildNotifierDeps(config: Config, redis: Redis, log: (message: string) => void): NotifierDeps {
+export function buildNotifierDeps(config: Config, redis: RedisClient, log: (message: string) => void): NotifierDeps {
   const { notify } = config;
   if (!notify.smtpUrl && notify.securityTeamEmail) log('neevscan: SECURITY_TEAM_EMAIL is set but SMTP_URL is not: mail is off, the security team gets no mail');
   return {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../stores/redis.js';
 import type { Config } from '../config.js';
 import { declarePublicEventsMetrics } from '../metrics/public-events-metrics.js';
 import type { CompiledRule } from '../rules/types.js';
@@ -10,7 +10,7 @@ import { buildPublicEventsDeps } from './public-events-deps.js';
 /** What a process's queue workers draw on, each part built on first use (a kind this process does not work builds nothing). */
 export function jobDeps(
   config: Config,
-  redis: Redis,
+  redis: RedisClient,
   rules: readonly CompiledRule[],
   log: (message: string) => void,
   notify: ((alertId: string) => Promise<void>) | undefined,

@@ -1,5 +1,5 @@
 import type { JobsOptions, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../stores/redis.js';
 import { DeliveryState } from '../notify/delivery-state.js';
 import { NOTIFY_QUEUE } from '../core/queue-names.js';
 
@@ -54,7 +54,7 @@ export function notifyJobOptions(timing: Pick<NotifyTiming, 'attempts' | 'backof
  */
 export function enqueueNotification(
   queue: Queue<NotifyJob>,
-  scheduling?: { redis: Redis; redisPrefix: string; timing?: Pick<NotifyTiming, 'delayMs' | 'followUpMs'> },
+  scheduling?: { redis: RedisClient; redisPrefix: string; timing?: Pick<NotifyTiming, 'delayMs' | 'followUpMs'> },
 ): (alertId: string) => Promise<void> {
   const state = scheduling ? new DeliveryState(scheduling.redis, scheduling.redisPrefix) : null;
   const timing = scheduling?.timing ?? DEFAULT_NOTIFY_TIMING;

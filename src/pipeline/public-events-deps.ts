@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../stores/redis.js';
 import type { Config } from '../config.js';
 import type { Log } from '../github/client.js';
 import { htmlOrigin } from '../github/html-url.js';
@@ -34,7 +34,7 @@ export interface PublicEventsDeps extends HandleExposureDeps {
  */
 const POLLER_RESERVE = 100;
 
-export function buildPublicEventsDeps(config: Config, redis: Redis, rules: readonly CompiledRule[], log: Log, notify?: (alertId: string) => Promise<void>): PublicEventsDeps {
+export function buildPublicEventsDeps(config: Config, redis: RedisClient, rules: readonly CompiledRule[], log: Log, notify?: (alertId: string) => Promise<void>): PublicEventsDeps {
   const version = rulesVersion(rules);
   return {
     ...buildExposureDeps(config, redis, notify),

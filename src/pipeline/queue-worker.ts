@@ -76,7 +76,7 @@ export function startQueueWorker<T, R>(
     },
     {
       connection,
-      prefix: queuePrefix(redisPrefix),
+      prefix: queuePrefix(redisPrefix, spec.queue),
       concurrency: spec.concurrency,
       ...jobLockTimings(tuning.lockMs),
     },

@@ -1,5 +1,4 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { Exposure, RevokePolicy } from '../core/exposure.js';
 import { PUSH_QUEUE, EXPOSURE_QUEUE, REPO_SCAN_QUEUE, queuePrefix } from '../core/queue-names.js';
 
@@ -45,14 +44,9 @@ export const RETRYING_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { age: 7 * 24 * 3600 },
 };
 
-/** A connection for BullMQ: it needs `maxRetriesPerRequest: null` (blocking commands must not time out). */
-export function bullConnection(redisUrl: string): ConnectionOptions {
-  return new Redis(redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: true, retryStrategy: (n) => Math.min(50 * 2 ** Math.min(n, 6), 2000) });
-}
-
 /** A queue of the pipeline: under the service's prefix, with its retry policy. */
 export function openQueue<T>(name: string, connection: ConnectionOptions, redisPrefix: string, defaultJobOptions: JobsOptions): Queue<T> {
-  return new Queue<T>(name, { connection, prefix: queuePrefix(redisPrefix), defaultJobOptions });
+  return new Queue<T>(name, { connection, prefix: queuePrefix(redisPrefix, name), defaultJobOptions });
 }
 
 /** The exposure queue: keys the receiver found in text a delivery carried (issues, comments…), one job each. */

@@ -5,7 +5,7 @@
  * event GitHub publishes late, with an id below the cursor, is still taken
  * once, and one seen twice is taken once), and the first page's ETag.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../stores/redis.js';
 
 /** Ids remembered: a few polls' worth at GitHub's rate (300 a read). Older ids than the oldest kept are taken as done. */
 const DEFAULT_CAPACITY = 10_000;
@@ -26,7 +26,7 @@ export class FeedCursor implements CursorState {
   private readonly keys: { cursor: string; etag: string; seen: string };
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
     private readonly capacity = DEFAULT_CAPACITY,
   ) {

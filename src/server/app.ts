@@ -1,5 +1,5 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../stores/redis.js';
 import type { Config } from '../config.js';
 import { ApiTokens } from '../stores/api-tokens.js';
 import { RedisKeyStore } from '../stores/redis-key-store.js';
@@ -55,7 +55,7 @@ export interface Server {
 /** The HTTP server: health, the key store API. Logs never carry bodies, so never a key. */
 export function buildServer(
   config: Config,
-  redis: Redis,
+  redis: RedisClient,
   options: ServerOptions = {},
 ): Server {
   const app = Fastify({

@@ -1,4 +1,5 @@
-import type { Redis, Result } from 'ioredis';
+import type { Result } from 'ioredis';
+import type { RedisClient } from '../stores/redis.js';
 import { StoreUnavailableError } from '../core/errors.js';
 import { clientKey } from './client-key.js';
 
@@ -44,11 +45,11 @@ export interface AuthFailureLimit {
  */
 export class AuthFailures {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     readonly limit: AuthFailureLimit,
   ) {
-    if (!(redis as Partial<Redis>).nsAuthFailure) {
+    if (!(redis as Partial<RedisClient>).nsAuthFailure) {
       redis.defineCommand('nsAuthFailure', { numberOfKeys: 1, lua: COUNT_FAILURE });
       redis.defineCommand('nsAuthBlocked', { numberOfKeys: 1, lua: BLOCKED_FOR });
     }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Redis, Result } from 'ioredis';
+import type { Result } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { Exposure, Location, LocationRecord } from '../core/exposure.js';
 import { newId, InvalidIdError } from './ids.js';
 import { ALERT_LIMITS, alertStoreNames, type AlertStoreNames } from './alert-store-names.js';
@@ -86,15 +87,15 @@ export class AlertStore {
   readonly names: AlertStoreNames;
 
   constructor(
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     prefix: string,
   ) {
     this.names = alertStoreNames(prefix);
-    if (!(redis as Partial<Redis>).alRecordExposure) {
+    if (!(redis as Partial<RedisClient>).alRecordExposure) {
       redis.defineCommand('alRecordExposure', { numberOfKeys: 2, lua: RECORD_EXPOSURE });
       redis.defineCommand('alMarkRevoked', { numberOfKeys: 1, lua: MARK_REVOKED });
     }
-    if (!(redis as Partial<Redis>).alResolve) {
+    if (!(redis as Partial<RedisClient>).alResolve) {
       redis.defineCommand('alResolve', { numberOfKeys: 1, lua: RESOLVE });
       redis.defineCommand('alReopen', { numberOfKeys: 1, lua: REOPEN });
       redis.defineCommand('alAssign', { numberOfKeys: 1, lua: ASSIGN });

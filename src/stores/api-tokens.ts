@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import { checkId, newId, InvalidIdError } from './ids.js';
 import { StoreUnavailableError } from '../core/errors.js';
 import { keyStoreNames } from './key-store-names.js';
@@ -32,7 +32,7 @@ export class ApiTokens {
   private readonly adminDigest: Buffer | undefined;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
     adminToken: string | undefined,
   ) {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { Located } from '../scanner/finding.js';
 
 /** What is remembered of a scanned blob: its findings, as the engine gives them (hashes, hints, places; never a key). */
@@ -14,7 +14,7 @@ const TTL_SECONDS = 7 * 24 * 3600;
  */
 export class BlobMemo {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly rulesVersion: string,
   ) {}

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { PushFinding } from '../core/push-finding.js';
 
 /** What is remembered of a scanned public push: the old head it was read from, and what it added (hashes, hints, places; never a key). */
@@ -22,7 +22,7 @@ const TTL_SECONDS = 6 * 3600;
  */
 export class PushMemo {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly rulesVersion: string,
   ) {}

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Redis, Result } from 'ioredis';
+import type { Result } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import { KEY_PREFIX, generateKey } from '../key-format/key.js';
 import { newId, InvalidIdError } from './ids.js';
 import { keyStoreNames, type KeyStoreNames } from './key-store-names.js';
@@ -70,19 +71,19 @@ export class RedisKeyStore implements KeyStore {
   readonly names: KeyStoreNames;
 
   constructor(
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     prefix: string,
     private readonly defaults: { requests: number; windowSeconds: number } = { requests: 600, windowSeconds: 60 },
   ) {
     this.names = keyStoreNames(prefix);
-    if (!(redis as Partial<Redis>).nsFindByHash) {
+    if (!(redis as Partial<RedisClient>).nsFindByHash) {
       redis.defineCommand('nsCreateKey', { numberOfKeys: 5, lua: CREATE_KEY });
       redis.defineCommand('nsRotateKey', { numberOfKeys: 5, lua: ROTATE_KEY });
       redis.defineCommand('nsRevokeKey', { numberOfKeys: 1, lua: REVOKE_KEY });
       redis.defineCommand('nsAuthenticate', { numberOfKeys: 1, lua: AUTHENTICATE });
       redis.defineCommand('nsFindByHash', { numberOfKeys: 1, lua: FIND_BY_HASH });
     }
-    if (!(redis as Partial<Redis>).nsReplaceKey) {
+    if (!(redis as Partial<RedisClient>).nsReplaceKey) {
       redis.defineCommand('nsReplaceKey', { numberOfKeys: 5, lua: REPLACE_KEY });
       redis.defineCommand('nsRecordCaller', { numberOfKeys: 6, lua: RECORD_CALLER });
     }

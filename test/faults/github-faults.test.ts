@@ -154,7 +154,7 @@ describe('a GitHub wait longer than a request may hang', () => {
       },
       (m) => logs.push(m),
     );
-    const queue = new Queue<{ n: number }>('gh-wait', { connection, prefix: queuePrefix(prefix), defaultJobOptions: { attempts: 3, backoff: { type: 'fixed', delay: 100 } } });
+    const queue = new Queue<{ n: number }>('gh-wait', { connection, prefix: queuePrefix(prefix, 'gh-wait'), defaultJobOptions: { attempts: 3, backoff: { type: 'fixed', delay: 100 } } });
     try {
       rig.gh.setRateLimit({ remaining: 0, resetInSeconds: 3 });
       const resetAt = (Math.floor(Date.now() / 1000) + 3) * 1000;

@@ -72,7 +72,7 @@ describe('serve and a worker killed mid-batch, with the default job locks', () =
       expect(statuses).toEqual(Array(statuses.length).fill(202));
     }
     // Kill when the quick pushes are done and every other one is held by one of the two processes.
-    const activeKey = `${rig.prefix}{bull}:push:active`;
+    const activeKey = `${rig.prefix}{q:push}:push:active`;
     const atKill = await until(
       async () => {
         const revoked: Array<{ id: string; revokedAt: string | null; revokedReason: string | null }> = [];
@@ -88,7 +88,7 @@ describe('serve and a worker killed mid-batch, with the default job locks', () =
     );
     // Which process holds each job: a lock's token starts with its worker's id.
     const holders = new Set<string>();
-    for (const id of atKill.active) holders.add(String(await rig.store.get(`${rig.prefix}{bull}:push:${id}:lock`)).split(':')[0]!);
+    for (const id of atKill.active) holders.add(String(await rig.store.get(`${rig.prefix}{q:push}:push:${id}:lock`)).split(':')[0]!);
     const metricsBefore = await (await fetch(`${serve.url}/metrics`)).text();
     await Promise.all([serve.kill(), worker.kill()]);
     const killedAt = Date.now();

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
 import { afterEach } from 'vitest';
 import { makeRsaKeyPair, startGitHubStandIn, type GitHubStandIn } from './github/standin.js';
 import { deletePrefix, freshPrefix, testRedis } from './redis.js';
@@ -44,19 +45,23 @@ export interface PipelineOptions {
   standIn?: Omit<Parameters<typeof startGitHubStandIn>[0], 'appId' | 'publicKeyPem'>;
   /** More environment for `serve`. */
   env?: Record<string, string>;
+  /** A Redis Cluster to run on (REDIS_CLUSTER_NODES) instead of the single node at REDIS_URL; the test closes it. */
+  cluster?: { nodes: string; client(): Cluster };
 }
 
 /** The whole service as a process (`neevscan serve`), on a fresh Redis prefix, against a GitHub stand-in with an App; removed after the test. */
-export async function startPipeline(policy?: string, { standIn = {}, env = {} }: PipelineOptions = {}) {
+export async function startPipeline(policy?: string, { standIn = {}, env = {}, cluster }: PipelineOptions = {}) {
   const appKey = makeRsaKeyPair();
   const gh: GitHubStandIn = await startGitHubStandIn({ ...standIn, appId: APP_ID, publicKeyPem: appKey.publicKeyPem });
   cleanups.push(() => gh.close());
   const prefix = freshPrefix();
-  const redis = testRedis();
+  // On a cluster the prefix goes with the cluster the test closes.
+  const redis: Redis = cluster ? (cluster.client() as unknown as Redis) : testRedis();
   cleanups.push(async () => {
-    await deletePrefix(redis, prefix);
+    if (!cluster) await deletePrefix(redis, prefix);
     redis.disconnect();
   });
+  // On a cluster the client first learns the slot map: on a loaded machine, starting takes longer.
   const serve = await spawnServe({
     NEEVSCAN_REDIS_PREFIX: prefix,
     GITHUB_API_URL: gh.url,
@@ -64,8 +69,9 @@ export async function startPipeline(policy?: string, { standIn = {}, env = {} }:
     GITHUB_APP_PRIVATE_KEY: appKey.pkcs8,
     GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
     ...(policy ? { REVOKE_POLICY: policy } : {}),
+    ...(cluster ? { REDIS_CLUSTER_NODES: cluster.nodes } : {}),
     ...env,
-  });
+  }, { readyMs: cluster ? 60_000 : undefined });
   cleanups.push(serve.stop);
   const owner = (await callApi(serve.url, 'POST', '/api/v1/owners', { body: { name: 'Acme' } })).body.id as string;
   return { gh, prefix, redis, serve, owner };

@@ -24,7 +24,7 @@ export interface TestServer {
 export async function startServer(env: Record<string, string> = {}, options: Parameters<typeof buildServer>[2] = {}): Promise<TestServer> {
   const prefix = freshPrefix();
   const config = readConfig({ REDIS_URL, NEEVSCAN_ADMIN_TOKEN: ADMIN, NEEVSCAN_REDIS_PREFIX: prefix, PORT: '1', ...env });
-  const redis = connectRedis(config.redisUrl, () => {});
+  const redis = connectRedis(config, () => {});
   await waitReady(redis, 5000);
   const server = buildServer(config, redis, { logLevel: 'silent', ...options });
   await server.app.listen({ host: '127.0.0.1', port: 0 });
@@ -97,7 +97,7 @@ export function freePort(): Promise<number> {
 }
 
 /** `neevscan serve` as its own process, waited on until /readyz answers 200. */
-export async function spawnServe(env: Record<string, string>): Promise<{ url: string; child: ChildProcess; output: () => string; stop(): Promise<void>; kill(): Promise<void> }> {
+export async function spawnServe(env: Record<string, string>, { readyMs = 15_000 }: { readyMs?: number } = {}): Promise<{ url: string; child: ChildProcess; output: () => string; stop(): Promise<void>; kill(): Promise<void> }> {
   const port = await freePort();
   let output = '';
   const child = spawn(process.execPath, [BIN, 'serve'], {
@@ -107,7 +107,7 @@ export async function spawnServe(env: Record<string, string>): Promise<{ url: st
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + readyMs;
   for (;;) {
     try {
       if ((await fetch(`${url}/readyz`)).status === 200) break;

@@ -74,7 +74,7 @@ const same = (a: Map<string, string>, b: Map<string, string>) => a.size === b.si
  */
 async function jobsPending(): Promise<number> {
   let pending = 0;
-  for (const key of await redis.keys(`${prefix}{bull}:*`)) {
+  for (const key of await redis.keys(`${prefix}{q:*}:*`)) {
     if (/:(wait|paused|active)$/.test(key)) pending += await redis.llen(key);
     else if (/:prioritized$/.test(key)) pending += await redis.zcard(key);
     else if (/:delayed$/.test(key)) pending += await redis.zcount(key, 0, (Date.now() + 60_000) * 4096);
@@ -395,7 +395,7 @@ describe('replayed deliveries', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect((await alerts.getByKeyId(key.id))!.locations).toHaveLength(alert.locations.length);
     expect((await callApi(serve.url, 'GET', `/api/v1/keys/${key.id}`)).body.revokedAt).toBe(revokedAt);
-    expect(await redis.exists(`${prefix}{bull}:exposure:${loudId}.1`)).toBe(0);
+    expect(await redis.exists(`${prefix}{q:exposure}:exposure:${loudId}.1`)).toBe(0);
   });
 
   it('partner endpoint: the same signed batch again gets the same answer and revokes and records nothing more', async () => {

@@ -99,7 +99,7 @@ describe('a public push, in the worker', () => {
     expect(alert.locations).toEqual([
       expect.objectContaining({ source: 'public-events', repo: 'octo-org/app', path: 'config/app.env', line: 2, commit: head, url: `https://github.com/octo-org/app/blob/${head}/config/app.env#L2` }),
     ]);
-    const notify = new Queue(NOTIFY_QUEUE, { connection, prefix: queuePrefix(prefix) });
+    const notify = new Queue(NOTIFY_QUEUE, { connection, prefix: queuePrefix(prefix, NOTIFY_QUEUE) });
     cleanups.push(() => notify.close());
     expect((await notify.getJob(`alert-${alert.id}`))?.data).toEqual({ alertId: alert.id });
     expect(gh.requests.filter((r) => r.path.includes('/compare/'))).toHaveLength(1);

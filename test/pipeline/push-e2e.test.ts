@@ -47,7 +47,7 @@ describe('a push, from signed webhook to revoked key, alert and check run', () =
     ]);
 
     // The owner's notification is queued, once, naming the alert.
-    const notifyJob = `${prefix}{bull}:notify:alert-${alert.id}`;
+    const notifyJob = `${prefix}{q:notify}:notify:alert-${alert.id}`;
     expect(await redis.hget(notifyJob, 'data')).toBe(JSON.stringify({ alertId: alert.id }));
 
     const run = await until(async () => gh.checkRuns.find((r) => r.head_sha === head && r.conclusion), 'the check run');

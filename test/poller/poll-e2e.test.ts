@@ -72,7 +72,7 @@ describe('neevscan poll with neevscan serve, against the GitHub stand-in', () =>
       expect.objectContaining({ source: 'public-events', repo: 'octo-org/app', path: 'config/app.env', line: 2, commit: head, url: `https://github.com/octo-org/app/blob/${head}/config/app.env#L2` }),
     ]);
     const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-    const notify = new Queue(NOTIFY_QUEUE, { connection, prefix: queuePrefix(prefix) });
+    const notify = new Queue(NOTIFY_QUEUE, { connection, prefix: queuePrefix(prefix, NOTIFY_QUEUE) });
     cleanups.push(async () => {
       await notify.close();
       connection.disconnect();

@@ -49,7 +49,7 @@ async function setup(standIn: StandInOptions = {}, tokens = [TOKENS[0]!]) {
   const watch = (n: number) => Array.from({ length: n }, () => gh.pushEvent({ type: 'WatchEvent', repo: REPO, payload: { action: 'started' } }).id);
   const eventsRequests = () => gh.requests.filter((r) => r.path === '/events');
   const queue = (name: string) => {
-    const q = new Queue(name, { connection, prefix: queuePrefix(prefix) });
+    const q = new Queue(name, { connection, prefix: queuePrefix(prefix, name) });
     cleanups.push(() => q.close());
     return q;
   };

@@ -55,8 +55,8 @@ describe('metrics', () => {
     });
     const stop = watchQueueDepths(redis, prefix, JOB_QUEUES);
     cleanups.push(stop);
-    const push = new Queue(PUSH_QUEUE, { connection: redis, prefix: queuePrefix(prefix) });
-    const notify = new Queue(NOTIFY_QUEUE, { connection: redis, prefix: queuePrefix(prefix) });
+    const push = new Queue(PUSH_QUEUE, { connection: redis, prefix: queuePrefix(prefix, PUSH_QUEUE) });
+    const notify = new Queue(NOTIFY_QUEUE, { connection: redis, prefix: queuePrefix(prefix, NOTIFY_QUEUE) });
     cleanups.push(async () => {
       await push.close();
       await notify.close();

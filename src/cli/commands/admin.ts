@@ -30,14 +30,14 @@ async function withAdmin<T>(options: BackendOptions, work: (admin: Admin) => Pro
     return run(() => work(new HttpKeyStore(server, token)));
   }
   const config = readConfig();
-  const { Redis } = await import('ioredis');
+  const { cliConnection, describeRedisTarget } = await import('../../stores/redis.js');
   const { RedisKeyStore } = await import('../../stores/redis-key-store.js');
-  const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: true, retryStrategy: () => null });
+  const redis = cliConnection(config);
   try {
     await redis.connect();
   } catch (error) {
     redis.disconnect();
-    throw new NeevscanError(`cannot reach Redis at REDIS_URL=${config.redisUrl}: ${(error as Error).message}`, 'redis-unreachable');
+    throw new NeevscanError(`cannot reach Redis at ${describeRedisTarget(config)}: ${(error as Error).message}`, 'redis-unreachable');
   }
   try {
     return await run(() => work(new RedisKeyStore(redis, config.redisPrefix, config.defaultRateLimit)));

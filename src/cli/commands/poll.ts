@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import { readConfig } from '../../config.js';
 import { NeevscanError } from '../../errors.js';
 import { TokenPool } from '../../github/token-pool.js';
@@ -8,7 +7,7 @@ import { startMetricsServer, type MetricsServer } from '../../poller/metrics-ser
 import { Poller } from '../../poller/poller.js';
 import { queueSink } from '../../poller/queue-sink.js';
 import { loadRules } from '../../rules/load.js';
-import { connectRedis, redactUrl } from '../../stores/redis.js';
+import { connectRedis, describeRedisTarget, producerConnection } from '../../stores/redis.js';
 
 export interface PollOptions {
   /** Seconds between polls (decimals allowed), instead of GitHub's X-Poll-Interval; or POLL_INTERVAL. */
@@ -49,10 +48,9 @@ export async function runPoll(options: PollOptions = {}): Promise<number> {
   const metricsPort = port(options.metricsPort ?? process.env.POLL_METRICS_PORT);
   const log = (message: string): void => void process.stderr.write(`${message}\n`);
 
-  const redis = connectRedis(config.redisUrl, log);
+  const redis = connectRedis(config, log);
   // Fails fast while Redis is away (the poll is retried), rather than queueing commands in memory.
-  const producer = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  producer.on('error', () => {}); // connectRedis reports outages
+  const producer = producerConnection(config);
   const sink = queueSink(producer, config.redisPrefix);
 
   collectProcessMetrics();
@@ -86,7 +84,7 @@ export async function runPoll(options: PollOptions = {}): Promise<number> {
 
   log(
     `neevscan poll: reading ${config.github.apiUrl}/events with ${tokens.length} token${tokens.length === 1 ? '' : 's'}, ` +
-      `every ${interval === undefined ? "X-Poll-Interval (GitHub's pace)" : `${interval} s`} (Redis ${redactUrl(config.redisUrl)})`,
+      `every ${interval === undefined ? "X-Poll-Interval (GitHub's pace)" : `${interval} s`} (Redis ${describeRedisTarget(config)})`,
   );
   // The cursor first: without it a restart would rescan the whole feed.
   while (!stop.signal.aborted) {

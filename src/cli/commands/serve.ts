@@ -1,17 +1,15 @@
 import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import { readConfig, type Config } from '../../config.js';
 import { NOTIFY_QUEUE } from '../../core/queue-names.js';
 import { enqueueCheckRun } from '../../pipeline/check-run-queue.js';
 import { jobDeps } from '../../pipeline/job-deps.js';
 import { enqueueNotification } from '../../pipeline/notify-queue.js';
-import { bullConnection } from '../../pipeline/queues.js';
 import { closeQueues, enqueueInto, JOB_QUEUES, openQueues, startQueueWorkers, type OpenQueues } from '../../pipeline/registry.js';
 import { loadRules } from '../../rules/load.js';
 import { buildServer } from '../../server/app.js';
 import { adminTokenWarning, insecureCookieWarning } from '../../server/startup-warnings.js';
-import { connectRedis, redactUrl } from '../../stores/redis.js';
+import { blockingConnection, connectRedis, describeRedisTarget, producerConnection, type RedisClient } from '../../stores/redis.js';
 import { warnIfEvicting } from '../../stores/redis-checks.js';
 import { collectProcessMetrics } from '../../metrics/registry.js';
 import { declarePipelineMetrics } from '../../metrics/pipeline-metrics.js';
@@ -33,10 +31,10 @@ type Log = (message: string) => void;
 /** What a running service holds, for shutdown to close. */
 interface Running {
   app: FastifyInstance;
-  redis: Redis;
-  producer: Redis;
+  redis: RedisClient;
+  producer: RedisClient;
   queues: OpenQueues;
-  workerConnection: Redis;
+  workerConnection: RedisClient;
   workers: Worker[];
   stopQueueDepths: () => Promise<void>;
   stallWatch: { stop(): void };
@@ -46,10 +44,9 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
   const config = readConfig();
   const withHttp = options.http !== false;
   let log: Log = (message) => void process.stderr.write(`${message}\n`);
-  const redis = connectRedis(config.redisUrl, (message) => log(message));
+  const redis = connectRedis(config, (message) => log(message));
   // The producer fails fast while Redis is away, so a webhook gets 503 (and is redelivered) rather than waiting.
-  const producer = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  producer.on('error', () => {}); // connectRedis already reports outages
+  const producer = producerConnection(config);
   const queues = openQueues(producer, config.redisPrefix, config);
   const enqueue = enqueueInto(queues);
   // One notification job per notice of an alert, for the notifier (owner email and signed webhook) to deliver.
@@ -69,7 +66,7 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
   // Queue depths are read on the producer connection at each scrape of /metrics.
   const stopQueueDepths = watchQueueDepths(producer, config.redisPrefix, JOB_QUEUES);
   // Queue workers need a connection of their own (blocking commands); BullMQ leaves a connection it was given open, so we close it.
-  const workerConnection = bullConnection(config.redisUrl) as Redis;
+  const workerConnection = blockingConnection(config);
   workerConnection.on('error', () => {});
   // Check runs are reported by their own queue workers, after the push's keys are revoked.
   const deps = jobDeps(config, redis, rules, (message) => log(message), notify, enqueueCheckRun(enqueue));
@@ -78,9 +75,9 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
 
   if (withHttp) {
     await app.listen({ host: config.host, port: config.port });
-    app.log.info(`neevscan serving on http://${config.host}:${config.port} (Redis ${redactUrl(config.redisUrl)}, REVOKE_POLICY=${config.revokePolicy})`);
+    app.log.info(`neevscan serving on http://${config.host}:${config.port} (Redis ${describeRedisTarget(config)}, REVOKE_POLICY=${config.revokePolicy})`);
   } else {
-    app.log.info(`neevscan worker running (Redis ${redactUrl(config.redisUrl)}, REVOKE_POLICY=${config.revokePolicy})`);
+    app.log.info(`neevscan worker running (Redis ${describeRedisTarget(config)}, REVOKE_POLICY=${config.revokePolicy})`);
   }
   await untilStopped({ app, redis, producer, queues, workerConnection, workers, stopQueueDepths, stallWatch });
   return 0;

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../stores/redis.js';
 import type { ApiTokens } from '../../stores/api-tokens.js';
 import type { Actor, Alert } from '../../stores/alert-store.js';
 import type { AlertReview } from '../alert-review.js';
@@ -13,7 +13,7 @@ export interface DashboardDeps {
   review: AlertReview;
   tokens: ApiTokens;
   /** For sessions and the sign-in rate limit (shared by every process of the service). */
-  redis: Redis;
+  redis: RedisClient;
   redisPrefix: string;
   config: DashboardConfig;
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../stores/redis.js';
 import type { ApiToken } from '../../stores/api-tokens.js';
 import { StoreUnavailableError } from '../../core/errors.js';
 
@@ -26,7 +26,7 @@ const random = () => randomBytes(32).toString('base64url');
  */
 export class SessionStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly limits: { idleSeconds: number; maxSeconds: number },
   ) {}

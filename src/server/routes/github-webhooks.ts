@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../stores/redis.js';
 import type { Enqueue } from '../../core/queued-job.js';
 import type { CompiledRule } from '../../rules/types.js';
 import { createWebhookDispatch } from '../../webhooks/dispatch.js';
@@ -14,7 +14,7 @@ const DELIVERY_TTL_SECONDS = 7 * 24 * 3600;
 
 export interface WebhookOptions {
   secrets: string[];
-  redis: Redis;
+  redis: RedisClient;
   redisPrefix: string;
   /**
    * Queues a delivery's jobs, all or none: the delivery is answered 503 when this throws, and GitHub redelivers it.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../stores/redis.js';
 import type { Exposure, RevokePolicy } from '../../core/exposure.js';
 import { KEY_LENGTH, KEY_PREFIX, isValidKey, keyHint, sha256Hex } from '../../key-format/key.js';
 import { reportMetrics } from '../../metrics/report-metrics.js';
@@ -26,7 +26,7 @@ export const REPORT_RATE_LIMIT = { max: 10, windowSeconds: 60 };
 const ANSWER = { status: 'received', message: 'Thank you. Every report is checked; the answer is the same whatever the keys were.' };
 
 export interface PublicReportOptions {
-  redis: Redis;
+  redis: RedisClient;
   redisPrefix: string;
   /** Bytes of unauthenticated bodies being received at once, shared with the webhook and partner endpoints. */
   bodyBudget: BodyBudget;

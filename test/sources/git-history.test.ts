@@ -245,12 +245,12 @@ describe('neevscan scan --git', () => {
     ]);
   });
 
-  it('reads big blobs whole, through several git processes when there is enough content', () => {
+  it('reads big blobs whole', () => {
     const repo = newRepo();
     const filler = (lines: number, tag: string) => Array.from({ length: lines }, (_, i) => `${tag} line ${i} ${'-'.repeat(60)}`).join('\n') + '\n';
     const early = newKey();
     const late = newKey();
-    // Over 8 MiB in all, so the history scan splits the blobs between two readers; each blob spans many reads.
+    // Over 8 MiB in all: each blob spans many reads (several readers on many blobs: the test at the end).
     const first = repo.commit('big one', { 'data/one.txt': `${filler(40_000, 'a')}key=${early}\n${filler(30_000, 'b')}` });
     const second = repo.commit('big two', { 'data/two.txt': `${filler(70_000, 'c')}key=${late}\n` });
     repo.commit('edit one', { 'data/one.txt': `top\n${filler(40_000, 'a')}key=${early}\n${filler(30_000, 'b')}` });
@@ -359,5 +359,51 @@ describe('neevscan scan --git', () => {
       expect(status).toBe(2);
       expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^neevscan: git log: bad revision/)]);
     }
+  });
+});
+
+describe('scan --git with several readers', () => {
+  it('gives the same findings, warnings and counts with 1, 2 and 3 git cat-file readers on a history of many blobs', async () => {
+    const { scanHistory } = await import('../../src/sources/git/history.js');
+    const { loadRules } = await import('../../src/rules/load.js');
+    const repo = newRepo();
+    // 60 files edited over 200 commits through git fast-import (quick to build): about 600 blobs, some in two paths,
+    // keys planted along the way and kept in later versions, one big blob that spans many reads, one over the size limit.
+    const planted = Array.from({ length: 8 }, () => newKey());
+    const files = Array.from({ length: 60 }, (_, i) => Array.from({ length: 20 + i }, (_, l) => `file ${i} line ${l} ${'-'.repeat(i % 7)}`));
+    let stream = '';
+    let mark = 0;
+    let mainHead = 0;
+    const blob = (content: string) => {
+      stream += `blob\nmark :${++mark}\ndata ${Buffer.byteLength(content)}\n${content}\n`;
+      return mark;
+    };
+    for (let c = 0; c < 200; c++) {
+      const changed = c === 0 ? files.map((_, i) => i) : [c % 60, (c * 7) % 60, (c * 13) % 60];
+      const marks = new Map<string, number>();
+      for (const i of changed) {
+        files[i]!.splice((c * 5) % files[i]!.length, 1, `edit ${c} of ${i}`);
+        if (c % 25 === 1) files[i]!.push(`token = "${planted[(c - 1) / 25]}"`);
+        marks.set(`src/f${i}.txt`, blob(files[i]!.join('\n') + '\n'));
+        if (i % 10 === 0) marks.set(`copy/f${i}.txt`, marks.get(`src/f${i}.txt`)!);
+      }
+      if (c === 100) marks.set('data/big.txt', blob(`${'big line\n'.repeat(200_000)}key ${planted[7]}\n`));
+      if (c === 150) marks.set('data/huge.txt', blob('h'.repeat(3_000_000)));
+      stream += `commit refs/heads/${c >= 180 ? 'side' : 'main'}\nmark :${++mark}\ncommitter T <t@example.com> ${1_600_000_000 + c} +0000\ndata 2\nc\n`;
+      if (c === 180) stream += `from :${mainHead}\n`;
+      else if (c < 180) mainHead = mark;
+      for (const [path, m] of marks) stream += `M 100644 :${m} ${path}\n`;
+      stream += '\n';
+    }
+    execFileSync('git', ['fast-import', '--quiet'], { cwd: repo.dir, env, input: stream });
+
+    const rules = loadRules([]);
+    const scans = [];
+    for (const readers of [1, 2, 3]) scans.push(await scanHistory(repo.dir, undefined, { rules, maxFileSize: 2_000_000, readers }));
+    expect(scans[0]!.files).toBeGreaterThan(500);
+    expect(new Set(scans[0]!.findings.map((f) => f.secretSha256))).toEqual(new Set(planted.map((k) => sha256Hex(k))));
+    expect(scans[0]!.warnings).toEqual([{ path: 'data/huge.txt', reason: expect.stringContaining('larger than --max-file-size') }]);
+    expect(scans[1]).toEqual(scans[0]);
+    expect(scans[2]).toEqual(scans[0]);
   });
 });

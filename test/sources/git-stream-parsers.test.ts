@@ -2,7 +2,6 @@
 import { describe, expect, it } from 'vitest';
 import { BatchParser } from '../../src/sources/git/cat-file.js';
 import { RawLogParser, type LogEntry } from '../../src/sources/git/log-parser.js';
-import { splitByWeight } from '../../src/sources/git/shares.js';
 
 const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);
@@ -82,18 +81,5 @@ describe('BatchParser', () => {
         [B, 'larger than --max-file-size (30 bytes)'],
       ]);
     }
-  });
-});
-
-describe('splitByWeight', () => {
-  it('cuts a list into consecutive runs of about equal weight', () => {
-    expect(splitByWeight([5, 1, 1, 1, 1, 1], (n) => n, 2)).toEqual([[5], [1, 1, 1, 1, 1]]);
-    expect(splitByWeight([1, 1, 1, 1], (n) => n, 2)).toEqual([
-      [1, 1],
-      [1, 1],
-    ]);
-    expect(splitByWeight([1, 2, 3], (n) => n, 1)).toEqual([[1, 2, 3]]);
-    expect(splitByWeight([], (n: number) => n, 3)).toEqual([]);
-    expect(splitByWeight([7], (n) => n, 4)).toEqual([[7]]);
   });
 });

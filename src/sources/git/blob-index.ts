@@ -23,6 +23,13 @@ export interface BlobIndex {
   boundary: Map<string, Set<string>>;
 }
 
+/** Told of each blob as the log first shows it, so that reading can start before the log ends. */
+export interface IndexListener {
+  blob(oid: string, path: string): void;
+  /** A piece of the log has been parsed: a good moment to pass on the blobs found in it. */
+  chunk(): void;
+}
+
 /**
  * Lists the blobs a history introduced, from one `git log --raw` pass (tree
  * diffs only, no file content). `--reverse --topo-order` puts parents before
@@ -34,7 +41,7 @@ export interface BlobIndex {
  * any branch has leaked. Deletions, submodules (160000) and symlinks (120000)
  * carry no file content to scan.
  */
-export async function indexBlobs(root: string, range: string | undefined): Promise<BlobIndex> {
+export async function indexBlobs(root: string, range: string | undefined, listener?: IndexListener): Promise<BlobIndex> {
   const blobs = new Map<string, Introduction[]>();
   const boundary = new Map<string, Set<string>>();
   const paths = new Map<string, string>(); // interned: one string per path, however many versions it has
@@ -50,8 +57,10 @@ export async function indexBlobs(root: string, range: string | undefined): Promi
       boundary.set(old, (boundary.get(old) ?? new Set()).add(path));
     });
     const seen = blobs.get(entry.newOid);
-    if (seen === undefined) blobs.set(entry.newOid, [{ path, commit: entry.commit }]);
-    else if (!seen.some((intro) => intro.path === path)) seen.push({ path, commit: entry.commit });
+    if (seen === undefined) {
+      blobs.set(entry.newOid, [{ path, commit: entry.commit }]);
+      listener?.blob(entry.newOid, path);
+    } else if (!seen.some((intro) => intro.path === path)) seen.push({ path, commit: entry.commit });
   });
   const args = [
     'log',
@@ -72,7 +81,10 @@ export async function indexBlobs(root: string, range: string | undefined): Promi
     ...(range === undefined ? ['--all'] : ['--end-of-options', range]),
     '--',
   ];
-  await streamGit(args, root, (chunk) => parser.push(chunk));
+  await streamGit(args, root, (chunk) => {
+    parser.push(chunk);
+    listener?.chunk();
+  });
   parser.end();
   return { commits: parser.commits, blobs, boundary };
 }

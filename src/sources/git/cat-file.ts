@@ -32,7 +32,7 @@ export function readBlobs(
   cwd: string,
   oids: readonly string[],
   onBlob: BlobHandler,
-  onSkipped: (oid: string, reason: string) => void = () => {},
+  onSkipped: SkipHandler = () => {},
   maxSize = 0,
   options: ReadOptions = {},
 ): Promise<void> {
@@ -90,20 +90,31 @@ export function readBlobs(
 /** Above this size a blob gets a buffer of its own even when buffers are reused: no huge buffer kept for the whole scan. */
 const MAX_REUSED = 16 * 1024 * 1024;
 
+/** Why a blob asked for was not handed over, with its size when git told it. */
+export interface SkipHandler {
+  (oid: string, reason: string, size: number): void;
+}
+
 /**
  * Splits `git cat-file --batch` output into blobs; pure, fed chunk by chunk.
  * A blob within one chunk is handed over as a view of it (no copy); one that
  * spans chunks is copied into a buffer of its size, or into one reused buffer
- * when `reuse` is set.
+ * when `reuse` is set. Headers are read from the bytes (one string per record:
+ * the object name), as a long history has tens of thousands of them.
  */
 export class BatchParser {
   private pending: Buffer = Buffer.alloc(0);
-  private current: { oid: string; size: number; have: number; into: Buffer | undefined; keep: boolean } | undefined;
+  /** The record being read across chunks: its name, size, bytes had (content and final newline), and where they go. */
+  private oid = '';
+  private size = 0;
+  private have = -1; // -1: between records
+  private into: Buffer | undefined;
+  private keep = false;
   private spare: Buffer = Buffer.alloc(0);
 
   constructor(
     private readonly onBlob: (oid: string, content: Buffer) => void,
-    private readonly onSkipped: (oid: string, reason: string) => void,
+    private readonly onSkipped: SkipHandler,
     private readonly maxSize: number,
     private readonly reuse = false,
   ) {}
@@ -112,36 +123,49 @@ export class BatchParser {
     const data = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
     let at = 0;
     for (;;) {
-      if (!this.current) {
+      if (this.have < 0) {
         const newline = data.indexOf(0x0a, at);
         if (newline === -1) break;
-        const header = data.toString('latin1', at, newline).split(' ');
+        const header = at;
         at = newline + 1;
-        if (header[1] === 'missing' || header.length !== 3) {
-          this.onSkipped(header[0] ?? '', 'missing from the repository');
+        // "<oid> <type> <size>", or "<oid> missing" (or "ambiguous"): anything without a size is not there.
+        let space = data.indexOf(0x20, header);
+        if (space === -1 || space > newline) space = newline;
+        const oid = data.toString('latin1', header, space);
+        const typeEnd = space < newline ? data.indexOf(0x20, space + 1) : -1;
+        const size = typeEnd === -1 || typeEnd > newline ? -1 : parseSize(data, typeEnd + 1, newline);
+        if (size < 0) {
+          this.onSkipped(oid, 'missing from the repository', 0);
           continue;
         }
-        const size = Number(header[2]);
-        const keep = header[1] === 'blob' && !(this.maxSize > 0 && size > this.maxSize);
-        if (header[1] === 'blob' && !keep) this.onSkipped(header[0]!, `larger than --max-file-size (${size} bytes)`);
+        const blob = typeEnd - space === 5 && data[space + 1] === 0x62 && data[space + 2] === 0x6c && data[space + 3] === 0x6f && data[space + 4] === 0x62;
+        const keep = blob && !(this.maxSize > 0 && size > this.maxSize);
+        if (blob && !keep) this.onSkipped(oid, `larger than --max-file-size (${size} bytes)`, size);
+        this.oid = oid;
+        this.size = size;
         if (keep && at + size <= data.length) {
           // The whole blob is in this chunk.
-          this.onBlob(header[0]!, data.subarray(at, at + size));
+          this.onBlob(oid, data.subarray(at, at + size));
           at += size;
-          this.current = { oid: header[0]!, size, have: size, into: undefined, keep: false };
+          this.have = size;
+          this.into = undefined;
+          this.keep = false;
         } else {
-          this.current = { oid: header[0]!, size, have: 0, into: keep ? this.bufferFor(size) : undefined, keep };
+          this.have = 0;
+          this.into = keep ? this.bufferFor(size) : undefined;
+          this.keep = keep;
         }
       }
-      const current = this.current;
       // Content plus the newline that ends the record.
-      const take = Math.min(current.size + 1 - current.have, data.length - at);
-      if (current.into && current.have < current.size) data.copy(current.into, current.have, at, at + Math.min(take, current.size - current.have));
-      current.have += take;
+      const size = this.size;
+      const take = Math.min(size + 1 - this.have, data.length - at);
+      if (this.into && this.have < size) data.copy(this.into, this.have, at, at + Math.min(take, size - this.have));
+      this.have += take;
       at += take;
-      if (current.have < current.size + 1) break;
-      if (current.keep) this.onBlob(current.oid, current.into!.subarray(0, current.size));
-      this.current = undefined;
+      if (this.have < size + 1) break;
+      if (this.keep) this.onBlob(this.oid, this.into!.subarray(0, size));
+      this.have = -1;
+      this.into = undefined;
     }
     // Only an unfinished header can be left over (content is copied out); copy it so the chunk can be freed.
     this.pending = at >= data.length ? Buffer.alloc(0) : Buffer.from(data.subarray(at));
@@ -152,4 +176,16 @@ export class BatchParser {
     if (this.spare.length < size) this.spare = Buffer.allocUnsafe(Math.max(size, 2 * this.spare.length, 1024 * 1024));
     return this.spare;
   }
+}
+
+/** The decimal number in data[start, end), or -1 when it is not one. */
+function parseSize(data: Buffer, start: number, end: number): number {
+  if (start >= end) return -1;
+  let size = 0;
+  for (let i = start; i < end; i++) {
+    const digit = data[i]! - 0x30;
+    if (digit < 0 || digit > 9) return -1;
+    size = size * 10 + digit;
+  }
+  return size;
 }

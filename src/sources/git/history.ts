@@ -2,24 +2,23 @@ import { availableParallelism } from 'node:os';
 import type { CompiledRule } from '../../rules/types.js';
 import { scanBuffer } from '../../scanner/scan-buffer.js';
 import type { Progress, SourceResult } from '../types.js';
-import { indexBlobs } from './blob-index.js';
-import { blobSizes } from './blob-sizes.js';
-import { readBlobs } from './cat-file.js';
+import type { Located } from '../../scanner/finding.js';
+import { indexBlobs, type BlobIndex } from './blob-index.js';
+import { BlobReaders } from './blob-readers.js';
 import { keysAtBoundary } from './boundary-keys.js';
 import { FirstSightings } from './first-sightings.js';
 import { historyRoot } from './run.js';
-import { splitByWeight } from './shares.js';
 import { SkippedBlobs } from './skipped-blobs.js';
 
-/** Below this much content, a second git process is not worth starting. */
-const PARALLEL_MIN_BYTES = 8 * 1024 * 1024;
+/** Blobs the first reader is given before a second starts: a short history is not worth another git process. */
+const SECOND_READER_AFTER = 64;
 const MAX_READERS = 4;
 
 export interface HistoryOptions {
   rules: readonly CompiledRule[];
   maxFileSize: number;
   onProgress?: Progress;
-  /** `git cat-file` processes reading blobs side by side; default one per core, at most 4. */
+  /** `git cat-file` processes reading blobs side by side; default one per core, at most 4, more than one for long histories. */
   readers?: number;
 }
 
@@ -35,48 +34,50 @@ export interface HistoryOptions {
  */
 export async function scanHistory(cwd: string, range: string | undefined, options: HistoryOptions): Promise<SourceResult> {
   const root = await historyRoot(cwd);
-  const index = await indexBlobs(root, range);
   const result: SourceResult = { findings: [], files: 0, bytes: 0, warnings: [] };
-  const sizes = await blobSizes(root, [...index.blobs.keys()]);
-
-  const skipped = new SkippedBlobs(index.commits);
-  const toRead: Array<{ oid: string; size: number }> = [];
-  for (const [oid, introductions] of index.blobs) {
-    const size = sizes.get(oid);
-    if (size === undefined) skipped.add(introductions, 'missing from the repository (shallow or partial clone?)');
-    else if (options.maxFileSize > 0 && size > options.maxFileSize) skipped.add(introductions, 'larger than --max-file-size', size);
-    else toRead.push({ oid, size });
+  // What reading found, by blob: a blob's paths are only all known once the log has ended, so credit waits till then.
+  const found = new Map<string, Located[]>();
+  const notRead = new Map<string, { reason: string; size: number }>();
+  let total: number | undefined;
+  // git's zlib inflation is the cost: one `git cat-file` per core, fed while the log still streams, each drained by
+  // this thread, which scans blobs as they arrive (scanning is a few percent of git's time). Worker threads as
+  // readers were tried: they cost twice the CPU for no gain on 2 cores.
+  const readers = new BlobReaders(root, {
+    readers: options.readers ?? Math.min(MAX_READERS, availableParallelism()),
+    startMoreAfter: options.readers === undefined ? SECOND_READER_AFTER : 0,
+    maxSize: options.maxFileSize,
+    // A larger delta cache: reading every version of every file in history order is the case it is for.
+    deltaBaseCacheLimit: '256m',
+    onBlob: (oid, content) => {
+      result.files++;
+      result.bytes += content.length;
+      // Findings keep hashes and positions, never the bytes: the reader reuses `content`'s buffer.
+      const located = scanBuffer(content, options.rules);
+      if (located.length > 0) found.set(oid, located);
+      options.onProgress?.({ files: result.files, bytes: result.bytes, total });
+    },
+    onSkipped: (oid, reason, size) =>
+      notRead.set(oid, reason.startsWith('missing') ? { reason: 'missing from the repository (shallow or partial clone?)', size: 0 } : { reason: 'larger than --max-file-size', size }),
+  });
+  let index: BlobIndex;
+  try {
+    index = await indexBlobs(root, range, { blob: (oid, path) => readers.add(oid, path), chunk: () => readers.flush() });
+  } catch (error) {
+    readers.abort();
+    throw error;
   }
+  total = index.blobs.size - notRead.size;
+  const [old] = await Promise.all([keysAtBoundary(root, index.boundary, options.rules, options.maxFileSize), readers.finish()]);
 
+  // In the log's order, whatever order the readers finished in: the same report every time.
   const sightings = new FirstSightings();
-  const total = toRead.length;
-  const totalBytes = toRead.reduce((sum, blob) => sum + blob.size, 0);
-  // Several `git cat-file` processes, each inflating its share on a core, all drained by this thread, which
-  // scans each blob as it arrives (scanning is ~10x faster than git can produce). Worker threads as readers were
-  // tried: they cost twice the CPU for no gain on 2 cores.
-  const readers = totalBytes < PARALLEL_MIN_BYTES ? 1 : (options.readers ?? Math.min(MAX_READERS, availableParallelism()));
-  const shares = splitByWeight(toRead, (blob) => blob.size, readers).map((share) => share.map((blob) => blob.oid));
-  const [old] = await Promise.all([
-    keysAtBoundary(root, index.boundary, options.rules, options.maxFileSize),
-    ...shares.map((share) =>
-      readBlobs(
-        root,
-        share,
-        (oid, content) => {
-          result.files++;
-          result.bytes += content.length;
-          const found = scanBuffer(content, options.rules);
-          if (found.length > 0) sightings.add(found, index.blobs.get(oid)!);
-          options.onProgress?.({ files: result.files, bytes: result.bytes, total });
-        },
-        (oid, reason) => skipped.add(index.blobs.get(oid) ?? [], reason),
-        options.maxFileSize,
-        // transient: findings keep hashes and positions, never the bytes. A larger delta cache: reading
-        // every version of every file in history order is the case it is for (a third less CPU on the bench).
-        { transient: true, deltaBaseCacheLimit: '256m' },
-      ),
-    ),
-  ]);
+  const skipped = new SkippedBlobs(index.commits);
+  for (const [oid, introductions] of index.blobs) {
+    const located = found.get(oid);
+    if (located) sightings.add(located, introductions);
+    const skip = notRead.get(oid);
+    if (skip) skipped.add(introductions, skip.reason, skip.size);
+  }
   result.findings = sightings.findings(index.commits, old);
   result.warnings = skipped.warnings();
   return result;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis, Result } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import type { Exposure, Location, LocationRecord } from '../core/exposure.js';
 import { newId, InvalidIdError } from './ids.js';
 import { ALERT_LIMITS, alertStoreNames, type AlertStoreNames } from './alert-store-names.js';
@@ -86,7 +87,7 @@ export class AlertStore {
   readonly names: AlertStoreNames;
 
   constructor(
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     prefix: string,
   ) {
     this.names = alertStoreNames(prefix);

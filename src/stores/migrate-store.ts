@@ -65,7 +65,8 @@ export async function migrateKeyStore(redis: RedisClient, prefix: string): Promi
   for (const [id, olds] of owners) {
     for (const from of olds) {
       const suffix = from.slice(`${old}own:${id}`.length);
-      const to = suffix === '' ? names.owner(id) : suffix === ':keys' ? names.ownerKeys(id) : suffix === ':names' ? names.ownerNames(id) : null;
+      const to =
+        suffix === '' ? names.owner(id) : suffix === ':keys' ? names.ownerKeys(id) : suffix === ':names' ? names.ownerNames(id) : null;
       if (!to) {
         report.skipped.push(from);
         continue;
@@ -86,7 +87,9 @@ function newNameOfKeyData(names: ReturnType<typeof keyStoreNames>, ref: KeyRef, 
   if (kind === 'rl') return names.rate(ref);
   if (kind === 'use') return names.usage(ref, Number(tail[0]));
   const hour = names.callers(ref, Number(tail[0]));
-  const part = { a: hour.addresses, u: hour.userAgents, e: hour.endpoints, f: hour.firstSeen, d: hour.distinct, o: hour.others }[tail[1] ?? ''];
+  const part = { a: hour.addresses, u: hour.userAgents, e: hour.endpoints, f: hour.firstSeen, d: hour.distinct, o: hour.others }[
+    tail[1] ?? ''
+  ];
   if (!part) throw new Error(`unexpected caller summary ${rest} of ${id}`);
   return part;
 }
@@ -106,7 +109,10 @@ function push(map: Map<string, string[]>, id: string, name: string): void {
 
 /** Every key matching `pattern`, on every master of a cluster. */
 async function scanAll(redis: RedisClient, pattern: string): Promise<string[]> {
-  const nodes: Redis[] = 'nodes' in redis && typeof (redis as Cluster).nodes === 'function' && (redis as Cluster).isCluster ? (redis as Cluster).nodes('master') : [redis as Redis];
+  const nodes: Redis[] =
+    'nodes' in redis && typeof (redis as Cluster).nodes === 'function' && (redis as Cluster).isCluster
+      ? (redis as Cluster).nodes('master')
+      : [redis as Redis];
   const out: string[] = [];
   for (const node of nodes) {
     let cursor = '0';

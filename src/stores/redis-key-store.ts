@@ -172,7 +172,8 @@ export class RedisKeyStore implements KeyStore {
     const ref = await this.refOf(id);
     if (!ref) return null;
     const fresh = this.freshKey();
-    const [status, owner, name, rl, rw] = await this.call(() => this.redis.nsMarkRotated(this.names.key(ref), fresh.id, graceSeconds * 1000));
+    const marked = await this.call(() => this.redis.nsMarkRotated(this.names.key(ref), fresh.id, graceSeconds * 1000));
+    const [status, owner, name, rl, rw] = marked;
     if (status === 0) return null;
     if (status === -1) throw new KeyStoreError(`key ${id} is revoked, expired or already rotated`, 409, 'not_rotatable');
     const [, at] = await this.claimName(owner!, name!, fresh.id, id, true);
@@ -263,7 +264,11 @@ export class RedisKeyStore implements KeyStore {
         const ref = await this.refOf(id);
         if (!ref) return null;
         return this.call(() =>
-          Promise.all([this.redis.hgetall(this.names.key(ref)), this.redis.hgetall(this.names.usage(ref, today - 1)), this.redis.hgetall(this.names.usage(ref, today))]),
+          Promise.all([
+            this.redis.hgetall(this.names.key(ref)),
+            this.redis.hgetall(this.names.usage(ref, today - 1)),
+            this.redis.hgetall(this.names.usage(ref, today)),
+          ]),
         );
       }),
     );
@@ -294,7 +299,8 @@ export class RedisKeyStore implements KeyStore {
     const hour = Math.floor((now % 86_400_000) / 3_600_000);
     const n = this.names;
     const result = await this.call(() =>
-      this.redis.nsAuthenticate(n.key(ref), n.rate(ref), n.usage(ref, day), tokens, this.defaults.requests, this.defaults.windowSeconds, USAGE_TTL_SECONDS, hour),
+      this.redis.nsAuthenticate(n.key(ref), n.rate(ref), n.usage(ref, day), tokens, this.defaults.requests,
+        this.defaults.windowSeconds, USAGE_TTL_SECONDS, hour),
     );
     if (result[0] === 1) {
       const keyId = String(result[1]);
@@ -372,7 +378,8 @@ export class RedisKeyStore implements KeyStore {
   private async writeKey(fresh: { key: string; id: string; ref: KeyRef }, fields: Record<string, string | number>): Promise<CreatedKey> {
     fields.i = fresh.id;
     fields.h = fresh.key.slice(-4);
-    await this.call(() => this.redis.multi().hset(this.names.key(fresh.ref), fields).hset(this.names.ids(fresh.ref.shard), fresh.id, fresh.ref.digest).exec());
+    const { ref } = fresh;
+    await this.call(() => this.redis.multi().hset(this.names.key(ref), fields).hset(this.names.ids(ref.shard), fresh.id, ref.digest).exec());
     return { key: fresh.key, record: this.toRecord(fresh.id, stringFields(fields), Date.now()) };
   }
 
@@ -382,7 +389,8 @@ export class RedisKeyStore implements KeyStore {
    */
   private async claimName(ownerId: string, name: string, id: string, allowed: string, force = false): Promise<[number, (string | number)?]> {
     const n = this.names;
-    const claim = () => this.call(() => this.redis.nsClaimName(n.owner(ownerId), n.ownerNames(ownerId), n.ownerKeys(ownerId), id, name, allowed, force ? '1' : ''));
+    const [owner, names, listing] = [n.owner(ownerId), n.ownerNames(ownerId), n.ownerKeys(ownerId)];
+    const claim = () => this.call(() => this.redis.nsClaimName(owner, names, listing, id, name, allowed, force ? '1' : ''));
     const first = await claim();
     if (first[0] !== -1) return first;
     const holder = String(first[1]);

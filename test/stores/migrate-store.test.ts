@@ -23,10 +23,25 @@ async function writeLegacy(redis: Redis, prefix: string, key: string, revokedKey
   await redis.zadd(`${p}own:${OWNER}:keys`, now, KEY_ID, now + 1, REVOKED_ID);
   await redis.hset(`${p}own:${OWNER}:names`, 'Production', KEY_ID);
   await redis.hset(`${p}key:${KEY_ID}`, { o: OWNER, n: 'Production', h: key.slice(-4), s: 'a', c: now, rl: 100, rw: 60 });
-  await redis.hset(`${p}key:${REVOKED_ID}`, { o: OWNER, n: 'Old', h: revokedKey.slice(-4), s: 'r', c: now, ra: now, rr: 'leaked', rb: 'admin' });
+  await redis.hset(`${p}key:${REVOKED_ID}`, {
+    o: OWNER,
+    n: 'Old',
+    h: revokedKey.slice(-4),
+    s: 'r',
+    c: now,
+    ra: now,
+    rr: 'leaked',
+    rb: 'admin',
+  });
   await redis.hset(`${p}ix:${digest.toString('hex').slice(0, 3)}`, digest, KEY_ID);
   await redis.hset(`${p}ix:${revokedDigest.toString('hex').slice(0, 3)}`, revokedDigest, REVOKED_ID);
-  await redis.hset(`${p}use:${KEY_ID}:${day}`, `r${Math.floor((now % 86_400_000) / 3_600_000)}`, 7, `t${Math.floor((now % 86_400_000) / 3_600_000)}`, 700);
+  await redis.hset(
+    `${p}use:${KEY_ID}:${day}`,
+    `r${Math.floor((now % 86_400_000) / 3_600_000)}`,
+    7,
+    `t${Math.floor((now % 86_400_000) / 3_600_000)}`,
+    700,
+  );
   await redis.expire(`${p}use:${KEY_ID}:${day}`, 86_400);
   await redis.set(`${p}rl:${KEY_ID}`, now, 'PX', 60_000);
   await redis.zadd(`${p}cl:${KEY_ID}:${hour}:a`, 7, '192.0.2.7');

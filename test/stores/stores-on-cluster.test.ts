@@ -37,13 +37,14 @@ describe.runIf(hasRedisCluster())('stores on a Redis Cluster', () => {
     await expect(store.createKey({ ownerId: owner.id, name: 'key 0' })).rejects.toMatchObject({ code: 'name_taken' });
 
     const caller = { clientIp: '198.51.100.4', userAgent: 'curl/8', endpoint: 'llama' };
-    for (const { key, record } of created) expect(await store.authenticate(key, 10, caller)).toEqual({ outcome: 'ok', keyId: record.id, ownerId: owner.id });
+    for (const { key, record } of created)
+      expect(await store.authenticate(key, 10, caller)).toEqual({ outcome: 'ok', keyId: record.id, ownerId: owner.id });
     const [first, second, third] = created;
     expect((await store.findByHash(createHash('sha256').update(first!.key).digest('hex')))?.id).toBe(first!.record.id);
     expect((await store.usageSince(first!.record.id, new Date(Date.now() - 3_600_000)))[0]).toMatchObject({ requests: 1, tokens: 10 });
-    await expect.poll(async () => (await store.callerEvidence(first!.record.id, new Date(Date.now() - 60_000), new Date())).addresses).toEqual([
-      { value: '198.51.100.4', requests: 1 },
-    ]);
+    await expect
+      .poll(async () => (await store.callerEvidence(first!.record.id, new Date(Date.now() - 60_000), new Date())).addresses)
+      .toEqual([{ value: '198.51.100.4', requests: 1 }]);
 
     const rotated = (await store.rotateKey(second!.record.id, 0))!;
     expect(rotated.record.name).toBe('key 1');
@@ -87,7 +88,13 @@ describe.runIf(hasRedisCluster())('stores on a Redis Cluster', () => {
         pushedAt: null,
         receivedAt: new Date(Date.UTC(2026, 10, 26, 13, i)).toISOString(),
       } as Exposure;
-      const key = { id: `key_Cluster000000000${i}`, ownerId: i < 3 ? 'own_ClusterOwnerA001' : 'own_ClusterOwnerB001', hint: 'neev_…abcd', status: 'active' as const, revokedAt: null };
+      const key = {
+        id: `key_Cluster000000000${i}`,
+        ownerId: i < 3 ? 'own_ClusterOwnerA001' : 'own_ClusterOwnerB001',
+        hint: 'neev_…abcd',
+        status: 'active' as const,
+        revokedAt: null,
+      };
       ids.push((await alerts.recordExposure(exposure, key)).alert.id);
     }
     await alerts.resolve(ids[1]!, { resolution: 'revoked' }, ADMIN);

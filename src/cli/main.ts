@@ -128,6 +128,13 @@ function addAdminCommands(program: Command, done: Done): void {
     done(await (await admin()).ownersList(options));
   });
 
+  program
+    .command('migrate-store')
+    .description('move the key store in REDIS_URL to the sharded layout (idempotent; run with the service stopped)')
+    .action(async () => {
+      done(await (await admin()).migrateStore());
+    });
+
   const keys = program.command('keys').description('NeevCloud API keys: create (shown once), list, revoke, rotate, replace');
   backend(
     keys

@@ -1,5 +1,5 @@
+import type { KeyRef, KeyStoreNames } from './key-store-names.js';
 import type { RedisClient } from './redis.js';
-import type { KeyStoreNames } from './key-store-names.js';
 import type { CallerCount, CallerEvidence, NewCaller } from './key-store.js';
 
 /** What the gateway may tell about a request it authenticates (validated at the edge; never a body, never the key). */
@@ -25,7 +25,7 @@ type Hourly = { counts: Map<string, number>; first: Map<string, number> };
  * exposure's hour to `until`, and LOOK_BACK_DAYS before it. An address or user agent is new when no hour of the
  * look-back held it and, in the exposure's own hour, it was first seen at or after the exposure. One pipeline.
  */
-export async function readCallerEvidence(redis: RedisClient, names: KeyStoreNames, id: string, since: Date, until: Date, keptMs: number): Promise<CallerEvidence> {
+export async function readCallerEvidence(redis: RedisClient, names: KeyStoreNames, id: KeyRef, since: Date, until: Date, keptMs: number): Promise<CallerEvidence> {
   const exposedAt = since.getTime();
   const endAt = Math.max(exposedAt, until.getTime());
   // An exposure older than the window read (or than what is kept) is read from the window's own start.

@@ -38,9 +38,12 @@ export function checkId(kind: IdKind, value: string): string {
   return value;
 }
 
-/** A random id with a type prefix (`key_…`, `own_…`, `tok_…`): 16 base62 characters, about 95 bits. */
-export function newId(prefix: IdKind): string {
-  let id = `${prefix}_`;
-  for (let i = 0; i < 16; i++) id += BASE62_ALPHABET[randomInt(62)];
+/**
+ * A random id with a type prefix (`key_…`, `own_…`, `tok_…`): 16 base62 characters, about 95 bits. `head` (base62)
+ * takes the first characters: a key id starts with its shard tag (key-store-names.ts), leaving 14 random (83 bits).
+ */
+export function newId(prefix: IdKind, head = ''): string {
+  let id = `${prefix}_${head}`;
+  while (id.length < 20) id += BASE62_ALPHABET[randomInt(62)];
   return id;
 }

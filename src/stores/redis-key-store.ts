@@ -3,8 +3,17 @@ import type { Result } from 'ioredis';
 import type { RedisClient } from './redis.js';
 import { KEY_PREFIX, generateKey } from '../key-format/key.js';
 import { newId, InvalidIdError } from './ids.js';
-import { keyStoreNames, type KeyStoreNames } from './key-store-names.js';
-import { AUTHENTICATE, CREATE_KEY, FIND_BY_HASH, RECORD_CALLER, REPLACE_KEY, REVOKE_KEY, ROTATE_KEY } from './key-store-scripts.js';
+import { keyStoreNames, shardOfId, type KeyRef, type KeyStoreNames } from './key-store-names.js';
+import {
+  AUTHENTICATE,
+  CLAIM_NAME,
+  MARK_REPLACED,
+  MARK_ROTATED,
+  RECORD_CALLER,
+  RELEASE_NAME,
+  REVOKE_KEY,
+  UNMARK_REPLACED,
+} from './key-store-scripts.js';
 import { readCallerEvidence, type CallerContext } from './caller-evidence.js';
 import {
   KeyStoreUnavailableError,
@@ -19,15 +28,32 @@ import {
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    nsCreateKey(...args: Array<string | Buffer | number>): Result<[number, number?], Context>;
-    nsRotateKey(...args: Array<string | Buffer | number>): Result<[number, number?], Context>;
+    nsClaimName(...args: Array<string | Buffer | number>): Result<[number, (string | number)?], Context>;
+    nsReleaseName(...args: Array<string | Buffer | number>): Result<number, Context>;
+    nsMarkRotated(...args: Array<string | Buffer | number>): Result<[number, string?, string?, string?, string?], Context>;
+    nsMarkReplaced(...args: Array<string | Buffer | number>): Result<[number, ...string[]], Context>;
+    nsUnmarkReplaced(...args: Array<string | Buffer | number>): Result<number, Context>;
     nsRevokeKey(...args: Array<string | Buffer | number>): Result<0 | string[], Context>;
-    nsFindByHash(...args: Array<string | Buffer | number>): Result<0 | [string, string[]], Context>;
     nsAuthenticate(...args: Array<string | Buffer | number>): Result<[number, (string | number)?, string?], Context>;
-    nsReplaceKey(...args: Array<string | Buffer | number>): Result<[number, (string | number)?], Context>;
     nsRecordCaller(...args: Array<string | Buffer | number>): Result<number, Context>;
   }
 }
+
+const SCRIPTS = {
+  nsClaimName: [3, CLAIM_NAME],
+  nsReleaseName: [2, RELEASE_NAME],
+  nsMarkRotated: [1, MARK_ROTATED],
+  nsMarkReplaced: [1, MARK_REPLACED],
+  nsUnmarkReplaced: [1, UNMARK_REPLACED],
+  nsRevokeKey: [1, REVOKE_KEY],
+  nsAuthenticate: [3, AUTHENTICATE],
+  nsRecordCaller: [6, RECORD_CALLER],
+} as const;
+
+/** A name claimed for a key whose record is still missing this long after is a crashed create's leftover (healed). */
+const ABANDONED_CLAIM_MS = 60_000;
+/** id → where the key lives: never changes once made, so kept (bounded) to spare by-id calls a round trip. */
+const REF_CACHE_SIZE = 10_000;
 
 /** Usage buckets live for 90 days. */
 const USAGE_TTL_SECONDS = 90 * 24 * 3600;
@@ -63,12 +89,13 @@ export class KeyStoreError extends Error {
 const sha256 = (key: string) => createHash('sha256').update(key).digest();
 
 /**
- * The key store on Redis. Keys are kept as sha256 only (an index from the
- * 32-byte digest to the key id) with a four-character hint; ids, names and
- * owners are plain records. See key-store-names.ts for the layout.
+ * The key store on Redis (or a Redis Cluster). Keys are kept as sha256 only with a four-character hint; a key's data
+ * lives in its shard, named by its sha256; owners in theirs. See key-store-names.ts for the layout and
+ * docs/SCALING-stores.md for what a crash between the steps of a cross-shard operation leaves.
  */
 export class RedisKeyStore implements KeyStore {
   readonly names: KeyStoreNames;
+  private readonly refs = new Map<string, KeyRef>();
 
   constructor(
     readonly redis: RedisClient,
@@ -76,16 +103,8 @@ export class RedisKeyStore implements KeyStore {
     private readonly defaults: { requests: number; windowSeconds: number } = { requests: 600, windowSeconds: 60 },
   ) {
     this.names = keyStoreNames(prefix);
-    if (!(redis as Partial<RedisClient>).nsFindByHash) {
-      redis.defineCommand('nsCreateKey', { numberOfKeys: 5, lua: CREATE_KEY });
-      redis.defineCommand('nsRotateKey', { numberOfKeys: 5, lua: ROTATE_KEY });
-      redis.defineCommand('nsRevokeKey', { numberOfKeys: 1, lua: REVOKE_KEY });
-      redis.defineCommand('nsAuthenticate', { numberOfKeys: 1, lua: AUTHENTICATE });
-      redis.defineCommand('nsFindByHash', { numberOfKeys: 1, lua: FIND_BY_HASH });
-    }
-    if (!(redis as Partial<RedisClient>).nsReplaceKey) {
-      redis.defineCommand('nsReplaceKey', { numberOfKeys: 5, lua: REPLACE_KEY });
-      redis.defineCommand('nsRecordCaller', { numberOfKeys: 6, lua: RECORD_CALLER });
+    for (const [name, [numberOfKeys, lua]] of Object.entries(SCRIPTS)) {
+      if (!(redis as unknown as Record<string, unknown>)[name]) redis.defineCommand(name, { numberOfKeys, lua });
     }
   }
 
@@ -99,7 +118,9 @@ export class RedisKeyStore implements KeyStore {
     if (input.email) fields.m = input.email;
     if (input.webhookUrl) fields.w = input.webhookUrl;
     if (webhookSecret) fields.ws = webhookSecret;
-    await this.call(() => this.redis.multi().hset(this.names.owner(id), fields).zadd(this.names.owners, createdAt, id).exec());
+    // Two slots, record first: a crash between leaves an owner nobody lists (its creator got no id), never a listed ghost.
+    await this.call(() => this.redis.hset(this.names.owner(id), fields));
+    await this.call(() => this.redis.zadd(this.names.owners, createdAt, id));
     return { id, name: input.name, email: input.email ?? null, webhookUrl: input.webhookUrl ?? null, createdAt: iso(createdAt)!, webhookSecret };
   }
 
@@ -117,6 +138,12 @@ export class RedisKeyStore implements KeyStore {
 
   // ---- keys
 
+  /**
+   * Two steps on two slots. 1: the owner's shard claims the name for the new id and lists it. 2: the key's shard
+   * writes its record and id entry. A crash between leaves a listed id without a record: listings skip it,
+   * authenticate cannot find it (no key was handed out), and the name it holds is freed by the next create that wants
+   * it once ABANDONED_CLAIM_MS have passed.
+   */
   async createKey(input: {
     ownerId: string;
     name: string;
@@ -125,96 +152,103 @@ export class RedisKeyStore implements KeyStore {
     /** A honeytoken: authenticate refuses it like an unknown key and raises an alert. */
     canary?: { label: string };
   }): Promise<CreatedKey> {
-    const key = generateKey();
-    const id = newId('key');
-    const digest = sha256(key);
-    const n = this.names;
-    const [status] = await this.call(() =>
-      this.redis.nsCreateKey(
-        n.owner(input.ownerId),
-        n.ownerNames(input.ownerId),
-        n.key(id),
-        n.index(digest.toString('hex')),
-        n.ownerKeys(input.ownerId),
-        id,
-        input.name,
-        key.slice(-4),
-        digest,
-        input.rateLimit ? input.rateLimit.requests : '',
-        input.rateLimit ? input.rateLimit.windowSeconds : '',
-        input.expiresAt ? input.expiresAt.getTime() : '',
-        input.ownerId,
-        input.canary ? '1' : '',
-        input.canary?.label ?? '',
-      ),
-    );
+    const fresh = this.freshKey();
+    const [status, at] = await this.claimName(input.ownerId, input.name, fresh.id, '');
     if (status === 0) throw new KeyStoreError(`no owner ${input.ownerId}`, 404, 'owner_not_found');
     if (status === -1) throw new KeyStoreError(`owner ${input.ownerId} already has a key named "${input.name}"`, 409, 'name_taken');
-    return { key, record: (await this.getKey(id))! };
+    const fields: Record<string, string | number> = { o: input.ownerId, n: input.name, s: 'a', c: Number(at) };
+    if (input.rateLimit) Object.assign(fields, { rl: input.rateLimit.requests, rw: input.rateLimit.windowSeconds });
+    if (input.expiresAt) fields.e = input.expiresAt.getTime();
+    if (input.canary) Object.assign(fields, { cy: '1', cl: input.canary.label });
+    return this.writeKey(fresh, fields);
   }
 
+  /**
+   * Three steps. 1: the old key's shard marks it rotated (deciding a race: a second rotate is refused). 2: the owner's
+   * shard hands the name on and lists the new id. 3: the new key's record. A crash after 1 leaves the old key working
+   * until its grace ends, pointing at an id that never came (getKey: null); after 2, the leftover of a crashed create.
+   */
   async rotateKey(id: string, graceSeconds = DEFAULT_GRACE_SECONDS): Promise<CreatedKey | null> {
-    const old = await this.call(() => this.redis.hget(this.names.key(id), 'o'));
-    if (old === null) return null;
-    const key = generateKey();
-    const newKeyId = newId('key');
-    const digest = sha256(key);
-    const n = this.names;
-    const [status] = await this.call(() =>
-      this.redis.nsRotateKey(n.key(id), n.ownerNames(old), n.key(newKeyId), n.index(digest.toString('hex')), n.ownerKeys(old), newKeyId, key.slice(-4), digest, graceSeconds * 1000),
-    );
+    const ref = await this.refOf(id);
+    if (!ref) return null;
+    const fresh = this.freshKey();
+    const marked = await this.call(() => this.redis.nsMarkRotated(this.names.key(ref), fresh.id, graceSeconds * 1000));
+    const [status, owner, name, rl, rw] = marked;
     if (status === 0) return null;
     if (status === -1) throw new KeyStoreError(`key ${id} is revoked, expired or already rotated`, 409, 'not_rotatable');
-    return { key, record: (await this.getKey(newKeyId))! };
+    const [, at] = await this.claimName(owner!, name!, fresh.id, id, true);
+    const fields: Record<string, string | number> = { o: owner!, n: name!, s: 'a', c: Number(at) };
+    if (rl) Object.assign(fields, { rl, rw: rw! });
+    return this.writeKey(fresh, fields);
   }
 
   /**
    * A new key for a revoked or expired one, with its owner, name, rate limit (and canary flag). Once per key:
-   * a second call is a 409 naming the replacement made by the first. Null for an unknown id.
+   * a second call is a 409 naming the replacement made by the first. Null for an unknown id. Steps as rotate's; a name
+   * taken by another key undoes step 1.
    */
   async replaceKey(id: string): Promise<CreatedKey | null> {
-    const owner = await this.call(() => this.redis.hget(this.names.key(id), 'o'));
-    if (owner === null) return null;
-    const key = generateKey();
-    const newKeyId = newId('key');
-    const digest = sha256(key);
-    const n = this.names;
-    const [status, other] = await this.call(() =>
-      this.redis.nsReplaceKey(n.key(id), n.ownerNames(owner), n.key(newKeyId), n.index(digest.toString('hex')), n.ownerKeys(owner), newKeyId, key.slice(-4), digest, id),
-    );
+    const ref = await this.refOf(id);
+    if (!ref) return null;
+    const fresh = this.freshKey();
+    const record = this.names.key(ref);
+    const [status, ...old] = await this.call(() => this.redis.nsMarkReplaced(record, fresh.id));
     if (status === 0) return null;
     if (status === -1) throw new KeyStoreError(`key ${id} is still active: revoke it first (or rotate it, to keep it working for a grace period)`, 409, 'key_active');
-    if (status === -2) throw new KeyStoreError(`key ${id} was already replaced by ${other}`, 409, 'already_replaced', String(other));
-    if (status === -3) throw new KeyStoreError(`the name of key ${id} now belongs to key ${other}`, 409, 'name_taken', String(other));
-    return { key, record: (await this.getKey(newKeyId))! };
+    if (status === -2) throw new KeyStoreError(`key ${id} was already replaced by ${old[0]}`, 409, 'already_replaced', String(old[0]));
+    const [owner, name, rl, rw, canary, label] = old as string[];
+    const [claimed, at] = await this.claimName(owner!, name!, fresh.id, id);
+    if (claimed !== 1) {
+      await this.call(() => this.redis.nsUnmarkReplaced(record, fresh.id));
+      if (claimed === 0) return null;
+      throw new KeyStoreError(`the name of key ${id} now belongs to key ${at}`, 409, 'name_taken', String(at));
+    }
+    const fields: Record<string, string | number> = { o: owner!, n: name!, s: 'a', c: Number(at), rf: id };
+    if (rl) Object.assign(fields, { rl, rw: rw! });
+    if (canary) Object.assign(fields, { cy: canary, cl: label ?? '' });
+    return this.writeKey(fresh, fields);
   }
 
+  /**
+   * Two steps: the key's shard revokes (the answer's truth: authenticate refuses it from here on), then the owner's
+   * shard frees its name. A crash between leaves the name held by a revoked key: a retried revoke frees it, and so does
+   * the next create or replace that wants the name.
+   */
   async revoke(id: string, revocation: { reason: string; by: RevokedBy }): Promise<KeyRecord | null> {
-    const fields = await this.call(() => this.redis.nsRevokeKey(this.names.key(id), this.names.base, id, revocation.reason, revocation.by));
-    return fields ? this.existing(id, fieldsOf(fields)) : null;
+    const ref = await this.refOf(id);
+    if (!ref) return null;
+    const flat = await this.call(() => this.redis.nsRevokeKey(this.names.key(ref), revocation.reason, revocation.by));
+    if (!flat) return null;
+    const fields = fieldsOf(flat);
+    await this.call(() => this.redis.nsReleaseName(this.names.ownerNames(fields.o!), this.names.ownerKeys(fields.o!), fields.n!, id, ''));
+    return this.existing(id, fields);
   }
 
   /** Sets (or, with null, clears back to the default) a key's rate limit; takes effect on the next request. */
   async setRateLimit(id: string, limit: { requests: number; windowSeconds: number } | null): Promise<KeyRecord | null> {
-    const record = this.names.key(id);
+    const ref = await this.refOf(id);
+    if (!ref) return null;
+    const record = this.names.key(ref);
     if (!(await this.call(() => this.redis.exists(record)))) return null;
     const write = this.redis.multi();
     if (limit) write.hset(record, 'rl', limit.requests, 'rw', limit.windowSeconds);
     else write.hdel(record, 'rl', 'rw');
-    // A new limit starts from a clean slate: the old one's timestamp would keep refusing.
-    await this.call(() => write.del(this.names.rate(id)).exec());
+    // A new limit starts from a clean slate: the old one's timestamp would keep refusing. Same shard: one MULTI.
+    await this.call(() => write.del(this.names.rate(ref)).exec());
     return this.getKey(id);
   }
 
   async getKey(id: string): Promise<KeyRecord | null> {
-    return this.existing(id, await this.call(() => this.redis.hgetall(this.names.key(id))));
+    const ref = await this.refOf(id);
+    if (!ref) return null;
+    return this.existing(id, await this.call(() => this.redis.hgetall(this.names.key(ref))));
   }
 
   async findByHash(sha256Hex: string): Promise<KeyRecord | null> {
     if (!/^[0-9a-f]{64}$/.test(sha256Hex)) return null;
-    // One round trip: the detector confirms every finding with this, at the rate pushes arrive.
-    const found = await this.call(() => this.redis.nsFindByHash(this.names.index(sha256Hex), this.names.base, Buffer.from(sha256Hex, 'hex')));
-    return found ? this.existing(found[0], fieldsOf(found[1])) : null;
+    // One round trip: the record is named by the hash (the detector confirms every finding with this).
+    const h = await this.call(() => this.redis.hgetall(this.names.key(this.names.ref(Buffer.from(sha256Hex, 'hex')))));
+    return h.i ? this.existing(h.i, h) : null;
   }
 
   /** An owner's keys, oldest first, each with its requests and tokens over the last 24 hours (which key is consuming tokens). */
@@ -223,41 +257,54 @@ export class RedisKeyStore implements KeyStore {
     if (ids.length === 0) return [];
     const now = Date.now();
     const today = Math.floor(now / 86_400_000);
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hgetall(this.names.key(id)).hgetall(this.usageKey(id, today - 1)).hgetall(this.usageKey(id, today));
-    const rows = (await this.call(() => pipeline.exec())) ?? [];
     const since = now - 86_400_000;
+    // Keys live in many shards: one command each, all sent at once (a pipeline may not span slots on a cluster).
+    const rows = await Promise.all(
+      ids.map(async (id) => {
+        const ref = await this.refOf(id);
+        if (!ref) return null;
+        return this.call(() =>
+          Promise.all([
+            this.redis.hgetall(this.names.key(ref)),
+            this.redis.hgetall(this.names.usage(ref, today - 1)),
+            this.redis.hgetall(this.names.usage(ref, today)),
+          ]),
+        );
+      }),
+    );
     return ids.flatMap((id, i) => {
-      const [record, yesterday, current] = [0, 1, 2].map((k) => (rows[i * 3 + k]?.[1] ?? {}) as Record<string, string>);
-      if (!record!.o) return [];
+      const row = rows[i];
+      if (!row || !row[0].o) return [];
+      const [record, yesterday, current] = row;
       const usage24h = { requests: 0, tokens: 0 };
-      for (const [day, fields] of [[today - 1, yesterday!], [today, current!]] as const) {
+      for (const [day, fields] of [[today - 1, yesterday], [today, current]] as const) {
         for (let hour = 0; hour < 24; hour++) {
           if ((day * 24 + hour + 1) * 3_600_000 <= since) continue;
           usage24h.requests += Number(fields[`r${hour}`] ?? 0);
           usage24h.tokens += Number(fields[`t${hour}`] ?? 0);
         }
       }
-      return [{ ...this.toRecord(id, record!, now), usage24h }];
+      return [{ ...this.toRecord(id, record, now), usage24h }];
     });
   }
 
-  private usageKey(id: string, day: number): string {
-    return `${this.names.base}use:${id}:${day}`;
-  }
-
   /**
-   * The gateway's check, one Redis round trip. The caller has already dropped
+   * The gateway's check, one Redis round trip on one slot. The caller has already dropped
    * strings that fail the checksum, so garbage never reaches Redis.
    */
   async authenticate(key: string, tokens: number, caller?: CallerContext): Promise<AuthResult> {
-    const digest = sha256(key);
+    const ref = this.names.ref(sha256(key));
+    const now = Date.now();
+    const day = Math.floor(now / 86_400_000);
+    const hour = Math.floor((now % 86_400_000) / 3_600_000);
+    const n = this.names;
     const result = await this.call(() =>
-      this.redis.nsAuthenticate(this.names.index(digest.toString('hex')), this.names.base, digest, tokens, this.defaults.requests, this.defaults.windowSeconds, USAGE_TTL_SECONDS),
+      this.redis.nsAuthenticate(n.key(ref), n.rate(ref), n.usage(ref, day), tokens, this.defaults.requests,
+        this.defaults.windowSeconds, USAGE_TTL_SECONDS, hour),
     );
     if (result[0] === 1) {
       const keyId = String(result[1]);
-      if (caller && (caller.clientIp || caller.userAgent || caller.endpoint)) this.recordCaller(keyId, caller);
+      if (caller && (caller.clientIp || caller.userAgent || caller.endpoint)) this.recordCaller(ref, caller);
       return { outcome: 'ok', keyId, ownerId: String(result[2]) };
     }
     if (result[0] === 3) return { outcome: 'canary', keyId: String(result[1]), ownerId: String(result[2]) };
@@ -269,25 +316,31 @@ export class RedisKeyStore implements KeyStore {
    * Counts the caller in the key's hour. Not awaited by authenticate: the answer does not wait for the evidence,
    * and commands on one connection run in order, so a later read on this store sees it. A failure loses one count.
    */
-  private recordCaller(keyId: string, caller: CallerContext): void {
+  private recordCaller(ref: KeyRef, caller: CallerContext): void {
     const now = Date.now();
-    const k = this.names.callers(keyId, Math.floor(now / 3_600_000));
+    const k = this.names.callers(ref, Math.floor(now / 3_600_000));
     this.redis
       .nsRecordCaller(k.addresses, k.userAgents, k.endpoints, k.firstSeen, k.distinct, k.others, caller.clientIp ?? '', caller.userAgent ?? '', caller.endpoint ?? '', now, CALLER_TOP_N, USAGE_TTL_SECONDS)
       .catch(() => undefined);
   }
 
   async callerEvidence(id: string, since: Date, until: Date): Promise<CallerEvidence> {
-    return this.call(() => readCallerEvidence(this.redis, this.names, id, since, until, USAGE_TTL_SECONDS * 1000));
+    const ref = await this.refOf(id);
+    // An unknown key has no callers: the same empty summary a key never used gets.
+    const where = ref ?? { shard: shardOfId(id), digest: 'none' };
+    return this.call(() => readCallerEvidence(this.redis, this.names, where, since, until, USAGE_TTL_SECONDS * 1000));
   }
 
   async usageSince(id: string, since: Date): Promise<UsageBucket[]> {
+    const ref = await this.refOf(id);
+    if (!ref) return [];
     const now = Date.now();
     const from = Math.max(since.getTime(), now - USAGE_TTL_SECONDS * 1000);
     const firstDay = Math.floor(from / 86_400_000);
     const lastDay = Math.floor(now / 86_400_000);
+    // One key's days share its shard: one pipeline, one slot.
     const pipeline = this.redis.pipeline();
-    for (let day = firstDay; day <= lastDay; day++) pipeline.hgetall(this.usageKey(id, day));
+    for (let day = firstDay; day <= lastDay; day++) pipeline.hgetall(this.names.usage(ref, day));
     const rows = (await this.call(() => pipeline.exec())) ?? [];
     const buckets: UsageBucket[] = [];
     rows.forEach(([, h], i) => {
@@ -300,6 +353,56 @@ export class RedisKeyStore implements KeyStore {
       }
     });
     return buckets;
+  }
+
+  /** Where key `id` lives (its shard's id map), or null for an id no key has. Cached: the answer never changes. */
+  async refOf(id: string): Promise<KeyRef | null> {
+    const cached = this.refs.get(id);
+    if (cached) return cached;
+    const digest = await this.call(() => this.redis.hget(this.names.ids(shardOfId(id)), id));
+    if (!digest) return null;
+    const ref = this.names.ref(Buffer.from(digest, 'base64url'));
+    if (this.refs.size >= REF_CACHE_SIZE) this.refs.delete(this.refs.keys().next().value!);
+    this.refs.set(id, ref);
+    return ref;
+  }
+
+  /** A new key, its id starting with its shard tag so that by-id calls find it in the shard of its hash. */
+  private freshKey(): { key: string; id: string; ref: KeyRef } {
+    const key = generateKey();
+    const ref = this.names.ref(sha256(key));
+    return { key, id: newId('key', ref.shard), ref };
+  }
+
+  /** The last step of making a key: its record and id entry, one MULTI on its shard. */
+  private async writeKey(fresh: { key: string; id: string; ref: KeyRef }, fields: Record<string, string | number>): Promise<CreatedKey> {
+    fields.i = fresh.id;
+    fields.h = fresh.key.slice(-4);
+    const { ref } = fresh;
+    await this.call(() => this.redis.multi().hset(this.names.key(ref), fields).hset(this.names.ids(ref.shard), fresh.id, ref.digest).exec());
+    return { key: fresh.key, record: this.toRecord(fresh.id, stringFields(fields), Date.now()) };
+  }
+
+  /**
+   * CLAIM_NAME, healing once: a name held by a revoked key (a revoke that crashed before freeing it) or by an id whose
+   * record never came (a create that crashed, ABANDONED_CLAIM_MS ago) is freed and claimed again.
+   */
+  private async claimName(ownerId: string, name: string, id: string, allowed: string, force = false): Promise<[number, (string | number)?]> {
+    const n = this.names;
+    const [owner, names, listing] = [n.owner(ownerId), n.ownerNames(ownerId), n.ownerKeys(ownerId)];
+    const claim = () => this.call(() => this.redis.nsClaimName(owner, names, listing, id, name, allowed, force ? '1' : ''));
+    const first = await claim();
+    if (first[0] !== -1) return first;
+    const holder = String(first[1]);
+    const held = await this.getKey(holder);
+    let stale = held !== null && held.status === 'revoked';
+    if (held === null) {
+      const listedAt = await this.call(() => this.redis.zscore(n.ownerKeys(ownerId), holder));
+      stale = listedAt === null || Date.now() - Number(listedAt) > ABANDONED_CLAIM_MS;
+    }
+    if (!stale) return first;
+    await this.call(() => this.redis.nsReleaseName(n.ownerNames(ownerId), n.ownerKeys(ownerId), name, holder, held === null ? '1' : ''));
+    return claim();
   }
 
   /** The record of a key hash as read, or null when it holds no key (never created, or gone). */
@@ -349,6 +452,10 @@ function fieldsOf(flat: string[]): Record<string, string> {
   const h: Record<string, string> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) h[flat[i]!] = flat[i + 1]!;
   return h;
+}
+
+function stringFields(fields: Record<string, string | number>): Record<string, string> {
+  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, String(v)]));
 }
 
 function iso(ms: number | null): string | null {

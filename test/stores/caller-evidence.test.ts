@@ -42,7 +42,7 @@ describe('caller summaries', () => {
     expect(evidence!.others.addresses).toBe(extra + 1 - CALLER_TOP_N);
     expect(evidence!.userAgents).toEqual([{ value: 'steady/1', requests: 5 }]);
 
-    const names = t.server.store.names.callers(k.id, Math.floor(Date.now() / 3_600_000));
+    const names = t.server.store.names.callers((await t.server.store.refOf(k.id))!, Math.floor(Date.now() / 3_600_000));
     expect(await t.redis.zcard(names.addresses)).toBe(CALLER_TOP_N);
     for (const name of [names.addresses, names.userAgents, names.firstSeen, names.distinct, names.others]) {
       const ttl = await t.redis.ttl(name);

@@ -124,3 +124,24 @@ export async function keysRotate(id: string, options: BackendOptions & { grace?:
     return showKey(created);
   });
 }
+
+/** `neevscan migrate-store`: the key store's one-slot layout to the sharded one (src/stores/migrate-store.ts); prints what it moved. */
+export async function migrateStore(): Promise<number> {
+  const config = readConfig();
+  const { Redis } = await import('ioredis');
+  const { migrateKeyStore } = await import('../../stores/migrate-store.js');
+  const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: true, retryStrategy: () => null });
+  try {
+    await redis.connect();
+  } catch (error) {
+    redis.disconnect();
+    throw new NeevscanError(`cannot reach Redis at REDIS_URL=${config.redisUrl}: ${(error as Error).message}`, 'redis-unreachable');
+  }
+  try {
+    const report = await run(() => migrateKeyStore(redis, config.redisPrefix));
+    print(report);
+    return report.skipped.length === 0 ? 0 : 1;
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -51,6 +51,11 @@ export interface Config {
   jobLockMs: number;
   /** PUBLIC_EVENTS_MAX_AGE_SECONDS: public-event jobs the poller queued longer ago than this are dropped (counted), so a spent budget or a slow worker cannot grow the backlog without bound. */
   publicEventsMaxAgeSeconds: number;
+  /**
+   * NEEVSCAN_REVOCATION_CHECK_ATTEMPTS, NEEVSCAN_REVOCATION_CHECK_BACKOFF_MS: how often, and from what first delay
+   * (doubling), a revocation is checked again while the revoked key still authenticates (src/pipeline/revocation-check.ts).
+   */
+  revocationCheck: { attempts: number; backoffMs: number };
   /** An external key store (docs/KEY_STORE_API.md) for the pipeline; unset: this project's Redis store. */
   externalKeyStore: { url: string; token: string } | undefined;
   /** Owner and security-team notifications: mail, timing, retries (src/notify/notify-config.ts). */
@@ -126,6 +131,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pushConcurrency: positiveInt(env.NEEVSCAN_PUSH_CONCURRENCY, 32, 'NEEVSCAN_PUSH_CONCURRENCY'),
     jobLockMs: positiveInt(env.NEEVSCAN_JOB_LOCK_MS, DEFAULT_JOB_LOCK_MS, 'NEEVSCAN_JOB_LOCK_MS'),
     publicEventsMaxAgeSeconds: positiveInt(env.PUBLIC_EVENTS_MAX_AGE_SECONDS, 900, 'PUBLIC_EVENTS_MAX_AGE_SECONDS'),
+    revocationCheck: {
+      attempts: positiveInt(env.NEEVSCAN_REVOCATION_CHECK_ATTEMPTS, 8, 'NEEVSCAN_REVOCATION_CHECK_ATTEMPTS'),
+      backoffMs: positiveInt(env.NEEVSCAN_REVOCATION_CHECK_BACKOFF_MS, 2000, 'NEEVSCAN_REVOCATION_CHECK_BACKOFF_MS'),
+    },
     externalKeyStore: env.NEEVSCAN_KEYSTORE_URL ? { url: env.NEEVSCAN_KEYSTORE_URL, token: env.NEEVSCAN_KEYSTORE_TOKEN ?? '' } : undefined,
     notify: readNotifyConfig(env),
     dashboard: readDashboardConfig(env),

@@ -44,7 +44,17 @@ export interface Notice {
   /** Pushes: when the commit was made, by its committer's clock; shown as "committed", apart from the push. */
   committedAt: string | null;
   foundAt: string;
-  action: { kind: ActionKind; at: string | null; by: RevokedBy | null; latencyMs: number | null; notRevokedReason: 'policy_off' | 'private_only' | 'unknown' | null; summary: string };
+  action: {
+    kind: ActionKind;
+    at: string | null;
+    by: RevokedBy | null;
+    latencyMs: number | null;
+    notRevokedReason: 'policy_off' | 'private_only' | 'unknown' | null;
+    /** For a revoked key: when the gateway's check was seen refusing it (null: not yet), and where that proof stands. */
+    verifiedAt: string | null;
+    verification: 'verified' | 'pending' | 'still_authenticates' | 'failed' | null;
+    summary: string;
+  };
   usage: { since: string; requests: number; tokens: number; hourly: UsageBucket[] } | null;
   nextSteps: Array<{ id: string; title: string; text: string; url?: string }>;
   neverStoreIn: string[];
@@ -91,7 +101,7 @@ export function buildNotice(input: NoticeInput): Notice {
     status: input.key?.status ?? alert.keyStatus,
   };
   const listed = alert.locations.slice(notice.from, Math.min(notice.to, notice.from + MAX_LISTED_PLACES)).map(describePlace);
-  const action = describeAction(input);
+  const action = withVerification(describeAction(input), alert);
   const since = alert.pushedAt ?? alert.firstSeenAt;
   const usage = input.usage ? summarizeUsage(since, input.usage) : null;
   const followUp = notice.number > 1;
@@ -125,7 +135,20 @@ function subjectOf(key: Notice['key'], kind: ActionKind, followUp: boolean, plac
   return `Action needed: ${which} was exposed and is still active`;
 }
 
-function describeAction(input: NoticeInput): Notice['action'] {
+/** What the proof of the revocation says (src/pipeline/revocation-check.ts), in the action and its summary. */
+function withVerification(action: Omit<Notice['action'], 'verifiedAt' | 'verification'>, alert: Alert): Notice['action'] {
+  if (action.kind !== 'revoked' && action.kind !== 'already_revoked') return { ...action, verifiedAt: null, verification: null };
+  const verification = alert.verifiedRevokedAt ? 'verified' : (alert.revocationVerification ?? 'pending');
+  const said =
+    verification === 'verified'
+      ? ` Verified at ${formatTime(alert.verifiedRevokedAt)}: the API refuses the key.`
+      : verification === 'pending'
+        ? ' Verification that the API refuses it is pending.'
+        : ' WARNING: the API still accepted the key after its revocation; our security team is on it.';
+  return { ...action, verifiedAt: alert.verifiedRevokedAt, verification, summary: `${action.summary}${said}` };
+}
+
+function describeAction(input: NoticeInput): Omit<Notice['action'], 'verifiedAt' | 'verification'> {
   const { alert } = input;
   const status = input.key?.status ?? alert.keyStatus;
   const revokedAt = input.key?.revokedAt ?? alert.revokedAt;

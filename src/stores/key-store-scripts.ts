@@ -65,8 +65,10 @@ return {id, redis.call('HGETALL', ARGV[1] .. 'key:' .. id)}
 
 /**
  * The gateway's hot path, one round trip. KEYS: indexBucket.
- * ARGV: base, shaRaw, tokens, defaultRequests, defaultWindowSeconds, usageTtlSeconds.
+ * ARGV: base, shaRaw, tokens, defaultRequests, defaultWindowSeconds, usageTtlSeconds, probe ('1' or absent).
  * Returns {0} not an active key; {1, keyId, ownerId} allowed; {2, retryAfterMs} rate limit spent.
+ * A probe (the leak detector proving a revocation) takes the same decision on whether the key authenticates and
+ * stops before the rate limit: it spends no request, counts no usage and leaves lastUsedAt as it was.
  * The rate limit is GCRA (one timestamp per key): a burst of up to the limit, then one request per window/limit.
  */
 export const AUTHENTICATE = `
@@ -77,6 +79,7 @@ local rec = redis.call('HMGET', record, 'o', 's', 'e', 'rl', 'rw')
 if not rec[1] or rec[2] ~= 'a' then return {0} end
 ${NOW}
 if rec[3] and tonumber(rec[3]) <= now then return {0} end
+if ARGV[7] == '1' then return {1, id, rec[1]} end
 local limit = tonumber(rec[4] or ARGV[4])
 local window = tonumber(rec[5] or ARGV[5]) * 1000
 local interval = window / limit

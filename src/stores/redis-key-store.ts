@@ -220,6 +220,19 @@ export class RedisKeyStore implements KeyStore {
     return { outcome: 'invalid' };
   }
 
+  /**
+   * Whether the gateway's authenticate would accept the key with this sha256 now: the same script
+   * (AUTHENTICATE) in its probe mode, which spends no rate limit and counts no usage.
+   */
+  async authenticatesByHash(sha256Hex: string): Promise<boolean> {
+    if (!/^[0-9a-f]{64}$/.test(sha256Hex)) return false;
+    const digest = Buffer.from(sha256Hex, 'hex');
+    const result = await this.call(() =>
+      this.redis.nsAuthenticate(this.names.index(sha256Hex), this.names.base, digest, 0, this.defaults.requests, this.defaults.windowSeconds, USAGE_TTL_SECONDS, '1'),
+    );
+    return result[0] === 1;
+  }
+
   async usageSince(id: string, since: Date): Promise<UsageBucket[]> {
     const now = Date.now();
     const from = Math.max(since.getTime(), now - USAGE_TTL_SECONDS * 1000);

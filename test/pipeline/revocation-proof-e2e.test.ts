@@ -81,6 +81,20 @@ describe('proof of revocation', () => {
     const run = await until(async () => gh.checkRuns.find((r) => r.head_sha === head && r.conclusion), 'the check run');
     expect(run.output.annotations[0].message).toMatch(/revoked at .*, verified at .*: the API refuses it/);
 
+    // The dashboard's alert page, signed in with a security token like a browser.
+    const token = (await callApi(serve.url, 'POST', '/api/v1/tokens', { body: { name: 'reviewer', scope: 'security' } })).body.token;
+    const login = await fetch(`${serve.url}/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      body: new URLSearchParams({ token, next: '/' }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: serve.url, 'sec-fetch-site': 'same-origin' },
+    });
+    expect(login.status).toBe(303);
+    const page = await (await fetch(`${serve.url}/alerts/${listed.id}`, { headers: { cookie: login.headers.get('set-cookie')!.split(';')[0]! } })).text();
+    expect(page).toContain('<dt>Revocation verified</dt>');
+    expect(page).toContain(`<time datetime="${listed.verifiedRevokedAt}">`);
+    expect(page).toContain('Revocation verified (the API refuses the key)');
+
     const metrics = await (await fetch(`${serve.url}/metrics`)).text();
     expect(metrics).toMatch(/neevscan_revocations_verified_total\{outcome="verified"\} 1/);
     // No incident for a revocation that took.

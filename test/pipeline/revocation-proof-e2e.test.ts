@@ -180,6 +180,10 @@ describe('proof of revocation', () => {
       expect((await store.api('POST', '/api/v1/authenticate/probe', { body: { sha256: sha } })).body).toEqual({ authenticates: false });
       expect((await store.api('POST', '/api/v1/authenticate/probe', { body: { sha256: 'f'.repeat(64) } })).body).toEqual({ authenticates: false });
       expect((await store.api('POST', '/api/v1/authenticate/probe', { body: { sha256: 'nope' } })).status).toBe(400);
+      // A reader's question: no token, no answer; a gateway token is not a reader.
+      expect((await store.api('POST', '/api/v1/authenticate/probe', { token: null, body: { sha256: sha } })).status).toBe(401);
+      const gateway = (await store.api('POST', '/api/v1/tokens', { body: { name: 'gw', scope: 'gateway' } })).body.token;
+      expect((await store.api('POST', '/api/v1/authenticate/probe', { token: gateway, body: { sha256: sha } })).status).toBe(403);
     } finally {
       await store.close();
     }

@@ -27,15 +27,25 @@ function keyName(incident: RevocationIncident): string {
 }
 
 function whatNext(incident: RevocationIncident): string {
-  return incident.attempt >= incident.attempts
-    ? `That was the last of ${incident.attempts} checks: neevscan has stopped, and the alert says "verification failed". Revoke the key in the key store by hand and find out why the revocation does not hold.`
-    : `neevscan revoked it again and checks again (check ${incident.attempt} of ${incident.attempts}); until a check sees it refused, treat the key as live in the hands of whoever saw it.`;
+  if (incident.attempt >= incident.attempts) {
+    return (
+      `That was the last of ${incident.attempts} checks: neevscan has stopped, and the alert says "verification failed". ` +
+      'Revoke the key in the key store by hand and find out why the revocation does not hold.'
+    );
+  }
+  return (
+    `neevscan revoked it again and checks again (check ${incident.attempt} of ${incident.attempts}); ` +
+    'until a check sees it refused, treat the key as live in the hands of whoever saw it.'
+  );
 }
 
 export function renderIncidentEmail(incident: RevocationIncident): RenderedMail {
   const { alert } = incident;
   const places = alert.locations.slice(0, LISTED).map(describePlace);
-  const headline = `Key ${keyName(incident)}${incident.ownerName ? ` of ${incident.ownerName}` : ''} was revoked at ${formatTime(incident.revokedAt)} and still authenticates at ${formatTime(incident.checkedAt)}`;
+  const whose = incident.ownerName ? ` of ${incident.ownerName}` : '';
+  const headline =
+    `Key ${keyName(incident)}${whose} was revoked at ${formatTime(incident.revokedAt)} ` +
+    `and still authenticates at ${formatTime(incident.checkedAt)}`;
   const lines = [
     plain(headline, 1000),
     '',
@@ -55,14 +65,17 @@ export function renderIncidentEmail(incident: RevocationIncident): RenderedMail 
   const items = places.map((place) => `<li>${place.url ? htmlLink(place.url, place.title) : html(place.title)}</li>`).join('');
   const body = `<!doctype html><html><body style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:14px">
 <p style="padding:10px 14px;border-radius:6px;background:#ffebe9;border:1px solid #ff8182"><strong>${html(headline, 1000)}</strong></p>
-<p>Key: ${html(alert.keyName ?? '(unnamed key)')} (<code>${html(alert.keyHint)}</code>, ${html(alert.keyId)})<br>Owner: ${html(incident.ownerName ?? alert.ownerId)} (${html(alert.ownerId)})<br>
-Revoked: ${formatTime(incident.revokedAt)}<br>Checked: ${formatTime(incident.checkedAt)}: the gateway’s authenticate still accepts the key</p>
+<p>Key: ${html(alert.keyName ?? '(unnamed key)')} (<code>${html(alert.keyHint)}</code>, ${html(alert.keyId)})<br>
+Owner: ${html(incident.ownerName ?? alert.ownerId)} (${html(alert.ownerId)})<br>
+Revoked: ${formatTime(incident.revokedAt)}<br>
+Checked: ${formatTime(incident.checkedAt)}: the gateway’s authenticate still accepts the key</p>
 <p>${html(whatNext(incident), 1000)}</p>
 <ul>${items}</ul>${alert.locationCount > LISTED ? `<p>… and ${alert.locationCount - LISTED} more</p>` : ''}
 <p style="color:#656d76;font-size:12px">Alert ${html(alert.id)}.</p>
 </body></html>
 `;
-  return { subject: plain(`[neevscan] INCIDENT: revoked key still authenticates: ${keyName(incident)}`, 250), text: `${lines.join('\n')}\n`, html: body };
+  const subject = plain(`[neevscan] INCIDENT: revoked key still authenticates: ${keyName(incident)}`, 250);
+  return { subject, text: `${lines.join('\n')}\n`, html: body };
 }
 
 export function renderIncidentSlack(incident: RevocationIncident): { text: string } {

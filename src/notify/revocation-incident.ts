@@ -16,21 +16,29 @@ const INCIDENT_NOTICE = 1;
  * (`incident-email`, `incident-slack`), so the checks that follow send nothing twice and a failed send is tried
  * again at the next check; `final` (the last check) gives a failing channel up. Returns each channel's outcome.
  */
-export async function sendRevocationIncident(deps: NotifierDeps, incident: RevocationIncident, final: boolean): Promise<Record<string, string>> {
+export async function sendRevocationIncident(
+  deps: NotifierDeps,
+  incident: RevocationIncident,
+  final: boolean,
+): Promise<Record<string, string>> {
   const now = deps.now ?? (() => new Date());
   const alertId = incident.alert.id;
   const planned: Array<{ channel: Channel; send: () => Promise<void> }> = [];
   const { mailer, securityTeamEmail, securityTeamSlackWebhook } = deps;
   if (securityTeamEmail && mailer) {
     const messageId = `${alertId}.incident-email.${INCIDENT_NOTICE}`;
-    planned.push({ channel: 'incident-email', send: () => mailer.send({ ...renderIncidentEmail(incident), to: securityTeamEmail, messageId }) });
+    const mail = { ...renderIncidentEmail(incident), to: securityTeamEmail, messageId };
+    planned.push({ channel: 'incident-email', send: () => mailer.send(mail) });
   }
   if (securityTeamSlackWebhook) {
     const body = JSON.stringify(renderIncidentSlack(incident));
     // The operator's own URL: it may point into the private network (a self-hosted chat).
-    planned.push({ channel: 'incident-slack', send: async () => void (await deps.post(securityTeamSlackWebhook, body, {}, { allowPrivate: true, userAgent: `neevscan/${VERSION}` })) });
+    const options = { allowPrivate: true, userAgent: `neevscan/${VERSION}` };
+    planned.push({ channel: 'incident-slack', send: async () => void (await deps.post(securityTeamSlackWebhook, body, {}, options)) });
   }
-  if (planned.length === 0) deps.log(`revocation check ${alertId}: INCIDENT, revoked key ${incident.alert.keyHint} still authenticates; no security channel is configured`);
+  if (planned.length === 0) {
+    deps.log(`revocation check ${alertId}: INCIDENT, revoked key ${incident.alert.keyHint} still authenticates; no security channel configured`);
+  }
   const outcomes: Record<string, string> = {};
   for (const { channel, send } of planned) {
     const claim = await deps.state.claim(alertId, INCIDENT_NOTICE, channel, now());
@@ -45,7 +53,8 @@ export async function sendRevocationIncident(deps: NotifierDeps, incident: Revoc
       const gaveUp = error.permanent || final;
       await deps.state.settle(alertId, INCIDENT_NOTICE, channel, gaveUp ? 'failed' : 'retrying', now(), error.code);
       notifyMetrics.failed().inc({ channel, outcome: gaveUp ? 'gave_up' : 'retry' });
-      deps.log(`revocation check ${alertId}: ${channel} failed (${error.code}), attempt ${claim.attempts}${gaveUp ? ', giving up' : ', will retry'}`);
+      const next = gaveUp ? ', giving up' : ', will retry';
+      deps.log(`revocation check ${alertId}: ${channel} failed (${error.code}), attempt ${claim.attempts}${next}`);
       outcomes[channel] = gaveUp ? 'failed' : 'retry';
       continue;
     }

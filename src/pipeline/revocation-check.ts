@@ -64,7 +64,12 @@ export interface RevocationCheckDeps {
 }
 
 /** One check: `attempt` counts from 1; the last of `attempts` settles the outcome for good. */
-export async function checkRevocation(deps: RevocationCheckDeps, job: RevocationCheckJob, attempt: number, attempts: number): Promise<RevocationCheckOutcome> {
+export async function checkRevocation(
+  deps: RevocationCheckDeps,
+  job: RevocationCheckJob,
+  attempt: number,
+  attempts: number,
+): Promise<RevocationCheckOutcome> {
   const now = deps.now ?? (() => new Date());
   const last = attempt >= attempts;
   let authenticates: boolean;
@@ -89,7 +94,8 @@ export async function checkRevocation(deps: RevocationCheckDeps, job: Revocation
   pipelineMetrics.revocationsVerified().inc({ outcome: last ? 'failed' : 'still_authenticates' });
   if (!alert) return { outcome: 'no-alert' };
   const owner = await deps.keyStore.getOwner(alert.ownerId).catch(() => null);
-  await sendRevocationIncident(deps.notifier, { alert, ownerName: owner?.name ?? null, revokedAt: job.revokedAt, checkedAt: checkedAt.toISOString(), attempt, attempts }, last);
+  const incident = { alert, ownerName: owner?.name ?? null, revokedAt: job.revokedAt, checkedAt: checkedAt.toISOString(), attempt, attempts };
+  await sendRevocationIncident(deps.notifier, incident, last);
   // The revocation did not hold: make it again (the store keeps the first one if it does see the key revoked).
   if (!last) await deps.keyStore.revoke(job.keyId, { reason: 'revoked again: the key still authenticated after its revocation', by: 'leak-detector' });
   throw new RevocationNotProvenError(job.alertId, attempt, attempts);

@@ -74,7 +74,9 @@ const ALERT_PROPERTIES = {
   verifiedRevokedAt: { ...NULL_TIME, description: "when the gateway's own check was seen refusing the revoked key; null until then" },
   revocationVerification: nullable('string', {
     enum: ['verified', 'still_authenticates', 'failed', null],
-    description: 'proof of the revocation: null while not checked yet; still_authenticates is an incident (checked again); failed: no proof after the last try',
+    description:
+      'proof of the revocation: null while not checked yet; still_authenticates is an incident (checked again); ' +
+      'failed: no proof after the last try',
   }),
   assignee: nullable('string'),
   resolvedAt: NULL_TIME,

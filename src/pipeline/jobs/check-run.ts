@@ -29,7 +29,8 @@ export const checkRunJobs: JobKind<CheckRunJob, number> = {
         await job.moveToDelayed(Date.now() + PROOF_POLL_MS, token);
         throw new DelayedError();
       }
-      return reportCheckRun(app.github.forInstallation(data.installationId), app.redis, app.redisPrefix, { owner: data.owner, repo: data.repo, headSha: data.headSha }, findings, data.notRead);
+      const target = { owner: data.owner, repo: data.repo, headSha: data.headSha };
+      return reportCheckRun(app.github.forInstallation(data.installationId), app.redis, app.redisPrefix, target, findings, data.notRead);
     };
   },
 };

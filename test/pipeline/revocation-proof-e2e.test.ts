@@ -108,7 +108,7 @@ describe('proof of revocation', () => {
 
     expect(Buffer.concat(await dumpPrefix(redis, prefix)).includes(created.key)).toBe(false);
     for (const text of [mail.raw, hook.body, JSON.stringify(run), serve.output()]) expect(text).not.toContain(created.key);
-  });
+  }, 90_000);
 
   it('a key store whose revoke says "revoked" but leaves the key working: INCIDENT mail and Slack to the security team, revoked again, and the alert ends unverified', async () => {
     const store: TestServer = await startServer();
@@ -159,7 +159,7 @@ describe('proof of revocation', () => {
       await deletePrefix(redis, prefix);
       redis.disconnect();
     }
-  });
+  }, 90_000);
 
   it("the probe takes the gateway's decision without spending the key's rate limit or counting usage", async () => {
     const store: TestServer = await startServer();

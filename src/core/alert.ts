@@ -15,10 +15,11 @@ export const RESOLUTIONS: readonly AlertResolution[] = ['revoked', 'false_positi
  * One notification channel of one notice (docs/api.md, "Alerts"), written by the
  * notifier (src/notify/delivery-state.ts) and updated in place as it is tried.
  * `email` and `webhook` go to the key's owner; `security-email` and `slack`
- * to the security team, on the first notice only.
+ * to the security team, on the first notice only; `incident-email` and `incident-slack` to the security team
+ * when a revoked key still authenticates (notice 1: once per alert).
  */
 export interface AlertNotification {
-  channel: 'email' | 'webhook' | 'security-email' | 'slack';
+  channel: 'email' | 'webhook' | 'security-email' | 'slack' | 'incident-email' | 'incident-slack';
   /** `sending` (an attempt in flight), `sent`, `retrying`, `failed` (given up), `skipped` (nowhere to send it). */
   status: 'sending' | 'sent' | 'retrying' | 'failed' | 'skipped';
   /** Tries of this channel for this notice. */
@@ -31,9 +32,15 @@ export interface AlertNotification {
   error?: string;
 }
 
+/**
+ * The proof of a revocation: `verified` (the gateway's check refuses the key), `still_authenticates` (it still
+ * accepts it after the revocation: an incident, checked again), `failed` (no proof after the last try).
+ */
+export type RevocationVerification = 'verified' | 'still_authenticates' | 'failed';
+
 export interface TimelineEntry {
   /** `notified`: the owner's first notice delivered (email or webhook); `resolved`, `reopened`: the latest of each. */
-  event: 'committed' | 'pushed' | 'received' | 'revoked' | 'notified' | 'resolved' | 'reopened';
+  event: 'committed' | 'pushed' | 'received' | 'revoked' | 'verified_revoked' | 'notified' | 'resolved' | 'reopened';
   at: string;
 }
 
@@ -71,6 +78,10 @@ export interface Alert {
   secretSha256: string;
   keyStatus: KeyStatus;
   revokedAt: string | null;
+  /** When the gateway's own check was seen refusing the revoked key; null until then. */
+  verifiedRevokedAt: string | null;
+  /** Where proving the revocation stands; null while not checked yet (or the key is not revoked). */
+  revocationVerification: RevocationVerification | null;
   /** Who works on it: a name or an address, as the team writes it. */
   assignee: string | null;
   resolvedAt: string | null;

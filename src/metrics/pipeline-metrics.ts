@@ -20,6 +20,14 @@ export const pipelineMetrics = {
       help: 'Keys revoked: by the leak detector (source: where the key was found) or from the alert review (source="review")',
       labelNames: ['source'],
     }),
+  revocationsVerified: () =>
+    counter<'outcome'>({
+      name: 'neevscan_revocations_verified_total',
+      help:
+        "Checks that a revoked key no longer authenticates (the gateway's check, probe mode): outcome verified, " +
+        'still_authenticates (an incident: checked again), failed (gave up, the key still authenticating or the store unreachable)',
+      labelNames: ['outcome'],
+    }),
   pushToRevoke: () =>
     histogram<'source'>({
       name: 'neevscan_push_to_revoke_seconds',

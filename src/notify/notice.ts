@@ -57,7 +57,17 @@ export interface Notice {
   /** Pushes: when the commit was made, by its committer's clock; shown as "committed", apart from the push. */
   committedAt: string | null;
   foundAt: string;
-  action: { kind: ActionKind; at: string | null; by: RevokedBy | null; latencyMs: number | null; notRevokedReason: 'policy_off' | 'private_only' | 'unknown' | null; summary: string };
+  action: {
+    kind: ActionKind;
+    at: string | null;
+    by: RevokedBy | null;
+    latencyMs: number | null;
+    notRevokedReason: 'policy_off' | 'private_only' | 'unknown' | null;
+    /** For a revoked key: when the gateway's check was seen refusing it (null: not yet), and where that proof stands. */
+    verifiedAt: string | null;
+    verification: 'verified' | 'pending' | 'still_authenticates' | 'failed' | null;
+    summary: string;
+  };
   usage: { since: string; requests: number; tokens: number; hourly: UsageBucket[] } | null;
   /** Callers between the exposure and the revocation (or now), with those never seen on the key before it. */
   callers: CallerEvidence | null;
@@ -112,7 +122,7 @@ export function buildNotice(input: NoticeInput): Notice {
   };
   const listed = alert.locations.slice(notice.from, Math.min(notice.to, notice.from + MAX_LISTED_PLACES)).map(describePlace);
   const canary = alert.canary || input.key?.canary ? { label: alert.canaryLabel ?? input.key?.canaryLabel ?? '' } : null;
-  const action = describeAction(input, canary);
+  const action = withVerification(describeAction(input, canary), alert);
   const since = alert.pushedAt ?? alert.firstSeenAt;
   const usage = input.usage ? summarizeUsage(since, input.usage) : null;
   const callers = input.callers ?? null;
@@ -155,7 +165,20 @@ function canarySubject(key: Notice['key'], alert: NoticeInput['alert'], followUp
   return `SECURITY: canary key "${key.name}" (${key.hint}) was ${used ? 'used' : 'found'}${followUp ? ' again' : ''}`;
 }
 
-function describeAction(input: NoticeInput, canary: Notice['canary']): Notice['action'] {
+/** What the proof of the revocation says (src/pipeline/revocation-check.ts), in the action and its summary. */
+function withVerification(action: Omit<Notice['action'], 'verifiedAt' | 'verification'>, alert: Alert): Notice['action'] {
+  if (action.kind !== 'revoked' && action.kind !== 'already_revoked') return { ...action, verifiedAt: null, verification: null };
+  const verification = alert.verifiedRevokedAt ? 'verified' : (alert.revocationVerification ?? 'pending');
+  const said =
+    verification === 'verified'
+      ? ` Verified at ${formatTime(alert.verifiedRevokedAt)}: the API refuses the key.`
+      : verification === 'pending'
+        ? ' Verification that the API refuses it is pending.'
+        : ' WARNING: the API still accepted the key after its revocation; our security team is on it.';
+  return { ...action, verifiedAt: alert.verifiedRevokedAt, verification, summary: `${action.summary}${said}` };
+}
+
+function describeAction(input: NoticeInput, canary: Notice['canary']): Omit<Notice['action'], 'verifiedAt' | 'verification'> {
   const { alert } = input;
   const status = input.key?.status ?? alert.keyStatus;
   if (canary && status === 'active') {

@@ -62,7 +62,7 @@ ${notice.committedAt ? `Committed: ${formatTime(notice.committedAt)} (by the com
 }
 
 /** Slack's mrkdwn treats &, < and > as markup: escaped, user text cannot make a link or a mention. */
-function slackText(value: string, max = 300): string {
+export function slackText(value: string, max = 300): string {
   let out = '';
   for (const char of plain(value, max)) out += char === '&' ? '&amp;' : char === '<' ? '&lt;' : char === '>' ? '&gt;' : char;
   return out;

@@ -37,6 +37,8 @@ export function webhookPayload(notice: Notice): string {
       revokedAt: notice.action.at,
       revokedBy: notice.action.by,
       revokeLatencyMs: notice.action.latencyMs,
+      verifiedRevokedAt: notice.action.verifiedAt,
+      revocationVerification: notice.action.verification,
       notRevokedReason: notice.action.notRevokedReason,
       summary: notice.action.summary,
     },

@@ -20,6 +20,8 @@ export interface CheckRunFinding {
   redacted: string;
   /** What happened to the key, for the annotation: "revoked at once", "not revoked: the repository is private". */
   outcome: string;
+  /** The alert of a revoked key, whose proof of revocation the check run shows (check-run-proof.ts). */
+  alertId?: string;
 }
 
 /** What part of a push could not be read (PushScanResult's `notRead` and `unread`). */

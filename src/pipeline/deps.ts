@@ -33,6 +33,8 @@ export interface AppJobDeps {
   blobMemo?: BlobMemo;
   /** Enqueues the owner's notification for an alert. */
   notify?: (alertId: string) => Promise<void>;
+  /** Enqueues the proof of a revocation (handleExposure's verifyRevocation). */
+  verifyRevocation?: HandleExposureDeps['verifyRevocation'];
   /** GITHUB_API_URL: where git URLs (wikis) may send an installation token. */
   githubApiUrl?: string;
   /** Hands the check run to its own queue (off the revoke path); without it the push job reports it itself. */

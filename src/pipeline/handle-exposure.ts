@@ -3,6 +3,7 @@ import type { KeyRecord, KeyStore } from '../stores/key-store.js';
 import { pipelineMetrics } from '../metrics/pipeline-metrics.js';
 import { revokeReason } from './revoke-reason.js';
 import type { Exposure, RevokePolicy } from '../core/exposure.js';
+import type { RevocationCheckJob } from './revocation-check.js';
 
 export type ExposureOutcome = 'unknown' | 'revoked' | 'already-revoked' | 'expired' | 'alert-only';
 
@@ -14,6 +15,8 @@ export interface HandleExposureDeps {
   now?: () => Date;
   /** Asks for the owner to be told about the alert (the notification queue; one job per alert, however many places). */
   notify?: (alertId: string) => Promise<void>;
+  /** Asks for the proof that a revocation took (the verify-revocation queue; one job per alert and revocation). */
+  verifyRevocation?: (job: RevocationCheckJob) => Promise<void>;
 }
 
 /**
@@ -67,6 +70,10 @@ export async function handleExposure(deps: HandleExposureDeps, exposure: Exposur
   }
   if (created) pipelineMetrics.alerts().inc({ event: 'created' });
   if (reopened) pipelineMetrics.alerts().inc({ event: 'reopened' });
+  // Our revocation, or a revoked key whose alert was never proven: before the notice, so it can show the proof.
+  if (revokedAt && deps.verifyRevocation && (outcome === 'revoked' || alert.verifiedRevokedAt === null)) {
+    await deps.verifyRevocation({ alertId: alert.id, keyId: key.id, secretSha256: exposure.secretSha256, keyHint: key.hint, revokedAt });
+  }
   // After the alert is written, so a retry after a failed enqueue finds the alert and enqueues again.
   await deps.notify?.(alert.id);
   return { outcome, alert };

@@ -4,6 +4,7 @@ import { declarePublicEventsMetrics } from '../metrics/public-events-metrics.js'
 import type { CompiledRule } from '../rules/types.js';
 import type { CheckRunJob } from './check-run-queue.js';
 import { buildAppJobDeps, buildExposureDeps, buildNotifierDeps, type AppJobDeps } from './deps.js';
+import type { HandleExposureDeps } from './handle-exposure.js';
 import type { JobDeps, NotWorkedHere } from './job-kind.js';
 import { buildPublicEventsDeps } from './public-events-deps.js';
 
@@ -15,11 +16,13 @@ export function jobDeps(
   log: (message: string) => void,
   notify: ((alertId: string) => Promise<void>) | undefined,
   enqueueCheckRun?: (job: CheckRunJob) => Promise<void>,
+  verifyRevocation?: HandleExposureDeps['verifyRevocation'],
 ): JobDeps {
   const app = once((): AppJobDeps | NotWorkedHere => {
     const deps = buildAppJobDeps(config, redis, rules, log, notify);
     if ('missing' in deps) return { notWorked: `neevscan: push workers not started: ${deps.missing}; pushes wait in the queue` };
     deps.enqueueCheckRun = enqueueCheckRun;
+    deps.verifyRevocation = verifyRevocation;
     return deps;
   });
   return {
@@ -29,14 +32,14 @@ export function jobDeps(
     // The App's deps when there is an App (the same key store and alert store), else their own.
     exposures: once(() => {
       const deps = app();
-      return 'notWorked' in deps ? buildExposureDeps(config, redis, notify) : deps;
+      return 'notWorked' in deps ? { ...buildExposureDeps(config, redis, notify), verifyRevocation } : deps;
     }),
     publicEvents: once(() => {
       if (config.github.tokens.length === 0) {
         return { notWorked: 'neevscan: public-events workers not started: GITHUB_TOKEN / GITHUB_TOKENS is not set; what `neevscan poll` queues waits' };
       }
       declarePublicEventsMetrics();
-      return buildPublicEventsDeps(config, redis, rules, log, notify);
+      return { ...buildPublicEventsDeps(config, redis, rules, log, notify), verifyRevocation };
     }),
     notifier: once(() => buildNotifierDeps(config, redis, log)),
   };

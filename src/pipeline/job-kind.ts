@@ -9,9 +9,14 @@ import type { PublicEventsDeps } from './public-events-deps.js';
 /** Works one job: `job` and `token` are for a processor that reschedules its own job (see putOff in queue-worker.ts). */
 export type Processor<T, R> = (data: T, job: Job<T, R>, token: string | undefined) => Promise<R>;
 
-/** What a queue's job options may depend on: the notify queue's tries (NEEVSCAN_NOTIFY_ATTEMPTS, NEEVSCAN_NOTIFY_BACKOFF_MS). */
+/**
+ * What a queue's job options may depend on: the notify queue's tries (NEEVSCAN_NOTIFY_ATTEMPTS,
+ * NEEVSCAN_NOTIFY_BACKOFF_MS), and the revocation checks'.
+ */
 export interface QueueSettings {
   notify?: Pick<NotifyTiming, 'attempts' | 'backoffMs'>;
+  /** The verify-revocation queue's tries (NEEVSCAN_REVOCATION_CHECK_ATTEMPTS, NEEVSCAN_REVOCATION_CHECK_BACKOFF_MS). */
+  revocationCheck?: { attempts: number; backoffMs: number };
 }
 
 /** Why a process does not work a queue (its jobs wait in Redis for one that does); logged once per distinct reason. */

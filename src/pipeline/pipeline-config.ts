@@ -8,6 +8,8 @@ export const PIPELINE_ENV = [
   'NEEVSCAN_PUSH_CONCURRENCY',
   'NEEVSCAN_JOB_LOCK_MS',
   'PUBLIC_EVENTS_MAX_AGE_SECONDS',
+  'NEEVSCAN_REVOCATION_CHECK_ATTEMPTS',
+  'NEEVSCAN_REVOCATION_CHECK_BACKOFF_MS',
 ] as const;
 
 export interface PipelineConfig {
@@ -25,6 +27,11 @@ export interface PipelineConfig {
   jobLockMs: number;
   /** PUBLIC_EVENTS_MAX_AGE_SECONDS: public-event jobs the poller queued longer ago than this are dropped (counted), so a spent budget or a slow worker cannot grow the backlog without bound. */
   publicEventsMaxAgeSeconds: number;
+  /**
+   * NEEVSCAN_REVOCATION_CHECK_ATTEMPTS, NEEVSCAN_REVOCATION_CHECK_BACKOFF_MS: how often, and from what first delay
+   * (doubling), a revocation is checked again while the revoked key still authenticates (src/pipeline/revocation-check.ts).
+   */
+  revocationCheck: { attempts: number; backoffMs: number };
 }
 
 export function readPipelineConfig(env: EnvSection<typeof PIPELINE_ENV>): PipelineConfig {
@@ -34,6 +41,10 @@ export function readPipelineConfig(env: EnvSection<typeof PIPELINE_ENV>): Pipeli
     pushConcurrency: positiveInt(env.NEEVSCAN_PUSH_CONCURRENCY, 32, 'NEEVSCAN_PUSH_CONCURRENCY'),
     jobLockMs: positiveInt(env.NEEVSCAN_JOB_LOCK_MS, DEFAULT_JOB_LOCK_MS, 'NEEVSCAN_JOB_LOCK_MS'),
     publicEventsMaxAgeSeconds: positiveInt(env.PUBLIC_EVENTS_MAX_AGE_SECONDS, 900, 'PUBLIC_EVENTS_MAX_AGE_SECONDS'),
+    revocationCheck: {
+      attempts: positiveInt(env.NEEVSCAN_REVOCATION_CHECK_ATTEMPTS, 8, 'NEEVSCAN_REVOCATION_CHECK_ATTEMPTS'),
+      backoffMs: positiveInt(env.NEEVSCAN_REVOCATION_CHECK_BACKOFF_MS, 2000, 'NEEVSCAN_REVOCATION_CHECK_BACKOFF_MS'),
+    },
   };
 }
 

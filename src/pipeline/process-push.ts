@@ -61,7 +61,8 @@ export async function processPush(job: PushJob, deps: AppJobDeps): Promise<PushR
   };
   if (scanned.truncated) pipelineMetrics.scansIncomplete().inc({ source: 'push' });
   // The push's keys are confirmed and revoked together: each is a few round trips to the key store, none waits on another.
-  const outcomes = await mapLimit(scanned.findings, 16, async (finding) => (await handleExposure(deps, repoExposure(finding, context))).outcome);
+  const handled = await mapLimit(scanned.findings, 16, (finding) => handleExposure(deps, repoExposure(finding, context)));
+  const outcomes = handled.map((result) => result.outcome);
   // Messages of commits the delivery did not list (it lists 20): the receiver scanned the listed ones.
   const listed = new Set(job.commitShas);
   const unlisted = scanned.messages.filter((m) => !listed.has(m.sha)).map((m) => ({ ...m, committedAt: null }));
@@ -80,6 +81,8 @@ export async function processPush(job: PushJob, deps: AppJobDeps): Promise<PushR
             ...(finding.folder !== undefined ? { pathHidden: true } : {}),
             redacted: finding.redacted,
             outcome: OUTCOME_TEXT[outcomes[i]!] ?? outcomes[i]!,
+            // The check run reads the revocation's proof from the alert when it is reported.
+            ...(handled[i]!.alert?.revokedAt ? { alertId: handled[i]!.alert!.id } : {}),
           },
         ],
   );

@@ -9,6 +9,7 @@ import { publicScanJobs } from './jobs/public-scan.js';
 import { pushJobs } from './jobs/push.js';
 import { repoScanJobs } from './jobs/repo-scan.js';
 import { wikiJobs } from './jobs/wiki.js';
+import { verifyRevocationJobs } from './jobs/verify-revocation.js';
 import { openQueue } from './queues.js';
 import { startQueueWorker, type QueueWorkerTuning } from './queue-worker.js';
 
@@ -16,7 +17,7 @@ import { startQueueWorker, type QueueWorkerTuning } from './queue-worker.js';
 type AnyJobKind = JobKind<any, any>;
 
 /** Every kind of job of the pipeline: `serve` and `worker` open, work and close these queues. */
-export const JOB_KINDS: readonly AnyJobKind[] = [pushJobs, checkRunJobs, wikiJobs, repoScanJobs, exposureJobs, publicPushJobs, publicScanJobs, notifyJobs];
+export const JOB_KINDS: readonly AnyJobKind[] = [pushJobs, checkRunJobs, wikiJobs, repoScanJobs, exposureJobs, publicPushJobs, publicScanJobs, notifyJobs, verifyRevocationJobs];
 
 /** The names of every queue of the pipeline (queue depth metrics read these). */
 export const JOB_QUEUES: readonly string[] = JOB_KINDS.map((kind) => kind.queue);

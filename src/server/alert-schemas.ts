@@ -42,7 +42,7 @@ const LOCATION = {
 const NOTIFICATION = {
   type: 'object',
   properties: {
-    channel: { type: 'string', enum: ['email', 'webhook', 'security-email', 'slack'] },
+    channel: { type: 'string', enum: ['email', 'webhook', 'security-email', 'slack', 'incident-email', 'incident-slack'] },
     notice: { type: 'integer' },
     status: { type: 'string', enum: ['sending', 'sent', 'retrying', 'failed', 'skipped'] },
     attempts: { type: 'integer' },
@@ -79,6 +79,13 @@ const ALERT_PROPERTIES = {
   secretSha256: { type: 'string' },
   keyStatus: { type: 'string', enum: ['active', 'expired', 'revoked'] },
   revokedAt: NULL_TIME,
+  verifiedRevokedAt: { ...NULL_TIME, description: "when the gateway's own check was seen refusing the revoked key; null until then" },
+  revocationVerification: nullable('string', {
+    enum: ['verified', 'still_authenticates', 'failed', null],
+    description:
+      'proof of the revocation: null while not checked yet; still_authenticates is an incident (checked again); ' +
+      'failed: no proof after the last try',
+  }),
   assignee: nullable('string'),
   resolvedAt: NULL_TIME,
   resolvedBy: nullable('string', { description: 'the name of the API token that resolved it' }),
@@ -96,7 +103,7 @@ const ALERT_PROPERTIES = {
   notifications: { type: 'array', items: NOTIFICATION },
   timeline: {
     type: 'array',
-    items: { type: 'object', properties: { event: { type: 'string', enum: ['committed', 'pushed', 'received', 'revoked', 'notified', 'resolved', 'reopened'] }, at: TIME } },
+    items: { type: 'object', properties: { event: { type: 'string', enum: ['committed', 'pushed', 'received', 'revoked', 'verified_revoked', 'notified', 'resolved', 'reopened'] }, at: TIME } },
   },
 } as const;
 

@@ -10,6 +10,7 @@ import { keyRoutes } from './routes/keys.js';
 import { keyReplaceRoute } from './routes/keys/replace.js';
 import { keyCallersRoute } from './routes/keys/callers.js';
 import { canaryAlerts } from './canary-alert.js';
+import { authenticateProbeRoute } from './routes/authenticate-probe.js';
 import { ownerRoutes } from './routes/owners.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { githubWebhookRoutes } from './routes/github-webhooks.js';
@@ -21,6 +22,7 @@ import type { CompiledRule } from '../rules/types.js';
 import { registry } from '../metrics/registry.js';
 import { SecretScanningKeys } from '../github/secret-scanning-keys.js';
 import { buildExposureDeps } from '../pipeline/deps.js';
+import type { HandleExposureDeps } from '../pipeline/handle-exposure.js';
 import { secretScanningRoutes } from './routes/secret-scanning.js';
 import { alertRoutes } from './routes/alerts.js';
 import { AlertReview } from './alert-review.js';
@@ -44,6 +46,8 @@ export interface ServerOptions {
   rules?: readonly CompiledRule[];
   /** Asks for the owner to be told about an alert (serve: the notification queue); alerts raised by the partner endpoint use it. */
   notify?: (alertId: string) => Promise<void>;
+  /** Asks for the proof of a revocation (serve: the verify-revocation queue); revocations by the partner endpoint use it. */
+  verifyRevocation?: HandleExposureDeps['verifyRevocation'];
 }
 
 export interface Server {
@@ -96,7 +100,7 @@ export function buildServer(
   });
   // Prometheus text format; unauthenticated like /healthz (it holds counts and timings, never a key or a name).
   app.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
-  const exposureDeps = buildExposureDeps(config, redis, options.notify);
+  const exposureDeps = { ...buildExposureDeps(config, redis, options.notify), verifyRevocation: options.verifyRevocation };
   const enqueue: Enqueue =
     options.enqueue ??
     (async () => {
@@ -114,6 +118,7 @@ export function buildServer(
     keyRoutes(api, store, auth, canaryAlerts(exposureDeps, (message) => app.log.warn(message)));
     keyReplaceRoute(api, store, exposureDeps.alerts, auth);
     keyCallersRoute(api, store, auth);
+    authenticateProbeRoute(api, store, auth);
     alertRoutes(api, review, auth);
     publicReportRoutes(api, {
       redis,

@@ -77,5 +77,8 @@ export const ALERT_FIELDS = {
   rsc: 'resolutionComment',
   roa: 'reopenedAt: the last reopen',
   as: 'assignee (absent: nobody)',
+  vs: "revocationVerification: 'verified' | 'still_authenticates' | 'failed' (absent: not checked yet)",
+  vra: 'verifiedRevokedAt: when the gateway check last refused the revoked key',
+  vat: 'when the revocation was last checked',
   asx: "the assignee's index key, to leave it on a change",
 } as const;

@@ -102,3 +102,16 @@ if redis.call('HSETNX', KEYS[1], 'ra', ARGV[1]) == 1 and ARGV[2] ~= '' then
 end
 return 1
 `;
+
+/**
+ * KEYS: record. ARGV: 1 status ('verified', 'still_authenticates', 'failed'), 2 checked at ms.
+ * The outcome of proving the key's revocation: `verified` sets verifiedRevokedAt; a key found still
+ * authenticating clears it (an earlier proof no longer holds). Returns 0 for an unknown alert.
+ */
+export const MARK_VERIFICATION = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'vs', ARGV[1], 'vat', ARGV[2])
+if ARGV[1] == 'verified' then redis.call('HSET', KEYS[1], 'vra', ARGV[2])
+elseif ARGV[1] == 'still_authenticates' then redis.call('HDEL', KEYS[1], 'vra') end
+return 1
+`;

@@ -4,7 +4,7 @@ import type { RedisClient } from './redis.js';
 import type { Exposure, Location, LocationRecord } from '../core/exposure.js';
 import { newId, InvalidIdError } from './ids.js';
 import { ALERT_LIMITS, alertStoreNames, type AlertStoreNames } from './alert-store-names.js';
-import { MARK_REVOKED, RECORD_EXPOSURE } from './alert-store-scripts.js';
+import { MARK_REVOKED, MARK_VERIFICATION, RECORD_EXPOSURE } from './alert-store-scripts.js';
 import { ASSIGN, COMMENT, COUNT_ALERTS, LIST_ALERTS, REOPEN, RESOLVE } from './alert-review-scripts.js';
 import { filterSets, formatCursor, parseCursor, scoreRange, type AlertFilter } from './alert-query.js';
 import { StoreUnavailableError } from '../core/errors.js';
@@ -16,6 +16,7 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     alRecordExposure(...args: Array<string | Buffer | number>): Result<[string, number, number, number], Context>;
     alMarkRevoked(...args: Array<string | Buffer | number>): Result<number, Context>;
+    alMarkVerification(...args: Array<string | Buffer | number>): Result<number, Context>;
     alResolve(...args: Array<string | Buffer | number>): Result<number, Context>;
     alReopen(...args: Array<string | Buffer | number>): Result<number, Context>;
     alAssign(...args: Array<string | Buffer | number>): Result<number, Context>;
@@ -26,8 +27,18 @@ declare module 'ioredis' {
 }
 
 /** The alert record itself is the domain's (src/core/alert.ts); re-exported for the store's callers. */
-export { RESOLUTIONS, SYSTEM_ACTOR, type AlertState, type AlertResolution, type AlertNotification, type TimelineEntry, type Actor, type AuditEntry, type Alert } from '../core/alert.js';
-import { SYSTEM_ACTOR, type Actor, type Alert, type AlertNotification, type AlertResolution, type AlertState, type AuditEntry, type TimelineEntry } from '../core/alert.js';
+export { RESOLUTIONS, SYSTEM_ACTOR, type RevocationVerification, type AlertState, type AlertResolution, type AlertNotification, type TimelineEntry, type Actor, type AuditEntry, type Alert } from '../core/alert.js';
+import {
+  SYSTEM_ACTOR,
+  type Actor,
+  type Alert,
+  type AlertNotification,
+  type AlertResolution,
+  type AlertState,
+  type AuditEntry,
+  type RevocationVerification,
+  type TimelineEntry,
+} from '../core/alert.js';
 
 /** The key an exposure was confirmed against, as the key store sees it after any revoke. */
 export interface ExposedKey {
@@ -95,6 +106,7 @@ export class AlertStore {
       redis.defineCommand('alRecordExposure', { numberOfKeys: 2, lua: RECORD_EXPOSURE });
       redis.defineCommand('alMarkRevoked', { numberOfKeys: 1, lua: MARK_REVOKED });
     }
+    if (!(redis as Partial<RedisClient>).alMarkVerification) redis.defineCommand('alMarkVerification', { numberOfKeys: 1, lua: MARK_VERIFICATION });
     if (!(redis as Partial<RedisClient>).alResolve) {
       redis.defineCommand('alResolve', { numberOfKeys: 1, lua: RESOLVE });
       redis.defineCommand('alReopen', { numberOfKeys: 1, lua: REOPEN });
@@ -214,6 +226,12 @@ export class AlertStore {
     return this.get(alertId);
   }
 
+  /** Records where proving the key's revocation stands (`verified` sets verifiedRevokedAt to `at`). Null for an unknown alert. */
+  async markVerification(alertId: string, status: RevocationVerification, at: Date): Promise<Alert | null> {
+    const found = await this.call(() => this.redis.alMarkVerification(this.names.alert(alertId), status, at.getTime()));
+    return found ? this.get(alertId) : null;
+  }
+
   async get(id: string): Promise<Alert | null> {
     const rows = await this.call(() =>
       this.redis
@@ -321,6 +339,8 @@ function toAlert(id: string, h: Record<string, string>, locations: string[], not
   if (pushedAt) timeline.push({ event: 'pushed', at: pushedAt });
   timeline.push({ event: 'received', at: receivedAt });
   if (revokedAt) timeline.push({ event: 'revoked', at: revokedAt });
+  const verifiedRevokedAt = iso(h.vra);
+  if (verifiedRevokedAt) timeline.push({ event: 'verified_revoked', at: verifiedRevokedAt });
   if (notifiedAt) timeline.push({ event: 'notified', at: notifiedAt });
   if (reopenedAt) timeline.push({ event: 'reopened', at: reopenedAt });
   if (resolvedAt) timeline.push({ event: 'resolved', at: resolvedAt });
@@ -336,6 +356,8 @@ function toAlert(id: string, h: Record<string, string>, locations: string[], not
     secretSha256: h.sh!,
     keyStatus: h.ks as KeyStatus,
     revokedAt,
+    verifiedRevokedAt,
+    revocationVerification: (h.vs as RevocationVerification | undefined) ?? null,
     assignee: h.as ?? null,
     resolvedAt,
     resolvedBy: h.rsb ?? null,

@@ -29,6 +29,14 @@ export class HttpKeyStore implements KeyStore {
     return this.request<KeyRecord>('POST', `/api/v1/keys/${encodeURIComponent(id)}/revoke`, { reason: revocation.reason, revokedBy: revocation.by });
   }
 
+  /** The store's gateway check in probe mode (docs/KEY_STORE_API.md, "prove a revocation"). */
+  async authenticatesByHash(sha256: string): Promise<boolean> {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) return false;
+    const answer = await this.request<{ authenticates?: unknown }>('POST', '/api/v1/authenticate/probe', { sha256 });
+    if (typeof answer?.authenticates !== 'boolean') throw new KeyStoreUnavailableError(`key store at ${this.base}: no answer to the authenticate probe`);
+    return answer.authenticates;
+  }
+
   async getOwner(id: string): Promise<(Owner & { webhookSecret: string | null }) | null> {
     const owner = await this.request<Owner & { webhookSecret?: string | null }>('GET', `/api/v1/owners/${encodeURIComponent(id)}`);
     return owner ? { ...owner, webhookSecret: owner.webhookSecret ?? null } : null;

@@ -122,9 +122,11 @@ return redis.call('HGETALL', KEYS[1])
 /**
  * The gateway's hot path, one round trip on one slot: the key's record is named by the sha256 of the key, so no index
  * is read first. KEYS: record, rate, usage (the caller's day). ARGV: tokens, defaultRequests, defaultWindowSeconds,
- * usageTtlSeconds, hour of that day (the caller's clock picks the usage bucket, whose name it had to build).
+ * usageTtlSeconds, hour of that day (the caller's clock picks the usage bucket, whose name it had to build), probe ('1' or absent).
  * Returns {0} not an active key; {1, keyId, ownerId} allowed; {2, retryAfterMs} rate limit spent;
  * {3, keyId, ownerId} an active canary (the caller is told "not an active key"; nothing is counted on it).
+ * A probe (the leak detector proving a revocation) takes the same decision on whether the key authenticates and
+ * stops before the rate limit: it spends no request, counts no usage and leaves lastUsedAt as it was.
  * The rate limit is GCRA (one timestamp per key): a burst of up to the limit, then one request per window/limit.
  */
 export const AUTHENTICATE = `
@@ -132,6 +134,7 @@ local rec = redis.call('HMGET', KEYS[1], 'i', 'o', 's', 'e', 'rl', 'rw', 'cy')
 if not rec[1] or rec[3] ~= 'a' then return {0} end
 ${NOW}
 if rec[4] and tonumber(rec[4]) <= now then return {0} end
+if ARGV[6] == '1' then return {1, rec[1], rec[2]} end
 if rec[7] then return {3, rec[1], rec[2]} end
 local limit = tonumber(rec[5] or ARGV[2])
 local window = tonumber(rec[6] or ARGV[3]) * 1000

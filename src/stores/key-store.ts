@@ -96,6 +96,11 @@ export interface KeyStore {
   findByHash(sha256: string): Promise<KeyRecord | null>;
   /** Revokes at once; idempotent (a revoked key stays as it was first revoked). Null for an unknown id. */
   revoke(id: string, revocation: { reason: string; by: RevokedBy }): Promise<KeyRecord | null>;
+  /**
+   * Whether the key with this sha256 still authenticates, decided by the gateway's own check and
+   * spending none of the key's usage or rate limit: the proof that a revocation took.
+   */
+  authenticatesByHash(sha256: string): Promise<boolean>;
   getOwner(id: string): Promise<(Owner & { webhookSecret: string | null }) | null>;
   usageSince(id: string, since: Date): Promise<UsageBucket[]>;
   /** Who used the key from `since` to `until`, with the callers new since then; absent on a store that keeps no caller summaries. */

@@ -331,6 +331,20 @@ export class RedisKeyStore implements KeyStore {
     return this.call(() => readCallerEvidence(this.redis, this.names, where, since, until, USAGE_TTL_SECONDS * 1000));
   }
 
+  /**
+   * Whether the gateway's authenticate would accept the key with this sha256 now: the same script
+   * (AUTHENTICATE) in its probe mode, which spends no rate limit and counts no usage.
+   */
+  async authenticatesByHash(sha256Hex: string): Promise<boolean> {
+    if (!/^[0-9a-f]{64}$/.test(sha256Hex)) return false;
+    const ref = this.names.ref(Buffer.from(sha256Hex, 'hex'));
+    const n = this.names;
+    const result = await this.call(() =>
+      this.redis.nsAuthenticate(n.key(ref), n.rate(ref), n.usage(ref, 0), 0, this.defaults.requests, this.defaults.windowSeconds, USAGE_TTL_SECONDS, 0, '1'),
+    );
+    return result[0] === 1;
+  }
+
   async usageSince(id: string, since: Date): Promise<UsageBucket[]> {
     const ref = await this.refOf(id);
     if (!ref) return [];

@@ -70,6 +70,8 @@ describe('AlertStore.recordExposure', () => {
       secretSha256: SHA,
       keyStatus: 'revoked',
       revokedAt: '2026-11-26T13:00:00.840Z',
+      verifiedRevokedAt: null,
+      revocationVerification: null,
       assignee: null,
       resolvedAt: null,
       resolvedBy: null,
@@ -180,6 +182,20 @@ describe('AlertStore.recordExposure', () => {
     const second = await store.recordExposure(exposure({}, { line: 10 }), key({ status: 'revoked', revokedAt: '2026-11-26T14:00:00.000Z', revokeLatencyMs: 5 }));
     expect(second.alert).toMatchObject({ revokedAt: '2026-11-26T13:00:01.000Z', revokeLatencyMs: 1000 });
     expect(await store.markRevoked(alert.id, '2026-11-26T15:00:00.000Z', 7)).toMatchObject({ revokedAt: '2026-11-26T13:00:01.000Z', revokeLatencyMs: 1000 });
+  });
+
+  it('records the proof of a revocation: verified sets verifiedRevokedAt (and the timeline); a key found live again clears it', async () => {
+    const { alert } = await store.recordExposure(exposure(), key({ status: 'revoked', revokedAt: '2026-11-26T13:00:01.000Z', revokeLatencyMs: 1000 }));
+    expect(alert).toMatchObject({ verifiedRevokedAt: null, revocationVerification: null });
+    const verified = await store.markVerification(alert.id, 'verified', new Date('2026-11-26T13:00:01.050Z'));
+    expect(verified).toMatchObject({ verifiedRevokedAt: '2026-11-26T13:00:01.050Z', revocationVerification: 'verified' });
+    expect(verified!.timeline).toContainEqual({ event: 'verified_revoked', at: '2026-11-26T13:00:01.050Z' });
+    const live = await store.markVerification(alert.id, 'still_authenticates', new Date('2026-11-26T14:00:00.000Z'));
+    expect(live).toMatchObject({ verifiedRevokedAt: null, revocationVerification: 'still_authenticates' });
+    expect(live!.timeline.map((t) => t.event)).not.toContain('verified_revoked');
+    expect(await store.markVerification(alert.id, 'failed', new Date())).toMatchObject({ verifiedRevokedAt: null, revocationVerification: 'failed' });
+    expect(await store.markVerification('alt_0000000000000000', 'verified', new Date())).toBeNull();
+    expect(await store.redis.exists(store.names.alert('alt_0000000000000000'))).toBe(0);
   });
 
   it('rejects a time that is not one (a bug upstream, not a retry)', async () => {

@@ -19,6 +19,7 @@ describe('HttpKeyStore against this project’s own API server', () => {
     const created = await store.createKey({ ownerId: owner.id, name: 'Production Web App' });
     expect(created.key).toMatch(/^neev_/);
 
+    expect(await store.authenticatesByHash(sha256Hex(created.key))).toBe(true);
     const found = await store.findByHash(sha256Hex(created.key));
     expect(found).toMatchObject({ id: created.record.id, ownerId: owner.id, status: 'active', hint: created.record.hint });
     expect(await store.findByHash(sha256Hex(generateKey()))).toBeNull();
@@ -40,6 +41,9 @@ describe('HttpKeyStore against this project’s own API server', () => {
     expect(again).toMatchObject({ status: 'revoked', revokedAt: revoked!.revokedAt, revokedBy: 'leak-detector', revokedReason: 'found in octo-org/app config/app.env' });
     expect(await store.findByHash(sha256Hex(created.key))).toMatchObject({ id: created.record.id, status: 'revoked', revokedAt: revoked!.revokedAt });
     expect((await t.api('POST', '/api/v1/authenticate', { body: { key: created.key } })).status).toBe(401);
+    // The proof of the revocation: the store's authenticate, by hash, in probe mode.
+    expect(await store.authenticatesByHash(sha256Hex(created.key))).toBe(false);
+    expect(await store.authenticatesByHash('not-a-hash')).toBe(false);
 
     const rotatedFrom = await store.createKey({ ownerId: owner.id, name: 'Batch' });
     const rotated = await store.rotateKey(rotatedFrom.record.id, 60);
@@ -52,6 +56,7 @@ describe('HttpKeyStore against this project’s own API server', () => {
     const store = new HttpKeyStore(`http://127.0.0.1:${port}`, ADMIN, 1000);
     await expect(store.findByHash(sha256Hex(generateKey()))).rejects.toBeInstanceOf(KeyStoreUnavailableError);
     await expect(store.revoke('key_0000000000000000', { reason: 'x', by: 'leak-detector' })).rejects.toBeInstanceOf(KeyStoreUnavailableError);
+    await expect(store.authenticatesByHash(sha256Hex(generateKey()))).rejects.toBeInstanceOf(KeyStoreUnavailableError);
   });
 
   it('a store whose Redis is down answers 503, which the adapter reads as unavailable', async () => {

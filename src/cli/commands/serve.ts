@@ -5,6 +5,7 @@ import { NOTIFY_QUEUE } from '../../core/queue-names.js';
 import { enqueueCheckRun } from '../../pipeline/check-run-queue.js';
 import { jobDeps } from '../../pipeline/job-deps.js';
 import { enqueueNotification } from '../../pipeline/notify-queue.js';
+import { enqueueRevocationCheck } from '../../pipeline/revocation-check.js';
 import { closeQueues, enqueueInto, JOB_QUEUES, openQueues, startQueueWorkers, type OpenQueues } from '../../pipeline/registry.js';
 import { loadRules } from '../../rules/load.js';
 import { buildServer } from '../../server/app.js';
@@ -51,11 +52,13 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
   const enqueue = enqueueInto(queues);
   // One notification job per notice of an alert, for the notifier (owner email and signed webhook) to deliver.
   const notify = enqueueNotification(queues.get(NOTIFY_QUEUE)!, { redis: producer, redisPrefix: config.redisPrefix, timing: config.notify });
+  // One revocation check per revocation the pipeline makes: the gateway's own check must refuse the key.
+  const verifyRevocation = enqueueRevocationCheck(enqueue);
   redis.once('ready', () => void warnIfEvicting(redis, (message) => log(message)));
 
   // Loaded once, for the receiver (it scans issue, comment and discussion text as it arrives) and the workers.
   const rules = loadRules();
-  const { app } = buildServer(config, redis, { enqueue, rules, notify });
+  const { app } = buildServer(config, redis, { enqueue, rules, notify, verifyRevocation });
   log = (message) => app.log.warn(message);
   if (withHttp) warnAtStartup(config, log);
 
@@ -69,7 +72,7 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
   const workerConnection = blockingConnection(config);
   workerConnection.on('error', () => {});
   // Check runs are reported by their own queue workers, after the push's keys are revoked.
-  const deps = jobDeps(config, redis, rules, (message) => log(message), notify, enqueueCheckRun(enqueue));
+  const deps = jobDeps(config, redis, rules, (message) => log(message), notify, enqueueCheckRun(enqueue), verifyRevocation);
   // NEEVSCAN_JOB_LOCK_MS: how soon a job held by a worker that died is run again.
   const workers = startQueueWorkers(workerConnection, deps, { lockMs: config.jobLockMs });
 

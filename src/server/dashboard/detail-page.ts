@@ -9,6 +9,7 @@ import { keyStatusBadge, resolutionLabel, stateBadge } from './list-page.js';
 import type { Session } from './sessions.js';
 import { usageSection } from './usage-chart.js';
 import { callersSection } from './callers-section.js';
+import { revocationProofRow } from './revocation-proof.js';
 
 /** What a finished action says at the top of the page (a fixed set: the query string can only choose among them). */
 const DONE: Record<string, string> = {
@@ -25,6 +26,7 @@ const TIMELINE_LABELS: Record<string, string> = {
   pushed: 'Pushed (or posted)',
   received: 'Received by neevscan',
   revoked: 'Key revoked',
+  verified_revoked: 'Revocation verified (the API refuses the key)',
   notified: 'Owner notified',
   reopened: 'Reopened',
   resolved: 'Resolved',
@@ -156,6 +158,7 @@ ${d.replacedBy ?? key?.replacedBy ? `<dt>Replaced by</dt><dd><span class="muted"
 <dt>Owner</dt><dd>${d.owner ? `${esc(d.owner.name)}${d.owner.email ? ` &lt;${esc(d.owner.email)}&gt;` : ''}` : '<span class="muted">unknown</span>'} <span class="muted">${esc(d.ownerId)}</span></dd>
 <dt>First seen</dt><dd>${time(d.firstSeenAt)}</dd>
 <dt>Push to revoke</dt><dd>${duration(d.revokeLatencyMs)}</dd>
+${revocationProofRow(d)}
 <dt>Places</dt><dd>${esc(d.locationCount)}</dd>
 <dt>Assignee</dt><dd>${d.assignee ? esc(d.assignee) : '<span class="muted">nobody</span>'}</dd>
 ${resolution}

@@ -17,6 +17,8 @@ export const CHECK_RUN_QUEUE = 'check-run';
 export const WIKI_QUEUE = 'wiki';
 /** Notifications of alerts. */
 export const NOTIFY_QUEUE = 'notify';
+/** GitHub Actions runs whose logs to scan (`workflow_run` completed). */
+export const CI_LOG_QUEUE = 'ci-log';
 /** Public pushes read from GitHub's public events feed. */
 export const PUBLIC_PUSH_QUEUE = 'public-push';
 /** Public repositories to scan whole, from the public events feed. */

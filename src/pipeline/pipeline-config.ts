@@ -8,6 +8,7 @@ export const PIPELINE_ENV = [
   'NEEVSCAN_PUSH_CONCURRENCY',
   'NEEVSCAN_JOB_LOCK_MS',
   'PUBLIC_EVENTS_MAX_AGE_SECONDS',
+  'NEEVSCAN_CI_LOG_MAX_BYTES',
 ] as const;
 
 export interface PipelineConfig {
@@ -25,6 +26,8 @@ export interface PipelineConfig {
   jobLockMs: number;
   /** PUBLIC_EVENTS_MAX_AGE_SECONDS: public-event jobs the poller queued longer ago than this are dropped (counted), so a spent budget or a slow worker cannot grow the backlog without bound. */
   publicEventsMaxAgeSeconds: number;
+  /** NEEVSCAN_CI_LOG_MAX_BYTES: the largest GitHub Actions logs archive (zip) downloaded; a larger one is reported not scanned. */
+  ciLogMaxBytes: number;
 }
 
 export function readPipelineConfig(env: EnvSection<typeof PIPELINE_ENV>): PipelineConfig {
@@ -34,6 +37,7 @@ export function readPipelineConfig(env: EnvSection<typeof PIPELINE_ENV>): Pipeli
     pushConcurrency: positiveInt(env.NEEVSCAN_PUSH_CONCURRENCY, 32, 'NEEVSCAN_PUSH_CONCURRENCY'),
     jobLockMs: positiveInt(env.NEEVSCAN_JOB_LOCK_MS, DEFAULT_JOB_LOCK_MS, 'NEEVSCAN_JOB_LOCK_MS'),
     publicEventsMaxAgeSeconds: positiveInt(env.PUBLIC_EVENTS_MAX_AGE_SECONDS, 900, 'PUBLIC_EVENTS_MAX_AGE_SECONDS'),
+    ciLogMaxBytes: positiveInt(env.NEEVSCAN_CI_LOG_MAX_BYTES, 256 * 1024 * 1024, 'NEEVSCAN_CI_LOG_MAX_BYTES'),
   };
 }
 

@@ -92,6 +92,7 @@ const WEBHOOK_EVENTS = new Set([
   'installation',
   'installation_repositories',
   'public',
+  'workflow_run',
   'ping',
 ]);
 

@@ -97,7 +97,16 @@ function listEntries(zip: ZipFile, max: number): Promise<{ entries: Entry[]; mor
   });
 }
 
-const STEP_NUMBER = /^\d+_/;
+/** `3_Run tests.txt` → `3_Run tests` (string operations: these names are the run's, untrusted). */
+const withoutTxt = (name: string) => (name.endsWith('.txt') ? name.slice(0, -'.txt'.length) : name);
+
+/** `0_build` → `build`: the number GitHub puts before a job's whole log. */
+function withoutNumber(name: string): string {
+  const underscore = name.indexOf('_');
+  if (underscore <= 0) return name;
+  for (let i = 0; i < underscore; i++) if (name.charCodeAt(i) < 48 || name.charCodeAt(i) > 57) return name;
+  return name.slice(underscore + 1);
+}
 
 /** Step logs, and each job's whole log only when none of its steps is in the archive. */
 function logsToRead(entries: readonly Entry[]): LogEntry[] {
@@ -109,12 +118,12 @@ function logsToRead(entries: readonly Entry[]): LogEntry[] {
     if (slash <= 0) continue;
     const job = entry.fileName.slice(0, slash);
     jobsWithSteps.add(job);
-    steps.push({ entry, job, step: entry.fileName.slice(slash + 1).replace(/\.txt$/, '') });
+    steps.push({ entry, job, step: withoutTxt(entry.fileName.slice(slash + 1)) });
   }
   const wholeJobs: LogEntry[] = [];
   for (const entry of files) {
     if (entry.fileName.includes('/')) continue;
-    const job = entry.fileName.replace(/\.txt$/, '').replace(STEP_NUMBER, '');
+    const job = withoutNumber(withoutTxt(entry.fileName));
     if (!jobsWithSteps.has(job)) wholeJobs.push({ entry, job, step: '' });
   }
   return [...wholeJobs, ...steps];

@@ -16,6 +16,9 @@ export type RunLogsDownload =
   /** 404 or 410: the run's logs expired (retention) or were deleted. */
   | { saved: false; reason: 'gone'; status: number };
 
+/** The longest an archive download may take (256 MiB at well under 1 MB/s). */
+const DOWNLOAD_TIMEOUT_MS = 10 * 60_000;
+
 class OverCap extends Error {
   constructor(readonly bytes: number) {
     super(`over the cap at ${bytes} bytes`);
@@ -46,7 +49,8 @@ export async function downloadRunLogs(
   }
   if (!location) throw new Error(`logs of run ${run.runId}: GitHub answered without a Location to the archive`);
 
-  const response = await fetch(location, { redirect: 'follow' });
+  // A stalled download must not hold the job for ever: the job is retried instead.
+  const response = await fetch(location, { redirect: 'follow', signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
   if (response.status === 404 || response.status === 410) {
     await response.body?.cancel();
     return { saved: false, reason: 'gone', status: response.status };

@@ -28,7 +28,9 @@ export type Source =
   /** A key anyone reported through POST /api/v1/public/report: the place is the URL the reporter gave. */
   | 'report'
   /** A canary key presented to authenticate: the place is the caller (`caller`). */
-  | 'canary-use';
+  | 'canary-use'
+  /** A GitHub Actions run's log: the place is the job and step (`path`: `job/step`), the line in the step's log, the run's link. */
+  | 'ci-log';
 
 /** Who presented a canary key, as the gateway reported it (each part optional, never trusted). */
 export interface CallerSeen {
@@ -151,6 +153,24 @@ export interface CanaryUseLocation extends PlaceBase {
 }
 
 /**
+ * A key a GitHub Actions run printed in a step's log. `path` is `job/step` as the logs archive names the
+ * step's file (`build/3_Run tests`, keys in it replaced by their hints), `line` the line in that step's log,
+ * `commit` the run's head commit, `url` the run's page.
+ */
+export interface CiLogLocation extends PlaceBase {
+  source: 'ci-log';
+  repo: string;
+  path: string;
+  line: number;
+  commit: string | null;
+  url: string;
+  /** The job's name, as the archive names its folder (keys in it replaced by their hints). */
+  job: string;
+  /** The step's file name without `.txt`: `3_Run tests` (its number, then its name). */
+  step: string;
+}
+
+/**
  * One place a secret was seen (an alert keeps a list of them), by source. The public events feed reports
  * every kind of place it saw (a file, a commit message, a text) as `public-events`.
  */
@@ -162,7 +182,8 @@ export type Location =
   | WikiPageLocation
   | PartnerLocation
   | ReportLocation
-  | CanaryUseLocation;
+  | CanaryUseLocation
+  | CiLogLocation;
 
 /**
  * A location as alert JSON carries it, every variant in one flat shape: what the stores, the export and the
@@ -182,6 +203,9 @@ export interface LocationRecord {
   scanIncomplete?: true;
   /** `canary-use` only: the caller that presented the canary. */
   caller?: CallerSeen;
+  /** `ci-log` only: the job and the step whose log held the key (`path` is `job/step`). */
+  job?: string;
+  step?: string;
 }
 
 /** The flat view of a location, for readers that copy its fields whatever its source. */

@@ -19,6 +19,8 @@ export const WIKI_QUEUE = 'wiki';
 export const NOTIFY_QUEUE = 'notify';
 /** Proofs that a revocation took: the gateway's check must refuse the revoked key. */
 export const VERIFY_REVOCATION_QUEUE = 'verify-revocation';
+/** GitHub Actions runs whose logs to scan (`workflow_run` completed). */
+export const CI_LOG_QUEUE = 'ci-log';
 /** Public pushes read from GitHub's public events feed. */
 export const PUBLIC_PUSH_QUEUE = 'public-push';
 /** Public repositories to scan whole, from the public events feed. */

@@ -68,7 +68,7 @@ export const pipelineMetrics = {
   scansIncomplete: () =>
     counter<'source'>({
       name: 'neevscan_scans_incomplete_total',
-      help: 'Pushes and repository scans of which part could not be read (a tree GitHub cut short, blobs over the read budget, commits past a cap), by source: their findings may be missing keys',
+      help: 'Pushes and repository scans of which part could not be read (a tree GitHub cut short, blobs over the read budget, commits past a cap, GitHub Actions logs over NEEVSCAN_CI_LOG_MAX_BYTES or read in part), by source: their findings may be missing keys',
       labelNames: ['source'],
     }),
   queueStalled: () =>
@@ -100,6 +100,7 @@ const WEBHOOK_EVENTS = new Set([
   'installation',
   'installation_repositories',
   'public',
+  'workflow_run',
   'ping',
 ]);
 

@@ -110,6 +110,7 @@ const SOURCE_LABELS: Record<Source, string> = {
   pull_request_review: 'a pull request review',
   report: 'reported by a researcher',
   'canary-use': 'a request made with the canary',
+  'ci-log': 'a GitHub Actions log',
 };
 
 export function buildNotice(input: NoticeInput): Notice {

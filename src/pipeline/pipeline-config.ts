@@ -10,6 +10,7 @@ export const PIPELINE_ENV = [
   'PUBLIC_EVENTS_MAX_AGE_SECONDS',
   'NEEVSCAN_REVOCATION_CHECK_ATTEMPTS',
   'NEEVSCAN_REVOCATION_CHECK_BACKOFF_MS',
+  'NEEVSCAN_CI_LOG_MAX_BYTES',
 ] as const;
 
 export interface PipelineConfig {
@@ -32,6 +33,8 @@ export interface PipelineConfig {
    * (doubling), a revocation is checked again while the revoked key still authenticates (src/pipeline/revocation-check.ts).
    */
   revocationCheck: { attempts: number; backoffMs: number };
+  /** NEEVSCAN_CI_LOG_MAX_BYTES: the largest GitHub Actions logs archive (zip) downloaded; a larger one is reported not scanned. */
+  ciLogMaxBytes: number;
 }
 
 export function readPipelineConfig(env: EnvSection<typeof PIPELINE_ENV>): PipelineConfig {
@@ -45,6 +48,7 @@ export function readPipelineConfig(env: EnvSection<typeof PIPELINE_ENV>): Pipeli
       attempts: positiveInt(env.NEEVSCAN_REVOCATION_CHECK_ATTEMPTS, 8, 'NEEVSCAN_REVOCATION_CHECK_ATTEMPTS'),
       backoffMs: positiveInt(env.NEEVSCAN_REVOCATION_CHECK_BACKOFF_MS, 2000, 'NEEVSCAN_REVOCATION_CHECK_BACKOFF_MS'),
     },
+    ciLogMaxBytes: positiveInt(env.NEEVSCAN_CI_LOG_MAX_BYTES, 256 * 1024 * 1024, 'NEEVSCAN_CI_LOG_MAX_BYTES'),
   };
 }
 

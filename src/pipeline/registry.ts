@@ -2,6 +2,7 @@ import type { ConnectionOptions, Queue, Worker } from 'bullmq';
 import type { Enqueue, QueuedJob } from '../core/queued-job.js';
 import type { JobDeps, JobKind, QueueSettings } from './job-kind.js';
 import { checkRunJobs } from './jobs/check-run.js';
+import { ciLogJobs } from './jobs/ci-log.js';
 import { exposureJobs } from './jobs/exposure.js';
 import { notifyJobs } from './jobs/notify.js';
 import { publicPushJobs } from './jobs/public-push.js';
@@ -17,7 +18,7 @@ import { startQueueWorker, type QueueWorkerTuning } from './queue-worker.js';
 type AnyJobKind = JobKind<any, any>;
 
 /** Every kind of job of the pipeline: `serve` and `worker` open, work and close these queues. */
-export const JOB_KINDS: readonly AnyJobKind[] = [pushJobs, checkRunJobs, wikiJobs, repoScanJobs, exposureJobs, publicPushJobs, publicScanJobs, notifyJobs, verifyRevocationJobs];
+export const JOB_KINDS: readonly AnyJobKind[] = [pushJobs, checkRunJobs, wikiJobs, repoScanJobs, exposureJobs, publicPushJobs, publicScanJobs, ciLogJobs, notifyJobs, verifyRevocationJobs];
 
 /** The names of every queue of the pipeline (queue depth metrics read these). */
 export const JOB_QUEUES: readonly string[] = JOB_KINDS.map((kind) => kind.queue);

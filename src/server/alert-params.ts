@@ -21,6 +21,7 @@ const SOURCE_SET: Record<Source, true> = {
   report: true,
   pull_request_review: true,
   'canary-use': true,
+  'ci-log': true,
 };
 export const SOURCES = Object.keys(SOURCE_SET) as Source[];
 

@@ -319,6 +319,7 @@ function pickLocation(l: LocationRecord): LocationRecord {
   if (l.field === 'path') picked.field = 'path';
   if (l.allowMarker === true) picked.allowMarker = true;
   if (l.scanIncomplete === true) picked.scanIncomplete = true;
+  if (l.source === 'ci-log' && typeof l.job === 'string' && typeof l.step === 'string') Object.assign(picked, { job: l.job, step: l.step });
   return picked;
 }
 

@@ -5,9 +5,10 @@ import type { DeliveryContext, Handler, Planned } from './planned.js';
 import { planPush } from './push.js';
 import { planRepoScans, type RepoScanEvent } from './repo-scans.js';
 import { planTextEvent } from './text-events.js';
+import { planWorkflowRun } from './workflow-run.js';
 
 /** The events the receiver acts on; any other is answered `ignored`. */
-export type HandledEvent = 'push' | 'gollum' | RepoScanEvent | TextEvent;
+export type HandledEvent = 'push' | 'gollum' | 'workflow_run' | RepoScanEvent | TextEvent;
 
 const textHandlers = Object.fromEntries(TEXT_EVENTS.map((name) => [name, planTextEvent])) as { [E in TextEvent]: Handler<E> };
 
@@ -22,6 +23,7 @@ export const WEBHOOK_HANDLERS: { [E in HandledEvent]: Handler<E> } = {
   installation: planRepoScans,
   installation_repositories: planRepoScans,
   public: planRepoScans,
+  workflow_run: planWorkflowRun,
   ...textHandlers,
 };
 

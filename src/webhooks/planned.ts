@@ -12,7 +12,7 @@ export interface DeliveryContext {
 }
 
 /** The counts the receiver answers with when a delivery is queued (`{"status":"queued", …}`), in the order they are written. */
-export type QueuedCounts = Partial<Record<'repositories' | 'pages' | 'exposures', number>>;
+export type QueuedCounts = Partial<Record<'repositories' | 'pages' | 'runs' | 'exposures', number>>;
 
 /**
  * What a delivery becomes: the jobs to queue (all or none) and the counts to

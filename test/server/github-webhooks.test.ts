@@ -109,7 +109,7 @@ describe('POST /webhooks/github', () => {
   });
 
   it('answers an event outside the dispatch table "ignored", whatever its name', async () => {
-    for (const event of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'workflow_run', 'star']) {
+    for (const event of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'workflow_job', 'star']) {
       const res = await deliver(event, JSON.stringify({ action: 'created' }));
       expect(res.status, event).toBe(202);
       expect(await res.json()).toEqual({ status: 'ignored', reason: `event ${event} is not handled yet` });

@@ -21,6 +21,7 @@ import type { SecretScanningPublicKey } from './keys.js';
 import { RateLimiter, type RateLimitChange, type RateLimitOptions } from './rate-limit.js';
 import { RepoRegistry, repoJson, type Repo, type RepoOptions } from './repos.js';
 import { matchRoute, type Route } from './router.js';
+import { RunLogStore, type RunLogs } from './run-logs.js';
 
 export interface StandInOptions extends AuthOptions {
   /** Origin of html_url, blob_url and raw_url links. Default `https://github.com`. */
@@ -50,6 +51,8 @@ export interface GitHubStandIn {
   addRepo(options: RepoOptions): Repo;
   /** Adds an event to the top of GET /events; missing id, created_at, actor, payload, public are filled in. */
   pushEvent(event: EventInput): GitHubEvent;
+  /** What GET /repos/{owner}/{repo}/actions/runs/{runId}/logs serves: a zip of these entries (after a 302), or 404 / 410. */
+  setRunLogs(owner: string, repo: string, runId: number, logs: RunLogs): void;
   /** The next `times` matching requests answer `status` (a 5xx). */
   fail(options: FaultOptions): void;
   /** The next `times` matching requests hit a secondary rate limit (403 or 429, with retry-after). */
@@ -77,6 +80,7 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
   const events = new EventFeed(options.pollInterval ?? 60);
   const limits: Limits = { ...DEFAULT_PATCH_LIMITS, ...DEFAULT_LIMITS, ...options.limits };
   const requests: RecordedRequest[] = [];
+  const runLogs = new RunLogStore();
   const state = { secretScanningKeys: options.secretScanningKeys ?? [] };
 
   const repoRoute = (method: string, pattern: string, handle: (ctx: RepoCtx) => Promise<Reply> | Reply): Route => ({
@@ -92,6 +96,8 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
     repoRoute('GET', '/git/blobs/:sha', getBlob),
     repoRoute('GET', '/git/trees/:sha*', getTree),
     repoRoute('GET', '/git/commits/:sha', getGitCommit),
+    repoRoute('GET', '/actions/runs/:runId/logs', (ctx) => runLogs.redirect(ctx)),
+    { method: 'GET', pattern: '/_archives/:token', handle: (ctx) => runLogs.archive(ctx.params.token!) },
     repoRoute('POST', '/check-runs', (ctx) => checkRuns.create(ctx)),
     repoRoute('PATCH', '/check-runs/:id', (ctx) => checkRuns.update(ctx)),
     { method: 'POST', pattern: '/app/installations/:installationId/access_tokens', handle: (ctx) => auth.createAccessToken(ctx) },
@@ -160,6 +166,7 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
     url: base,
     addRepo: (o) => repos.add(o),
     pushEvent: (e) => events.push(e),
+    setRunLogs: (owner, repo, runId, logs) => runLogs.set(owner, repo, runId, logs),
     fail: (f) => faults.fail(f),
     secondaryRateLimit: (o) => faults.secondaryRateLimit(o),
     setRateLimit: (c) => limiter.set(c),
@@ -228,5 +235,7 @@ function send(res: ServerResponse, reply: Reply, headers: Record<string, string>
 
 export type { Repo, RepoOptions } from './repos.js';
 export type { CheckRunRecord } from './check-runs.js';
+export type { RunLogs } from './run-logs.js';
+export { writeZip } from './run-logs.js';
 export type { GitHubEvent, EventInput } from './events.js';
 export { makeRsaKeyPair, makeSecretScanningKey, signSecretScanningPayload } from './keys.js';

@@ -275,14 +275,14 @@ async function startServe(prefix, githubUrl, appKey, profileDir, command = 'serv
   // `neevscan worker` has no HTTP server: it is ready once it has logged that it runs.
   if (command === 'worker') {
     for (let i = 0; !/worker running/.test(output); i++) {
-      if (i > 300) throw new Error(`worker did not start: ${output}`);
+      if (i > 2400) throw new Error(`worker did not start: ${output}`);
       await sleep(50);
     }
     return handle;
   }
   for (let i = 0; ; i++) {
     if (await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false)) break;
-    if (i > 300) throw new Error(`serve did not start: ${output}`);
+    if (i > 2400) throw new Error(`serve did not start: ${output}`);
     await sleep(50);
   }
   return {
@@ -401,6 +401,23 @@ async function queueState(redis, prefix) {
     redis.zcard(`${q}:failed`),
   ]);
   return { waiting: wait + prioritized, active, delayed, completed, failed };
+}
+
+/** Jobs of `queue` not yet done (waiting, active, delayed): the check runs and notices a push leaves behind. */
+async function pendingJobs(redis, prefix, queue) {
+  const q = `${prefix}{bull}:${queue}`;
+  const [wait, active, prioritized, delayed] = await Promise.all([redis.llen(`${q}:wait`), redis.llen(`${q}:active`), redis.zcard(`${q}:prioritized`), redis.zcard(`${q}:delayed`)]);
+  return wait + active + prioritized + delayed;
+}
+
+/** Waits (up to `ms`) until the push's follow-on jobs (check run, notice) are done, so the CPU read after covers them. */
+async function settleFollowOns(redis, prefix, ms) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const left = (await pendingJobs(redis, prefix, 'check-run')) + (await pendingJobs(redis, prefix, 'notify'));
+    if (left === 0 || Date.now() > deadline) return left;
+    await sleep(100);
+  }
 }
 
 async function drain(redis, prefix, expected, ms) {
@@ -525,8 +542,10 @@ async function main() {
         const count = rate * seconds;
         log(`3. ${rate} pushes/s for ${seconds} s (${count} pushes, one key each) …`);
         const load0 = loadavg()[0];
-        const cpuAll = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
-        const cpu0 = cpuAll();
+        // CPU per push, the primary figure: robust to machine load, unlike pushes per second. Read per process
+        // (serve, then each worker) from /proc, from the stage's start until its pushes and their follow-on jobs are done.
+        const cpuEach = () => pids.map((pid) => cpuSeconds(pid));
+        const cpu0 = cpuEach();
         const rss = [];
         const backlog = [];
         const before = await queueState(redis, prefix);
@@ -547,9 +566,11 @@ async function main() {
         clearInterval(qsampler);
         const drained = await drain(redis, prefix, done + count, DRAIN_MS);
         const drainMs = Date.now() - sendEnd;
+        const followOnsLeft = await settleFollowOns(redis, prefix, DRAIN_MS);
         clearInterval(sampler);
         clearInterval(msampler);
-        const cpu = cpuAll() - cpu0;
+        const cpuPerProcess = cpuEach().map((c, i) => c - cpu0[i]);
+        const cpu = cpuPerProcess.reduce((a, b) => a + b, 0);
         const acks = results.filter((r) => r.status === 202).map((r) => r.ms);
         const revokedAt = await revokedAtOf(serve.url, pushes.slice(base, base + count).map((p) => p.key));
         const inWindow = revokedAt.filter((t) => t !== null && t <= sendEnd).length;
@@ -577,12 +598,14 @@ async function main() {
           redisMemoryMaxMb: Math.max(...redisMem),
           standinRssMb: (await env.standin.stats()).rss / 2 ** 20,
           cpuPerPushMs: (cpu * 1000) / count,
+          cpuSecondsPerProcess: cpuPerProcess,
+          followOnsLeft,
           serveCpuShare: cpu / ((Date.now() - t0) / 1000),
           load: `${load0.toFixed(2)} → ${loadavg()[0].toFixed(2)}`,
         };
         st.keptUp = st.revoked === count && st.backlogAtEnd <= rate && st.drainMs < 2000 && st.notAccepted === 0;
         report.stages.push(st);
-        log(`   sent ${fmt(st.sentPerSecond)}/s; completed ${fmt(st.completedPerSecond)}/s while sending; backlog each second ${JSON.stringify(backlog)}; drained ${fmt(drainMs)} ms after; ${st.revoked}/${count} keys revoked (p50 ${fmt(st.p50)} ms, p99 ${fmt(st.p99)} ms); service CPU ${fmt(st.cpuPerPushMs, 2)} ms/push (${fmt(st.serveCpuShare * 100)}% of a core); RSS max ${fmt(st.rssMax)} MB (per process ${st.rssMaxPerProcess.map((m) => fmt(m)).join(' + ')}); load ${st.load}`);
+        log(`   sent ${fmt(st.sentPerSecond)}/s; completed ${fmt(st.completedPerSecond)}/s while sending; backlog each second ${JSON.stringify(backlog)}; drained ${fmt(drainMs)} ms after; ${st.revoked}/${count} keys revoked (p50 ${fmt(st.p50)} ms, p99 ${fmt(st.p99)} ms); service CPU ${fmt(st.cpuPerPushMs, 2)} ms/push (per process ${cpuPerProcess.map((c) => fmt(c, 2)).join(' + ')} s; follow-on jobs left ${followOnsLeft}; ${fmt(st.serveCpuShare * 100)}% of a core); RSS max ${fmt(st.rssMax)} MB (per process ${st.rssMaxPerProcess.map((m) => fmt(m)).join(' + ')}); load ${st.load}`);
         if (opt.loadtest) {
           rows.push(`| ${rate}/s for ${seconds} s | ${fmt(st.acceptedPerSecond)}/s | ${fmt(st.ackP50, 1)} / ${fmt(st.ackP99, 1)} ms | ${fmt(st.p50)} / ${fmt(st.p99)} ms | ${st.revoked}/${count} | ${st.rssMaxPerProcess.map((m) => fmt(m)).join(' + ')} MB (stand-in ${fmt(st.standinRssMb)} MB) | ${fmt(st.redisMemoryMaxMb)} MB | ${st.keptUp ? 'kept up' : `backlog ${st.backlogAtEnd}, drained ${fmt(drainMs / 1000, 1)} s after`} |`);
         } else rows.push(`| 3. ${rate} pushes/s for ${seconds} s | ${fmt(st.completedPerSecond)} completed/s while sending, backlog at end ${st.backlogAtEnd}, drained ${fmt(drainMs / 1000, 1)} s after; revoke p50 ${fmt(st.p50)} ms / p99 ${fmt(st.p99)} ms; RSS max ${fmt(st.rssMax)} MB | keeps up, RSS < 300 MB | ${st.keptUp && st.rssMax < 300 ? 'kept up' : 'did not keep up'} |`);

@@ -112,10 +112,18 @@ async function warm(urls) {
         const r = await fetch(`http://127.0.0.1:${base}/app/installations/${installation}/access_tokens`, { method: 'POST', headers: { authorization: `Bearer ${appJwt()}`, accept: 'application/vnd.github.v3+json' } });
         tokens.set(installation, (await r.json()).token);
       }
-      // octokit sends this accept header for JSON answers.
-      const r = await fetch(`http://127.0.0.1:${base}${path}`, { headers: { authorization: `token ${tokens.get(installation)}`, accept: 'application/vnd.github.v3+json' } });
-      await r.arrayBuffer();
-      if (r.status !== 200) failed++;
+      // octokit sends this accept header for JSON answers. A reset connection (a kept-alive socket the front closed
+      // as it was reused, on a loaded machine) is tried again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const r = await fetch(`http://127.0.0.1:${base}${path}`, { headers: { authorization: `token ${tokens.get(installation)}`, accept: 'application/vnd.github.v3+json' } });
+          await r.arrayBuffer();
+          if (r.status !== 200) failed++;
+          break;
+        } catch (error) {
+          if (attempt >= 3) throw error;
+        }
+      }
     }
   };
   await Promise.all(Array.from({ length: 6 }, one));

@@ -5,6 +5,7 @@ import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import { appJwtSigner } from './app-jwt.js';
 import { GitHubRestingError } from './github-wait.js';
+import { httpFetch } from './http-fetch.js';
 import { readPrivateKey } from './private-key.js';
 
 export { readPrivateKey } from './private-key.js';
@@ -110,7 +111,7 @@ function build(tuning: ClientTuning & { apiUrl: string }, auth: Record<string, u
   const restThenFetch: typeof fetch = async (input, init) => {
     const wait = restUntil - Date.now();
     if (wait > 0 && wait <= maxWait * base) await new Promise((resolve) => setTimeout(resolve, wait));
-    return fetch(input, init);
+    return httpFetch(input, init);
   };
   const client = new ServiceOctokit({
     ...auth,
@@ -122,7 +123,8 @@ function build(tuning: ClientTuning & { apiUrl: string }, auth: Record<string, u
     // for every installation together). GitHub limits each installation's token on its own, so each gets its own limiter.
     throttle: { id: who, retryAfterBaseValue: base, onRateLimit: onLimit('primary'), onSecondaryRateLimit: onLimit('secondary') },
     retry: { retryAfterBaseValue: base, doNotRetry: DO_NOT_RETRY },
-    ...(options.restTogether ? { request: { fetch: restThenFetch } } : {}),
+    // node:http keep-alive rather than the global fetch: the same requests for about 1 ms less CPU each (src/github/http-fetch.ts).
+    request: { fetch: options.restTogether ? restThenFetch : httpFetch },
   });
   if (options.restTogether) {
     // A rest longer than a request may hang: nothing is sent, and the job is put off until then (src/pipeline/queue-worker.ts).

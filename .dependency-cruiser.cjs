@@ -81,7 +81,8 @@ module.exports = {
     {
       name: 'pipeline-knows-no-poller-or-server',
       severity: 'error',
-      comment: "The pipeline's workers run without the HTTP server, the webhook handlers and the public events poller (both feed their queues).",
+      comment:
+        "The pipeline's workers run without the HTTP server, the webhook handlers and the public events poller (both feed their queues).",
       from: { path: '^src/pipeline/' },
       to: { path: '^src/(server|webhooks|poller|cli)/' },
     },
@@ -102,7 +103,8 @@ module.exports = {
     {
       name: 'job-kinds-stand-alone',
       severity: 'error',
-      comment: 'Each job kind (src/pipeline/jobs/) is one file that no other kind imports: adding a kind is that file and a line in pipeline/registry.ts.',
+      comment:
+        'Each job kind (src/pipeline/jobs/) is one file that no other kind imports: adding a kind is that file and a line in pipeline/registry.ts.',
       from: { path: '^src/pipeline/jobs/' },
       to: { path: '^src/pipeline/(jobs/|registry\\.ts$)' },
     },

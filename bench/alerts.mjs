@@ -20,7 +20,16 @@ const PREFIX = `nsbench:alerts:${process.pid}:`;
 const OWNERS = 20;
 const REPOS = 200;
 // Sources as they might mix in production: mostly pushes, a few of everything else.
-const SOURCES = [...Array(70).fill('push'), ...Array(10).fill('public-events'), ...Array(8).fill('comment'), ...Array(5).fill('issue'), ...Array(4).fill('partner'), 'wiki', 'discussion', 'install-scan'];
+const SOURCES = [
+  ...Array(70).fill('push'),
+  ...Array(10).fill('public-events'),
+  ...Array(8).fill('comment'),
+  ...Array(5).fill('issue'),
+  ...Array(4).fill('partner'),
+  'wiki',
+  'discussion',
+  'install-scan',
+];
 
 const redis = new Redis(REDIS_URL);
 const alerts = new AlertStore(redis, PREFIX);
@@ -49,7 +58,10 @@ async function alertMemory() {
 }
 
 const hex = (s) => createHash('sha256').update(s).digest('hex');
-const pad = (n) => String(n).padStart(16, '0').replace(/[^0-9A-Za-z]/g, '0');
+const pad = (n) =>
+  String(n)
+    .padStart(16, '0')
+    .replace(/[^0-9A-Za-z]/g, '0');
 
 async function seed(ownerIds) {
   const started = Date.now();
@@ -64,15 +76,32 @@ async function seed(ownerIds) {
         secretSha256: hex(`key ${i}`),
         redacted: 'neev_…abcd',
         ruleId: 'neevcloud-api-key',
-        location: { source, repo, path: repo ? `config/${i % 13}.env` : null, line: 3, commit: null, url: repo ? `https://github.com/${repo}/blob/main/config.env#L3` : null, seenAt },
+        location: {
+          source,
+          repo,
+          path: repo ? `config/${i % 13}.env` : null,
+          line: 3,
+          commit: null,
+          url: repo ? `https://github.com/${repo}/blob/main/config.env#L3` : null,
+          seenAt,
+        },
         public: true,
         pushedAt: seenAt,
         receivedAt: seenAt,
       },
-      { id: `key_${pad(i)}`, ownerId: ownerIds[i % OWNERS], hint: 'neev_…abcd', name: `key ${i}`, status: 'revoked', revokedAt: seenAt, revokeLatencyMs: 900 },
+      {
+        id: `key_${pad(i)}`,
+        ownerId: ownerIds[i % OWNERS],
+        hint: 'neev_…abcd',
+        name: `key ${i}`,
+        status: 'revoked',
+        revokedAt: seenAt,
+        revokeLatencyMs: 900,
+      },
     );
     // About three in ten are resolved, spread over owners and repositories alike.
-    if (parseInt(hex(`resolved ${i}`).slice(0, 2), 16) < 77) await alerts.resolve(alert.id, { resolution: 'revoked' }, { id: 'tok_bench', name: 'bench' });
+    if (parseInt(hex(`resolved ${i}`).slice(0, 2), 16) < 77)
+      await alerts.resolve(alert.id, { resolution: 'revoked' }, { id: 'tok_bench', name: 'bench' });
   }
   async function lane() {
     while (next < ALERTS) await one(next++);
@@ -91,7 +120,9 @@ async function time(label, run) {
     times.push(Number(process.hrtime.bigint() - started) / 1e6);
     size = result?.alerts?.length ?? result?.open ?? size;
   }
-  console.log(`${label.padEnd(58)} p50 ${percentile(times, 50).toFixed(2).padStart(7)} ms   p95 ${percentile(times, 95).toFixed(2).padStart(7)} ms   (${size})`);
+  console.log(
+    `${label.padEnd(58)} p50 ${percentile(times, 50).toFixed(2).padStart(7)} ms   p95 ${percentile(times, 95).toFixed(2).padStart(7)} ms   (${size})`,
+  );
 }
 
 async function main() {
@@ -101,9 +132,13 @@ async function main() {
   for (let i = 0; i < OWNERS; i++) ownerIds.push((await keys.createOwner({ name: `Owner ${i}` })).id);
   console.log(`seeding ${ALERTS} alerts (${OWNERS} owners, ${REPOS} repositories, 30% resolved) …`);
   const seededMs = await seed(ownerIds);
-  console.log(`seeded in ${(seededMs / 1000).toFixed(1)} s (${Math.round(ALERTS / (seededMs / 1000))} exposures recorded/s, with 64 in flight)`);
+  console.log(
+    `seeded in ${(seededMs / 1000).toFixed(1)} s (${Math.round(ALERTS / (seededMs / 1000))} exposures recorded/s, with 64 in flight)`,
+  );
   const memory = await alertMemory();
-  console.log(`Redis memory for the alert store: ${(memory / 1024 / 1024).toFixed(1)} MiB, ${Math.round(memory / ALERTS)} bytes per alert (one place each, indexes included)`);
+  console.log(
+    `Redis memory for the alert store: ${(memory / 1024 / 1024).toFixed(1)} MiB, ${Math.round(memory / ALERTS)} bytes per alert (one place each, indexes included)`,
+  );
 
   const page = (filter) => () => alerts.list({ ...filter, limit: 50 });
   await time('list, first page of 50, no filter', page({}));
@@ -112,7 +147,10 @@ async function main() {
   await time('list, repo + state=open', page({ repo: 'org5/repo5', state: 'open' }));
   await time('list, ownerId + state=resolved', page({ ownerId: ownerIds[3], state: 'resolved' }));
   await time('list, source=wiki (1%) + state=open', page({ source: 'wiki', state: 'open' }));
-  await time('list, time range (one day) + state=open', page({ state: 'open', since: new Date('2026-01-05T00:00:00Z'), until: new Date('2026-01-06T00:00:00Z') }));
+  await time(
+    'list, time range (one day) + state=open',
+    page({ state: 'open', since: new Date('2026-01-05T00:00:00Z'), until: new Date('2026-01-06T00:00:00Z') }),
+  );
   let cursor = null;
   for (let i = 0; i < 20; i++) cursor = (await alerts.list({ state: 'open', limit: 50, cursor })).nextCursor;
   await time('list, state=open, page 21 (by cursor)', () => alerts.list({ state: 'open', limit: 50, cursor }));
@@ -126,7 +164,9 @@ async function main() {
     for await (const chunk of exportAlerts(alerts, keys, filter, 'csv')) bytes += Buffer.byteLength(chunk);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     const n = filter.ownerId ? ALERTS / OWNERS : ALERTS;
-    console.log(`export CSV, ${filter.ownerId ? 'one owner' : 'everything'} (${n} alerts): ${ms.toFixed(0)} ms, ${(bytes / 1024 / 1024).toFixed(1)} MiB, ${Math.round(n / (ms / 1000))} alerts/s`);
+    console.log(
+      `export CSV, ${filter.ownerId ? 'one owner' : 'everything'} (${n} alerts): ${ms.toFixed(0)} ms, ${(bytes / 1024 / 1024).toFixed(1)} MiB, ${Math.round(n / (ms / 1000))} alerts/s`,
+    );
   }
 }
 

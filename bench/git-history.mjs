@@ -62,7 +62,10 @@ async function generate() {
   const pick = (list) => list[Math.floor(random() * list.length)];
 
   // Lines of code-like text; files are lists of them, edited a few lines at a time.
-  const words = 'const let return function import export from async await if else for while class new this value config client request response error result data token user id name path list map set get put post delete update create handle parse render'.split(' ');
+  const words =
+    'const let return function import export from async await if else for while class new this value config client request response error result data token user id name path list map set get put post delete update create handle parse render'.split(
+      ' ',
+    );
   const pool = Array.from({ length: 20000 }, () => {
     const indent = '  '.repeat(Math.floor(random() * 4));
     const n = 3 + Math.floor(random() * 12);
@@ -73,12 +76,22 @@ async function generate() {
   // Sizes spread log-uniformly from 200 B to 320 KiB, plus a few big files (1–3 MiB) edited rarely.
   for (let i = 0; i < 700; i++) {
     const bytes = Math.exp(Math.log(200) + random() * (Math.log(320 * 1024) - Math.log(200)));
-    files.push({ path: `src/module${i % 40}/file${i}.${pick(exts)}`, lines: Array.from({ length: Math.max(1, Math.round(bytes / 60)) }, () => pick(pool)) });
+    files.push({
+      path: `src/module${i % 40}/file${i}.${pick(exts)}`,
+      lines: Array.from({ length: Math.max(1, Math.round(bytes / 60)) }, () => pick(pool)),
+    });
   }
-  for (let i = 0; i < 6; i++) files.push({ path: `data/big${i}.txt`, big: true, lines: Array.from({ length: Math.round((1 + random() * 2) * 17000) }, () => pick(pool)) });
+  for (let i = 0; i < 6; i++)
+    files.push({
+      path: `data/big${i}.txt`,
+      big: true,
+      lines: Array.from({ length: Math.round((1 + random() * 2) * 17000) }, () => pick(pool)),
+    });
 
   const child = spawn('git', ['fast-import', '--quiet', '--done'], { cwd: repo, env: gitEnv, stdio: ['pipe', 'inherit', 'inherit'] });
-  const closed = new Promise((resolve, reject) => child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`git fast-import: exit ${code}`)))));
+  const closed = new Promise((resolve, reject) =>
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`git fast-import: exit ${code}`)))),
+  );
   const chunks = [];
   let buffered = 0;
   const write = async (data) => {
@@ -121,7 +134,12 @@ async function generate() {
   };
 
   // Keys planted on main at a few commits, and one on a side branch only.
-  const planted = new Map([[Math.floor(COMMITS * 0.1), 1], [Math.floor(COMMITS * 0.35), 1], [Math.floor(COMMITS * 0.6), 2], [Math.floor(COMMITS * 0.9), 1]]);
+  const planted = new Map([
+    [Math.floor(COMMITS * 0.1), 1],
+    [Math.floor(COMMITS * 0.35), 1],
+    [Math.floor(COMMITS * 0.6), 2],
+    [Math.floor(COMMITS * 0.9), 1],
+  ]);
   let keys = 0;
   const plant = (file) => {
     file.lines.splice(Math.floor(random() * file.lines.length), 0, `  apiKey = "${generateKey()}";`);
@@ -167,14 +185,20 @@ async function generate() {
 function readManifest() {
   try {
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
-    return manifest.generator === GENERATOR_VERSION && manifest.commits === COMMITS + 5 && existsSync(join(repo, '.git')) ? manifest : undefined;
+    return manifest.generator === GENERATOR_VERSION && manifest.commits === COMMITS + 5 && existsSync(join(repo, '.git'))
+      ? manifest
+      : undefined;
   } catch {
     return undefined;
   }
 }
 
 function uniqueBlobBytes() {
-  const out = execFileSync('git', ['cat-file', '--batch-all-objects', '--batch-check=%(objecttype) %(objectsize)'], { cwd: repo, env: gitEnv, maxBuffer: 1 << 30 }).toString();
+  const out = execFileSync('git', ['cat-file', '--batch-all-objects', '--batch-check=%(objecttype) %(objectsize)'], {
+    cwd: repo,
+    env: gitEnv,
+    maxBuffer: 1 << 30,
+  }).toString();
   let bytes = 0;
   let blobs = 0;
   for (const line of out.split('\n')) {
@@ -234,7 +258,8 @@ for (let run = 0; run < RUNS; run++) {
   scanCpu.push(cpu);
 }
 const scanSeconds = median(scans);
-if (!external && report.findings.length !== manifest.keys) console.error(`warning: expected ${manifest.keys} findings, got ${report.findings.length}`);
+if (!external && report.findings.length !== manifest.keys)
+  console.error(`warning: expected ${manifest.keys} findings, got ${report.findings.length}`);
 
 let comparison;
 const rg = spawnSync('rg', ['--version']);
@@ -252,12 +277,24 @@ if (rg.status === 0) {
 }
 
 const rows = [
-  ['repository', `${manifest.commits} commits, ${blobs} unique blobs, ${mb(bytes).toFixed(0)} MB of unique blob content (${mb(packBytes).toFixed(0)} MB packed)`],
-  ['`neevscan scan --git` (median of 3)', `${scanSeconds.toFixed(2)} s, **${(mb(bytes) / scanSeconds).toFixed(0)} MB/s**, ${median(scanCpu).toFixed(2)} CPU s (node + git), ${report.findings.length} findings (${manifest.keys ?? "unknown"} planted), runs ${scans.map((s) => s.toFixed(2)).join(' / ')} s`],
+  [
+    'repository',
+    `${manifest.commits} commits, ${blobs} unique blobs, ${mb(bytes).toFixed(0)} MB of unique blob content (${mb(packBytes).toFixed(0)} MB packed)`,
+  ],
+  [
+    '`neevscan scan --git` (median of 3)',
+    `${scanSeconds.toFixed(2)} s, **${(mb(bytes) / scanSeconds).toFixed(0)} MB/s**, ${median(scanCpu).toFixed(2)} CPU s (node + git), ${report.findings.length} findings (${manifest.keys ?? 'unknown'} planted), runs ${scans.map((s) => s.toFixed(2)).join(' / ')} s`,
+  ],
   comparison
-    ? ['`git log -p --all \\| rg -c` (median of 3)', `${comparison.seconds.toFixed(2)} s, ${(mb(bytes) / comparison.seconds).toFixed(0)} MB/s of the same content, ${comparison.cpu.toFixed(2)} CPU s, ${comparison.count} matching lines (no checksum check, no commit attribution)`]
+    ? [
+        '`git log -p --all \\| rg -c` (median of 3)',
+        `${comparison.seconds.toFixed(2)} s, ${(mb(bytes) / comparison.seconds).toFixed(0)} MB/s of the same content, ${comparison.cpu.toFixed(2)} CPU s, ${comparison.count} matching lines (no checksum check, no commit attribution)`,
+      ]
     : ['`git log -p --all \\| rg -c`', 'skipped: ripgrep (`rg`) is not installed'],
-  ['machine', `${cpus().length} cores, load average ${loadBefore.toFixed(2)} before the runs (other work on the machine slows the figures)`],
+  [
+    'machine',
+    `${cpus().length} cores, load average ${loadBefore.toFixed(2)} before the runs (other work on the machine slows the figures)`,
+  ],
 ];
 console.log('| what | result |\n| --- | --- |');
 for (const [what, result] of rows) console.log(`| ${what} | ${result} |`);

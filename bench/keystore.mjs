@@ -57,7 +57,6 @@ async function memoryPerKey() {
   return { total, redisKeys: count };
 }
 
-
 async function main() {
   console.log(`populating ${KEYS} keys (100 per owner) …`);
   const started = Date.now();
@@ -65,25 +64,40 @@ async function main() {
   const before = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))[1]);
   for (let o = 0; o < KEYS / 100; o++) {
     const owner = await store.createOwner({ name: `Owner ${o}`, email: `owner${o}@example.com` });
-    const batch = await Promise.all(Array.from({ length: 100 }, (_, i) => store.createKey({ ownerId: owner.id, name: `Key number ${i} of owner ${o}` })));
+    const batch = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => store.createKey({ ownerId: owner.id, name: `Key number ${i} of owner ${o}` })),
+    );
     for (const created of batch) keys.push(created.key);
   }
   const after = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))[1]);
   const { total, redisKeys } = await memoryPerKey();
   console.log(`populated in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const memory = { perKeyByMemoryUsage: total / KEYS, perKeyByInfo: (after - before) / KEYS, redisKeys };
-  console.log(`Redis memory: ${memory.perKeyByMemoryUsage.toFixed(0)} bytes per key by MEMORY USAGE (${redisKeys} Redis keys), ${memory.perKeyByInfo.toFixed(0)} by INFO used_memory`);
+  console.log(
+    `Redis memory: ${memory.perKeyByMemoryUsage.toFixed(0)} bytes per key by MEMORY USAGE (${redisKeys} Redis keys), ${memory.perKeyByInfo.toFixed(0)} by INFO used_memory`,
+  );
 
   const port = await freePort();
   const server = spawn(process.execPath, [...serviceNodeFlags(), 'bin/neevscan.js', 'serve'], {
-    env: { ...process.env, PORT: String(port), REDIS_URL, NEEVSCAN_REDIS_PREFIX: PREFIX, NEEVSCAN_ADMIN_TOKEN: ADMIN, NEEVSCAN_DEFAULT_RATE_LIMIT: '1000000/60', LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      REDIS_URL,
+      NEEVSCAN_REDIS_PREFIX: PREFIX,
+      NEEVSCAN_ADMIN_TOKEN: ADMIN,
+      NEEVSCAN_DEFAULT_RATE_LIMIT: '1000000/60',
+      LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
-    const ready = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
+    const ready = await fetch(`${url}/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ready) break;
-    if (i > 600) throw new Error("server did not start");
+    if (i > 600) throw new Error('server did not start');
     await new Promise((r) => setTimeout(r, 50));
   }
 
@@ -111,7 +125,9 @@ async function main() {
     },
   };
   const run = (opts) =>
-    new Promise((resolve, reject) => autocannon({ url, requests: [request], ...opts }, (error, result) => (error ? reject(error) : resolve(result))));
+    new Promise((resolve, reject) =>
+      autocannon({ url, requests: [request], ...opts }, (error, result) => (error ? reject(error) : resolve(result))),
+    );
 
   await run({ connections: 20, duration: 3 }); // warm-up
   const fixed = {};
@@ -129,7 +145,9 @@ async function main() {
   console.log('\n| run | requests/s (mean) | p50 ms | p99 ms | max ms | non-2xx | errors |\n| --- | --- | --- | --- | --- | --- | --- |');
   for (const [mode, result] of Object.entries(fixed)) console.log(row(`${RATE}/s fixed rate, ${mode} caller context`, result));
   console.log(row(`maximum (50 connections), ${withCaller ? 'with' : 'without'} caller context`, max));
-  console.log(`\nRedis memory per stored key: ${memory.perKeyByMemoryUsage.toFixed(0)} bytes (MEMORY USAGE), ${memory.perKeyByInfo.toFixed(0)} bytes (INFO used_memory delta), ${KEYS} keys`);
+  console.log(
+    `\nRedis memory per stored key: ${memory.perKeyByMemoryUsage.toFixed(0)} bytes (MEMORY USAGE), ${memory.perKeyByInfo.toFixed(0)} bytes (INFO used_memory delta), ${KEYS} keys`,
+  );
   await cleanup();
   redis.disconnect();
 }

@@ -44,7 +44,6 @@ const log = (...a) => console.log(...a);
 
 const commentExample = examples.find((e) => e.name === 'issue_comment').examples.find((e) => e.action === 'created');
 
-
 async function api(base, method, path, body) {
   const res = await fetch(base + path, {
     method,
@@ -117,7 +116,11 @@ async function main() {
     const hookUrl = `http://127.0.0.1:${receiver.address().port}/hook`;
     const keys = [];
     for (let i = 0; i < KEYS; i++) {
-      const owner = await api(base, 'POST', '/api/v1/owners', { name: `Owner ${i}`, email: `owner-${i}@bench.example`, webhookUrl: hookUrl });
+      const owner = await api(base, 'POST', '/api/v1/owners', {
+        name: `Owner ${i}`,
+        email: `owner-${i}@bench.example`,
+        webhookUrl: hookUrl,
+      });
       const key = await api(base, 'POST', '/api/v1/keys', { ownerId: owner.id, name: `bench key ${i}` });
       keys.push({ id: key.id, key: key.key, email: `owner-${i}@bench.example` });
     }
@@ -131,7 +134,16 @@ async function main() {
         const due = started + (i * 1000) / RATE;
         if (due > Date.now()) await sleep(due - Date.now());
         const example = structuredClone(commentExample);
-        const payload = { ...example, comment: { ...example.comment, id: 50_000 + i, html_url: `${example.issue.html_url}#issuecomment-${50_000 + i}`, body: `key: ${k.key}` }, repository: { ...example.repository, private: false } };
+        const payload = {
+          ...example,
+          comment: {
+            ...example.comment,
+            id: 50_000 + i,
+            html_url: `${example.issue.html_url}#issuecomment-${50_000 + i}`,
+            body: `key: ${k.key}`,
+          },
+          repository: { ...example.repository, private: false },
+        };
         const body = JSON.stringify(payload);
         sentAt[i] = Date.now();
         const res = await fetch(`${base}/webhooks/github`, {
@@ -157,7 +169,11 @@ async function main() {
       `(beyond the ${DELAY_MS} ms burst window: p50 ${percentile(xs, 50) - DELAY_MS} ms, p99 ${percentile(xs, 99) - DELAY_MS} ms)`;
     log(row('comment delivered → owner mail accepted by SMTP', mail));
     log(row('comment delivered → owner webhook received    ', hook));
-    log(`load average during the run: ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
+    log(
+      `load average during the run: ${loadavg()
+        .map((n) => n.toFixed(2))
+        .join(' ')}`,
+    );
   } finally {
     serve.kill('SIGTERM');
     await new Promise((resolve) => serve.once('exit', resolve));

@@ -49,7 +49,11 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 function signingKey() {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const der = publicKey.export({ type: 'spki', format: 'der' });
-  return { privateKey, identifier: createHash('sha256').update(der).digest('hex'), pem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+  return {
+    privateKey,
+    identifier: createHash('sha256').update(der).digest('hex'),
+    pem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
 }
 
 function startKeyServer(key) {
@@ -62,7 +66,9 @@ function startKeyServer(key) {
         res.writeHead(200, { 'content-type': 'application/json' }).end(body);
       } else res.writeHead(404).end('{"message":"Not Found"}');
     });
-    server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${server.address().port}`, fetches: () => fetches, close: () => server.close() }));
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ url: `http://127.0.0.1:${server.address().port}`, fetches: () => fetches, close: () => server.close() }),
+    );
   });
 }
 
@@ -92,13 +98,22 @@ async function startServe(prefix, githubUrl) {
   child.stderr.on('data', keep);
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
-    if (await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false)) break;
+    if (
+      await fetch(`${url}/readyz`).then(
+        (r) => r.status === 200,
+        () => false,
+      )
+    )
+      break;
     if (i > 300) throw new Error(`serve did not start: ${output}`);
     await sleep(50);
   }
-  return { url, output: () => output, stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))) };
+  return {
+    url,
+    output: () => output,
+    stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))),
+  };
 }
-
 
 // ---------------------------------------------------------------- tokens and requests
 /** `n` real keys, created through the key store (16 at a time), for one owner. */
@@ -123,7 +138,11 @@ const malformed = () => {
 
 /** Half active keys, a quarter unknown (valid checksum), a quarter malformed, shuffled. */
 function mix(active) {
-  const tokens = [...active, ...Array.from({ length: active.length / 2 }, generateKey), ...Array.from({ length: active.length / 2 }, malformed)];
+  const tokens = [
+    ...active,
+    ...Array.from({ length: active.length / 2 }, generateKey),
+    ...Array.from({ length: active.length / 2 }, malformed),
+  ];
   for (let i = tokens.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));
     [tokens[i], tokens[j]] = [tokens[j], tokens[i]];
@@ -133,7 +152,14 @@ function mix(active) {
 
 function signedRequest(key, tokens) {
   const body = Buffer.from(
-    JSON.stringify(tokens.map((token, i) => ({ token, type: TYPE, url: `https://github.com/bench-org/repo-${i % 50}/blob/${randomBytes(20).toString('hex')}/config/app.env`, source: 'content' }))),
+    JSON.stringify(
+      tokens.map((token, i) => ({
+        token,
+        type: TYPE,
+        url: `https://github.com/bench-org/repo-${i % 50}/blob/${randomBytes(20).toString('hex')}/config/app.env`,
+        source: 'content',
+      })),
+    ),
   );
   return {
     body,
@@ -151,12 +177,17 @@ const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 function post(base, { body, headers }) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const req = request({ host: base.hostname, port: base.port, method: 'POST', path: '/github/secret-scanning', headers, agent }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6, body: Buffer.concat(chunks).toString() }));
-      res.on('error', reject);
-    });
+    const req = request(
+      { host: base.hostname, port: base.port, method: 'POST', path: '/github/secret-scanning', headers, agent },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6, body: Buffer.concat(chunks).toString() }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -197,15 +228,24 @@ try {
     const answer = await post(base, req);
     const truePositives = check(answer, tokens, `batch ${run}`);
     batchTimes.push(answer.ms);
-    log(`   run ${run}: ${answer.ms.toFixed(0)} ms, ${(req.body.length / 1024).toFixed(0)} KiB, ${truePositives} true_positive / ${tokens.length}`);
+    log(
+      `   run ${run}: ${answer.ms.toFixed(0)} ms, ${(req.body.length / 1024).toFixed(0)} KiB, ${truePositives} true_positive / ${tokens.length}`,
+    );
   }
   const allActive = await createKeys(store, owner.id, BATCH, 'worst');
   const worst = await post(base, signedRequest(key, allActive));
   const worstTrue = check(worst, allActive, 'all-active batch');
-  const statuses = await Promise.all(allActive.map(async (token) => (await store.findByHash(createHash('sha256').update(token).digest('hex')))?.status));
-  if (statuses.some((s) => s !== 'revoked')) throw new Error(`all-active batch: ${statuses.filter((s) => s !== 'revoked').length} keys not revoked`);
-  log(`   ${BATCH} active keys (all revoked, alerted, notified): ${worst.ms.toFixed(0)} ms, ${worstTrue} true_positive, ${statuses.length} revoked in the store`);
-  log(`   median of the mixed runs: ${median(batchTimes).toFixed(0)} ms (min ${Math.min(...batchTimes).toFixed(0)}, max ${Math.max(...batchTimes).toFixed(0)})`);
+  const statuses = await Promise.all(
+    allActive.map(async (token) => (await store.findByHash(createHash('sha256').update(token).digest('hex')))?.status),
+  );
+  if (statuses.some((s) => s !== 'revoked'))
+    throw new Error(`all-active batch: ${statuses.filter((s) => s !== 'revoked').length} keys not revoked`);
+  log(
+    `   ${BATCH} active keys (all revoked, alerted, notified): ${worst.ms.toFixed(0)} ms, ${worstTrue} true_positive, ${statuses.length} revoked in the store`,
+  );
+  log(
+    `   median of the mixed runs: ${median(batchTimes).toFixed(0)} ms (min ${Math.min(...batchTimes).toFixed(0)}, max ${Math.max(...batchTimes).toFixed(0)})`,
+  );
 
   const total = RATE * SECONDS;
   log(`\n2. single-token signed requests at ${RATE}/s for ${SECONDS} s (${total} requests; ½ active, ¼ unknown, ¼ malformed)`);
@@ -229,7 +269,9 @@ try {
   await Promise.all(inflight);
   const wall = (performance.now() - started) / 1000;
   log(`   ${results.length} answered 200 in ${wall.toFixed(1)} s (${(results.length / wall).toFixed(0)}/s)`);
-  log(`   p50 ${percentile(results, 50).toFixed(1)} ms, p90 ${percentile(results, 90).toFixed(1)} ms, p99 ${percentile(results, 99).toFixed(1)} ms, max ${Math.max(...results).toFixed(1)} ms`);
+  log(
+    `   p50 ${percentile(results, 50).toFixed(1)} ms, p90 ${percentile(results, 90).toFixed(1)} ms, p99 ${percentile(results, 99).toFixed(1)} ms, max ${Math.max(...results).toFixed(1)} ms`,
+  );
   log(`\nkey fetches from the GitHub stand-in: ${keyServer.fetches()} (cached after the first)`);
   log(`machine after: ${machineLine()}`);
 } catch (error) {

@@ -75,10 +75,20 @@ const log = (...a) => console.log(...a);
 
 // ---------------------------------------------------------------- the stand-in, compiled and forked
 function compileStandIn() {
-  const newest = (dir, ext) => Math.max(0, ...readdirSync(dir).filter((f) => f.endsWith(ext)).map((f) => statSync(join(dir, f)).mtimeMs));
+  const newest = (dir, ext) =>
+    Math.max(
+      0,
+      ...readdirSync(dir)
+        .filter((f) => f.endsWith(ext))
+        .map((f) => statSync(join(dir, f)).mtimeMs),
+    );
   if (existsSync(join(STANDIN_JS, 'standin.js')) && newest(STANDIN_JS, '.js') >= newest(STANDIN_SRC, '.ts')) return;
   log('compiling the GitHub stand-in (test/helpers/github) into bench/.data/standin-js …');
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(HERE, 'standin.tsconfig.json')], { stdio: 'inherit' });
+  const r = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(HERE, 'standin.tsconfig.json')],
+    { stdio: 'inherit' },
+  );
   if (r.status !== 0) throw new Error('tsc failed on the stand-in');
 }
 
@@ -120,7 +130,8 @@ const GIT_ENV = {
   GIT_COMMITTER_NAME: 'Bench Committer',
   GIT_COMMITTER_EMAIL: 'committer@example.com',
 };
-const git = (dir, args, input) => execFileSync('git', ['-C', dir, ...args], { env: { ...process.env, ...GIT_ENV }, input, encoding: 'utf8', maxBuffer: 1 << 28 }).trim();
+const git = (dir, args, input) =>
+  execFileSync('git', ['-C', dir, ...args], { env: { ...process.env, ...GIT_ENV }, input, encoding: 'utf8', maxBuffer: 1 << 28 }).trim();
 
 /**
  * One repository: a README commit (c0), a clean docs commit (c1, the acknowledgement pushes), then
@@ -143,7 +154,14 @@ function buildRepo(dir, keys) {
   };
   commit(0, 'initial', 'README.md', '# service\n\nA service.\n');
   commit(1, 'docs', 'docs/usage.md', '# Usage\n\nRun it with `npm start`. No secrets here.\n');
-  keys.forEach((key, i) => commit(i + 2, `config ${i}`, `config/k${i}.env`, `# settings for worker ${i}\nREGION=in-west-1\nTIMEOUT_MS=3000\nNEEV_API_KEY=${key}\nLOG_LEVEL=info\n`));
+  keys.forEach((key, i) =>
+    commit(
+      i + 2,
+      `config ${i}`,
+      `config/k${i}.env`,
+      `# settings for worker ${i}\nREGION=in-west-1\nTIMEOUT_MS=3000\nNEEV_API_KEY=${key}\nLOG_LEVEL=info\n`,
+    ),
+  );
   git(dir, ['fast-import', '--quiet'], stream);
   git(dir, ['reset', '-q', '--hard']);
   return git(dir, ['rev-list', '--reverse', 'main']).split('\n');
@@ -281,7 +299,13 @@ async function startServe(prefix, githubUrl, appKey, profileDir, command = 'serv
     return handle;
   }
   for (let i = 0; ; i++) {
-    if (await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false)) break;
+    if (
+      await fetch(`${url}/readyz`).then(
+        (r) => r.status === 200,
+        () => false,
+      )
+    )
+      break;
     if (i > 2400) throw new Error(`serve did not start: ${output}`);
     await sleep(50);
   }
@@ -308,17 +332,16 @@ async function api(url, method, path, body) {
 async function pool(items, width, fn) {
   const out = new Array(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i], i);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i], i);
+      }
+    }),
+  );
   return out;
 }
-
-
-
 
 // ---------------------------------------------------------------- one environment: stand-in, repos, serve
 /**
@@ -342,13 +365,24 @@ async function environment(name, keysPerRepo, appKey, redis) {
   }
   const owner = (await api(serve.url, 'POST', '/api/v1/owners', { name: 'Bench Org' })).id;
   const t0 = Date.now();
-  const created = await pool(Array.from({ length: REPOS * keysPerRepo }), 16, (_, i) => api(serve.url, 'POST', '/api/v1/keys', { ownerId: owner, name: `bench key ${i}` }));
+  const created = await pool(Array.from({ length: REPOS * keysPerRepo }), 16, (_, i) =>
+    api(serve.url, 'POST', '/api/v1/keys', { ownerId: owner, name: `bench key ${i}` }),
+  );
   const repos = [];
   for (let r = 0; r < REPOS; r++) {
     const keys = created.slice(r * keysPerRepo, (r + 1) * keysPerRepo);
     const repo = { name: `svc-${name}-${r}`, installationId: 100 + r, keys };
-    repo.shas = buildRepo(join(DATA, repo.name), keys.map((k) => k.key));
-    await standin.addRepo({ owner: OWNER, name: repo.name, path: join(DATA, repo.name), private: false, installationId: repo.installationId });
+    repo.shas = buildRepo(
+      join(DATA, repo.name),
+      keys.map((k) => k.key),
+    );
+    await standin.addRepo({
+      owner: OWNER,
+      name: repo.name,
+      path: join(DATA, repo.name),
+      private: false,
+      installationId: repo.installationId,
+    });
     repos.push(repo);
   }
   log(`  ${name}: ${REPOS} repositories, ${created.length} keys through the API, in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -357,7 +391,8 @@ async function environment(name, keysPerRepo, appKey, redis) {
     const urls = [];
     for (const repo of repos) {
       urls.push([repo.installationId, `/repos/${OWNER}/${repo.name}/compare/${repo.shas[0]}...${repo.shas[1]}`]);
-      for (let i = 2; i < repo.shas.length; i++) urls.push([repo.installationId, `/repos/${OWNER}/${repo.name}/compare/${repo.shas[i - 1]}...${repo.shas[i]}`]);
+      for (let i = 2; i < repo.shas.length; i++)
+        urls.push([repo.installationId, `/repos/${OWNER}/${repo.name}/compare/${repo.shas[i - 1]}...${repo.shas[i]}`]);
     }
     const warmed = await standin.warm(urls);
     log(`  ${name}: ${warmed.warmed} compares warmed (${warmed.failed} failed) in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
@@ -370,10 +405,17 @@ async function environment(name, keysPerRepo, appKey, redis) {
     repos,
     async close() {
       // The worst event-loop stall of each process over the run (serve: its metric; a worker: its log of each new worst).
-      const metrics = await fetch(`${serve.url}/metrics`).then((r) => r.text(), () => '');
+      const metrics = await fetch(`${serve.url}/metrics`).then(
+        (r) => r.text(),
+        () => '',
+      );
       const serveStall = Number(/^neevscan_event_loop_stall_max_seconds (\S+)$/m.exec(metrics)?.[1] ?? NaN) * 1000;
-      const workerStalls = workers.map((w) => Math.max(0, ...[...w.output().matchAll(/event loop stalled (\d+) ms/g)].map((m) => Number(m[1]))));
-      log(`  ${name}: worst event-loop stall: serve ${Math.round(serveStall)} ms${workerStalls.length ? `, workers ${workerStalls.join(', ')} ms` : ''}`);
+      const workerStalls = workers.map((w) =>
+        Math.max(0, ...[...w.output().matchAll(/event loop stalled (\d+) ms/g)].map((m) => Number(m[1]))),
+      );
+      log(
+        `  ${name}: worst event-loop stall: serve ${Math.round(serveStall)} ms${workerStalls.length ? `, workers ${workerStalls.join(', ')} ms` : ''}`,
+      );
       for (const w of workers) await w.stop();
       await serve.stop();
       await standin.close();
@@ -406,7 +448,12 @@ async function queueState(redis, prefix) {
 /** Jobs of `queue` not yet done (waiting, active, delayed): the check runs and notices a push leaves behind. */
 async function pendingJobs(redis, prefix, queue) {
   const q = `${prefix}{bull}:${queue}`;
-  const [wait, active, prioritized, delayed] = await Promise.all([redis.llen(`${q}:wait`), redis.llen(`${q}:active`), redis.zcard(`${q}:prioritized`), redis.zcard(`${q}:delayed`)]);
+  const [wait, active, prioritized, delayed] = await Promise.all([
+    redis.llen(`${q}:wait`),
+    redis.llen(`${q}:active`),
+    redis.zcard(`${q}:prioritized`),
+    redis.zcard(`${q}:delayed`),
+  ]);
   return wait + active + prioritized + delayed;
 }
 
@@ -444,17 +491,24 @@ async function main() {
   compileStandIn();
   const redis = new Redis(REDIS_URL);
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const appKey = { pkcs8: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+  const appKey = {
+    pkcs8: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
   const machine = {
     when: new Date().toISOString(),
     nproc: cpus().length,
     cpu: cpus()[0]?.model,
     memoryGiB: (totalmem() / 2 ** 30).toFixed(1),
     node: process.version,
-    loadBefore: loadavg().map((l) => l.toFixed(2)).join(' '),
+    loadBefore: loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' '),
   };
   log(`machine: ${JSON.stringify(machine)}`);
-  log(`GitHub: ${opt.github === 'replay' ? 'stand-in, compares answered from memory after one warming request each' : 'stand-in, live (git per request)'}`);
+  log(
+    `GitHub: ${opt.github === 'replay' ? 'stand-in, compares answered from memory after one warming request each' : 'stand-in, live (git per request)'}`,
+  );
   const rows = [];
   const report = { machine, github: opt.github };
   const envs = [];
@@ -477,7 +531,9 @@ async function main() {
         const rss = [];
         const sampler = setInterval(() => rss.push(rssMb(serve.pid)), 250);
         const load0 = loadavg()[0];
-        const results = await openLoop(serve.base, rate, count, (i) => pushBody(repos[i % repos.length], repos[i % repos.length].shas[0], repos[i % repos.length].shas[1]));
+        const results = await openLoop(serve.base, rate, count, (i) =>
+          pushBody(repos[i % repos.length], repos[i % repos.length].shas[0], repos[i % repos.length].shas[1]),
+        );
         clearInterval(sampler);
         expected += count;
         const ok = results.filter((r) => r.status === 202).map((r) => r.ms);
@@ -496,8 +552,12 @@ async function main() {
           load: `${load0.toFixed(2)} → ${loadavg()[0].toFixed(2)}`,
         };
         report.ack = r1;
-        rows.push(`| 1. webhook 202 at ${rate}/s, ${count} deliveries | p50 **${fmt(r1.p50, 1)} ms**, p90 ${fmt(r1.p90, 1)} ms, p99 **${fmt(r1.p99, 1)} ms**, max ${fmt(r1.max, 1)} ms; ${r1.accepted} × 202, ${r1.other} other | p99 < 50 ms | ${r1.p99 < 50 ? 'met' : 'not met'} |`);
-        log(`   p50 ${fmt(r1.p50, 1)} ms, p99 ${fmt(r1.p99, 1)} ms, max ${fmt(r1.max, 1)} ms, ${r1.other} not 202; all ${after.completed} jobs processed (${after.failed} failed); RSS max ${fmt(r1.rssMax)} MB; load ${r1.load}`);
+        rows.push(
+          `| 1. webhook 202 at ${rate}/s, ${count} deliveries | p50 **${fmt(r1.p50, 1)} ms**, p90 ${fmt(r1.p90, 1)} ms, p99 **${fmt(r1.p99, 1)} ms**, max ${fmt(r1.max, 1)} ms; ${r1.accepted} × 202, ${r1.other} other | p99 < 50 ms | ${r1.p99 < 50 ? 'met' : 'not met'} |`,
+        );
+        log(
+          `   p50 ${fmt(r1.p50, 1)} ms, p99 ${fmt(r1.p99, 1)} ms, max ${fmt(r1.max, 1)} ms, ${r1.other} not 202; all ${after.completed} jobs processed (${after.failed} failed); RSS max ${fmt(r1.rssMax)} MB; load ${r1.load}`,
+        );
       }
 
       if (scenario === 2) {
@@ -508,14 +568,32 @@ async function main() {
         const results = await openLoop(serve.base, rate, revokeCount, (k) => pushBody(pushes[k].repo, pushes[k].before, pushes[k].after));
         expected += revokeCount;
         const after = await drain(redis, prefix, expected, DRAIN_MS);
-        const revokedAt = await revokedAtOf(serve.url, pushes.map((p) => p.key));
+        const revokedAt = await revokedAtOf(
+          serve.url,
+          pushes.map((p) => p.key),
+        );
         const lat = [];
         let missing = 0;
         revokedAt.forEach((t, k) => (t === null ? missing++ : lat.push(t - results[k].sentAt)));
-        const r2 = { pushes: revokeCount, revoked: lat.length, missing, p50: percentile(lat, 50), p90: percentile(lat, 90), p99: percentile(lat, 99), max: Math.max(...lat), failed: after.failed, load: `${load0.toFixed(2)} → ${loadavg()[0].toFixed(2)}`, notAccepted: results.filter((r) => r.status !== 202).length };
+        const r2 = {
+          pushes: revokeCount,
+          revoked: lat.length,
+          missing,
+          p50: percentile(lat, 50),
+          p90: percentile(lat, 90),
+          p99: percentile(lat, 99),
+          max: Math.max(...lat),
+          failed: after.failed,
+          load: `${load0.toFixed(2)} → ${loadavg()[0].toFixed(2)}`,
+          notAccepted: results.filter((r) => r.status !== 202).length,
+        };
         report.revoke = r2;
-        rows.push(`| 2. push sent → key revoked at ${rate} pushes/s, ${revokeCount} keys | p50 **${fmt(r2.p50)} ms**, p90 ${fmt(r2.p90)} ms, p99 **${fmt(r2.p99)} ms**, max ${fmt(r2.max)} ms; ${r2.revoked} revoked, ${missing} not | p50 < 300 ms, p99 < 1 s | ${r2.p50 < 300 && r2.p99 < 1000 && missing === 0 ? 'met' : 'not met'} |`);
-        log(`   p50 ${fmt(r2.p50)} ms, p90 ${fmt(r2.p90)} ms, p99 ${fmt(r2.p99)} ms, max ${fmt(r2.max)} ms; ${r2.revoked}/${revokeCount} revoked; ${after.failed} jobs failed; load ${r2.load}`);
+        rows.push(
+          `| 2. push sent → key revoked at ${rate} pushes/s, ${revokeCount} keys | p50 **${fmt(r2.p50)} ms**, p90 ${fmt(r2.p90)} ms, p99 **${fmt(r2.p99)} ms**, max ${fmt(r2.max)} ms; ${r2.revoked} revoked, ${missing} not | p50 < 300 ms, p99 < 1 s | ${r2.p50 < 300 && r2.p99 < 1000 && missing === 0 ? 'met' : 'not met'} |`,
+        );
+        log(
+          `   p50 ${fmt(r2.p50)} ms, p90 ${fmt(r2.p90)} ms, p99 ${fmt(r2.p99)} ms, max ${fmt(r2.max)} ms; ${r2.revoked}/${revokeCount} revoked; ${after.failed} jobs failed; load ${r2.load}`,
+        );
       }
       if (opt.github === 'replay') log(`   GitHub requests: ${JSON.stringify(await env.standin.stats())}`);
       await env.close();
@@ -557,10 +635,15 @@ async function main() {
         }, 250);
         const qsampler = setInterval(() => queueState(redis, prefix).then((s) => backlog.push(s.waiting)), 1000);
         const redisMem = [];
-        const msampler = setInterval(() => redis.info('memory').then((info) => redisMem.push(Number(/used_memory:(\d+)/.exec(info)[1]) / 2 ** 20)), 500);
+        const msampler = setInterval(
+          () => redis.info('memory').then((info) => redisMem.push(Number(/used_memory:(\d+)/.exec(info)[1]) / 2 ** 20)),
+          500,
+        );
         const t0 = Date.now();
         const base = offset;
-        const results = await openLoop(serve.base, rate, count, (i) => pushBody(pushes[base + i].repo, pushes[base + i].before, pushes[base + i].after));
+        const results = await openLoop(serve.base, rate, count, (i) =>
+          pushBody(pushes[base + i].repo, pushes[base + i].before, pushes[base + i].after),
+        );
         const sendEnd = Date.now();
         const atEnd = await queueState(redis, prefix);
         clearInterval(qsampler);
@@ -572,7 +655,10 @@ async function main() {
         const cpuPerProcess = cpuEach().map((c, i) => c - cpu0[i]);
         const cpu = cpuPerProcess.reduce((a, b) => a + b, 0);
         const acks = results.filter((r) => r.status === 202).map((r) => r.ms);
-        const revokedAt = await revokedAtOf(serve.url, pushes.slice(base, base + count).map((p) => p.key));
+        const revokedAt = await revokedAtOf(
+          serve.url,
+          pushes.slice(base, base + count).map((p) => p.key),
+        );
         const inWindow = revokedAt.filter((t) => t !== null && t <= sendEnd).length;
         const lat = revokedAt.map((t, i) => (t === null ? null : t - results[i].sentAt)).filter((x) => x !== null);
         const processedInWindow = atEnd.completed + atEnd.failed - (before.completed + before.failed);
@@ -605,10 +691,17 @@ async function main() {
         };
         st.keptUp = st.revoked === count && st.backlogAtEnd <= rate && st.drainMs < 2000 && st.notAccepted === 0;
         report.stages.push(st);
-        log(`   sent ${fmt(st.sentPerSecond)}/s; completed ${fmt(st.completedPerSecond)}/s while sending; backlog each second ${JSON.stringify(backlog)}; drained ${fmt(drainMs)} ms after; ${st.revoked}/${count} keys revoked (p50 ${fmt(st.p50)} ms, p99 ${fmt(st.p99)} ms); service CPU ${fmt(st.cpuPerPushMs, 2)} ms/push (per process ${cpuPerProcess.map((c) => fmt(c, 2)).join(' + ')} s; follow-on jobs left ${followOnsLeft}; ${fmt(st.serveCpuShare * 100)}% of a core); RSS max ${fmt(st.rssMax)} MB (per process ${st.rssMaxPerProcess.map((m) => fmt(m)).join(' + ')}); load ${st.load}`);
+        log(
+          `   sent ${fmt(st.sentPerSecond)}/s; completed ${fmt(st.completedPerSecond)}/s while sending; backlog each second ${JSON.stringify(backlog)}; drained ${fmt(drainMs)} ms after; ${st.revoked}/${count} keys revoked (p50 ${fmt(st.p50)} ms, p99 ${fmt(st.p99)} ms); service CPU ${fmt(st.cpuPerPushMs, 2)} ms/push (per process ${cpuPerProcess.map((c) => fmt(c, 2)).join(' + ')} s; follow-on jobs left ${followOnsLeft}; ${fmt(st.serveCpuShare * 100)}% of a core); RSS max ${fmt(st.rssMax)} MB (per process ${st.rssMaxPerProcess.map((m) => fmt(m)).join(' + ')}); load ${st.load}`,
+        );
         if (opt.loadtest) {
-          rows.push(`| ${rate}/s for ${seconds} s | ${fmt(st.acceptedPerSecond)}/s | ${fmt(st.ackP50, 1)} / ${fmt(st.ackP99, 1)} ms | ${fmt(st.p50)} / ${fmt(st.p99)} ms | ${st.revoked}/${count} | ${st.rssMaxPerProcess.map((m) => fmt(m)).join(' + ')} MB (stand-in ${fmt(st.standinRssMb)} MB) | ${fmt(st.redisMemoryMaxMb)} MB | ${st.keptUp ? 'kept up' : `backlog ${st.backlogAtEnd}, drained ${fmt(drainMs / 1000, 1)} s after`} |`);
-        } else rows.push(`| 3. ${rate} pushes/s for ${seconds} s | ${fmt(st.completedPerSecond)} completed/s while sending, backlog at end ${st.backlogAtEnd}, drained ${fmt(drainMs / 1000, 1)} s after; revoke p50 ${fmt(st.p50)} ms / p99 ${fmt(st.p99)} ms; RSS max ${fmt(st.rssMax)} MB | keeps up, RSS < 300 MB | ${st.keptUp && st.rssMax < 300 ? 'kept up' : 'did not keep up'} |`);
+          rows.push(
+            `| ${rate}/s for ${seconds} s | ${fmt(st.acceptedPerSecond)}/s | ${fmt(st.ackP50, 1)} / ${fmt(st.ackP99, 1)} ms | ${fmt(st.p50)} / ${fmt(st.p99)} ms | ${st.revoked}/${count} | ${st.rssMaxPerProcess.map((m) => fmt(m)).join(' + ')} MB (stand-in ${fmt(st.standinRssMb)} MB) | ${fmt(st.redisMemoryMaxMb)} MB | ${st.keptUp ? 'kept up' : `backlog ${st.backlogAtEnd}, drained ${fmt(drainMs / 1000, 1)} s after`} |`,
+          );
+        } else
+          rows.push(
+            `| 3. ${rate} pushes/s for ${seconds} s | ${fmt(st.completedPerSecond)} completed/s while sending, backlog at end ${st.backlogAtEnd}, drained ${fmt(drainMs / 1000, 1)} s after; revoke p50 ${fmt(st.p50)} ms / p99 ${fmt(st.p99)} ms; RSS max ${fmt(st.rssMax)} MB | keeps up, RSS < 300 MB | ${st.keptUp && st.rssMax < 300 ? 'kept up' : 'did not keep up'} |`,
+          );
         done += count;
         offset += count;
         await sleep(1000);
@@ -624,9 +717,14 @@ async function main() {
     redis.disconnect();
     agent.destroy();
   }
-  report.loadAfter = loadavg().map((l) => l.toFixed(2)).join(' ');
+  report.loadAfter = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   console.log(`\nGitHub: ${opt.github}; load before ${machine.loadBefore}, after ${report.loadAfter}\n`);
-  if (opt.loadtest) console.log('| rate | accepted | ack p50 / p99 | push → revoked p50 / p99 | keys revoked | peak RSS per process | Redis memory | |\n| --- | --- | --- | --- | --- | --- | --- | --- |');
+  if (opt.loadtest)
+    console.log(
+      '| rate | accepted | ack p50 / p99 | push → revoked p50 / p99 | keys revoked | peak RSS per process | Redis memory | |\n| --- | --- | --- | --- | --- | --- | --- | --- |',
+    );
   else console.log('| measure | figure | target | status |\n| --- | --- | --- | --- |');
   for (const row of rows) console.log(row);
   if (report.stages) console.log(`\nsustained: the highest stage kept up with was ${report.sustained} pushes/s`);

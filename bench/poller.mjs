@@ -62,7 +62,11 @@ const kindOf = (i) => (i % 100 < 85 ? 'push' : i % 100 < 97 ? 'comment' : 'watch
 
 // ---------------------------------------------------------------- the stand-in in its own process
 async function startStandIn(mode) {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
   const child = fork(join(HERE, 'lib', 'github-standin.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let nextId = 0;
   const pending = new Map();
@@ -96,7 +100,8 @@ async function startStandIn(mode) {
 
 // ---------------------------------------------------------------- repositories
 const GIT_ENV = { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', LC_ALL: 'C' };
-const git = (dir, args, input) => execFileSync('git', ['-C', dir, ...args], { env: { ...process.env, ...GIT_ENV }, input, encoding: 'utf8', maxBuffer: 1 << 28 }).trim();
+const git = (dir, args, input) =>
+  execFileSync('git', ['-C', dir, ...args], { env: { ...process.env, ...GIT_ENV }, input, encoding: 'utf8', maxBuffer: 1 << 28 }).trim();
 
 /** A repository of `changes.length + 1` commits: a README, then one small change each (a key file when the change holds a key). */
 function buildRepo(dir, changes) {
@@ -126,7 +131,10 @@ function buildRepo(dir, changes) {
 
 function spawnNeevscan(args, env) {
   let output = '';
-  const child = spawn(process.execPath, [...(args[0] === 'serve' ? serviceNodeFlags() : []), join(ROOT, 'bin', 'neevscan.js'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(args[0] === 'serve' ? serviceNodeFlags() : []), join(ROOT, 'bin', 'neevscan.js'), ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const keep = (d) => {
     output += d;
     if (output.length > 200_000) output = output.slice(-100_000);
@@ -142,7 +150,13 @@ function spawnNeevscan(args, env) {
 
 async function waitFor(url, what) {
   for (let i = 0; ; i++) {
-    if (await fetch(url).then((r) => r.status === 200, () => false)) return;
+    if (
+      await fetch(url).then(
+        (r) => r.status === 200,
+        () => false,
+      )
+    )
+      return;
     if (i > 300) throw new Error(`${what} did not start`);
     await sleep(50);
   }
@@ -158,7 +172,11 @@ const procStatus = (pid) => {
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(procStatus(pid))?.[1] ?? NaN) / 1024;
 
 async function api(url, method, path, body) {
-  const r = await fetch(url + path, { method, headers: { authorization: `Bearer ${ADMIN}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+  const r = await fetch(url + path, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
   const json = await r.json();
   if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(json)}`);
   return json;
@@ -175,10 +193,17 @@ function metricSum(text, name, labels = {}) {
   return sum;
 }
 
-
 // ---------------------------------------------------------------- the run
 async function main() {
-  const machine = { nproc: cpus().length, cpu: cpus()[0]?.model, memGb: (totalmem() / 2 ** 30).toFixed(1), node: process.version, loadBefore: loadavg().map((l) => l.toFixed(2)).join(' ') };
+  const machine = {
+    nproc: cpus().length,
+    cpu: cpus()[0]?.model,
+    memGb: (totalmem() / 2 ** 30).toFixed(1),
+    node: process.version,
+    loadBefore: loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' '),
+  };
   log(`machine: ${JSON.stringify(machine)}`);
   compileStandIn(log);
   const total = Math.round(RATE * SECONDS);
@@ -192,7 +217,14 @@ async function main() {
   const prefix = `nsbench:${process.pid}:poller:`;
   const standin = await startStandIn(opt.github);
   const servePort = await freePort();
-  const env = { REDIS_URL, NEEVSCAN_REDIS_PREFIX: prefix, NEEVSCAN_ADMIN_TOKEN: ADMIN, GITHUB_API_URL: standin.url, GITHUB_TOKENS: TOKENS.join(','), LOG_LEVEL: 'warn' };
+  const env = {
+    REDIS_URL,
+    NEEVSCAN_REDIS_PREFIX: prefix,
+    NEEVSCAN_ADMIN_TOKEN: ADMIN,
+    GITHUB_API_URL: standin.url,
+    GITHUB_TOKENS: TOKENS.join(','),
+    LOG_LEVEL: 'warn',
+  };
   const serve = spawnNeevscan(['serve'], { ...env, HOST: '127.0.0.1', PORT: String(servePort) });
   const serveUrl = `http://127.0.0.1:${servePort}`;
   let poll;
@@ -205,7 +237,9 @@ async function main() {
 
     // Push k goes to repository k % REPOS as its commit floor(k / REPOS) + 1; key pushes are spread evenly.
     const keyPush = new Map(Array.from({ length: pushKeys }, (_, i) => [Math.floor(((i + 0.5) * pushCount) / pushKeys), keys[i]]));
-    const keyComment = new Map(Array.from({ length: commentKeys }, (_, i) => [Math.floor(((i + 0.5) * commentCount) / commentKeys), keys[pushKeys + i]]));
+    const keyComment = new Map(
+      Array.from({ length: commentKeys }, (_, i) => [Math.floor(((i + 0.5) * commentCount) / commentKeys), keys[pushKeys + i]]),
+    );
     const t0 = Date.now();
     const repos = [];
     for (let r = 0; r < REPOS; r++) {
@@ -218,16 +252,25 @@ async function main() {
       await standin.addRepo({ owner: OWNER, name, path: dir, private: false, installationId: 900 + r });
       repos.push({ name, shas, installationId: 900 + r });
     }
-    log(`${REPOS} repositories, ${pushCount} commits to push (${pushKeys} holding a key), ${KEYS} keys through the API, in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    log(
+      `${REPOS} repositories, ${pushCount} commits to push (${pushKeys} holding a key), ${KEYS} keys through the API, in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
     if (opt.github === 'replay') {
       const t1 = Date.now();
-      const urls = repos.flatMap((repo) => repo.shas.slice(1).map((sha, i) => [repo.installationId, `/repos/${OWNER}/${repo.name}/compare/${repo.shas[i]}...${sha}`]));
+      const urls = repos.flatMap((repo) =>
+        repo.shas.slice(1).map((sha, i) => [repo.installationId, `/repos/${OWNER}/${repo.name}/compare/${repo.shas[i]}...${sha}`]),
+      );
       const warmed = await standin.warm(urls);
       log(`${warmed.warmed} compares warmed (${warmed.failed} failed) in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
     }
 
     // One event before the poller starts: its first read sets the cursor, so every later event is either read or counted lost.
-    await standin.pushEvent({ type: 'WatchEvent', created_at: new Date().toISOString(), repo: { id: 1, name: `${OWNER}/${repos[0].name}`, url: '' }, payload: { action: 'started' } });
+    await standin.pushEvent({
+      type: 'WatchEvent',
+      created_at: new Date().toISOString(),
+      repo: { id: 1, name: `${OWNER}/${repos[0].name}`, url: '' },
+      payload: { action: 'started' },
+    });
     const metricsPort = await freePort();
     poll = spawnNeevscan(['poll', '--interval', opt.interval, '--metrics-port', String(metricsPort)], { ...env, HOST: '127.0.0.1' });
     const pollUrl = `http://127.0.0.1:${metricsPort}`;
@@ -264,26 +307,50 @@ async function main() {
           const c = Math.floor(k / REPOS) + 1;
           const key = keyPush.get(k);
           if (key) keySentAt.set(key.id, now.getTime());
-          event = { type: 'PushEvent', created_at, repo: { id: 900 + (k % REPOS), name: `${OWNER}/${repo.name}`, url: '' }, payload: { repository_id: 900 + (k % REPOS), push_id: k, ref: 'refs/heads/main', head: repo.shas[c], before: repo.shas[c - 1] } };
+          event = {
+            type: 'PushEvent',
+            created_at,
+            repo: { id: 900 + (k % REPOS), name: `${OWNER}/${repo.name}`, url: '' },
+            payload: { repository_id: 900 + (k % REPOS), push_id: k, ref: 'refs/heads/main', head: repo.shas[c], before: repo.shas[c - 1] },
+          };
         } else if (kind === 'comment') {
           const j = commentIndex++;
           const key = keyComment.get(j);
           if (key) keySentAt.set(key.id, now.getTime());
-          const body = key ? `it fails with\nNEEV_API_KEY=${key.key}\nany idea?` : `comment ${j}: have you tried turning it off and on again? ${randomBytes(24).toString('base64')}`;
+          const body = key
+            ? `it fails with\nNEEV_API_KEY=${key.key}\nany idea?`
+            : `comment ${j}: have you tried turning it off and on again? ${randomBytes(24).toString('base64')}`;
           event = {
             type: 'IssueCommentEvent',
             created_at,
             repo: { id: 900 + (j % REPOS), name: `${OWNER}/${repos[j % REPOS].name}`, url: '' },
-            payload: { action: 'created', issue: { number: j, title: `issue ${j}` }, comment: { id: j, body, created_at, html_url: `https://github.com/${OWNER}/${repos[j % REPOS].name}/issues/${j}#issuecomment-${j}` } },
+            payload: {
+              action: 'created',
+              issue: { number: j, title: `issue ${j}` },
+              comment: {
+                id: j,
+                body,
+                created_at,
+                html_url: `https://github.com/${OWNER}/${repos[j % REPOS].name}/issues/${j}#issuecomment-${j}`,
+              },
+            },
           };
-        } else event = { type: 'WatchEvent', created_at, repo: { id: 1, name: `${OWNER}/${repos[0].name}`, url: '' }, payload: { action: 'started' } };
+        } else
+          event = {
+            type: 'WatchEvent',
+            created_at,
+            repo: { id: 1, name: `${OWNER}/${repos[0].name}`, url: '' },
+            payload: { action: 'started' },
+          };
         inflight.push(standin.pushEvent(event).then((id) => sent.push({ id, kind, at: now.getTime() })));
       }
       await sleep(Math.max(1, Math.min(5, 1000 / RATE)));
     }
     await Promise.all(inflight);
     const sendSeconds = (Date.now() - startWall) / 1000;
-    log(`sent ${sent.length} events in ${sendSeconds.toFixed(1)} s (${(sent.length / sendSeconds).toFixed(1)}/s): ${pushCount} pushes, ${commentCount} comments`);
+    log(
+      `sent ${sent.length} events in ${sendSeconds.toFixed(1)} s (${(sent.length / sendSeconds).toFixed(1)}/s): ${pushCount} pushes, ${commentCount} comments`,
+    );
 
     // Drain: every push job finished (or the drain time is up).
     const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
@@ -304,8 +371,11 @@ async function main() {
     const done = (await pushQueue.getJobs(['completed'], 0, -1)).filter((j) => j.returnvalue?.outcome === 'scanned');
     const pushLag = done.map((j) => j.finishedOn - Date.parse(j.data.createdAt));
     const outcomes = {};
-    for (const j of await pushQueue.getJobs(['completed'], 0, -1)) outcomes[j.returnvalue?.outcome ?? '?'] = (outcomes[j.returnvalue?.outcome ?? '?'] ?? 0) + 1;
-    const exposureJobs = (await exposureQueue.getJobs(['completed'], 0, -1)).filter((j) => j.data.exposure.location.source === 'public-events');
+    for (const j of await pushQueue.getJobs(['completed'], 0, -1))
+      outcomes[j.returnvalue?.outcome ?? '?'] = (outcomes[j.returnvalue?.outcome ?? '?'] ?? 0) + 1;
+    const exposureJobs = (await exposureQueue.getJobs(['completed'], 0, -1)).filter(
+      (j) => j.data.exposure.location.source === 'public-events',
+    );
     const textKeyLag = exposureJobs.map((j) => j.finishedOn - Date.parse(j.data.exposure.pushedAt));
     const listed = (await api(serveUrl, 'GET', `/api/v1/keys?ownerId=${owner}`)).keys;
     const keyLag = listed.filter((k) => k.revokedAt && keySentAt.has(k.id)).map((k) => Date.parse(k.revokedAt) - keySentAt.get(k.id));
@@ -320,7 +390,16 @@ async function main() {
       under2s: metricSum(pollMetrics, 'neevscan_public_events_lag_seconds_bucket', { le: '2', kind: 'text' }),
       under5s: metricSum(pollMetrics, 'neevscan_public_events_lag_seconds_bucket', { le: '5', kind: 'text' }),
     };
-    const stats = (values) => (values.length ? { n: values.length, p50: percentile(values, 50), p90: percentile(values, 90), p99: percentile(values, 99), max: Math.max(...values) } : { n: 0 });
+    const stats = (values) =>
+      values.length
+        ? {
+            n: values.length,
+            p50: percentile(values, 50),
+            p90: percentile(values, 90),
+            p99: percentile(values, 99),
+            max: Math.max(...values),
+          }
+        : { n: 0 };
     const peak = (values) => Math.max(...values.filter(Number.isFinite)).toFixed(0);
     const report = {
       machine,
@@ -331,7 +410,12 @@ async function main() {
       sent: sent.length,
       seen,
       lostEstimate: metricSum(pollMetrics, 'neevscan_public_events_lost_total'),
-      polls: Object.fromEntries(['events', 'not_modified', 'rate_limited', 'error'].map((r) => [r, metricSum(pollMetrics, 'neevscan_public_events_polls_total', { result: r })])),
+      polls: Object.fromEntries(
+        ['events', 'not_modified', 'rate_limited', 'error'].map((r) => [
+          r,
+          metricSum(pollMetrics, 'neevscan_public_events_polls_total', { result: r }),
+        ]),
+      ),
       eventsRequests: (await standin.stats()).byKind.events ?? 0,
       pushJobs: { ...counts, outcomes, drainMsAfterLastSend: drainedAt - startWall - sendSeconds * 1000 },
       skipped: metricSum(serveMetrics, 'neevscan_public_events_skipped_total'),
@@ -339,18 +423,29 @@ async function main() {
       keyRevokeLagMs: { ...stats(keyLag), revoked: keyLag.length, of: KEYS },
       textKeyLagMs: stats(textKeyLag),
       textLagBuckets: textLag,
-      rssMb: { servePeak: peak(rss.serve), serveEnd: rss.serve.at(-1)?.toFixed(0), pollPeak: peak(rss.poll), pollEnd: rss.poll.at(-1)?.toFixed(0) },
+      rssMb: {
+        servePeak: peak(rss.serve),
+        serveEnd: rss.serve.at(-1)?.toFixed(0),
+        pollPeak: peak(rss.poll),
+        pollEnd: rss.poll.at(-1)?.toFixed(0),
+      },
       cpuSeconds: { serve: cpu.serve.toFixed(1), poll: cpu.poll.toFixed(1) },
-      loadAfter: loadavg().map((l) => l.toFixed(2)).join(' '),
+      loadAfter: loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' '),
     };
     log('');
-    log(`events: sent ${report.sent}, seen by the poller ${report.seen}, lost (estimate) ${report.lostEstimate}; polls ${JSON.stringify(report.polls)}; GET /events requests ${report.eventsRequests}`);
+    log(
+      `events: sent ${report.sent}, seen by the poller ${report.seen}, lost (estimate) ${report.lostEstimate}; polls ${JSON.stringify(report.polls)}; GET /events requests ${report.eventsRequests}`,
+    );
     log(`push jobs: ${JSON.stringify(report.pushJobs)}; skipped ${report.skipped}`);
     log(`lag, event created_at → push scanned (ms): ${JSON.stringify(report.pushLagMs)}`);
     log(`lag, key sent → revoked (ms): ${JSON.stringify(report.keyRevokeLagMs)}`);
     log(`lag, key in a comment → revoked (ms): ${JSON.stringify(report.textKeyLagMs)}`);
     log(`text events scanned in the poller: ${JSON.stringify(report.textLagBuckets)} (counts at or under 1, 2, 5 s)`);
-    log(`RSS MB: ${JSON.stringify(report.rssMb)}; CPU s during the run: ${JSON.stringify(report.cpuSeconds)}; load after ${report.loadAfter}`);
+    log(
+      `RSS MB: ${JSON.stringify(report.rssMb)}; CPU s during the run: ${JSON.stringify(report.cpuSeconds)}; load after ${report.loadAfter}`,
+    );
     log(`\n${JSON.stringify(report)}`);
     await pushQueue.close();
     await exposureQueue.close();

@@ -40,12 +40,16 @@ function logLine(r, w) {
   const hex = (n) => r.base62(n).toLowerCase();
   const t = `2026-11-26T13:${String(r.int(60)).padStart(2, '0')}:${String(r.int(60)).padStart(2, '0')}.${r.int(1000)}Z`;
   if (r.int(3) === 0) {
-    return `{"ts":"${t}","level":"info","svc":"${w.snake()}_svc","trace_id":"${hex(32)}","span_id":"${hex(16)}","event":"${w.snake()}",` +
-      `"latency_ms":${r.int(900)},"user_id":"usr_${hex(12)}","env":"prod_v${r.int(9)}","kv_version":${r.int(40)}}`;
+    return (
+      `{"ts":"${t}","level":"info","svc":"${w.snake()}_svc","trace_id":"${hex(32)}","span_id":"${hex(16)}","event":"${w.snake()}",` +
+      `"latency_ms":${r.int(900)},"user_id":"usr_${hex(12)}","env":"prod_v${r.int(9)}","kv_version":${r.int(40)}}`
+    );
   }
-  return `${t} level=info svc=${w.snake()}_svc trace_id=${hex(32)} span_id=${hex(16)} parent_span_id=${hex(16)} ` +
+  return (
+    `${t} level=info svc=${w.snake()}_svc trace_id=${hex(32)} span_id=${hex(16)} parent_span_id=${hex(16)} ` +
     `http_method=GET http_route=/v1/${w.word()}/${w.word()} latency_ms=${r.int(900)} db_rows_v=${r.int(99)} ` +
-    `cache_hit=${r.int(2) === 1} ${w.snake()}=${w.snake()} user_id=usr_${hex(12)} env=prod_v${r.int(9)}`;
+    `cache_hit=${r.int(2) === 1} ${w.snake()}=${w.snake()} user_id=usr_${hex(12)} env=prod_v${r.int(9)}`
+  );
 }
 
 function csvLine(r, w) {
@@ -63,26 +67,70 @@ function writeFiles(dir, count, size, make) {
 }
 
 const shapes = {
-  logs: (dir, r, w, bytes) => writeFiles(dir, bytes / 2e6, () => 1e6 + r.int(2e6), (n) => linesOf(r, n, () => logLine(r, w))),
+  logs: (dir, r, w, bytes) =>
+    writeFiles(
+      dir,
+      bytes / 2e6,
+      () => 1e6 + r.int(2e6),
+      (n) => linesOf(r, n, () => logLine(r, w)),
+    ),
   minified: (dir, r, w, bytes) => {
     const pool = linePool(r, 'minjs', 2000);
-    writeFiles(dir, bytes / 1e6, () => 5e5 + r.int(1e6), (n) => fill(r, pool, n, ';'));
+    writeFiles(
+      dir,
+      bytes / 1e6,
+      () => 5e5 + r.int(1e6),
+      (n) => fill(r, pool, n, ';'),
+    );
   },
   source: (dir, r, w, bytes) => {
     const pools = ['js', 'ts', 'py', 'md'].map((kind) => linePool(r, kind, 3000));
-    writeFiles(dir, bytes / 16e3, () => 2e3 + r.int(28e3), (n) => fill(r, r.pick(pools), n));
+    writeFiles(
+      dir,
+      bytes / 16e3,
+      () => 2e3 + r.int(28e3),
+      (n) => fill(r, r.pick(pools), n),
+    );
   },
   json: (dir, r, w, bytes) => {
     const pool = linePool(r, 'json', 3000);
-    writeFiles(dir, bytes / 200e3, () => 5e4 + r.int(3e5), (n) => `{\n${fill(r, pool, n)}\n  "end": 0\n}\n`);
+    writeFiles(
+      dir,
+      bytes / 200e3,
+      () => 5e4 + r.int(3e5),
+      (n) => `{\n${fill(r, pool, n)}\n  "end": 0\n}\n`,
+    );
   },
-  csv: (dir, r, w, bytes) => writeFiles(dir, bytes / 2e6, () => 1e6 + r.int(2e6), (n) => linesOf(r, n, () => csvLine(r, w))),
-  binary: (dir, r, w, bytes) => writeFiles(dir, bytes / 1e6, () => 2e5 + r.int(1.6e6), (n) => randomBytes(n)),
+  csv: (dir, r, w, bytes) =>
+    writeFiles(
+      dir,
+      bytes / 2e6,
+      () => 1e6 + r.int(2e6),
+      (n) => linesOf(r, n, () => csvLine(r, w)),
+    ),
+  binary: (dir, r, w, bytes) =>
+    writeFiles(
+      dir,
+      bytes / 1e6,
+      () => 2e5 + r.int(1.6e6),
+      (n) => randomBytes(n),
+    ),
   small: (dir, r, w, bytes) => {
     const pools = ['js', 'ts', 'json', 'env'].map((kind) => linePool(r, kind, 2000));
-    writeFiles(dir, bytes / 1.2e3, () => 100 + r.int(2200), (n) => fill(r, r.pick(pools), n));
+    writeFiles(
+      dir,
+      bytes / 1.2e3,
+      () => 100 + r.int(2200),
+      (n) => fill(r, r.pick(pools), n),
+    );
   },
-  huge: (dir, r, w, bytes) => writeFiles(dir, 3, () => Math.floor(bytes / 3), (n) => linesOf(r, n, () => logLine(r, w))),
+  huge: (dir, r, w, bytes) =>
+    writeFiles(
+      dir,
+      3,
+      () => Math.floor(bytes / 3),
+      (n) => linesOf(r, n, () => logLine(r, w)),
+    ),
   real: (dir) => {
     // Real trees with a real file-size distribution: installed packages, copied so that no symlink is in the way.
     const packages = ['typescript', '@typescript-eslint', 'eslint', 'ajv', 'bullmq', 'pino', 'vitest', 'ioredis'];
@@ -111,7 +159,9 @@ function ensureShape(name) {
   let meta;
   try {
     meta = JSON.parse(readFileSync(stamp, 'utf8'));
-  } catch {}
+  } catch {
+    // No stamp yet: the shape is generated below.
+  }
   if (meta && meta.version === wanted.version && meta.mb === wanted.mb) return meta;
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });

@@ -34,7 +34,9 @@ console.log(`machine: ${machineLine()}`);
 const loadBefore = loadavg()[0];
 
 // neevscan as a user runs it, start-up included, in turns with rg so that both meet the same load.
-const commands = { neevscan: [process.execPath, [join(ROOT, 'bin', 'neevscan.js'), 'scan', TREE, '--format', 'json'], { okStatus: [0, 1] }] };
+const commands = {
+  neevscan: [process.execPath, [join(ROOT, 'bin', 'neevscan.js'), 'scan', TREE, '--format', 'json'], { okStatus: [0, 1] }],
+};
 if (hasCommand('rg')) commands.rg = ['rg', ['-c', '-uuu', '--no-messages', SHAPE, TREE], { okStatus: [0, 1] }];
 else console.log('rg not found: install ripgrep to compare (apt-get install ripgrep)');
 // What Node itself costs: walk and read everything on two threads, scan nothing.
@@ -48,14 +50,25 @@ const neevMs = median(neev.times);
 const line = (name, times) =>
   `${name.padEnd(9)} median ${fmtMs(median(times)).padStart(8)}  (${times.map((t) => fmtMs(t)).join(', ')})  ${(mb / (median(times) / 1000)).toFixed(0)} MB/s`;
 console.log(line('neevscan', neev.times));
-const result = { date: new Date().toISOString(), runs, files: manifest.files, bytes: manifest.bytes, machine: machineLine(), loadBefore, loadAfter: loadavg()[0], neevscan: neev.times };
+const result = {
+  date: new Date().toISOString(),
+  runs,
+  files: manifest.files,
+  bytes: manifest.bytes,
+  machine: machineLine(),
+  loadBefore,
+  loadAfter: loadavg()[0],
+  neevscan: neev.times,
+};
 console.log(line('floor', timed.floor.times) + '  (Node: walk + read on 2 threads, no scan)');
 result.floor = timed.floor.times;
 if (rg) {
   console.log(line('rg', rg.times));
   const ratio = neevMs / median(rg.times);
   console.log(`ratio neevscan / rg: ${ratio.toFixed(2)} (target ≤ ${TARGET_RATIO}) ${ratio <= TARGET_RATIO ? 'MET' : 'NOT MET'}`);
-  console.log(`ratio Node floor / rg: ${(median(timed.floor.times) / median(rg.times)).toFixed(2)} (no Node program reading every file does better)`);
+  console.log(
+    `ratio Node floor / rg: ${(median(timed.floor.times) / median(rg.times)).toFixed(2)} (no Node program reading every file does better)`,
+  );
   Object.assign(result, { rg: rg.times, ratio });
 }
 const resident = residentShare(TREE, manifest.bytes);
@@ -88,7 +101,10 @@ function checkFindings(report, manifest) {
  */
 function residentShare(dir, bytes) {
   if (!hasCommand('fincore')) return undefined;
-  const run = spawnSync('sh', ['-c', 'find "$0" -type f -print0 | xargs -0 fincore -b -n -o RES', dir], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const run = spawnSync('sh', ['-c', 'find "$0" -type f -print0 | xargs -0 fincore -b -n -o RES', dir], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (run.status !== 0) return undefined;
   const resident = run.stdout.split('\n').reduce((sum, line) => sum + (Number(line.trim()) || 0), 0);
   return Math.min(1, resident / bytes);

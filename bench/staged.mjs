@@ -63,22 +63,28 @@ try {
   );
   const report = JSON.parse(timed.scan.stdout);
   const found = report.findings[0];
-  const correct = report.findings.length === 1 && found.file === 'src/config.ts' && found.secretSha256 === sha256Hex(key) && report.stats.files === 20;
+  const correct =
+    report.findings.length === 1 && found.file === 'src/config.ts' && found.secretSha256 === sha256Hex(key) && report.stats.files === 20;
   const stat = (times) => ({ min: Math.min(...times), median: median(times), p90: percentile(times, 90) });
   const scan = stat(timed.scan.times);
   const node = stat(timed.node.times);
   const git = stat(timed.git.times);
   const version = stat(timed.version.times);
-  const line = (name, s) => `${name.padEnd(36)} min ${fmtMs(s.min).padStart(6)}  median ${fmtMs(s.median).padStart(6)}  p90 ${fmtMs(s.p90).padStart(6)}`;
+  const line = (name, s) =>
+    `${name.padEnd(36)} min ${fmtMs(s.min).padStart(6)}  median ${fmtMs(s.median).padStart(6)}  p90 ${fmtMs(s.p90).padStart(6)}`;
   console.log(`\nwhole process, ${runs} runs each, in turns:`);
-  console.log(line('neevscan scan --staged', scan) + `  (target median <= ${TARGET_MS} ms: ${scan.median <= TARGET_MS ? 'MET' : 'NOT MET'})`);
+  console.log(
+    line('neevscan scan --staged', scan) + `  (target median <= ${TARGET_MS} ms: ${scan.median <= TARGET_MS ? 'MET' : 'NOT MET'})`,
+  );
   console.log(line('node -e 0 (Node floor)', node));
   console.log(line('git diff --cached --name-only', git));
   console.log(line('neevscan --version', version));
   const ratio = (a, b) => `${(a / b).toFixed(2)}x`;
-  console.log(`ratios (median / min): scan vs node -e 0 ${ratio(scan.median, node.median)} / ${ratio(scan.min, node.min)}; ` +
-    `scan vs node -e 0 + git diff ${ratio(scan.median, node.median + git.median)} / ${ratio(scan.min, node.min + git.min)}; ` +
-    `above the Node floor: ${fmtMs(scan.median - node.median)} / ${fmtMs(scan.min - node.min)}`);
+  console.log(
+    `ratios (median / min): scan vs node -e 0 ${ratio(scan.median, node.median)} / ${ratio(scan.min, node.min)}; ` +
+      `scan vs node -e 0 + git diff ${ratio(scan.median, node.median + git.median)} / ${ratio(scan.min, node.min + git.min)}; ` +
+      `above the Node floor: ${fmtMs(scan.median - node.median)} / ${fmtMs(scan.min - node.min)}`,
+  );
 
   // The breakdown: the same scan with the marks preloaded (one more small module to load).
   const marksFile = join(repo, '.marks.jsonl');
@@ -86,7 +92,11 @@ try {
   for (let i = 0; i < 2 + runs; i++) {
     rmSync(marksFile, { force: true });
     const started = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, ['--import', MARKS, ...scanArgs], { cwd: repo, encoding: 'utf8', env: { ...process.env, BENCH_MARKS_FILE: marksFile } });
+    const r = spawnSync(process.execPath, ['--import', MARKS, ...scanArgs], {
+      cwd: repo,
+      encoding: 'utf8',
+      env: { ...process.env, BENCH_MARKS_FILE: marksFile },
+    });
     const wall = Number(process.hrtime.bigint() - started) / 1e6;
     if (r.status !== 1) throw new Error(`scan with marks exited ${r.status}: ${r.stderr}`);
     if (i >= 2) marks.push({ ...JSON.parse(readFileSync(marksFile, 'utf8')), wall });
@@ -94,25 +104,51 @@ try {
   const breakdown = PHASES.map(([name, of]) => ({ name, median: median(marks.map(of)), min: Math.min(...marks.map(of)) }));
   console.log(`\nbreakdown (${runs} runs with bench/lib/phase-marks.mjs preloaded; median, min in ms):`);
   for (const b of breakdown) console.log(`  ${b.name.padEnd(66)} ${b.median.toFixed(1).padStart(6)} ${b.min.toFixed(1).padStart(6)}`);
-  console.log(`  ${'whole process (wall)'.padEnd(66)} ${median(marks.map((m) => m.wall)).toFixed(1).padStart(6)} ${Math.min(...marks.map((m) => m.wall)).toFixed(1).padStart(6)}`);
+  console.log(
+    `  ${'whole process (wall)'.padEnd(66)} ${median(marks.map((m) => m.wall))
+      .toFixed(1)
+      .padStart(6)} ${Math.min(...marks.map((m) => m.wall))
+      .toFixed(1)
+      .padStart(6)}`,
+  );
 
   let hyperfine;
   if (hasCommand('hyperfine')) {
     const out = join(repo, '.hyperfine.json');
-    const hf = spawnSync('hyperfine', ['-N', '--warmup', '2', '--runs', String(runs), '-i', '--export-json', out, `${process.execPath} ${CLI} scan --staged --format json`], { cwd: repo, encoding: 'utf8' });
+    const hf = spawnSync(
+      'hyperfine',
+      ['-N', '--warmup', '2', '--runs', String(runs), '-i', '--export-json', out, `${process.execPath} ${CLI} scan --staged --format json`],
+      { cwd: repo, encoding: 'utf8' },
+    );
     if (hf.status === 0) {
       const result = JSON.parse(readFileSync(out, 'utf8')).results[0];
       hyperfine = { median: result.median * 1000, mean: result.mean * 1000, stddev: result.stddev * 1000, min: result.min * 1000 };
-      console.log(`\nhyperfine cross-check: median ${fmtMs(hyperfine.median)}, min ${fmtMs(hyperfine.min)}, mean ${fmtMs(hyperfine.mean)} ± ${fmtMs(hyperfine.stddev)}`);
+      console.log(
+        `\nhyperfine cross-check: median ${fmtMs(hyperfine.median)}, min ${fmtMs(hyperfine.min)}, mean ${fmtMs(hyperfine.mean)} ± ${fmtMs(hyperfine.stddev)}`,
+      );
     }
   }
-  console.log(correct ? 'findings: the staged key, nothing else' : `findings WRONG: ${JSON.stringify(report.findings)} (${report.stats.files} files)`);
+  console.log(
+    correct ? 'findings: the staged key, nothing else' : `findings WRONG: ${JSON.stringify(report.findings)} (${report.stats.files} files)`,
+  );
   console.log(`machine after: ${machineLine()}`);
   mkdirSync(join(ROOT, 'bench', '.data', 'results'), { recursive: true });
   writeFileSync(
     join(ROOT, 'bench', '.data', 'results', 'staged.json'),
     JSON.stringify(
-      { date: new Date().toISOString(), runs, machine: machineLine(), times: timed.scan.times, scan, nodeFloor: node, gitFloor: git, cliVersion: version, breakdown, hyperfine, findingsCorrect: correct },
+      {
+        date: new Date().toISOString(),
+        runs,
+        machine: machineLine(),
+        times: timed.scan.times,
+        scan,
+        nodeFloor: node,
+        gitFloor: git,
+        cliVersion: version,
+        breakdown,
+        hyperfine,
+        findingsCorrect: correct,
+      },
       null,
       2,
     ) + '\n',
@@ -142,7 +178,8 @@ function buildRepo(dir) {
   git('config', 'user.name', 'bench');
   git('config', 'commit.gpgsign', 'false');
   for (let commit = 0; commit < 3; commit++) {
-    for (let i = 0; i < 60; i++) if (commit === 0 || i % (commit + 2) === 0) write(path(i), fill(r, pools[kinds[i % kinds.length]], 2000 + r.int(4000)));
+    for (let i = 0; i < 60; i++)
+      if (commit === 0 || i % (commit + 2) === 0) write(path(i), fill(r, pools[kinds[i % kinds.length]], 2000 + r.int(4000)));
     git('add', '-A');
     git('commit', '-q', '-m', `commit ${commit}`);
   }

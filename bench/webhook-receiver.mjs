@@ -43,11 +43,25 @@ async function receiver(root, index) {
   const { buildServer } = await import(dist('server/app.js'));
   const { loadRules } = await import(dist('rules/load.js'));
   const prefix = `bench-receiver-${index}-${randomBytes(4).toString('hex')}:`;
-  const config = readConfig({ REDIS_URL, NEEVSCAN_REDIS_PREFIX: prefix, GITHUB_WEBHOOK_SECRET: SECRET, PORT: '1', NEEVSCAN_ADMIN_TOKEN: 'bench-admin-token-0123456789' });
+  const config = readConfig({
+    REDIS_URL,
+    NEEVSCAN_REDIS_PREFIX: prefix,
+    GITHUB_WEBHOOK_SECRET: SECRET,
+    PORT: '1',
+    NEEVSCAN_ADMIN_TOKEN: 'bench-admin-token-0123456789',
+  });
   const redis = new Redis(REDIS_URL);
   const none = async () => {};
   // Both shapes of the options: one enqueue (after the dispatch table) and the four of before it.
-  const options = { logLevel: 'silent', rules: loadRules(), enqueue: none, enqueuePush: none, enqueueExposures: none, enqueueRepoScans: none, enqueueWiki: none };
+  const options = {
+    logLevel: 'silent',
+    rules: loadRules(),
+    enqueue: none,
+    enqueuePush: none,
+    enqueueExposures: none,
+    enqueueRepoScans: none,
+    enqueueWiki: none,
+  };
   const { app } = buildServer(config, redis, options);
   await app.ready();
   return { root, app, redis, prefix, times: [], rates: [] };
@@ -66,7 +80,12 @@ async function round(r, count, width) {
         const res = await r.app.inject({
           method: 'POST',
           url: '/webhooks/github',
-          headers: { 'content-type': 'application/json', 'x-github-event': d.event, 'x-github-delivery': `bench-${sequence++}`, 'x-hub-signature-256': d.signature },
+          headers: {
+            'content-type': 'application/json',
+            'x-github-event': d.event,
+            'x-github-delivery': `bench-${sequence++}`,
+            'x-hub-signature-256': d.signature,
+          },
           payload: d.body,
         });
         if (res.statusCode !== 202) throw new Error(`${r.root}: ${res.statusCode} ${res.body}`);
@@ -85,13 +104,18 @@ for (const [i, root] of roots.entries()) receivers.push(await receiver(root, i))
 console.log(machineLine());
 try {
   for (const r of receivers) await round(r, 500, Number(opt.concurrency)); // warm-up (JIT, connections)
-  for (const r of receivers) (r.times = []), (r.rates = []);
+  for (const r of receivers) {
+    r.times = [];
+    r.rates = [];
+  }
   for (let k = 0; k < Number(opt.rounds); k++) for (const r of receivers) await round(r, Number(opt.count), Number(opt.concurrency));
   console.log(`| receiver | deliveries/s (median of ${opt.rounds} rounds) | p50 | p99 | max |`);
   console.log('| --- | --- | --- | --- | --- |');
   for (const r of receivers) {
     const f = (ms) => `${ms.toFixed(2)} ms`;
-    console.log(`| ${r.root} | ${median(r.rates).toFixed(0)} (${r.rates.map((x) => x.toFixed(0)).join(', ')}) | ${f(percentile(r.times, 50))} | ${f(percentile(r.times, 99))} | ${f(Math.max(...r.times))} |`);
+    console.log(
+      `| ${r.root} | ${median(r.rates).toFixed(0)} (${r.rates.map((x) => x.toFixed(0)).join(', ')}) | ${f(percentile(r.times, 50))} | ${f(percentile(r.times, 99))} | ${f(Math.max(...r.times))} |`,
+    );
   }
   console.log(machineLine());
 } finally {

@@ -28,6 +28,10 @@ try {
     shell: process.platform === 'win32',
   });
 } catch (error) {
-  const detail = String(error.stderr ?? error.message).trim().split('\n').slice(-3).join('\n');
+  const detail = String(error.stderr ?? error.message)
+    .trim()
+    .split('\n')
+    .slice(-3)
+    .join('\n');
   console.error(`neevscan: the native pre-filter was not built; folder scans use the JavaScript path (same results).\n${detail}`);
 }

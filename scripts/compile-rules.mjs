@@ -8,7 +8,9 @@ import { checkExamples } from '../dist/rules/check.js';
 import { readdirSync } from 'node:fs';
 
 const out = [];
-for (const name of readdirSync(BUILTIN_RULES_DIR).filter((n) => /\.ya?ml$/.test(n)).sort()) {
+for (const name of readdirSync(BUILTIN_RULES_DIR)
+  .filter((n) => /\.ya?ml$/.test(n))
+  .sort()) {
   for (const spec of readRuleFile(BUILTIN_RULES_DIR + name)) {
     const problems = checkExamples(compileRule(spec, name));
     if (problems.length) {

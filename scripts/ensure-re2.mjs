@@ -24,7 +24,10 @@ if (!loads()) {
   });
   if (!loads()) {
     console.error('neevscan: re2 still does not load; trying node-gyp directly');
-    execSync('npx --no-install node-gyp rebuild -j max', { stdio: 'inherit', cwd: new URL('../node_modules/re2/', import.meta.url).pathname });
+    execSync('npx --no-install node-gyp rebuild -j max', {
+      stdio: 'inherit',
+      cwd: new URL('../node_modules/re2/', import.meta.url).pathname,
+    });
   }
   if (!loads()) {
     console.error('neevscan: could not build re2 (it needs python3, make and a C++ compiler)');

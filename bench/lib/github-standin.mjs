@@ -42,7 +42,14 @@ function forward(req, body) {
   return new Promise((resolve, reject) => {
     const target = new URL(gh.url);
     const out = request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host }, agent },
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: target.host },
+        agent,
+      },
       (res) => {
         const chunks = [];
         res.on('data', (c) => chunks.push(c));
@@ -109,14 +116,19 @@ async function warm(urls) {
     while (next < urls.length) {
       const [installation, path] = urls[next++];
       if (!tokens.has(installation)) {
-        const r = await fetch(`http://127.0.0.1:${base}/app/installations/${installation}/access_tokens`, { method: 'POST', headers: { authorization: `Bearer ${appJwt()}`, accept: 'application/vnd.github.v3+json' } });
+        const r = await fetch(`http://127.0.0.1:${base}/app/installations/${installation}/access_tokens`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${appJwt()}`, accept: 'application/vnd.github.v3+json' },
+        });
         tokens.set(installation, (await r.json()).token);
       }
       // octokit sends this accept header for JSON answers. A reset connection (a kept-alive socket the front closed
       // as it was reused, on a loaded machine) is tried again.
       for (let attempt = 1; ; attempt++) {
         try {
-          const r = await fetch(`http://127.0.0.1:${base}${path}`, { headers: { authorization: `token ${tokens.get(installation)}`, accept: 'application/vnd.github.v3+json' } });
+          const r = await fetch(`http://127.0.0.1:${base}${path}`, {
+            headers: { authorization: `token ${tokens.get(installation)}`, accept: 'application/vnd.github.v3+json' },
+          });
           await r.arrayBuffer();
           if (r.status !== 200) failed++;
           break;
@@ -155,7 +167,10 @@ process.on('message', async (message) => {
   } else if (message.type === 'pushEvent') {
     process.send({ id: message.id, result: gh.pushEvent(message.event).id });
   } else if (message.type === 'stats') {
-    process.send({ id: message.id, result: { ...stats, cached: cache.size, checkRuns: gh.checkRuns.length, rss: process.memoryUsage().rss } });
+    process.send({
+      id: message.id,
+      result: { ...stats, cached: cache.size, checkRuns: gh.checkRuns.length, rss: process.memoryUsage().rss },
+    });
   } else if (message.type === 'close') {
     front.closeAllConnections();
     front.close();

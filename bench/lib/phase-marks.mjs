@@ -10,7 +10,12 @@ import { appendFileSync } from 'node:fs';
 const file = process.env.BENCH_MARKS_FILE;
 if (file) {
   process.on('exit', () => {
-    const marks = Object.fromEntries(performance.getEntriesByType('mark').filter((m) => m.name.startsWith('neevscan:')).map((m) => [m.name.slice(9), m.startTime]));
+    const marks = Object.fromEntries(
+      performance
+        .getEntriesByType('mark')
+        .filter((m) => m.name.startsWith('neevscan:'))
+        .map((m) => [m.name.slice(9), m.startTime]),
+    );
     const { bootstrapComplete } = performance.nodeTiming;
     appendFileSync(file, JSON.stringify({ bootstrapComplete, ...marks, exit: performance.now() }) + '\n');
   });

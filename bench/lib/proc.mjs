@@ -51,5 +51,8 @@ export function serviceNodeFlags() {
   if (process.env.BENCH_SERVER_NODE_FLAGS !== undefined) return process.env.BENCH_SERVER_NODE_FLAGS.split(/\s+/).filter(Boolean);
   const start = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).scripts.start;
   const words = start.split(/\s+/);
-  return words.slice(words.indexOf('node') + 1, words.findIndex((w) => w.endsWith('neevscan.js')));
+  return words.slice(
+    words.indexOf('node') + 1,
+    words.findIndex((w) => w.endsWith('neevscan.js')),
+  );
 }

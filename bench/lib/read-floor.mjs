@@ -19,7 +19,7 @@ function readAll(paths, counter) {
     if (start >= paths.length) return bytes;
     for (let i = start; i < Math.min(start + 8, paths.length); i++) {
       const fd = openSync(paths[i], 'r');
-      for (let read; (read = readSync(fd, buffer, 0, buffer.length, null)) > 0; ) bytes += read;
+      for (let read; (read = readSync(fd, buffer, 0, buffer.length, null)) > 0;) bytes += read;
       closeSync(fd);
     }
   }

@@ -22,7 +22,11 @@ export function percentile(values, p) {
  * as success (neevscan exits 1 when it finds something). A run that takes
  * longer than `timeoutMs` is killed and fails the benchmark rather than hang it.
  */
-export function timeCommand(command, args, { runs = 5, warmup = 1, cwd, okStatus = [0], maxBuffer = 256 * 1024 * 1024, timeoutMs = 120_000 } = {}) {
+export function timeCommand(
+  command,
+  args,
+  { runs = 5, warmup = 1, cwd, okStatus = [0], maxBuffer = 256 * 1024 * 1024, timeoutMs = 120_000 } = {},
+) {
   const times = [];
   let last;
   for (let i = 0; i < warmup + runs; i++) {

@@ -39,7 +39,17 @@ const WORDS = (
 ).split(' ');
 
 // Words that share letters with the keyword, so that a search for `neev_` meets its near relatives.
-const NEEV_IDENTIFIERS = ['neev', 'neevCloud', 'neevClient', 'NEEV_REGION', 'neev_region', 'neev_sdk_version', 'getNeevToken', 'NEEVCLOUD_URL', 'neevcloud'];
+const NEEV_IDENTIFIERS = [
+  'neev',
+  'neevCloud',
+  'neevClient',
+  'NEEV_REGION',
+  'neev_region',
+  'neev_sdk_version',
+  'getNeevToken',
+  'NEEVCLOUD_URL',
+  'neevcloud',
+];
 
 const MODULES = ['fs', 'path', 'http', 'crypto', 'events', './util', '../config', '@neevcloud/sdk', 'lodash', 'express', 'react', 'zod'];
 
@@ -129,16 +139,13 @@ export function linePool(r, kind, count) {
       () => `    ${w.ident()}.${w.camel()}('${str()}')`,
       () => '',
     ],
-    env: [
-      () => `${w.upper()}=${w.word()}`,
-      () => `${w.upper()}=${num()}`,
-      () => `${w.upper()}="${str()}"`,
-      () => `# ${w.words(5)}`,
-    ],
+    env: [() => `${w.upper()}=${w.word()}`, () => `${w.upper()}=${num()}`, () => `${w.upper()}="${str()}"`, () => `# ${w.words(5)}`],
     log: [
-      () => `2026-11-26T13:${pad(r.int(60))}:${pad(r.int(60))}.${r.int(1000)}Z INFO [${w.word()}] request id=${r.base62(16)} path=/v1/${w.word()}/${w.word()} status=200 dur=${r.int(900)}ms`,
+      () =>
+        `2026-11-26T13:${pad(r.int(60))}:${pad(r.int(60))}.${r.int(1000)}Z INFO [${w.word()}] request id=${r.base62(16)} path=/v1/${w.word()}/${w.word()} status=200 dur=${r.int(900)}ms`,
       () => `2026-11-26T13:${pad(r.int(60))}:${pad(r.int(60))}.${r.int(1000)}Z WARN [${w.word()}] ${w.words(6)} retry=${r.int(5)}`,
-      () => `2026-11-26T13:${pad(r.int(60))}:${pad(r.int(60))}.${r.int(1000)}Z DEBUG [${w.word()}] ${w.camel()}=${num()} ${w.camel()}="${str()}"`,
+      () =>
+        `2026-11-26T13:${pad(r.int(60))}:${pad(r.int(60))}.${r.int(1000)}Z DEBUG [${w.word()}] ${w.camel()}=${num()} ${w.camel()}="${str()}"`,
     ],
     // Minified bundles: fragments joined on one long line.
     minjs: [

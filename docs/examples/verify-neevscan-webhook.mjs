@@ -46,6 +46,12 @@ export function createReceiver(secret, onEvent) {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   createReceiver(process.env.NEEVSCAN_WEBHOOK_SECRET, (event, body) => {
-    console.log(event, body.key.name, body.key.hint, body.action.kind, body.locations.map((l) => l.url));
+    console.log(
+      event,
+      body.key.name,
+      body.key.hint,
+      body.action.kind,
+      body.locations.map((l) => l.url),
+    );
   }).listen(8080);
 }

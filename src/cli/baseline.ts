@@ -20,7 +20,11 @@ export function readBaseline(file: string): Set<string> {
     const code = (error as NodeJS.ErrnoException).code;
     throw new NeevscanError(`cannot read baseline ${file}: ${code ?? 'not valid JSON'}`, 'bad-baseline');
   }
-  if (doc?.version !== 1 || !Array.isArray(doc.secrets) || doc.secrets.some((s) => typeof s?.secretSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(s.secretSha256))) {
+  if (
+    doc?.version !== 1 ||
+    !Array.isArray(doc.secrets) ||
+    doc.secrets.some((s) => typeof s?.secretSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(s.secretSha256))
+  ) {
     throw new NeevscanError(`cannot read baseline ${file}: expected {"version":1,"secrets":[{"secretSha256":…}]}`, 'bad-baseline');
   }
   return new Set(doc.secrets.map((s) => s.secretSha256));

@@ -166,11 +166,14 @@ function addAdminCommands(program: Command, done: Done): void {
   ).action(async (id: string, options) => {
     done(await (await admin()).keysRotate(id, options));
   });
-  backend(keys.command('replace').description('issue a new key (same name, owner, rate limit) for a revoked one, printed once').argument('<id>', 'the revoked key id')).action(
-    async (id: string, options) => {
-      done(await (await admin()).keysReplace(id, options));
-    },
-  );
+  backend(
+    keys
+      .command('replace')
+      .description('issue a new key (same name, owner, rate limit) for a revoked one, printed once')
+      .argument('<id>', 'the revoked key id'),
+  ).action(async (id: string, options) => {
+    done(await (await admin()).keysReplace(id, options));
+  });
 }
 
 /** The exit status of a command that threw: 0 for help and --version, else 2 (with a line on stderr unless commander wrote one). */

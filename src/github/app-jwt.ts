@@ -38,7 +38,11 @@ export function appJwtSigner(privateKeyPem: string, clock: () => number = Date.n
     const payload = base64url({ iat, exp, iss: String(appId) });
     const signature = sign('RSA-SHA256', Buffer.from(`${header}.${payload}`), key).toString('base64url');
     // `exp` is on GitHub's clock; expiresAt on ours, as auth-app reports it.
-    held = { for: holder, exp, signed: { jwt: `${header}.${payload}.${signature}`, expiresAt: new Date((exp - timeDifference) * 1000).toISOString() } };
+    held = {
+      for: holder,
+      exp,
+      signed: { jwt: `${header}.${payload}.${signature}`, expiresAt: new Date((exp - timeDifference) * 1000).toISOString() },
+    };
     return held.signed;
   };
 }

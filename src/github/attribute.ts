@@ -23,7 +23,10 @@ export async function attributeToCommits(
     const { parent, files } = await commitFiles(octokit, where, sha);
     await walk.scanFiles(
       // A key in a name is found under the name with the key hidden (its place), not the filename.
-      files.filter((f) => paths.has(hidePathSecrets(f.filename, state.rules)) || secretsInPath(f.filename, state.rules).some((s) => paths.has(s.place))),
+      files.filter(
+        (f) =>
+          paths.has(hidePathSecrets(f.filename, state.rules)) || secretsInPath(f.filename, state.rules).some((s) => paths.has(s.place)),
+      ),
       parent,
       sha,
     );

@@ -2,7 +2,6 @@
 import type { PushFinding } from '../core/push-finding.js';
 import type { BlobFindings, BlobMemo } from '../stores/blob-memo.js';
 import type { CompiledRule } from '../rules/types.js';
-import type { Located } from '../scanner/finding.js';
 import { scanFragment } from '../scanner/fragment.js';
 import type { GitData, TreeBlob } from './git-data.js';
 import { hidePathSecrets, hiddenPath, secretsInPath } from './path-secrets.js';
@@ -91,7 +90,11 @@ export class PushScanState {
   /** Scans `files` of the diff `base` → `commit` and records what they added, credited to `commit`. */
   async scanFiles(files: readonly ChangedFile[], base: string | null, commit: string): Promise<void> {
     const wanted = PushScanState.wanted(files);
-    if (wanted.length > this.filesLeft) this.missed(`${wanted.length - Math.max(0, this.filesLeft)} files of commit ${commit.slice(0, 12)} over the cap of ${this.maxFiles}`, { files: wanted.length - Math.max(0, this.filesLeft) });
+    if (wanted.length > this.filesLeft)
+      this.missed(
+        `${wanted.length - Math.max(0, this.filesLeft)} files of commit ${commit.slice(0, 12)} over the cap of ${this.maxFiles}`,
+        { files: wanted.length - Math.max(0, this.filesLeft) },
+      );
     const batch = wanted.slice(0, Math.max(0, this.filesLeft));
     this.filesScanned += batch.length;
     for (const file of batch) if (NEW_NAME.has(file.status)) this.recordName(file.filename, commit);
@@ -115,7 +118,10 @@ export class PushScanState {
       this.missed(`commit ${short} could not be read`, { commits: 1 });
       return;
     }
-    if (headTree.truncated) this.missed(`GitHub cut the tree of commit ${short} short (over 100,000 entries): files missing from it were not read`, { commits: 1 });
+    if (headTree.truncated)
+      this.missed(`GitHub cut the tree of commit ${short} short (over 100,000 entries): files missing from it were not read`, {
+        commits: 1,
+      });
     const baseTree = base === null ? null : await this.data.tree(base);
     const baseBlobs = new Set<string>();
     for (const entry of baseTree?.blobs.values() ?? []) baseBlobs.add(entry.sha);
@@ -141,7 +147,11 @@ export class PushScanState {
       }
       batch.push({ filename: path, status: existed ? 'modified' : 'added', sha: entry.sha, fromTree: true });
     }
-    if (skipped > 0) this.missed(`${skipped} files of commit ${short} over the read budget (${this.treeLimits.maxBlobs} blobs, ${this.treeLimits.maxBytes} bytes a push)`, { files: skipped });
+    if (skipped > 0)
+      this.missed(
+        `${skipped} files of commit ${short} over the read budget (${this.treeLimits.maxBlobs} blobs, ${this.treeLimits.maxBytes} bytes a push)`,
+        { files: skipped },
+      );
     this.filesScanned += batch.length;
     for (let i = 0; i < batch.length; i += 8) {
       const results = await Promise.all(batch.slice(i, i + 8).map((file) => this.scanFile(file, base)));

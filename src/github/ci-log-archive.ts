@@ -31,7 +31,11 @@ export interface ArchiveLimits {
   maxEntries: number;
 }
 
-export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = { maxEntryBytes: 64 * 1024 * 1024, maxTotalBytes: 1024 * 1024 * 1024, maxEntries: 5000 };
+export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = {
+  maxEntryBytes: 64 * 1024 * 1024,
+  maxTotalBytes: 1024 * 1024 * 1024,
+  maxEntries: 5000,
+};
 
 export interface ArchiveScan {
   findings: CiLogFinding[];
@@ -48,7 +52,11 @@ interface LogEntry {
 }
 
 /** Scans every step log of the archive at `file`. */
-export async function scanLogsArchive(file: string, rules: readonly CompiledRule[], limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): Promise<ArchiveScan> {
+export async function scanLogsArchive(
+  file: string,
+  rules: readonly CompiledRule[],
+  limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
+): Promise<ArchiveScan> {
   const zip = await yauzl.openPromise(file, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false });
   const result: ArchiveScan = { findings: [], logs: 0, notRead: [] };
   try {
@@ -74,7 +82,15 @@ export async function scanLogsArchive(file: string, rules: readonly CompiledRule
       const job = hidePathSecrets(log.job, rules);
       const step = hidePathSecrets(log.step, rules);
       for (const f of read.findings) {
-        result.findings.push({ job, step, line: f.line, ruleId: f.ruleId, secretSha256: f.secretSha256, redacted: f.redacted, allowMarker: f.allowed });
+        result.findings.push({
+          job,
+          step,
+          line: f.line,
+          ruleId: f.ruleId,
+          secretSha256: f.secretSha256,
+          redacted: f.redacted,
+          allowMarker: f.allowed,
+        });
       }
     }
   } finally {

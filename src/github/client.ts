@@ -63,7 +63,13 @@ export function createAppClient(options: AppClientOptions): AppClient {
     forInstallation(installationId) {
       let client = clients.get(installationId);
       if (client) clients.delete(installationId);
-      else client = build(options, { authStrategy: createAppAuth, auth: { appId, createJwt, installationId } }, `installation ${installationId}`, { restTogether: true });
+      else
+        client = build(
+          options,
+          { authStrategy: createAppAuth, auth: { appId, createJwt, installationId } },
+          `installation ${installationId}`,
+          { restTogether: true },
+        );
       clients.set(installationId, client);
       if (clients.size > MAX_CACHED_INSTALLATIONS) clients.delete(clients.keys().next().value!);
       return client;
@@ -93,19 +99,27 @@ const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
  * the client waits, not only the refused one; GitHub counts requests sent while limited against the App and may ban
  * it. The installation clients do; token clients leave it to their TokenPool, which moves work to another token.
  */
-function build(tuning: ClientTuning & { apiUrl: string }, auth: Record<string, unknown>, who: string, options: { restTogether?: boolean } = {}): GitHubClient {
+function build(
+  tuning: ClientTuning & { apiUrl: string },
+  auth: Record<string, unknown>,
+  who: string,
+  options: { restTogether?: boolean } = {},
+): GitHubClient {
   const log = tuning.log ?? ((message: string) => process.stderr.write(`${message}\n`));
   const retries = tuning.rateLimitRetries ?? 3;
   const maxWait = tuning.maxRateLimitWaitSeconds ?? 900;
   const base = tuning.retryAfterBaseValue ?? 1000;
   let restUntil = 0;
-  const onLimit = (kind: string) => (retryAfter: number, request: RequestOptions, octokit: { request: Octokit['request'] }, retryCount: number) => {
-    restUntil = Math.max(restUntil, Date.now() + retryAfter * base);
-    const retrying = retryCount < retries && retryAfter <= maxWait;
-    const path = new URL(octokit.request.endpoint.parse(request).url).pathname;
-    log(`github: ${kind} rate limit on ${request.method} ${path} (${who}); ${retrying ? `retry ${retryCount + 1} of ${retries} in ${retryAfter} s` : 'giving up'}`);
-    return retrying;
-  };
+  const onLimit =
+    (kind: string) => (retryAfter: number, request: RequestOptions, octokit: { request: Octokit['request'] }, retryCount: number) => {
+      restUntil = Math.max(restUntil, Date.now() + retryAfter * base);
+      const retrying = retryCount < retries && retryAfter <= maxWait;
+      const path = new URL(octokit.request.endpoint.parse(request).url).pathname;
+      log(
+        `github: ${kind} rate limit on ${request.method} ${path} (${who}); ${retrying ? `retry ${retryCount + 1} of ${retries} in ${retryAfter} s` : 'giving up'}`,
+      );
+      return retrying;
+    };
   const quiet = () => {};
   // Right before a request goes on the wire (after the throttle's queues and auth), a short rest is waited out.
   const restThenFetch: typeof fetch = async (input, init) => {

@@ -99,7 +99,11 @@ export class GitData {
       pending = this.octokit.git.getTree({ ...this.where, tree_sha: treeish, recursive: '1' }).then(
         ({ data }) => ({
           truncated: data.truncated === true,
-          blobs: new Map(data.tree.filter((e) => e.type === 'blob' && e.path && e.sha).map((e) => [e.path!, { sha: e.sha!, size: e.size ?? 0, mode: e.mode ?? '100644' }])),
+          blobs: new Map(
+            data.tree
+              .filter((e) => e.type === 'blob' && e.path && e.sha)
+              .map((e) => [e.path!, { sha: e.sha!, size: e.size ?? 0, mode: e.mode ?? '100644' }]),
+          ),
         }),
         (error: unknown) => {
           if (isMissing(error)) return null;
@@ -138,6 +142,7 @@ export class GitData {
 async function readAll(body: ReadableStream<Uint8Array> | null): Promise<Buffer> {
   if (body === null) return Buffer.alloc(0);
   const chunks: Buffer[] = [];
-  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>)
+    chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
   return Buffer.concat(chunks);
 }

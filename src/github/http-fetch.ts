@@ -103,8 +103,17 @@ function abortError(signal: AbortSignal): Error {
 }
 
 function decoded(res: IncomingMessage): Readable {
-  const encoding = String(res.headers['content-encoding'] ?? '').trim().toLowerCase();
-  const decoder = encoding === 'gzip' || encoding === 'x-gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : encoding === 'br' ? createBrotliDecompress() : null;
+  const encoding = String(res.headers['content-encoding'] ?? '')
+    .trim()
+    .toLowerCase();
+  const decoder =
+    encoding === 'gzip' || encoding === 'x-gzip'
+      ? createGunzip()
+      : encoding === 'deflate'
+        ? createInflate()
+        : encoding === 'br'
+          ? createBrotliDecompress()
+          : null;
   if (decoder === null) return res;
   res.on('error', (error) => decoder.destroy(error));
   return res.pipe(decoder);
@@ -162,7 +171,8 @@ function redirectOf(hop: Hop, res: IncomingMessage): Hop | null {
   const status = res.statusCode!;
   const toGet = status === 303 ? hop.method !== 'HEAD' : (status === 301 || status === 302) && hop.method === 'POST';
   const headers = { ...hop.headers };
-  if (toGet) for (const name of ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location']) delete headers[name];
+  if (toGet)
+    for (const name of ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location']) delete headers[name];
   if (url.origin !== hop.url.origin) delete headers.authorization;
   return { url, method: toGet ? 'GET' : hop.method, headers, body: toGet ? undefined : hop.body };
 }
@@ -170,7 +180,8 @@ function redirectOf(hop: Hop, res: IncomingMessage): Hop | null {
 export const httpFetch: typeof fetch = async (input, init = {}) => {
   if (typeof input !== 'string' && !(input instanceof URL)) throw new TypeError('httpFetch takes a URL, not a Request');
   const body = init.body ?? undefined;
-  if (body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array)) throw new TypeError('httpFetch sends a string or bytes as a body');
+  if (body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array))
+    throw new TypeError('httpFetch sends a string or bytes as a body');
   const headers = lowerCased(init.headers);
   headers['accept-encoding'] ??= 'gzip, deflate, br';
   let hop: Hop = { url: new URL(input), method: (init.method ?? 'GET').toUpperCase(), headers, body };

@@ -67,7 +67,10 @@ export function hiddenPath(path: string, rules: readonly CompiledRule[]): { path
   const matches = findMatches(bytes, rules);
   if (matches.length === 0) return null;
   const folderEnd = bytes.lastIndexOf(0x2f, matches[0]!.start);
-  return { path: redactRanges(bytes, matches).cut(bytes.length), folder: folderEnd === -1 ? '' : bytes.subarray(0, folderEnd).toString('utf8') };
+  return {
+    path: redactRanges(bytes, matches).cut(bytes.length),
+    folder: folderEnd === -1 ? '' : bytes.subarray(0, folderEnd).toString('utf8'),
+  };
 }
 
 /** The path with each match replaced by its hint, and a way to cut it at a byte offset of the original. */

@@ -13,7 +13,10 @@ export function readPrivateKey(value: string): string {
     try {
       pem = readFileSync(value.trim(), 'utf8');
     } catch (error) {
-      throw new NeevscanError(`cannot read the GitHub App private key file: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`, 'bad-private-key');
+      throw new NeevscanError(
+        `cannot read the GitHub App private key file: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`,
+        'bad-private-key',
+      );
     }
   }
   if (!pem.includes('\n') && pem.includes('\\n')) pem = pem.replace(/\\n/g, '\n');

@@ -86,17 +86,44 @@ const ZERO_SHA = /^0+$/;
  * it added; a line marked `neevscan:allow` is reported like any other (with `allowMarker`). A deleted
  * branch adds nothing. What could not be read is said in `notRead`, never passed over as clean.
  */
-export async function findSecretsInPush(octokit: GitHubClient, push: PushInput, rules: readonly CompiledRule[], options: PushScanOptions = {}): Promise<PushScanResult> {
+export async function findSecretsInPush(
+  octokit: GitHubClient,
+  push: PushInput,
+  rules: readonly CompiledRule[],
+  options: PushScanOptions = {},
+): Promise<PushScanResult> {
   const data = new GitData(octokit, { owner: push.owner, repo: push.repo });
-  const state = new PushScanState(data, rules, options.maxFiles ?? 3000, options.memo, undefined, { ...DEFAULT_TREE_LIMITS, ...options.treeLimits });
+  const state = new PushScanState(data, rules, options.maxFiles ?? 3000, options.memo, undefined, {
+    ...DEFAULT_TREE_LIMITS,
+    ...options.treeLimits,
+  });
   const messages = new Map<string, string>();
   if (!push.deleted && !ZERO_SHA.test(push.after)) await scanPush(octokit, push, state, options, messages);
-  const notRead = state.notRead.length > MAX_REASONS ? [...state.notRead.slice(0, MAX_REASONS - 1), `and ${state.notRead.length - MAX_REASONS + 1} more`] : [...state.notRead];
-  if (notRead.length > 0) options.log?.(`github: push ${push.owner}/${push.repo}@${push.after.slice(0, 12)} not wholly scanned (${state.unread.files} files, ${state.unread.commits} commits unread): ${notRead.join('; ')}`);
-  return { findings: state.findings, messages: [...messages].map(([sha, message]) => ({ sha, message })), truncated: state.truncated, filesScanned: state.filesScanned, notRead, unread: { ...state.unread } };
+  const notRead =
+    state.notRead.length > MAX_REASONS
+      ? [...state.notRead.slice(0, MAX_REASONS - 1), `and ${state.notRead.length - MAX_REASONS + 1} more`]
+      : [...state.notRead];
+  if (notRead.length > 0)
+    options.log?.(
+      `github: push ${push.owner}/${push.repo}@${push.after.slice(0, 12)} not wholly scanned (${state.unread.files} files, ${state.unread.commits} commits unread): ${notRead.join('; ')}`,
+    );
+  return {
+    findings: state.findings,
+    messages: [...messages].map(([sha, message]) => ({ sha, message })),
+    truncated: state.truncated,
+    filesScanned: state.filesScanned,
+    notRead,
+    unread: { ...state.unread },
+  };
 }
 
-async function scanPush(octokit: GitHubClient, push: PushInput, state: PushScanState, options: PushScanOptions, messages: Map<string, string>): Promise<void> {
+async function scanPush(
+  octokit: GitHubClient,
+  push: PushInput,
+  state: PushScanState,
+  options: PushScanOptions,
+  messages: Map<string, string>,
+): Promise<void> {
   const log = options.log ?? (() => {});
   const maxCommits = options.maxCommits ?? 1000;
   const where: RepoRef = { owner: push.owner, repo: push.repo };
@@ -106,10 +133,14 @@ async function scanPush(octokit: GitHubClient, push: PushInput, state: PushScanS
   const compared = await compare(octokit, where, base, push.after);
   if (compared === null) {
     // The old head is gone (a force push after GC) or shares no history: the payload's commits are what we have.
-    log(`github: compare ${base.slice(0, 12)}...${push.after.slice(0, 12)} not found in ${where.owner}/${where.repo}; scanning the pushed commits`);
+    log(
+      `github: compare ${base.slice(0, 12)}...${push.after.slice(0, 12)} not found in ${where.owner}/${where.repo}; scanning the pushed commits`,
+    );
     const shas = push.commitShas.includes(push.after) ? push.commitShas : [...push.commitShas, push.after];
     if (push.commitShas.length >= PAYLOAD_COMMITS_LIMIT) {
-      state.missed(`the old head ${base.slice(0, 12)} is not on GitHub: only the ${push.commitShas.length} commits the push payload lists were read, and it lists at most ${PAYLOAD_COMMITS_LIMIT}`);
+      state.missed(
+        `the old head ${base.slice(0, 12)} is not on GitHub: only the ${push.commitShas.length} commits the push payload lists were read, and it lists at most ${PAYLOAD_COMMITS_LIMIT}`,
+      );
     }
     return walk(where, shas, state, options, messages);
   }
@@ -122,14 +153,26 @@ async function scanPush(octokit: GitHubClient, push: PushInput, state: PushScanS
   if (compared.files === undefined || compared.files.length >= COMPARE_FILES_LIMIT) {
     const range = await commitsInRange(octokit, where, base, push.after, maxCommits);
     for (const m of range.messages) messages.set(m.sha, m.message);
-    if (range.truncated) return readRest(where, compared.merge_base_commit.sha, range.shas, Math.max(1, compared.total_commits - range.shas.length), state, options, messages);
+    if (range.truncated)
+      return readRest(
+        where,
+        compared.merge_base_commit.sha,
+        range.shas,
+        Math.max(1, compared.total_commits - range.shas.length),
+        state,
+        options,
+        messages,
+      );
     return walk(where, range.shas, state, options, messages);
   }
   for (const c of compared.commits) messages.set(c.sha, c.commit.message);
   if (compared.commits.length < compared.total_commits) {
     // A compare lists at most 250 commits: the others' messages are read from its pages of 100.
     const range = await commitsInRange(octokit, where, base, push.after, maxCommits);
-    if (range.truncated) state.missed(`the push has more than ${maxCommits} commits: the messages of the older ones were not read`, { commits: compared.total_commits - range.shas.length });
+    if (range.truncated)
+      state.missed(`the push has more than ${maxCommits} commits: the messages of the older ones were not read`, {
+        commits: compared.total_commits - range.shas.length,
+      });
     for (const m of range.messages) messages.set(m.sha, m.message);
   }
   if (PushScanState.wanted(compared.files).length > state.filesLeft) {
@@ -165,7 +208,13 @@ async function compare(octokit: GitHubClient, where: RepoRef, base: string, head
  * files); from there each commit is read as its tree against its parent's (Git Data API), up to
  * `maxTreeCommits`, and what is left as one diff to the head, which is reported as not wholly read.
  */
-async function walk(where: RepoRef, shas: readonly string[], state: PushScanState, options: PushScanOptions, messages: Map<string, string>): Promise<void> {
+async function walk(
+  where: RepoRef,
+  shas: readonly string[],
+  state: PushScanState,
+  options: PushScanOptions,
+  messages: Map<string, string>,
+): Promise<void> {
   const octokit = state.data.client;
   const maxTrees = options.maxTreeCommits ?? 100;
   let listing = true;
@@ -192,7 +241,10 @@ async function walk(where: RepoRef, shas: readonly string[], state: PushScanStat
     const rest = shas.length - index;
     if (trees >= maxTrees && rest > 1) {
       const head = shas[shas.length - 1]!;
-      state.missed(`${rest} commits past the first ${maxTrees} read tree by tree were read as one diff (${sha.slice(0, 12)}^..${head.slice(0, 12)}): a key added and removed between them would not be seen`, { commits: rest });
+      state.missed(
+        `${rest} commits past the first ${maxTrees} read tree by tree were read as one diff (${sha.slice(0, 12)}^..${head.slice(0, 12)}): a key added and removed between them would not be seen`,
+        { commits: rest },
+      );
       return state.scanTreeDiff(commit.parent, head);
     }
     trees++;
@@ -205,11 +257,22 @@ async function walk(where: RepoRef, shas: readonly string[], state: PushScanStat
  * read as one diff from `base` (null: from nothing) to the first walked commit's parent, so every key they
  * left behind is found, and reported as not read one by one.
  */
-async function readRest(where: RepoRef, base: string | null, shas: readonly string[], older: number, state: PushScanState, options: PushScanOptions, messages: Map<string, string>): Promise<void> {
+async function readRest(
+  where: RepoRef,
+  base: string | null,
+  shas: readonly string[],
+  older: number,
+  state: PushScanState,
+  options: PushScanOptions,
+  messages: Map<string, string>,
+): Promise<void> {
   const first = shas[0];
   if (first !== undefined) {
     const parent = await state.data.firstParent(first);
-    state.missed(`${older} older commits of the push, past the cap of ${shas.length}, were read as one diff: a key added and removed among them would not be seen`, { commits: older });
+    state.missed(
+      `${older} older commits of the push, past the cap of ${shas.length}, were read as one diff: a key added and removed among them would not be seen`,
+      { commits: older },
+    );
     if (parent) await state.scanTreeDiff(base, parent);
   }
   return walk(where, shas, state, options, messages);

@@ -18,6 +18,7 @@ export async function commitsInRange(
       const kept = messages.slice(-max);
       return { shas: kept.map((m) => m.sha), messages: kept, truncated: true };
     }
-    if (data.commits.length < 100 || messages.length >= data.total_commits) return { shas: messages.map((m) => m.sha), messages, truncated: false };
+    if (data.commits.length < 100 || messages.length >= data.total_commits)
+      return { shas: messages.map((m) => m.sha), messages, truncated: false };
   }
 }

@@ -128,7 +128,11 @@ export class SecretScanningKeys {
   }
 
   private async fetchKeys(): Promise<Map<string, KeyObject>> {
-    const headers: Record<string, string> = { accept: 'application/vnd.github+json', 'user-agent': 'neevscan', 'x-github-api-version': '2022-11-28' };
+    const headers: Record<string, string> = {
+      accept: 'application/vnd.github+json',
+      'user-agent': 'neevscan',
+      'x-github-api-version': '2022-11-28',
+    };
     if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
     const response = await fetch(this.url(), { headers, signal: AbortSignal.timeout(this.options.timeoutMs ?? 5_000) });
     if (response.status !== 200) {

@@ -21,7 +21,9 @@ export interface TokenClientsOptions {
 /** Every token is spent, or resting, until `resetAt` (ms since the epoch; null: every token was refused). */
 export class BudgetSpentError extends Error {
   constructor(readonly resetAt: number | null) {
-    super(resetAt === null ? 'every GitHub token was refused (401)' : `every GitHub token is spent until ${new Date(resetAt).toISOString()}`);
+    super(
+      resetAt === null ? 'every GitHub token was refused (401)' : `every GitHub token is spent until ${new Date(resetAt).toISOString()}`,
+    );
     this.name = 'BudgetSpentError';
   }
 }
@@ -39,7 +41,14 @@ export class TokenClients {
     this.pool = new TokenPool(options.tokens, { reserve: options.reserve ?? 0 });
     this.clients = options.tokens.map((token, index) => {
       const label = `token ${index + 1}`;
-      const client = createTokenClient({ apiUrl: options.apiUrl, token, label, log: options.log, rateLimitRetries: 0, retryAfterBaseValue: options.retryAfterBaseValue });
+      const client = createTokenClient({
+        apiUrl: options.apiUrl,
+        token,
+        label,
+        log: options.log,
+        rateLimitRetries: 0,
+        retryAfterBaseValue: options.retryAfterBaseValue,
+      });
       client.hook.after('request', (response) => this.pool.observe(index, response.headers as Record<string, string>));
       client.hook.error('request', (error) => {
         const failure = error as HttpFailure;

@@ -36,7 +36,11 @@ export interface TokenPoolOptions {
 }
 
 const remainingGauge = () =>
-  gauge({ name: 'neevscan_github_rate_limit_remaining', help: 'Requests left in the GitHub rate-limit window, per token (1-based position in GITHUB_TOKEN + GITHUB_TOKENS)', labelNames: ['token'] });
+  gauge({
+    name: 'neevscan_github_rate_limit_remaining',
+    help: 'Requests left in the GitHub rate-limit window, per token (1-based position in GITHUB_TOKEN + GITHUB_TOKENS)',
+    labelNames: ['token'],
+  });
 
 type HeaderBag = Record<string, string | number | undefined> | Headers;
 

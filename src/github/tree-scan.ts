@@ -47,7 +47,8 @@ export async function findSecretsInTree(
   const commit = (await octokit.rest.repos.getCommit({ ...repo, ref: where.ref, per_page: 1 })).data.sha;
   const { data } = await octokit.rest.git.getTree({ ...repo, tree_sha: commit, recursive: '1' });
   const notRead: string[] = [];
-  if (data.truncated) notRead.push(`GitHub cut the tree of ${commit.slice(0, 12)} short (over 100,000 entries or 7 MB): the files it left out were not read`);
+  if (data.truncated)
+    notRead.push(`GitHub cut the tree of ${commit.slice(0, 12)} short (over 100,000 entries or 7 MB): the files it left out were not read`);
   const findings: PushFinding[] = [];
   const namesSeen = new Set<string>();
   // Every entry's name, a folder's too (a folder's key is one place, however many files it holds); links and submodules have names as well.
@@ -56,7 +57,18 @@ export async function findSecretsInTree(
     for (const s of secretsInPath(entry.path, rules)) {
       if (namesSeen.has(`${s.place}\0${s.secretSha256}`)) continue;
       namesSeen.add(`${s.place}\0${s.secretSha256}`);
-      findings.push({ path: s.place, line: null, column: s.column, commit, secretSha256: s.secretSha256, redacted: s.redacted, ruleId: s.ruleId, inPath: true, folder: s.folder, ...(s.allowed ? { allowMarker: true as const } : {}) });
+      findings.push({
+        path: s.place,
+        line: null,
+        column: s.column,
+        commit,
+        secretSha256: s.secretSha256,
+        redacted: s.redacted,
+        ruleId: s.ruleId,
+        inPath: true,
+        folder: s.folder,
+        ...(s.allowed ? { allowMarker: true as const } : {}),
+      });
     }
   }
   const files = data.tree.filter((e) => e.type === 'blob' && e.path && e.sha && e.mode !== '120000');
@@ -85,7 +97,17 @@ export async function findSecretsInTree(
       for (const f of found) {
         for (const path of paths) {
           const hidden = hiddenPath(path, rules);
-          findings.push({ path: hidden?.path ?? path, ...(hidden ? { folder: hidden.folder } : {}), line: f.line, column: f.column, commit, secretSha256: f.secretSha256, redacted: f.redacted, ruleId: f.ruleId, ...(f.allowed ? { allowMarker: true as const } : {}) });
+          findings.push({
+            path: hidden?.path ?? path,
+            ...(hidden ? { folder: hidden.folder } : {}),
+            line: f.line,
+            column: f.column,
+            commit,
+            secretSha256: f.secretSha256,
+            redacted: f.redacted,
+            ruleId: f.ruleId,
+            ...(f.allowed ? { allowMarker: true as const } : {}),
+          });
         }
       }
     }

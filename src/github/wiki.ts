@@ -56,7 +56,12 @@ export function wikiGitUrl(cloneUrl: string, apiUrl: string): string | null {
  * expects it, in a header set through the environment: never on a command
  * line or in a URL, where `ps` or an error message would show it.
  */
-export async function findSecretsInWikiCommits(gitUrl: string, token: string | null, shas: readonly string[], rules: readonly CompiledRule[]): Promise<WikiScan> {
+export async function findSecretsInWikiCommits(
+  gitUrl: string,
+  token: string | null,
+  shas: readonly string[],
+  rules: readonly CompiledRule[],
+): Promise<WikiScan> {
   const wanted = [...new Set(shas.filter((sha) => SHA.test(sha)))];
   if (wanted.length === 0) return { findings: [], skipped: 0 };
   const dir = await mkdtemp(join(tmpdir(), 'neevscan-wiki-'));
@@ -69,7 +74,11 @@ export async function findSecretsInWikiCommits(gitUrl: string, token: string | n
       GIT_TERMINAL_PROMPT: '0',
       GIT_ALLOW_PROTOCOL: 'https:http',
       ...(token
-        ? { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.extraHeader', GIT_CONFIG_VALUE_0: `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}` }
+        ? {
+            GIT_CONFIG_COUNT: '1',
+            GIT_CONFIG_KEY_0: 'http.extraHeader',
+            GIT_CONFIG_VALUE_0: `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`,
+          }
         : {}),
     };
     await runGit(['init', '--bare', '-q'], dir, undefined, { env });
@@ -84,7 +93,12 @@ export async function findSecretsInWikiCommits(gitUrl: string, token: string | n
 
 /** The added lines of one commit against its first parent (a first page: the whole file). */
 async function scanCommit(dir: string, env: NodeJS.ProcessEnv, sha: string, rules: readonly CompiledRule[], scan: WikiScan): Promise<void> {
-  const patch = await runGit(['diff-tree', '-r', '-p', '-U0', '--root', '--no-renames', '--no-commit-id', '--src-prefix=a/', '--dst-prefix=b/', sha], dir, undefined, { env });
+  const patch = await runGit(
+    ['diff-tree', '-r', '-p', '-U0', '--root', '--no-renames', '--no-commit-id', '--src-prefix=a/', '--dst-prefix=b/', sha],
+    dir,
+    undefined,
+    { env },
+  );
   for (const [path, added] of parseAddedLines(patch)) {
     if (added.binary || added.ranges.length === 0) {
       if (added.binary) scan.skipped++;
@@ -99,7 +113,16 @@ async function scanCommit(dir: string, env: NodeJS.ProcessEnv, sha: string, rule
     // The page as it stands, keeping what the edit added. A `neevscan:allow` line is scanned like any other:
     // the marker is the editor's to write (the alert records it).
     for (const f of scanFragment({ bytes: content, keep: added.ranges }, rules)) {
-      scan.findings.push({ path, line: f.line, column: f.column, commit: sha, secretSha256: f.secretSha256, redacted: f.redacted, ruleId: f.ruleId, ...(f.allowed ? { allowMarker: true as const } : {}) });
+      scan.findings.push({
+        path,
+        line: f.line,
+        column: f.column,
+        commit: sha,
+        secretSha256: f.secretSha256,
+        redacted: f.redacted,
+        ruleId: f.ruleId,
+        ...(f.allowed ? { allowMarker: true as const } : {}),
+      });
     }
   }
 }

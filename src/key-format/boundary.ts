@@ -8,9 +8,7 @@
 /** ASCII letter, digit or underscore: a byte that glues onto a token. */
 export function isWordByte(byte: number | undefined): boolean {
   if (byte === undefined) return false;
-  return (
-    (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a) || byte === 0x5f
-  );
+  return (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a) || byte === 0x5f;
 }
 
 function isHexByte(byte: number | undefined): boolean {

@@ -40,11 +40,17 @@ export interface EventLoopStallWatch {
 export function watchEventLoopStalls(lockMarginMs: number, log: StallLog): EventLoopStallWatch {
   const stalls = histogram({
     name: 'neevscan_event_loop_stall_seconds',
-    help: 'The longest the event loop was blocked in each second (perf_hooks loop delay); past neevscan_job_lock_margin_seconds other workers run this process\'s jobs again',
+    help: "The longest the event loop was blocked in each second (perf_hooks loop delay); past neevscan_job_lock_margin_seconds other workers run this process's jobs again",
     buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 4.5, 6, 10],
   });
-  const worstGauge = gauge({ name: 'neevscan_event_loop_stall_max_seconds', help: 'The longest the event loop was blocked since the process started' });
-  gauge({ name: 'neevscan_job_lock_margin_seconds', help: 'NEEVSCAN_JOB_LOCK_MS less its renewal period: an event-loop stall longer than this lets another worker take this process\'s jobs' }).set(lockMarginMs / 1000);
+  const worstGauge = gauge({
+    name: 'neevscan_event_loop_stall_max_seconds',
+    help: 'The longest the event loop was blocked since the process started',
+  });
+  gauge({
+    name: 'neevscan_job_lock_margin_seconds',
+    help: "NEEVSCAN_JOB_LOCK_MS less its renewal period: an event-loop stall longer than this lets another worker take this process's jobs",
+  }).set(lockMarginMs / 1000);
   worstGauge.set(0);
 
   const sampler = monitorEventLoopDelay({ resolution: RESOLUTION_MS });

@@ -31,16 +31,32 @@ const EVENT_TYPES = new Set([
 
 export const eventTypeLabel = (type: string): string => (EVENT_TYPES.has(type) ? type : 'other');
 
-export const seenEvents = () => counter({ name: 'neevscan_public_events_seen_total', help: 'Public events read from the feed (each once), by type', labelNames: ['type'] });
+export const seenEvents = () =>
+  counter({
+    name: 'neevscan_public_events_seen_total',
+    help: 'Public events read from the feed (each once), by type',
+    labelNames: ['type'],
+  });
 
 export const lostEvents = () =>
-  counter({ name: 'neevscan_public_events_lost_total', help: 'Public events estimated lost to the feed’s 300-event window (from the gap in event ids, scaled by their density)' });
+  counter({
+    name: 'neevscan_public_events_lost_total',
+    help: 'Public events estimated lost to the feed’s 300-event window (from the gap in event ids, scaled by their density)',
+  });
 
 export const polls = () =>
-  counter({ name: 'neevscan_public_events_polls_total', help: 'Reads of the feed: events, not_modified (304, free), rate_limited (skipped: every token spent), error', labelNames: ['result'] });
+  counter({
+    name: 'neevscan_public_events_polls_total',
+    help: 'Reads of the feed: events, not_modified (304, free), rate_limited (skipped: every token spent), error',
+    labelNames: ['result'],
+  });
 
 export const queuedWork = () =>
-  counter({ name: 'neevscan_public_events_queued_total', help: 'Work the poller queued: push and scan jobs, and exposures (keys found in event text)', labelNames: ['work'] });
+  counter({
+    name: 'neevscan_public_events_queued_total',
+    help: 'Work the poller queued: push and scan jobs, and exposures (keys found in event text)',
+    labelNames: ['work'],
+  });
 
 export const skippedWork = () =>
   counter({
@@ -50,7 +66,11 @@ export const skippedWork = () =>
   });
 
 export const deferredWork = () =>
-  counter({ name: 'neevscan_public_events_deferred_total', help: 'Public event jobs put off until a token’s rate-limit window resets (within the age bound)', labelNames: ['queue'] });
+  counter({
+    name: 'neevscan_public_events_deferred_total',
+    help: 'Public event jobs put off until a token’s rate-limit window resets (within the age bound)',
+    labelNames: ['queue'],
+  });
 
 /** Seconds from the event's created_at to the end of its scan: in the poller for text, in a worker for pushes and repository scans. */
 export const lagSeconds = () =>

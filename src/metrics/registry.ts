@@ -6,7 +6,16 @@
  * Labels never carry a key, a hint or user text: only names of stages,
  * sources, outcomes and repositories' visibility.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type CounterConfiguration, type GaugeConfiguration, type HistogramConfiguration } from 'prom-client';
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  collectDefaultMetrics,
+  type CounterConfiguration,
+  type GaugeConfiguration,
+  type HistogramConfiguration,
+} from 'prom-client';
 
 export const registry = new Registry();
 let defaultsCollected = false;

@@ -61,10 +61,16 @@ export class DeliveryState {
    * job (`alert-<id>`) until that notice is taken, then one follow-up job at a
    * time, delayed until `followUpMs` after the last notice.
    */
-  async schedule(alertId: string, now: number, timing: { delayMs: number; followUpMs: number }): Promise<{ jobId: string; delayMs: number }> {
+  async schedule(
+    alertId: string,
+    now: number,
+    timing: { delayMs: number; followUpMs: number },
+  ): Promise<{ jobId: string; delayMs: number }> {
     // A pending job not taken after this long was lost (enqueued, never run): schedule a new one.
     const staleMs = timing.followUpMs + timing.delayMs + 3_600_000;
-    const [jobId, delayMs] = await this.call(() => this.redis.ntScheduleNotice(this.names.notifyState(alertId), alertId, now, timing.delayMs, timing.followUpMs, staleMs));
+    const [jobId, delayMs] = await this.call(() =>
+      this.redis.ntScheduleNotice(this.names.notifyState(alertId), alertId, now, timing.delayMs, timing.followUpMs, staleMs),
+    );
     return { jobId, delayMs: Math.max(0, Number(delayMs)) };
   }
 
@@ -80,7 +86,15 @@ export class DeliveryState {
   /** Claims the channel for one attempt (counted), unless it is settled or another worker holds a live claim. */
   async claim(alertId: string, notice: number, channel: Channel, now: Date): Promise<Claim> {
     const [outcome, value] = await this.call(() =>
-      this.redis.ntClaimChannel(this.names.notifications(alertId), this.names.notifyState(alertId), channel, notice, now.getTime(), now.toISOString(), CLAIM_LEASE_MS),
+      this.redis.ntClaimChannel(
+        this.names.notifications(alertId),
+        this.names.notifyState(alertId),
+        channel,
+        notice,
+        now.getTime(),
+        now.toISOString(),
+        CLAIM_LEASE_MS,
+      ),
     );
     if (outcome === 'claimed') return { outcome, attempts: Number(value) };
     if (outcome === 'done') return { outcome, status: String(value) };
@@ -88,9 +102,24 @@ export class DeliveryState {
   }
 
   /** Records the channel's outcome; false when it was left as it was (already sent, or a `skipped` already written). */
-  async settle(alertId: string, notice: number, channel: Channel, status: 'sent' | 'retrying' | 'failed' | 'skipped', now: Date, error?: string): Promise<boolean> {
+  async settle(
+    alertId: string,
+    notice: number,
+    channel: Channel,
+    status: 'sent' | 'retrying' | 'failed' | 'skipped',
+    now: Date,
+    error?: string,
+  ): Promise<boolean> {
     const written = await this.call(() =>
-      this.redis.ntSettleChannel(this.names.notifications(alertId), this.names.notifyState(alertId), channel, notice, status, now.toISOString(), error ?? ''),
+      this.redis.ntSettleChannel(
+        this.names.notifications(alertId),
+        this.names.notifyState(alertId),
+        channel,
+        notice,
+        status,
+        now.toISOString(),
+        error ?? '',
+      ),
     );
     return written === 1;
   }

@@ -2,7 +2,8 @@ import { counter, histogram } from '../metrics/registry.js';
 
 /** The notifier's metrics. Labels: the channel, and for failures whether it will be retried; never an address or a key. */
 export const notifyMetrics = {
-  sent: () => counter<'channel'>({ name: 'neevscan_notifications_sent_total', help: 'Notifications delivered, by channel', labelNames: ['channel'] }),
+  sent: () =>
+    counter<'channel'>({ name: 'neevscan_notifications_sent_total', help: 'Notifications delivered, by channel', labelNames: ['channel'] }),
   failed: () =>
     counter<'channel' | 'outcome'>({
       name: 'neevscan_notifications_failed_total',

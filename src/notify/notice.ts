@@ -93,7 +93,12 @@ export interface PlaceWords {
 /** Places listed in one notice; the rest are counted ("and 240 more"). */
 export const MAX_LISTED_PLACES = 100;
 
-export const NEVER_STORE_IN = ['repositories (public or private, including their history)', 'public documentation, wikis and issue trackers', 'client-side JavaScript or mobile apps', 'shared documents, chats and tickets'];
+export const NEVER_STORE_IN = [
+  'repositories (public or private, including their history)',
+  'public documentation, wikis and issue trackers',
+  'client-side JavaScript or mobile apps',
+  'shared documents, chats and tickets',
+];
 
 const SOURCE_LABELS: Record<Source, string> = {
   push: 'pushed to a repository',
@@ -221,7 +226,14 @@ function describeAction(input: NoticeInput, canary: Notice['canary']): Omit<Noti
     };
   }
   if (status === 'expired') {
-    return { kind: 'expired', at: null, by: null, latencyMs: null, notRevokedReason: null, summary: 'The key had already expired, so it cannot be used. Nothing needed revoking.' };
+    return {
+      kind: 'expired',
+      at: null,
+      by: null,
+      latencyMs: null,
+      notRevokedReason: null,
+      summary: 'The key had already expired, so it cannot be used. Nothing needed revoking.',
+    };
   }
   const reason = input.policy === 'off' ? 'policy_off' : input.policy === 'public' ? 'private_only' : 'unknown';
   const why =
@@ -264,7 +276,11 @@ function canarySteps(key: Notice['key'], canary: NonNullable<Notice['canary']>, 
       title: 'Replace the real secrets kept next to it',
       text: `Every real key and password stored in ${where} should be treated as exposed: revoke and replace them.`,
     },
-    { id: 'keep_canary', title: 'Keep the canary where it is', text: 'It stays refused and keeps alerting: leave it in place to see whether it is used again.' },
+    {
+      id: 'keep_canary',
+      title: 'Keep the canary where it is',
+      text: 'It stays refused and keeps alerting: leave it in place to see whether it is used again.',
+    },
   ];
 }
 
@@ -283,12 +299,24 @@ export function describeCallers(callers: CallerEvidence): string {
   return parts.join('; ');
 }
 
-function nextSteps(key: Notice['key'], action: Notice['action'], usage: Notice['usage'], callers: Notice['callers'], since: string, keysUrl: string | undefined): Notice['nextSteps'] {
+function nextSteps(
+  key: Notice['key'],
+  action: Notice['action'],
+  usage: Notice['usage'],
+  callers: Notice['callers'],
+  since: string,
+  keysUrl: string | undefined,
+): Notice['nextSteps'] {
   const steps: Notice['nextSteps'] = [];
   const where = keysUrl ? 'on your API keys page' : 'in the NeevCloud console (AI Inference > Security > API Keys)';
   const link = keysUrl ? { url: keysUrl } : {};
   if (action.kind === 'not_revoked') {
-    steps.push({ id: 'revoke_key', title: 'Revoke the key', text: `Revoke "${key.name}" (${key.hint}) ${where} now: until you do, anyone who saw it can use it.`, ...link });
+    steps.push({
+      id: 'revoke_key',
+      title: 'Revoke the key',
+      text: `Revoke "${key.name}" (${key.hint}) ${where} now: until you do, anyone who saw it can use it.`,
+      ...link,
+    });
   }
   steps.push({
     id: 'create_key',
@@ -298,7 +326,10 @@ function nextSteps(key: Notice['key'], action: Notice['action'], usage: Notice['
       `(an administrator can run: neevscan keys replace ${key.id}). It is shown once: put it straight into your secret manager.`,
     ...link,
   });
-  const failing = action.kind === 'revoked' || action.kind === 'already_revoked' ? ` The old key is refused since ${formatTime(action.at)}: they fail until they have the new one.` : '';
+  const failing =
+    action.kind === 'revoked' || action.kind === 'already_revoked'
+      ? ` The old key is refused since ${formatTime(action.at)}: they fail until they have the new one.`
+      : '';
   steps.push({
     id: 'update_applications',
     title: 'Update the applications that used it',
@@ -308,7 +339,11 @@ function nextSteps(key: Notice['key'], action: Notice['action'], usage: Notice['
     ? `Since ${formatTime(since)} (counted by the hour, from the hour of the push) it made ${formatCount(usage.requests)} ${usage.requests === 1 ? 'request' : 'requests'} using ${formatCount(usage.tokens)} tokens.`
     : 'Its usage could not be read just now: check it on the key’s usage page.';
   const who = callers ? ` Callers: ${describeCallers(callers)}.` : '';
-  steps.push({ id: 'review_usage', title: 'Review the key’s recent usage', text: `${seen}${who} If you do not recognise this usage, contact NeevCloud support.` });
+  steps.push({
+    id: 'review_usage',
+    title: 'Review the key’s recent usage',
+    text: `${seen}${who} If you do not recognise this usage, contact NeevCloud support.`,
+  });
   steps.push({
     id: 'remove_copies',
     title: 'Remove the key from where it was found',
@@ -327,7 +362,8 @@ export function describePlace(location: Location): Place {
   const sourceLabel = SOURCE_LABELS[location.source] ?? location.source;
   const parts: string[] = [];
   // A commit message has no path: it is named by its commit.
-  if (location.source === 'commit') parts.push(location.commit ? `the message of commit ${location.commit.slice(0, 12)}` : 'a commit message');
+  if (location.source === 'commit')
+    parts.push(location.commit ? `the message of commit ${location.commit.slice(0, 12)}` : 'a commit message');
   // A path with no line and no `field` is one an alert stored before key-in-name places were marked.
   const { path, line } = locationRecord(location);
   if (path) parts.push(inFileName(location) ? `${path} (in the file name)` : line === null ? path : `${path}, line ${line}`);

@@ -64,7 +64,8 @@ export async function processNotification(deps: NotifierDeps, run: NotifyRun): P
   const owner = await deps.keyStore.getOwner(alert.ownerId);
   if (!owner) {
     deps.log(`notify ${alert.id}: owner ${alert.ownerId} not found; nobody to tell`);
-    for (const channel of ['email', 'webhook'] as const) await deps.state.settle(alert.id, taken.number, channel, 'skipped', now(), 'no_owner');
+    for (const channel of ['email', 'webhook'] as const)
+      await deps.state.settle(alert.id, taken.number, channel, 'skipped', now(), 'no_owner');
     return { outcome: 'no-owner' };
   }
   const key = await deps.keyStore.findByHash(alert.secretSha256);
@@ -73,7 +74,9 @@ export async function processNotification(deps: NotifierDeps, run: NotifyRun): P
   const usage: UsageBucket[] | null = await deps.keyStore.usageSince(alert.keyId, since).catch(() => null);
   // Who used it from the exposure until it was revoked (or now): as optional as the usage.
   const until = alert.revokedAt ? new Date(alert.revokedAt) : now();
-  const callers: CallerEvidence | null = deps.keyStore.callerEvidence ? await deps.keyStore.callerEvidence(alert.keyId, since, until).catch(() => null) : null;
+  const callers: CallerEvidence | null = deps.keyStore.callerEvidence
+    ? await deps.keyStore.callerEvidence(alert.keyId, since, until).catch(() => null)
+    : null;
   const notice = buildNotice({
     alert,
     key: key && key.id === alert.keyId ? key : null,
@@ -94,7 +97,9 @@ export async function processNotification(deps: NotifierDeps, run: NotifyRun): P
     securityTeamSlackWebhook: deps.securityTeamSlackWebhook,
     now,
   });
-  const results = await Promise.all(channels.map((planned) => deliver(deps, alert.id, alert.firstSeenAt, taken.number, planned, run.lastAttempt, now)));
+  const results = await Promise.all(
+    channels.map((planned) => deliver(deps, alert.id, alert.firstSeenAt, taken.number, planned, run.lastAttempt, now)),
+  );
   const retry = channels.filter((_, i) => results[i] === 'retry').map((c) => c.channel);
   if (retry.length) throw new RetryLaterError(retry);
   return { outcome: 'delivered', notice: taken.number, channels: Object.fromEntries(channels.map((c, i) => [c.channel, results[i]!])) };
@@ -102,7 +107,15 @@ export async function processNotification(deps: NotifierDeps, run: NotifyRun): P
 
 type ChannelResult = 'sent' | 'done' | 'skipped' | 'failed' | 'retry';
 
-async function deliver(deps: NotifierDeps, alertId: string, firstSeenAt: string, notice: number, planned: PlannedChannel, lastAttempt: boolean, now: () => Date): Promise<ChannelResult> {
+async function deliver(
+  deps: NotifierDeps,
+  alertId: string,
+  firstSeenAt: string,
+  notice: number,
+  planned: PlannedChannel,
+  lastAttempt: boolean,
+  now: () => Date,
+): Promise<ChannelResult> {
   const { channel } = planned;
   if ('skip' in planned) {
     await deps.state.settle(alertId, notice, channel, 'skipped', now(), planned.skip);
@@ -125,7 +138,9 @@ async function deliver(deps: NotifierDeps, alertId: string, firstSeenAt: string,
     await deps.state.settle(alertId, notice, channel, final ? 'failed' : 'retrying', now(), error.code);
     notifyMetrics.failed().inc({ channel, outcome: final ? 'gave_up' : 'retry' });
     const detail = error.code === 'internal_error' ? `: ${(error.cause as Error)?.message ?? ''}` : '';
-    deps.log(`notify ${alertId}: ${channel} failed (${error.code}${detail}), attempt ${claim.attempts}${final ? ', giving up' : ', will retry'}`);
+    deps.log(
+      `notify ${alertId}: ${channel} failed (${error.code}${detail}), attempt ${claim.attempts}${final ? ', giving up' : ', will retry'}`,
+    );
     return final ? 'failed' : 'retry';
   }
   await settleSent(deps, alertId, notice, channel, now);
@@ -135,7 +150,13 @@ async function deliver(deps: NotifierDeps, alertId: string, firstSeenAt: string,
 }
 
 /** Recording a delivery is what keeps it from being sent again: a Redis blip here is worth a few quick tries. */
-async function settleSent(deps: NotifierDeps, alertId: string, notice: number, channel: PlannedChannel['channel'], now: () => Date): Promise<void> {
+async function settleSent(
+  deps: NotifierDeps,
+  alertId: string,
+  notice: number,
+  channel: PlannedChannel['channel'],
+  now: () => Date,
+): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await deps.state.settle(alertId, notice, channel, 'sent', now());

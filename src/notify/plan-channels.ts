@@ -16,7 +16,8 @@ import { webhookDeliveryId, webhookEvent, webhookPayload } from './webhook-paylo
  * alert's first notice, when configured.
  */
 
-export type PlannedChannel = { channel: Channel; send: () => Promise<void> } | { channel: Channel; skip: string } | { channel: Channel; fail: DeliveryError };
+export type PlannedChannel =
+  { channel: Channel; send: () => Promise<void> } | { channel: Channel; skip: string } | { channel: Channel; fail: DeliveryError };
 
 export interface ChannelContext {
   owner: { email: string | null; webhookUrl: string | null; webhookSecret: string | null };
@@ -50,7 +51,13 @@ export function planChannels(notice: Notice, ctx: ChannelContext): PlannedChanne
       send: async () => {
         const body = webhookPayload(notice);
         // Signed at each attempt: a retry hours later carries a fresh timestamp, and the same delivery id.
-        const headers = webhookHeaders({ secret, body, event: webhookEvent(notice), deliveryId: webhookDeliveryId(notice.alertId, notice.number), now: ctx.now() });
+        const headers = webhookHeaders({
+          secret,
+          body,
+          event: webhookEvent(notice),
+          deliveryId: webhookDeliveryId(notice.alertId, notice.number),
+          now: ctx.now(),
+        });
         await ctx.post(url, body, headers, { allowPrivate: ctx.allowPrivateWebhooks, userAgent: `neevscan/${VERSION}` });
       },
     });
@@ -61,12 +68,25 @@ export function planChannels(notice: Notice, ctx: ChannelContext): PlannedChanne
   if (ctx.securityTeamEmail) {
     const to = ctx.securityTeamEmail;
     if (!mailer) planned.push({ channel: 'security-email', skip: 'mail_off' });
-    else planned.push({ channel: 'security-email', send: () => mailer.send({ ...renderSecurityEmail(notice), to, messageId: messageId('security-email') }) });
+    else
+      planned.push({
+        channel: 'security-email',
+        send: () => mailer.send({ ...renderSecurityEmail(notice), to, messageId: messageId('security-email') }),
+      });
   }
   if (ctx.securityTeamSlackWebhook) {
     const url = ctx.securityTeamSlackWebhook;
     // The operator's own URL, not an owner's: it may point into the private network (a self-hosted chat).
-    planned.push({ channel: 'slack', send: async () => void (await ctx.post(url, JSON.stringify(renderSlackMessage(notice)), {}, { allowPrivate: true, userAgent: `neevscan/${VERSION}` })) });
+    planned.push({
+      channel: 'slack',
+      send: async () =>
+        void (await ctx.post(
+          url,
+          JSON.stringify(renderSlackMessage(notice)),
+          {},
+          { allowPrivate: true, userAgent: `neevscan/${VERSION}` },
+        )),
+    });
   }
   return planned;
 }

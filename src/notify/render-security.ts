@@ -37,10 +37,14 @@ export function renderSecurityEmail(notice: Notice): RenderedMail {
     `Found:    ${formatTime(notice.foundAt)}`,
     `Action:   ${plain(notice.action.summary, 1000)}`,
   ];
-  if (notice.usage) lines.push(`Usage:    ${formatCount(notice.usage.requests)} requests, ${formatCount(notice.usage.tokens)} tokens since ${formatTime(notice.usage.since)}`);
+  if (notice.usage)
+    lines.push(
+      `Usage:    ${formatCount(notice.usage.requests)} requests, ${formatCount(notice.usage.tokens)} tokens since ${formatTime(notice.usage.since)}`,
+    );
   if (notice.callers) lines.push(`Callers:  ${plain(describeCallers(notice.callers), 1000)}`);
   lines.push('', 'Places:');
-  for (const place of notice.places.slice(0, LISTED)) lines.push(`  - ${plain(place.title)}${place.url ? `  ${plain(place.url, 2000)}` : ''}`);
+  for (const place of notice.places.slice(0, LISTED))
+    lines.push(`  - ${plain(place.title)}${place.url ? `  ${plain(place.url, 2000)}` : ''}`);
   if (notice.placeCount > LISTED) lines.push(`  … and ${notice.placeCount - LISTED} more`);
   lines.push('', `Alert ${notice.alertId}. The owner has been notified separately.`);
 
@@ -52,7 +56,9 @@ export function renderSecurityEmail(notice: Notice): RenderedMail {
 <p><strong>${html(headline(notice), 1000)}</strong></p>
 <p>Owner: ${html(notice.owner.name)} (${html(notice.owner.id)})<br>Key: ${html(notice.key.name)} (<code>${html(notice.key.hint)}</code>, ${html(notice.key.id)})<br>
 ${notice.committedAt ? `Committed: ${formatTime(notice.committedAt)} (by the committer’s clock)<br>` : ''}Pushed: ${formatTime(notice.pushedAt)}<br>Found: ${formatTime(notice.foundAt)}<br>Action: ${html(notice.action.summary, 1000)}${
-    notice.usage ? `<br>Usage: ${formatCount(notice.usage.requests)} requests, ${formatCount(notice.usage.tokens)} tokens since ${formatTime(notice.usage.since)}` : ''
+    notice.usage
+      ? `<br>Usage: ${formatCount(notice.usage.requests)} requests, ${formatCount(notice.usage.tokens)} tokens since ${formatTime(notice.usage.since)}`
+      : ''
   }${notice.callers ? `<br>Callers: ${html(describeCallers(notice.callers), 1000)}` : ''}</p>
 <ul>${items}</ul>${notice.placeCount > LISTED ? `<p>… and ${notice.placeCount - LISTED} more</p>` : ''}
 <p style="color:#656d76;font-size:12px">Alert ${html(notice.alertId)}. The owner has been notified separately.</p>
@@ -85,7 +91,8 @@ function slackLink(url: string | null, label: string): string {
 export function renderSlackMessage(notice: Notice): { text: string } {
   const lines = [`:rotating_light: *${slackText(headline(notice), 600)}*`];
   lines.push(`Owner: ${slackText(notice.owner.name)} · Key id: \`${slackText(notice.key.id)}\` · Alert: \`${slackText(notice.alertId)}\``);
-  if (notice.usage) lines.push(`Usage since the push: ${formatCount(notice.usage.requests)} requests, ${formatCount(notice.usage.tokens)} tokens`);
+  if (notice.usage)
+    lines.push(`Usage since the push: ${formatCount(notice.usage.requests)} requests, ${formatCount(notice.usage.tokens)} tokens`);
   if (notice.callers) lines.push(`Callers: ${slackText(describeCallers(notice.callers), 600)}`);
   for (const place of notice.places.slice(0, LISTED)) lines.push(`• ${slackLink(place.url, place.title)}`);
   if (notice.placeCount > LISTED) lines.push(`… and ${notice.placeCount - LISTED} more`);

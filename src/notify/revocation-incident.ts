@@ -37,7 +37,9 @@ export async function sendRevocationIncident(
     planned.push({ channel: 'incident-slack', send: async () => void (await deps.post(securityTeamSlackWebhook, body, {}, options)) });
   }
   if (planned.length === 0) {
-    deps.log(`revocation check ${alertId}: INCIDENT, revoked key ${incident.alert.keyHint} still authenticates; no security channel configured`);
+    deps.log(
+      `revocation check ${alertId}: INCIDENT, revoked key ${incident.alert.keyHint} still authenticates; no security channel configured`,
+    );
   }
   const outcomes: Record<string, string> = {};
   for (const { channel, send } of planned) {

@@ -77,7 +77,8 @@ export async function vetWebhookUrl(raw: string, options: Pick<SafePostOptions, 
     if (addresses.length === 0) throw new DeliveryError('dns_not_found', false);
   }
   // One bad address refuses the name: a record set mixing public and internal addresses is an attack or a mistake.
-  if (!options.allowPrivate && addresses.some((a) => forbiddenAddressReason(a.address) !== null)) throw new DeliveryError('refused_address', true);
+  if (!options.allowPrivate && addresses.some((a) => forbiddenAddressReason(a.address) !== null))
+    throw new DeliveryError('refused_address', true);
   const chosen = addresses[0]!;
   return { url, hostname, address: chosen.address, family: chosen.family === 6 ? 6 : 4 };
 }
@@ -124,12 +125,21 @@ function deadlineAfter(ms: number): Deadline {
   return { expired, onExpire: (h) => void (handler = h), clear: () => clearTimeout(timer) };
 }
 
-function send(target: VettedTarget, body: string, headers: Record<string, string>, options: SafePostOptions, deadline: Deadline): Promise<PostResult> {
+function send(
+  target: VettedTarget,
+  body: string,
+  headers: Record<string, string>,
+  options: SafePostOptions,
+  deadline: Deadline,
+): Promise<PostResult> {
   const maxBytes = options.maxResponseBytes ?? WEBHOOK_MAX_RESPONSE_BYTES;
   const payload = Buffer.from(body);
   // The pinned lookup: whatever asks, the answer is the address vetted above.
   const pinned: LookupFunction = (_hostname, lookupOptions, callback) => {
-    if ((lookupOptions as { all?: boolean }).all) (callback as unknown as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [{ address: target.address, family: target.family }]);
+    if ((lookupOptions as { all?: boolean }).all)
+      (callback as unknown as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [
+        { address: target.address, family: target.family },
+      ]);
     else callback(null, target.address, target.family);
   };
   const transport = target.url.protocol === 'https:' ? https : http;
@@ -211,6 +221,7 @@ function networkError(error: Error): DeliveryError {
   if (code === 'ECONNRESET' || code === 'EPIPE') return new DeliveryError('connection_reset', false, { cause: error });
   if (code === 'ETIMEDOUT') return new DeliveryError('timeout', false, { cause: error });
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return new DeliveryError('unreachable', false, { cause: error });
-  if (TLS_CODES.has(code) || code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS')) return new DeliveryError('tls_failed', false, { cause: error });
+  if (TLS_CODES.has(code) || code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS'))
+    return new DeliveryError('tls_failed', false, { cause: error });
   return new DeliveryError('network_error', false, { cause: error });
 }

@@ -12,7 +12,13 @@ export function signWebhook(secret: string, timestampSeconds: number, body: stri
 }
 
 /** The headers of one signed delivery. A retry signs again with a fresh timestamp; the delivery id stays the same. */
-export function webhookHeaders(input: { secret: string; body: string; event: string; deliveryId: string; now: Date }): Record<string, string> {
+export function webhookHeaders(input: {
+  secret: string;
+  body: string;
+  event: string;
+  deliveryId: string;
+  now: Date;
+}): Record<string, string> {
   const timestamp = Math.floor(input.now.getTime() / 1000);
   return {
     'x-neevscan-event': input.event,

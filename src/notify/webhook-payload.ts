@@ -24,7 +24,14 @@ export function webhookPayload(notice: Notice): string {
     version: WEBHOOK_SCHEMA_VERSION,
     event: webhookEvent(notice),
     deliveryId: webhookDeliveryId(notice.alertId, notice.number),
-    alert: { id: notice.alertId, notice: notice.number, followUp: notice.followUp, pushedAt: notice.pushedAt, committedAt: notice.committedAt, foundAt: notice.foundAt },
+    alert: {
+      id: notice.alertId,
+      notice: notice.number,
+      followUp: notice.followUp,
+      pushedAt: notice.pushedAt,
+      committedAt: notice.committedAt,
+      foundAt: notice.foundAt,
+    },
     owner: notice.owner,
     key: {
       id: notice.key.id,

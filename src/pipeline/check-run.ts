@@ -48,17 +48,19 @@ export async function reportCheckRun(
   findings: readonly CheckRunFinding[],
   notRead?: NotRead,
 ): Promise<number> {
-  const annotations = findings.flatMap((f) => (f.line === null || f.pathHidden ? [] : [{ path: f.path, line: f.line, redacted: f.redacted, outcome: f.outcome }])).map((f) => ({
-    path: f.path,
-    start_line: f.line,
-    end_line: f.line,
-    annotation_level: 'failure' as const,
-    title: 'NeevCloud API key committed',
-    message:
-      `A NeevCloud API key (${f.redacted}) is in this file: ${f.outcome}. ` +
-      'Create a new key, update the applications that used this one, remove the key from the code and its history, ' +
-      'and keep keys in a secrets manager or environment variables.',
-  }));
+  const annotations = findings
+    .flatMap((f) => (f.line === null || f.pathHidden ? [] : [{ path: f.path, line: f.line, redacted: f.redacted, outcome: f.outcome }]))
+    .map((f) => ({
+      path: f.path,
+      start_line: f.line,
+      end_line: f.line,
+      annotation_level: 'failure' as const,
+      title: 'NeevCloud API key committed',
+      message:
+        `A NeevCloud API key (${f.redacted}) is in this file: ${f.outcome}. ` +
+        'Create a new key, update the applications that used this one, remove the key from the code and its history, ' +
+        'and keep keys in a secrets manager or environment variables.',
+    }));
   const incomplete = notRead !== undefined && notRead.reasons.length > 0;
   const inNames = findings.filter((f) => f.line === null || f.pathHidden);
   const summary = [
@@ -71,7 +73,10 @@ export async function reportCheckRun(
       ? [
           '',
           'Keys in file or folder names, and in files so named (names shown with each key replaced by its hint):',
-          ...inNames.map((f) => `- \`${f.path}\`${f.line === null ? '' : `, line ${f.line}`}: a NeevCloud API key (${f.redacted}) ${f.line === null ? 'in the name' : 'in the file'}: ${f.outcome}.`),
+          ...inNames.map(
+            (f) =>
+              `- \`${f.path}\`${f.line === null ? '' : `, line ${f.line}`}: a NeevCloud API key (${f.redacted}) ${f.line === null ? 'in the name' : 'in the file'}: ${f.outcome}.`,
+          ),
         ]
       : []),
     ...(incomplete
@@ -107,7 +112,12 @@ export async function reportCheckRun(
     await redis.set(memo, String(id), 'EX', 30 * 24 * 3600);
   }
   for (let at = ANNOTATIONS_PER_REQUEST; at < annotations.length; at += ANNOTATIONS_PER_REQUEST) {
-    await octokit.rest.checks.update({ owner: target.owner, repo: target.repo, check_run_id: id, output: { ...output, annotations: annotations.slice(at, at + ANNOTATIONS_PER_REQUEST) } });
+    await octokit.rest.checks.update({
+      owner: target.owner,
+      repo: target.repo,
+      check_run_id: id,
+      output: { ...output, annotations: annotations.slice(at, at + ANNOTATIONS_PER_REQUEST) },
+    });
   }
   return id;
 }

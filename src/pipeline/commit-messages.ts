@@ -56,7 +56,11 @@ export function listedMessages(payload: { commits?: unknown; head_commit?: unkno
 }
 
 /** The keys in commit messages, as exposures with source `commit`: the commit's SHA and its link, the line in the message. */
-export function commitMessageExposures(messages: readonly CommitMessage[], context: MessageContext, rules: readonly CompiledRule[]): Exposure[] {
+export function commitMessageExposures(
+  messages: readonly CommitMessage[],
+  context: MessageContext,
+  rules: readonly CompiledRule[],
+): Exposure[] {
   const exposures: Exposure[] = [];
   for (const { sha, message, committedAt } of messages) {
     for (const finding of findingsInText([message], rules)) {

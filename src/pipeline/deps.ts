@@ -81,13 +81,17 @@ export function buildAppJobDeps(
 
 /** A short fingerprint of the rules: remembered blob findings are only reused under the same rules. */
 export function rulesVersion(rules: readonly CompiledRule[]): string {
-  return createHash('sha256').update(JSON.stringify(rules.map((r) => r.spec))).digest('hex').slice(0, 12);
+  return createHash('sha256')
+    .update(JSON.stringify(rules.map((r) => r.spec)))
+    .digest('hex')
+    .slice(0, 12);
 }
 
 /** The notifier's dependencies from the configuration: the pipeline's key store, the alert store, mail when SMTP_URL is set. */
 export function buildNotifierDeps(config: Config, redis: RedisClient, log: (message: string) => void): NotifierDeps {
   const { notify } = config;
-  if (!notify.smtpUrl && notify.securityTeamEmail) log('neevscan: SECURITY_TEAM_EMAIL is set but SMTP_URL is not: mail is off, the security team gets no mail');
+  if (!notify.smtpUrl && notify.securityTeamEmail)
+    log('neevscan: SECURITY_TEAM_EMAIL is set but SMTP_URL is not: mail is off, the security team gets no mail');
   return {
     alerts: new AlertStore(redis, config.redisPrefix),
     keyStore: buildExposureDeps(config, redis).keyStore,

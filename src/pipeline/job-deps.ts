@@ -36,7 +36,10 @@ export function jobDeps(
     }),
     publicEvents: once(() => {
       if (config.github.tokens.length === 0) {
-        return { notWorked: 'neevscan: public-events workers not started: GITHUB_TOKEN / GITHUB_TOKENS is not set; what `neevscan poll` queues waits' };
+        return {
+          notWorked:
+            'neevscan: public-events workers not started: GITHUB_TOKEN / GITHUB_TOKENS is not set; what `neevscan poll` queues waits',
+        };
       }
       declarePublicEventsMetrics();
       return { ...buildPublicEventsDeps(config, redis, rules, log, notify), verifyRevocation };

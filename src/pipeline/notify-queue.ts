@@ -59,7 +59,9 @@ export function enqueueNotification(
   const state = scheduling ? new DeliveryState(scheduling.redis, scheduling.redisPrefix) : null;
   const timing = scheduling?.timing ?? DEFAULT_NOTIFY_TIMING;
   return async (alertId) => {
-    const { jobId, delayMs } = state ? await state.schedule(alertId, Date.now(), timing) : { jobId: `alert-${alertId}`, delayMs: timing.delayMs };
+    const { jobId, delayMs } = state
+      ? await state.schedule(alertId, Date.now(), timing)
+      : { jobId: `alert-${alertId}`, delayMs: timing.delayMs };
     await queue.add('notify', { alertId }, { jobId, delay: delayMs });
   };
 }

@@ -64,7 +64,11 @@ export async function handlePartnerMatches(
   });
 }
 
-async function handleToken(deps: HandleExposureDeps, group: TokenGroup, receivedAt: Date): Promise<{ label: PartnerLabel; outcome: ExposureOutcome | 'malformed' }> {
+async function handleToken(
+  deps: HandleExposureDeps,
+  group: TokenGroup,
+  receivedAt: Date,
+): Promise<{ label: PartnerLabel; outcome: ExposureOutcome | 'malformed' }> {
   // Fails the checksum: not a NeevCloud key, and no reason to ask Redis.
   if (!isValidKey(group.token)) return { label: 'false_positive', outcome: 'malformed' };
   const secretSha256 = sha256Hex(group.token);
@@ -85,7 +89,9 @@ async function handleToken(deps: HandleExposureDeps, group: TokenGroup, received
     first ??= outcome;
     if (outcome === 'unknown') break;
   }
-  return first === 'unknown' || first === undefined ? { label: 'false_positive', outcome: 'unknown' } : { label: 'true_positive', outcome: first };
+  return first === 'unknown' || first === undefined
+    ? { label: 'false_positive', outcome: 'unknown' }
+    : { label: 'true_positive', outcome: first };
 }
 
 /** Identical tokens in one batch are handled once, with each distinct place they were reported at. */

@@ -33,10 +33,19 @@ export async function processCiLog(job: CiLogJob, deps: AppJobDeps, maxBytes: nu
     const client = deps.github.forInstallation(job.installationId);
     const download = await downloadRunLogs(client, job, join(dir, 'logs.zip'), maxBytes);
     if (!download.saved) {
-      const why = download.reason === 'gone' ? `gone (GitHub answered ${download.status}: expired or deleted)` : `not scanned: the archive is over ${maxBytes} bytes (NEEVSCAN_CI_LOG_MAX_BYTES)`;
+      const why =
+        download.reason === 'gone'
+          ? `gone (GitHub answered ${download.status}: expired or deleted)`
+          : `not scanned: the archive is over ${maxBytes} bytes (NEEVSCAN_CI_LOG_MAX_BYTES)`;
       deps.log?.(`ci-log: ${named} ${why}`);
       if (download.reason === 'too-large') pipelineMetrics.scansIncomplete().inc({ source: 'ci-log' });
-      return { scanned: download.reason, logs: 0, findings: 0, revoked: 0, notRead: [download.reason === 'gone' ? 'the archive: gone' : 'the archive: too large'] };
+      return {
+        scanned: download.reason,
+        logs: 0,
+        findings: 0,
+        revoked: 0,
+        notRead: [download.reason === 'gone' ? 'the archive: gone' : 'the archive: too large'],
+      };
     }
     const scan = await scanLogsArchive(join(dir, 'logs.zip'), deps.rules);
     if (scan.notRead.length > 0) {
@@ -68,7 +77,13 @@ export async function processCiLog(job: CiLogJob, deps: AppJobDeps, maxBytes: nu
       };
       return (await handleExposure(deps, exposure)).outcome;
     });
-    return { scanned: 'yes', logs: scan.logs, findings: scan.findings.length, revoked: outcomes.filter((o) => o === 'revoked').length, notRead: scan.notRead };
+    return {
+      scanned: 'yes',
+      logs: scan.logs,
+      findings: scan.findings.length,
+      revoked: outcomes.filter((o) => o === 'revoked').length,
+      notRead: scan.notRead,
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -8,7 +8,8 @@ import { withBudget, isSettled, type Deferred, type PublicEventsDeps, type Skipp
 import type { PublicPushJob } from './public-events-queues.js';
 import { repoExposure } from './repo-exposure.js';
 
-export type PublicScanOutcome = { outcome: 'scanned'; findings: number; revoked: number; truncated: boolean; reused: boolean } | Skipped | Deferred;
+export type PublicScanOutcome =
+  { outcome: 'scanned'; findings: number; revoked: number; truncated: boolean; reused: boolean } | Skipped | Deferred;
 
 const ZERO = '0'.repeat(40);
 
@@ -40,11 +41,28 @@ export async function processPublicPush(job: PublicPushJob, deps: PublicEventsDe
   // A push not wholly read (the scanner logged what): counted, and each alert says so. No check run here to hold it.
   if (truncated && !reused) pipelineMetrics.scansIncomplete().inc({ source: 'public-events' });
   const seenAt = new Date().toISOString();
-  const context = { source: 'public-events' as const, owner: job.owner, repo: job.repo, htmlUrl: `${deps.htmlOrigin}/${job.owner}/${job.repo}`, public: true, pushedAt: job.createdAt, receivedAt: job.receivedAt, seenAt, scanIncomplete: truncated };
+  const context = {
+    source: 'public-events' as const,
+    owner: job.owner,
+    repo: job.repo,
+    htmlUrl: `${deps.htmlOrigin}/${job.owner}/${job.repo}`,
+    public: true,
+    pushedAt: job.createdAt,
+    receivedAt: job.receivedAt,
+    seenAt,
+    scanIncomplete: truncated,
+  };
   let revoked = 0;
   const inMessages = commitMessageExposures(
     messages.map((m) => ({ ...m, committedAt: null })),
-    { source: 'public-events', repo: `${job.owner}/${job.repo}`, htmlUrl: context.htmlUrl, public: true, pushedAt: job.createdAt, receivedAt: job.receivedAt },
+    {
+      source: 'public-events',
+      repo: `${job.owner}/${job.repo}`,
+      htmlUrl: context.htmlUrl,
+      public: true,
+      pushedAt: job.createdAt,
+      receivedAt: job.receivedAt,
+    },
     deps.rules,
   );
   for (const exposure of [...findings.map((finding) => repoExposure(finding, context)), ...inMessages]) {
@@ -55,7 +73,11 @@ export async function processPublicPush(job: PublicPushJob, deps: PublicEventsDe
   return { outcome: 'scanned', findings: findings.length, revoked, truncated, reused };
 }
 
-async function fetchAndScan(octokit: Parameters<typeof findSecretsInPush>[0], job: PublicPushJob, deps: PublicEventsDeps): Promise<{ findings: PushFinding[]; truncated: boolean; messages: ReadMessage[] }> {
+async function fetchAndScan(
+  octokit: Parameters<typeof findSecretsInPush>[0],
+  job: PublicPushJob,
+  deps: PublicEventsDeps,
+): Promise<{ findings: PushFinding[]; truncated: boolean; messages: ReadMessage[] }> {
   const newBranch = job.before === ZERO;
   // The feed does not say which branch is the default one; only a new branch needs it (it is compared with it).
   const defaultBranch = newBranch ? (await octokit.rest.repos.get({ owner: job.owner, repo: job.repo })).data.default_branch : 'main';
@@ -64,7 +86,17 @@ async function fetchAndScan(octokit: Parameters<typeof findSecretsInPush>[0], jo
   const commitShas = job.commitShas.length ? job.commitShas : newBranch && !firstPush ? [] : [job.head];
   const result = await findSecretsInPush(
     octokit,
-    { owner: job.owner, repo: job.repo, before: job.before, after: job.head, commitShas, forced: false, created: newBranch, deleted: false, defaultBranch },
+    {
+      owner: job.owner,
+      repo: job.repo,
+      before: job.before,
+      after: job.head,
+      commitShas,
+      forced: false,
+      created: newBranch,
+      deleted: false,
+      defaultBranch,
+    },
     deps.rules,
     // Blobs GitHub sends without a patch are scanned once across pushes, repositories and forks.
     { log: deps.log, memo: deps.blobMemo },

@@ -66,7 +66,11 @@ export async function processPush(job: PushJob, deps: AppJobDeps): Promise<PushR
   // Messages of commits the delivery did not list (it lists 20): the receiver scanned the listed ones.
   const listed = new Set(job.commitShas);
   const unlisted = scanned.messages.filter((m) => !listed.has(m.sha)).map((m) => ({ ...m, committedAt: null }));
-  const inMessages = commitMessageExposures(unlisted, { repo: `${job.owner}/${job.repo}`, htmlUrl: job.htmlUrl, public: !job.private, pushedAt: job.pushedAt, receivedAt: job.receivedAt }, deps.rules);
+  const inMessages = commitMessageExposures(
+    unlisted,
+    { repo: `${job.owner}/${job.repo}`, htmlUrl: job.htmlUrl, public: !job.private, pushedAt: job.pushedAt, receivedAt: job.receivedAt },
+    deps.rules,
+  );
   await mapLimit(inMessages, 16, (exposure) => handleExposure(deps, exposure));
   const revoked = outcomes.filter((outcome) => outcome === 'revoked').length;
   const findings: CheckRunFinding[] = scanned.findings.flatMap((finding, i) =>
@@ -87,8 +91,24 @@ export async function processPush(job: PushJob, deps: AppJobDeps): Promise<PushR
         ],
   );
   const notRead = scanned.truncated ? { reasons: scanned.notRead, ...scanned.unread } : undefined;
-  const checkRun: CheckRunJob = { deliveryId: job.deliveryId, installationId: job.installationId, owner: job.owner, repo: job.repo, headSha: job.after, findings, ...(notRead ? { notRead } : {}) };
+  const checkRun: CheckRunJob = {
+    deliveryId: job.deliveryId,
+    installationId: job.installationId,
+    owner: job.owner,
+    repo: job.repo,
+    headSha: job.after,
+    findings,
+    ...(notRead ? { notRead } : {}),
+  };
   if (deps.enqueueCheckRun) await deps.enqueueCheckRun(checkRun);
-  else await reportCheckRun(octokit, deps.redis, deps.redisPrefix, { owner: job.owner, repo: job.repo, headSha: job.after }, findings, notRead);
+  else
+    await reportCheckRun(
+      octokit,
+      deps.redis,
+      deps.redisPrefix,
+      { owner: job.owner, repo: job.repo, headSha: job.after },
+      findings,
+      notRead,
+    );
   return { findings: scanned.findings.length, revoked, truncated: scanned.truncated };
 }

@@ -18,6 +18,13 @@ export async function processRepoScan(job: RepoScanJob, deps: AppJobDeps): Promi
   const octokit = deps.github.forInstallation(job.installationId);
   const kind = { source: 'install-scan' as const, history: job.kind === 'public', skipPrivate: false };
   const scanned = (await readWholeRepository(octokit, job, { rules: deps.rules, memo: deps.blobMemo }, kind))!;
-  const context = { source: kind.source, owner: job.owner, repo: job.repo, public: scanned.private === false, pushedAt: null, receivedAt: job.receivedAt };
+  const context = {
+    source: kind.source,
+    owner: job.owner,
+    repo: job.repo,
+    public: scanned.private === false,
+    pushedAt: null,
+    receivedAt: job.receivedAt,
+  };
   return handleWholeRepository(scanned, context, deps, `${job.owner}/${job.repo}`);
 }

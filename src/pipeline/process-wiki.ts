@@ -19,13 +19,19 @@ export interface WikiResult {
  */
 export async function processWiki(job: WikiJob, deps: AppJobDeps): Promise<WikiResult> {
   const gitUrl = wikiGitUrl(job.cloneUrl, deps.githubApiUrl ?? 'https://api.github.com');
-  if (!gitUrl) throw new UnrecoverableError(`wiki of ${job.owner}/${job.repo}: its clone URL is not on GITHUB_API_URL's host; no token is sent there`);
+  if (!gitUrl)
+    throw new UnrecoverableError(`wiki of ${job.owner}/${job.repo}: its clone URL is not on GITHUB_API_URL's host; no token is sent there`);
   let token: string | null = null;
   if (job.installationId !== null) {
     const auth = (await deps.github.forInstallation(job.installationId).auth({ type: 'installation' })) as { token: string };
     token = auth.token;
   }
-  const scan = await findSecretsInWikiCommits(gitUrl, token, job.pages.map((p) => p.sha), deps.rules);
+  const scan = await findSecretsInWikiCommits(
+    gitUrl,
+    token,
+    job.pages.map((p) => p.sha),
+    deps.rules,
+  );
   const linkFor = new Map(job.pages.map((p) => [p.sha, p.url]));
   const seenAt = new Date().toISOString();
   const outcomes = await mapLimit(scan.findings, 16, async (finding) => {

@@ -34,7 +34,13 @@ export interface PublicEventsDeps extends HandleExposureDeps {
  */
 const POLLER_RESERVE = 100;
 
-export function buildPublicEventsDeps(config: Config, redis: RedisClient, rules: readonly CompiledRule[], log: Log, notify?: (alertId: string) => Promise<void>): PublicEventsDeps {
+export function buildPublicEventsDeps(
+  config: Config,
+  redis: RedisClient,
+  rules: readonly CompiledRule[],
+  log: Log,
+  notify?: (alertId: string) => Promise<void>,
+): PublicEventsDeps {
   const version = rulesVersion(rules);
   return {
     ...buildExposureDeps(config, redis, notify),
@@ -60,7 +66,11 @@ let spentUntilLogged = 0;
  * (`deferred`), else it is dropped (`rate_limit`). Either way the backlog
  * cannot grow past what arrives in maxAgeSeconds.
  */
-export async function withBudget<T>(receivedAt: string, deps: PublicEventsDeps, work: (client: GitHubClient) => Promise<T>): Promise<T | Skipped | Deferred> {
+export async function withBudget<T>(
+  receivedAt: string,
+  deps: PublicEventsDeps,
+  work: (client: GitHubClient) => Promise<T>,
+): Promise<T | Skipped | Deferred> {
   const since = Date.parse(receivedAt);
   const bound = deps.maxAgeSeconds * 1000;
   if (Date.now() - since > bound) return { outcome: 'skipped', reason: 'stale' };
@@ -70,7 +80,9 @@ export async function withBudget<T>(receivedAt: string, deps: PublicEventsDeps, 
     if (!(error instanceof BudgetSpentError)) throw error;
     if (error.resetAt !== spentUntilLogged) {
       spentUntilLogged = error.resetAt ?? 0;
-      deps.log(`neevscan: public events: ${error.message}; jobs are put off until then when that is within PUBLIC_EVENTS_MAX_AGE_SECONDS, else skipped (counted)`);
+      deps.log(
+        `neevscan: public events: ${error.message}; jobs are put off until then when that is within PUBLIC_EVENTS_MAX_AGE_SECONDS, else skipped (counted)`,
+      );
     }
     if (error.resetAt !== null && error.resetAt - since <= bound) return { outcome: 'deferred', until: error.resetAt };
     return { outcome: 'skipped', reason: 'rate_limit' };

@@ -18,7 +18,18 @@ import { startQueueWorker, type QueueWorkerTuning } from './queue-worker.js';
 type AnyJobKind = JobKind<any, any>;
 
 /** Every kind of job of the pipeline: `serve` and `worker` open, work and close these queues. */
-export const JOB_KINDS: readonly AnyJobKind[] = [pushJobs, checkRunJobs, wikiJobs, repoScanJobs, exposureJobs, publicPushJobs, publicScanJobs, ciLogJobs, notifyJobs, verifyRevocationJobs];
+export const JOB_KINDS: readonly AnyJobKind[] = [
+  pushJobs,
+  checkRunJobs,
+  wikiJobs,
+  repoScanJobs,
+  exposureJobs,
+  publicPushJobs,
+  publicScanJobs,
+  ciLogJobs,
+  notifyJobs,
+  verifyRevocationJobs,
+];
 
 /** The names of every queue of the pipeline (queue depth metrics read these). */
 export const JOB_QUEUES: readonly string[] = JOB_KINDS.map((kind) => kind.queue);
@@ -31,7 +42,12 @@ export type OpenQueues = ReadonlyMap<string, Queue>;
  * `error` events are dropped: the connection's owner reports outages, and a
  * failed add reaches its caller.
  */
-export function openQueues(connection: ConnectionOptions, redisPrefix: string, settings?: QueueSettings, kinds: readonly AnyJobKind[] = JOB_KINDS): OpenQueues {
+export function openQueues(
+  connection: ConnectionOptions,
+  redisPrefix: string,
+  settings?: QueueSettings,
+  kinds: readonly AnyJobKind[] = JOB_KINDS,
+): OpenQueues {
   const queues = new Map<string, Queue>();
   for (const kind of kinds) {
     const queue = openJobQueue(kind, connection, redisPrefix, settings);
@@ -42,7 +58,12 @@ export function openQueues(connection: ConnectionOptions, redisPrefix: string, s
 }
 
 /** One kind's queue, under the service's prefix, with the kind's job options. */
-export function openJobQueue<T, R>(kind: JobKind<T, R>, connection: ConnectionOptions, redisPrefix: string, settings?: QueueSettings): Queue<T> {
+export function openJobQueue<T, R>(
+  kind: JobKind<T, R>,
+  connection: ConnectionOptions,
+  redisPrefix: string,
+  settings?: QueueSettings,
+): Queue<T> {
   return openQueue<T>(kind.queue, connection, redisPrefix, kind.jobOptions(settings));
 }
 
@@ -75,7 +96,12 @@ export function enqueueInto(queues: OpenQueues): Enqueue {
  * Starts one queue worker per kind this process can work; for the others, logs
  * why once (their jobs wait in Redis for a process that can).
  */
-export function startQueueWorkers(connection: ConnectionOptions, deps: JobDeps, tuning: QueueWorkerTuning, kinds: readonly AnyJobKind[] = JOB_KINDS): Worker[] {
+export function startQueueWorkers(
+  connection: ConnectionOptions,
+  deps: JobDeps,
+  tuning: QueueWorkerTuning,
+  kinds: readonly AnyJobKind[] = JOB_KINDS,
+): Worker[] {
   const workers: Worker[] = [];
   const reported = new Set<string>();
   for (const kind of kinds) {

@@ -20,7 +20,14 @@ export interface RepoContext {
 
 /** The place of a finding in a file: at its line, or (a key in the name) in the file's name. */
 function fileLocation(finding: PushFinding, context: RepoContext, url: string): FileLocation {
-  const at = { source: context.source, repo: `${context.owner}/${context.repo}`, path: finding.path, commit: finding.commit, url, seenAt: context.seenAt };
+  const at = {
+    source: context.source,
+    repo: `${context.owner}/${context.repo}`,
+    path: finding.path,
+    commit: finding.commit,
+    url,
+    seenAt: context.seenAt,
+  };
   const notes = {
     ...(finding.allowMarker ? { allowMarker: true as const } : {}),
     ...(context.scanIncomplete ? { scanIncomplete: true as const } : {}),
@@ -35,9 +42,10 @@ function fileLocation(finding: PushFinding, context: RepoContext, url: string): 
  */
 export function repoExposure(finding: PushFinding, context: RepoContext): Exposure {
   const encode = (p: string) => p.split('/').map(encodeURIComponent).join('/');
-  const url = finding.folder !== undefined
-    ? `${context.htmlUrl}/tree/${finding.commit}${finding.folder ? `/${encode(finding.folder)}` : ''}`
-    : `${context.htmlUrl}/blob/${finding.commit}/${encode(finding.path)}#L${finding.line}`;
+  const url =
+    finding.folder !== undefined
+      ? `${context.htmlUrl}/tree/${finding.commit}${finding.folder ? `/${encode(finding.folder)}` : ''}`
+      : `${context.htmlUrl}/blob/${finding.commit}/${encode(finding.path)}#L${finding.line}`;
   return {
     secretSha256: finding.secretSha256,
     redacted: finding.redacted,

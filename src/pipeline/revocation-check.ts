@@ -94,9 +94,20 @@ export async function checkRevocation(
   pipelineMetrics.revocationsVerified().inc({ outcome: last ? 'failed' : 'still_authenticates' });
   if (!alert) return { outcome: 'no-alert' };
   const owner = await deps.keyStore.getOwner(alert.ownerId).catch(() => null);
-  const incident = { alert, ownerName: owner?.name ?? null, revokedAt: job.revokedAt, checkedAt: checkedAt.toISOString(), attempt, attempts };
+  const incident = {
+    alert,
+    ownerName: owner?.name ?? null,
+    revokedAt: job.revokedAt,
+    checkedAt: checkedAt.toISOString(),
+    attempt,
+    attempts,
+  };
   await sendRevocationIncident(deps.notifier, incident, last);
   // The revocation did not hold: make it again (the store keeps the first one if it does see the key revoked).
-  if (!last) await deps.keyStore.revoke(job.keyId, { reason: 'revoked again: the key still authenticated after its revocation', by: 'leak-detector' });
+  if (!last)
+    await deps.keyStore.revoke(job.keyId, {
+      reason: 'revoked again: the key still authenticated after its revocation',
+      by: 'leak-detector',
+    });
   throw new RevocationNotProvenError(job.alertId, attempt, attempts);
 }

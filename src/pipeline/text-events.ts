@@ -5,7 +5,17 @@ import { isoTime } from './payload-fields.js';
 import type { Exposure, TextLocation, TextSource } from '../core/exposure.js';
 
 /** The events whose payloads carry text people paste keys into. */
-export const TEXT_EVENTS = ['issues', 'issue_comment', 'pull_request', 'pull_request_review', 'pull_request_review_comment', 'commit_comment', 'discussion', 'discussion_comment', 'release'] as const;
+export const TEXT_EVENTS = [
+  'issues',
+  'issue_comment',
+  'pull_request',
+  'pull_request_review',
+  'pull_request_review_comment',
+  'commit_comment',
+  'discussion',
+  'discussion_comment',
+  'release',
+] as const;
 export type TextEvent = (typeof TEXT_EVENTS)[number];
 
 export function isTextEvent(event: string): event is TextEvent {
@@ -60,7 +70,12 @@ const PLANS: Record<TextEvent, Plan> = {
   // A review's body (its line comments arrive as pull_request_review_comment); `dismissed` brings no text.
   pull_request_review: { source: 'pull_request_review', item: 'review', fields: ['body'], actions: ['submitted', 'edited'] },
   // A release's name and notes; `deleted` and `unpublished` bring none.
-  release: { source: 'release', item: 'release', fields: ['name', 'body'], actions: ['published', 'created', 'edited', 'prereleased', 'released'] },
+  release: {
+    source: 'release',
+    item: 'release',
+    fields: ['name', 'body'],
+    actions: ['published', 'created', 'edited', 'prereleased', 'released'],
+  },
 };
 
 const str = (value: unknown): string | null => (typeof value === 'string' && value.length > 0 ? value : null);
@@ -71,7 +86,12 @@ const str = (value: unknown): string | null => (typeof value === 'string' && val
  * text itself is never queued. Actions that bring no new text (closed,
  * deleted, labeled…) yield none.
  */
-export function exposuresFromTextEvent(event: string, payload: unknown, rules: readonly CompiledRule[], receivedAt: Date): Array<Exposure<TextLocation<TextSource>>> {
+export function exposuresFromTextEvent(
+  event: string,
+  payload: unknown,
+  rules: readonly CompiledRule[],
+  receivedAt: Date,
+): Array<Exposure<TextLocation<TextSource>>> {
   if (!isTextEvent(event) || payload === null || typeof payload !== 'object') return [];
   const plan = PLANS[event];
   const p = payload as TextPayload;
@@ -84,7 +104,10 @@ export function exposuresFromTextEvent(event: string, payload: unknown, rules: r
 
   const seenAt = receivedAt.toISOString();
   const exposures: Array<Exposure<TextLocation<TextSource>>> = [];
-  for (const finding of findingsInText(plan.fields.map((field) => str(item[field])), rules)) {
+  for (const finding of findingsInText(
+    plan.fields.map((field) => str(item[field])),
+    rules,
+  )) {
     exposures.push({
       secretSha256: finding.secretSha256,
       redacted: finding.redacted,
@@ -113,7 +136,9 @@ export function exposuresFromTextEvent(event: string, payload: unknown, rules: r
 /** When GitHub says the text was posted, preferring its edit, then a review's submission, a release's publication, its creation. */
 function postedAt(item: Item, receivedAt: Date): string | null {
   const now = receivedAt.getTime();
-  return isoTime(item.updated_at, now) ?? isoTime(item.submitted_at, now) ?? isoTime(item.published_at, now) ?? isoTime(item.created_at, now);
+  return (
+    isoTime(item.updated_at, now) ?? isoTime(item.submitted_at, now) ?? isoTime(item.published_at, now) ?? isoTime(item.created_at, now)
+  );
 }
 
 /**

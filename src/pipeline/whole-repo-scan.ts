@@ -47,11 +47,26 @@ export async function readWholeRepository(
   const { data: repository } = await octokit.rest.repos.get({ owner, repo });
   if (kind.skipPrivate && repository.private) return null;
   const tree = await findSecretsInTree(octokit, { owner, repo, ref: repository.default_branch }, scan.rules, { memo: scan.memo });
-  const found: WholeRepository = { htmlUrl: repository.html_url, private: repository.private, findings: tree.findings, notRead: [...tree.notRead] };
+  const found: WholeRepository = {
+    htmlUrl: repository.html_url,
+    private: repository.private,
+    findings: tree.findings,
+    notRead: [...tree.notRead],
+  };
   if (kind.history) {
     const history = await findSecretsInPush(
       octokit,
-      { owner, repo, before: ZERO, after: tree.commit, commitShas: [tree.commit], forced: false, created: true, deleted: false, defaultBranch: repository.default_branch },
+      {
+        owner,
+        repo,
+        before: ZERO,
+        after: tree.commit,
+        commitShas: [tree.commit],
+        forced: false,
+        created: true,
+        deleted: false,
+        defaultBranch: repository.default_branch,
+      },
       scan.rules,
       kind.log ? { log: kind.log, memo: scan.memo } : { memo: scan.memo },
     );

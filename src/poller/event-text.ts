@@ -25,7 +25,9 @@ const AS_WEBHOOK: Record<string, TextEvent> = {
 /** The action a feed event leaves out when there is only one: a commit comment is created, a release published. */
 const IMPLIED_ACTION: Partial<Record<TextEvent, string>> = { commit_comment: 'created', release: 'published' };
 /** Feed actions named otherwise than the webhook's: the feed says a review was `created` (or `updated`), the webhook `submitted` (`edited`). */
-const WEBHOOK_ACTION: Partial<Record<TextEvent, Record<string, string>>> = { pull_request_review: { created: 'submitted', updated: 'edited' } };
+const WEBHOOK_ACTION: Partial<Record<TextEvent, Record<string, string>>> = {
+  pull_request_review: { created: 'submitted', updated: 'edited' },
+};
 
 export function isTextFeedEvent(type: string): boolean {
   return type in AS_WEBHOOK;
@@ -46,5 +48,10 @@ export function exposuresFromFeedEvent(event: FeedEvent, rules: readonly Compile
   const action = given !== undefined && renamed && Object.hasOwn(renamed, given) ? renamed[given] : given;
   const exposures = exposuresFromTextEvent(webhook, { ...event.payload, action, repository }, rules, receivedAt);
   const created = isoTime(event.created_at, receivedAt.getTime());
-  return exposures.map((e) => ({ ...e, public: true, pushedAt: e.pushedAt ?? created, location: { ...e.location, source: 'public-events' } }));
+  return exposures.map((e) => ({
+    ...e,
+    public: true,
+    pushedAt: e.pushedAt ?? created,
+    location: { ...e.location, source: 'public-events' },
+  }));
 }

@@ -36,7 +36,11 @@ export class FeedCursor implements CursorState {
 
   /** Reads the persisted state (Redis must be reachable). */
   async load(): Promise<void> {
-    const [cursor, etag, ids] = await Promise.all([this.redis.get(this.keys.cursor), this.redis.get(this.keys.etag), this.redis.zrange(this.keys.seen, 0, -1)]);
+    const [cursor, etag, ids] = await Promise.all([
+      this.redis.get(this.keys.cursor),
+      this.redis.get(this.keys.etag),
+      this.redis.zrange(this.keys.seen, 0, -1),
+    ]);
     this.cursor = cursor ? BigInt(cursor) : null;
     this.etag = etag;
     this.seen.clear();

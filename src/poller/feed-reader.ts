@@ -130,7 +130,9 @@ async function fetchPage(options: FeedReadOptions, page: number, etag: string | 
   }
   // Each try paused or refused one token: none is left.
   const resetAt = options.pool.nextReset();
-  return resetAt === null ? { kind: 'error', message: 'GET /events: every token was refused (401 Bad credentials)' } : { kind: 'rate-limited', resetAt };
+  return resetAt === null
+    ? { kind: 'error', message: 'GET /events: every token was refused (401 Bad credentials)' }
+    : { kind: 'rate-limited', resetAt };
 }
 
 function pollInterval(headers: Headers): number | null {
@@ -180,5 +182,14 @@ export async function readFeed(options: FeedReadOptions): Promise<FeedRead> {
     last = next;
   }
   const events = [...byId.values()].sort((a, b) => (BigInt(b.id) > BigInt(a.id) ? 1 : BigInt(b.id) < BigInt(a.id) ? -1 : 0));
-  return { status: 'events', events, etag: first.headers.get('etag'), pollInterval: pollInterval(first.headers), pages: page, reachedCursor, windowEnd, partial };
+  return {
+    status: 'events',
+    events,
+    etag: first.headers.get('etag'),
+    pollInterval: pollInterval(first.headers),
+    pages: page,
+    reachedCursor,
+    windowEnd,
+    partial,
+  };
 }

@@ -12,7 +12,11 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-export async function startMetricsServer(host: string, port: number, status: { redisReady: () => boolean; health: () => Record<string, unknown> }): Promise<MetricsServer> {
+export async function startMetricsServer(
+  host: string,
+  port: number,
+  status: { redisReady: () => boolean; health: () => Record<string, unknown> },
+): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const json = (code: number, body: unknown) => {
@@ -22,7 +26,9 @@ export async function startMetricsServer(host: string, port: number, status: { r
     if (req.method !== 'GET') return json(405, { error: { code: 'method_not_allowed', message: 'GET only' } });
     if (path === '/healthz') return json(200, { status: 'ok', ...status.health() });
     if (path === '/readyz') {
-      return status.redisReady() ? json(200, { status: 'ready' }) : json(503, { error: { code: 'not_ready', message: 'Redis is not reachable (REDIS_URL)' } });
+      return status.redisReady()
+        ? json(200, { status: 'ready' })
+        : json(503, { error: { code: 'not_ready', message: 'Redis is not reachable (REDIS_URL)' } });
     }
     if (path === '/metrics') {
       registry.metrics().then(

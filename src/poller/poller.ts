@@ -12,7 +12,15 @@ import type { CompiledRule } from '../rules/types.js';
 import type { FeedCursor } from './feed-cursor.js';
 import { readFeed, type FeedEvent } from './feed-reader.js';
 import { estimateLost } from './loss.js';
-import { declarePublicEventsMetrics, eventTypeLabel, lostEvents, observeLag, polls, queuedWork, seenEvents } from '../metrics/public-events-metrics.js';
+import {
+  declarePublicEventsMetrics,
+  eventTypeLabel,
+  lostEvents,
+  observeLag,
+  polls,
+  queuedWork,
+  seenEvents,
+} from '../metrics/public-events-metrics.js';
 import { routeEvent } from './route-event.js';
 
 /** Where the poller's work goes (BullMQ queues in `neevscan poll`). */
@@ -71,7 +79,9 @@ export class Poller {
     if (override === undefined) return this.pollInterval;
     if (override < this.pollInterval && !this.warnedFast) {
       this.warnedFast = true;
-      this.options.log(`neevscan poll: polling every ${override} s, faster than GitHub's X-Poll-Interval of ${this.pollInterval} s (--interval / POLL_INTERVAL)`);
+      this.options.log(
+        `neevscan poll: polling every ${override} s, faster than GitHub's X-Poll-Interval of ${this.pollInterval} s (--interval / POLL_INTERVAL)`,
+      );
     }
     return override;
   }
@@ -79,7 +89,14 @@ export class Poller {
   /** One read of the feed and the work it brings. Never throws: a failure is an outcome, retried next poll. */
   async pollOnce(): Promise<PollOutcome> {
     const { cursor } = this.options;
-    const read = await readFeed({ apiUrl: this.options.apiUrl, pool: this.options.pool, etag: cursor.etag, cursor: cursor.cursor, perPage: this.options.perPage, maxPages: this.options.maxPages });
+    const read = await readFeed({
+      apiUrl: this.options.apiUrl,
+      pool: this.options.pool,
+      etag: cursor.etag,
+      cursor: cursor.cursor,
+      perPage: this.options.perPage,
+      maxPages: this.options.maxPages,
+    });
     if (read.status === 'not-modified' || read.status === 'events') {
       this.lastReadAt = new Date();
       if (read.pollInterval !== null) this.pollInterval = read.pollInterval;
@@ -106,9 +123,16 @@ export class Poller {
     this.spentLogged = false;
     if (read.status === 'error') return this.failed(read.message);
 
-    if (read.partial) this.options.log(`neevscan poll: a deeper page of /events failed after page ${read.pages}; the events below it are read next poll`);
+    if (read.partial)
+      this.options.log(`neevscan poll: a deeper page of /events failed after page ${read.pages}; the events below it are read next poll`);
     const fresh = read.events.filter((e) => cursor.isNew(e.id)).reverse();
-    const lost = read.windowEnd && !read.reachedCursor ? estimateLost(cursor.cursor, read.events.map((e) => BigInt(e.id))) : 0;
+    const lost =
+      read.windowEnd && !read.reachedCursor
+        ? estimateLost(
+            cursor.cursor,
+            read.events.map((e) => BigInt(e.id)),
+          )
+        : 0;
     try {
       const queued = await this.enqueue(fresh);
       const newest = read.events.length ? BigInt(read.events[0]!.id) : null;
@@ -124,10 +148,18 @@ export class Poller {
         lostEvents().inc(lost);
         this.options.log(`neevscan poll: about ${lost} events went by unread (more than the feed's 300 arrived between two reads)`);
       }
-      Object.assign(this.summary, { seen: this.summary.seen + fresh.length, queued: this.summary.queued + queued.push + queued.scan + queued.exposure, lost: this.summary.lost + lost });
+      Object.assign(this.summary, {
+        seen: this.summary.seen + fresh.length,
+        queued: this.summary.queued + queued.push + queued.scan + queued.exposure,
+        lost: this.summary.lost + lost,
+      });
       this.summary.reads++;
       polls().inc({ result: 'events' });
-      return this.outcome('events', fresh.map((e) => e.id), lost);
+      return this.outcome(
+        'events',
+        fresh.map((e) => e.id),
+        lost,
+      );
     } catch (error) {
       return this.failed(`queueing the events' work failed (${(error as Error).message}); they are read again next poll`);
     }

@@ -26,7 +26,10 @@ const MAX_LISTED_COMMITS = 20;
 export function routeEvent(event: FeedEvent, rules: readonly CompiledRule[], receivedAt: Date): EventWork {
   const [owner, repo] = event.repo.name.split('/') as [string, string];
   // The feed's time is outside input too: only a sane one is kept, else the time it was read.
-  const times = { createdAt: isoTime(event.created_at, receivedAt.getTime()) ?? receivedAt.toISOString(), receivedAt: receivedAt.toISOString() };
+  const times = {
+    createdAt: isoTime(event.created_at, receivedAt.getTime()) ?? receivedAt.toISOString(),
+    receivedAt: receivedAt.toISOString(),
+  };
   if (event.type === 'PushEvent') return pushWork(event, owner, repo, times);
   if (event.type === 'PublicEvent') return { kind: 'scan', job: { eventId: event.id, owner, repo, ...times } };
   if (isTextFeedEvent(event.type)) return { kind: 'text', exposures: exposuresFromFeedEvent(event, rules, receivedAt) };

@@ -19,7 +19,10 @@ export function renderSarif(input: ReportInput): string {
     name: rule.id.replace(/(^|[-_.])([a-z0-9])/g, (_m, _s, c: string) => c.toUpperCase()),
     shortDescription: { text: rule.description },
     fullDescription: { text: rule.description },
-    help: { text: rule.remediation ?? `Remove the secret and revoke it.`, markdown: rule.remediation ?? 'Remove the secret and revoke it.' },
+    help: {
+      text: rule.remediation ?? `Remove the secret and revoke it.`,
+      markdown: rule.remediation ?? 'Remove the secret and revoke it.',
+    },
     defaultConfiguration: { level: 'error' as const },
     properties: { tags: ['security', 'secret'], precision: 'very-high', 'security-severity': '9.0' },
   }));
@@ -28,7 +31,9 @@ export function renderSarif(input: ReportInput): string {
     ruleId: f.ruleId,
     ruleIndex: index.get(f.ruleId) ?? 0,
     level: 'error' as const,
-    message: { text: `${input.rules[index.get(f.ruleId) ?? 0]?.description ?? f.ruleId} ${f.redacted}${f.commit ? ` (commit ${f.commit})` : ''}` },
+    message: {
+      text: `${input.rules[index.get(f.ruleId) ?? 0]?.description ?? f.ruleId} ${f.redacted}${f.commit ? ` (commit ${f.commit})` : ''}`,
+    },
     locations: [
       {
         physicalLocation: {

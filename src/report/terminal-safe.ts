@@ -9,7 +9,17 @@
  * that spells an escape cannot pass for one. Printable text, non-ASCII
  * included, is left as it is. (A plain loop, no regex: names are untrusted.)
  */
-const NAMED: Record<number, string> = { 0x07: '\\a', 0x08: '\\b', 0x09: '\\t', 0x0a: '\\n', 0x0b: '\\v', 0x0c: '\\f', 0x0d: '\\r', 0x1b: '\\e', 0x5c: '\\\\' };
+const NAMED: Record<number, string> = {
+  0x07: '\\a',
+  0x08: '\\b',
+  0x09: '\\t',
+  0x0a: '\\n',
+  0x0b: '\\v',
+  0x0c: '\\f',
+  0x0d: '\\r',
+  0x1b: '\\e',
+  0x5c: '\\\\',
+};
 
 function unsafe(code: number): boolean {
   return (

@@ -32,13 +32,21 @@ export function renderText(input: ReportInput, style: TextStyle): string {
   const lines: string[] = [];
   for (const f of input.findings) {
     const commit = f.commit ? dim(`  commit ${f.commit.slice(0, 12)}`) : '';
-    lines.push(`${bold(`${terminalSafe(f.file)}:${f.line}:${f.column}`)}  ${red(terminalSafe(f.ruleId))}  ${terminalSafe(f.redacted)}${commit}`);
+    lines.push(
+      `${bold(`${terminalSafe(f.file)}:${f.line}:${f.column}`)}  ${red(terminalSafe(f.ruleId))}  ${terminalSafe(f.redacted)}${commit}`,
+    );
   }
   const fired = new Set(input.findings.map((f) => f.ruleId));
   for (const rule of input.rules) {
     if (!fired.has(rule.id)) continue;
-    lines.push('', `${bold('What to do')} (${terminalSafe(rule.description)}):`, `  ${terminalSafe(rule.remediation ?? 'Remove the secret, revoke it and issue a new one.')}`);
-    lines.push(`  A test fixture that must stay: add ${bold('neevscan:allow')} in a comment on its line, or record it with --write-baseline.`);
+    lines.push(
+      '',
+      `${bold('What to do')} (${terminalSafe(rule.description)}):`,
+      `  ${terminalSafe(rule.remediation ?? 'Remove the secret, revoke it and issue a new one.')}`,
+    );
+    lines.push(
+      `  A test fixture that must stay: add ${bold('neevscan:allow')} in a comment on its line, or record it with --write-baseline.`,
+    );
   }
   for (const w of input.warnings) lines.push(yellow(`warning: ${terminalSafe(w.path)}: ${terminalSafe(w.reason)}`));
   if (lines.length > 0) lines.push('');
@@ -48,8 +56,13 @@ export function renderText(input: ReportInput, style: TextStyle): string {
 
 export function summary(input: ReportInput, style: TextStyle): string {
   const n = input.findings.length;
-  const head = n === 0 ? paint(style.color, '32')('no secrets found') : paint(style.color, '1;31')(`${n} secret${n === 1 ? '' : 's'} found`);
-  const parts = [`${input.stats.files} file${input.stats.files === 1 ? '' : 's'}`, formatBytes(input.stats.bytes), `${input.stats.durationMs} ms`];
+  const head =
+    n === 0 ? paint(style.color, '32')('no secrets found') : paint(style.color, '1;31')(`${n} secret${n === 1 ? '' : 's'} found`);
+  const parts = [
+    `${input.stats.files} file${input.stats.files === 1 ? '' : 's'}`,
+    formatBytes(input.stats.bytes),
+    `${input.stats.durationMs} ms`,
+  ];
   const suppressed = input.suppressed.inline + input.suppressed.baseline;
   if (suppressed > 0) parts.push(`${suppressed} allowed`);
   if (input.warnings.length > 0) parts.push(`${input.warnings.length} skipped`);

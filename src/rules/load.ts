@@ -20,7 +20,8 @@ export const BUILTIN_RULES_JSON = fileURLToPath(new URL('./builtin-rules.json', 
 
 // The YAML parser loads only when a rule file is read as YAML (user rules, or the built-ins before a build).
 // Errors throw; warnings (odd aliases, tags) are not printed, since a scan's stderr carries one clear line or none.
-const parseYaml = (text: string): unknown => (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text, { logLevel: 'error' });
+const parseYaml = (text: string): unknown =>
+  (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text, { logLevel: 'error' });
 
 const DEFAULT_WINDOW = 256;
 const MAX_WINDOW = 64 * 1024;
@@ -44,7 +45,20 @@ export function validateSpec(raw: unknown, file: string, index: number): RuleSpe
   const r = raw as Record<string, unknown>;
   const id = typeof r.id === 'string' ? r.id : `#${index + 1}`;
   if (typeof r.id !== 'string' || !ID.test(r.id)) fail(file, id, '`id` must be lower-case letters, digits, `.`, `_` or `-`');
-  const known = new Set(['id', 'description', 'keywords', 'pattern', 'secretGroup', 'boundary', 'validator', 'window', 'remediation', 'examples', 'negative_examples', 'references']);
+  const known = new Set([
+    'id',
+    'description',
+    'keywords',
+    'pattern',
+    'secretGroup',
+    'boundary',
+    'validator',
+    'window',
+    'remediation',
+    'examples',
+    'negative_examples',
+    'references',
+  ]);
   for (const key of Object.keys(r)) if (!known.has(key)) fail(file, id, `unknown field \`${key}\``);
   if (typeof r.description !== 'string' || !r.description) fail(file, id, '`description` is required');
   if (typeof r.pattern !== 'string' || !r.pattern) fail(file, id, '`pattern` is required');
@@ -115,7 +129,10 @@ export function readRuleFile(file: string): RuleSpec[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new NeevscanError(`cannot read rule file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'bad-rule');
+    throw new NeevscanError(
+      `cannot read rule file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      'bad-rule',
+    );
   }
   let doc: unknown;
   try {

@@ -31,12 +31,7 @@ function needlesOf(rule: CompiledRule): Needle[] {
  * boundaries and for matches that begin before a keyword), which is what lets
  * a stream be scanned in overlapping chunks with each secret reported once.
  */
-export function findMatches(
-  bytes: Buffer,
-  rules: readonly CompiledRule[],
-  acceptFrom = 0,
-  acceptTo = bytes.length,
-): Match[] {
+export function findMatches(bytes: Buffer, rules: readonly CompiledRule[], acceptFrom = 0, acceptTo = bytes.length): Match[] {
   const matches: Match[] = [];
   for (const rule of rules) {
     const hits = keywordHits(bytes, rule);

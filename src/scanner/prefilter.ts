@@ -30,13 +30,7 @@ export function prepareNeedle(keyword: Buffer): Needle {
 }
 
 /** Calls `onHit(position)` for every occurrence of the needle's keyword that starts in [from, to). */
-export function forEachOccurrence(
-  bytes: Buffer,
-  needle: Needle,
-  from: number,
-  to: number,
-  onHit: (position: number) => void,
-): void {
+export function forEachOccurrence(bytes: Buffer, needle: Needle, from: number, to: number, onHit: (position: number) => void): void {
   const { keyword, anchor, searched } = needle;
   let at = from + anchor;
   const limit = to + anchor;

@@ -86,10 +86,23 @@ function csvRow(alert: Alert, ownerName: string | null): string {
  * Owner names come from the key store, each owner asked once; when it cannot
  * answer, the name is left empty rather than failing the export.
  */
-export async function* exportAlerts(alerts: AlertStore, keyStore: KeyStore, filter: AlertFilter, format: 'csv' | 'json', max = EXPORT_MAX): AsyncGenerator<string> {
+export async function* exportAlerts(
+  alerts: AlertStore,
+  keyStore: KeyStore,
+  filter: AlertFilter,
+  format: 'csv' | 'json',
+  max = EXPORT_MAX,
+): AsyncGenerator<string> {
   const owners = new Map<string, Promise<string | null>>();
   const ownerName = (id: string) => {
-    if (!owners.has(id)) owners.set(id, keyStore.getOwner(id).then((o) => o?.name ?? null, () => null));
+    if (!owners.has(id))
+      owners.set(
+        id,
+        keyStore.getOwner(id).then(
+          (o) => o?.name ?? null,
+          () => null,
+        ),
+      );
     return owners.get(id)!;
   };
   // The header goes out with the first page: a store that cannot answer fails the export before anything is sent.

@@ -123,7 +123,8 @@ export function checkComment(value: string | undefined): string | null {
 
 export function checkAssignee(value: string): string {
   const assignee = value.trim();
-  if (assignee.length > ASSIGNEE_MAX || !ONE_LINE.test(assignee)) throw new ApiError(400, 'bad_request', `an assignee is one line of at most ${ASSIGNEE_MAX} characters`);
+  if (assignee.length > ASSIGNEE_MAX || !ONE_LINE.test(assignee))
+    throw new ApiError(400, 'bad_request', `an assignee is one line of at most ${ASSIGNEE_MAX} characters`);
   return assignee;
 }
 
@@ -131,6 +132,7 @@ export function checkAssignee(value: string): string {
 function time(value: string, name: string): Date {
   const ok = IS_TIME.test(value);
   const at = new Date(value);
-  if (!ok || Number.isNaN(at.getTime())) throw new ApiError(400, 'bad_request', `${name} must be an ISO 8601 time (2026-11-26T13:00:00Z) or date (2026-11-26)`);
+  if (!ok || Number.isNaN(at.getTime()))
+    throw new ApiError(400, 'bad_request', `${name} must be an ISO 8601 time (2026-11-26T13:00:00Z) or date (2026-11-26)`);
   return at;
 }

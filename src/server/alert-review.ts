@@ -88,7 +88,10 @@ export class AlertReview {
     try {
       key = await this.findKey(alert);
       const since = exposureStart(alert);
-      const [ownerRecord, buckets] = await Promise.all([this.keyStore.getOwner(alert.ownerId), key ? this.keyStore.usageSince(key.id, since) : Promise.resolve([])]);
+      const [ownerRecord, buckets] = await Promise.all([
+        this.keyStore.getOwner(alert.ownerId),
+        key ? this.keyStore.usageSince(key.id, since) : Promise.resolve([]),
+      ]);
       if (ownerRecord) owner = { id: ownerRecord.id, name: ownerRecord.name, email: ownerRecord.email };
       if (key) usage = summarise(since, buckets);
       const until = key?.revokedAt ? new Date(key.revokedAt) : alert.revokedAt ? new Date(alert.revokedAt) : new Date();
@@ -120,7 +123,8 @@ export class AlertReview {
     const alert = await this.get(id);
     if (input.resolution === 'revoked') {
       const key = await this.findKey(alert);
-      if (key && key.status === 'active') throw new ApiError(409, 'key_active', `the key ${alert.keyHint} still works: revoke it before resolving as revoked`);
+      if (key && key.status === 'active')
+        throw new ApiError(409, 'key_active', `the key ${alert.keyHint} still works: revoke it before resolving as revoked`);
     }
     const resolved = await this.conflicts(() => this.alerts.resolve(id, input, actor));
     pipelineMetrics.reviewActions().inc({ action: 'resolved' });
@@ -203,6 +207,11 @@ function summarise(since: Date, buckets: UsageBucket[]): UsageSinceExposure {
 function reviewedKey(key: KeyRecord): ReviewedKey {
   const { id, name, hint, status, createdAt, lastUsedAt, revokedAt, revokedBy, revokedReason, expiresAt } = key;
   // An external key store may not know canaries or replacements: absent reads as none.
-  const extra = { canary: key.canary ?? false, canaryLabel: key.canaryLabel ?? null, replacedBy: key.replacedBy ?? null, replaces: key.replaces ?? null };
+  const extra = {
+    canary: key.canary ?? false,
+    canaryLabel: key.canaryLabel ?? null,
+    replacedBy: key.replacedBy ?? null,
+    replaces: key.replaces ?? null,
+  };
   return { id, name, hint, status, createdAt, lastUsedAt, revokedAt, revokedBy, revokedReason, expiresAt, ...extra };
 }

@@ -28,9 +28,18 @@ const LOCATION = {
     url: nullable('string', { description: 'a link to the place: the blob at the commit and line, the issue, the comment' }),
     seenAt: TIME,
     partnerSource: { type: 'string', description: 'partner reports only: where GitHub found it' },
-    field: { type: 'string', enum: ['path'], description: '`path`: the key was in the file or folder name; `path` holds the name with the key replaced by its hint, `line` is null' },
+    field: {
+      type: 'string',
+      enum: ['path'],
+      description:
+        '`path`: the key was in the file or folder name; `path` holds the name with the key replaced by its hint, `line` is null',
+    },
     allowMarker: { type: 'boolean', enum: [true], description: 'the line carried `neevscan:allow`; a live key is acted on all the same' },
-    scanIncomplete: { type: 'boolean', enum: [true], description: 'part of the push or repository could not be read: other keys may be missing' },
+    scanIncomplete: {
+      type: 'boolean',
+      enum: [true],
+      description: 'part of the push or repository could not be read: other keys may be missing',
+    },
     caller: {
       type: 'object',
       description: '`canary-use` only: who presented the canary, as the gateway reported it',
@@ -55,7 +64,11 @@ export const AUDIT_ENTRY = {
   type: 'object',
   properties: {
     at: TIME,
-    actor: { type: 'object', description: 'the API token (id, name), or neevscan itself', properties: { id: { type: 'string' }, name: { type: 'string' } } },
+    actor: {
+      type: 'object',
+      description: 'the API token (id, name), or neevscan itself',
+      properties: { id: { type: 'string' }, name: { type: 'string' } },
+    },
     action: { type: 'string', enum: ['resolved', 'reopened', 'assigned', 'unassigned', 'commented', 'key_revoked'] },
     resolution: { type: 'string', enum: [...RESOLUTIONS] },
     comment: { type: 'string' },
@@ -92,10 +105,16 @@ const ALERT_PROPERTIES = {
   resolutionComment: nullable('string'),
   firstSeenAt: TIME,
   pushedAt: { ...NULL_TIME, description: 'when GitHub received the push (or the text was posted): the start of revokeLatencyMs' },
-  committedAt: { ...NULL_TIME, description: "pushes: when the head commit was made, by its committer's clock; shown apart, never timed from" },
+  committedAt: {
+    ...NULL_TIME,
+    description: "pushes: when the head commit was made, by its committer's clock; shown apart, never timed from",
+  },
   receivedAt: TIME,
   revokeLatencyMs: nullable('integer', { description: 'push (or receipt) to revocation by the leak detector' }),
-  canary: { type: 'boolean', description: 'the key is a canary (honeytoken): any use or sighting is an intrusion; never revoked automatically' },
+  canary: {
+    type: 'boolean',
+    description: 'the key is a canary (honeytoken): any use or sighting is an intrusion; never revoked automatically',
+  },
   canaryLabel: nullable('string', { description: 'where the canary was planted' }),
   replacedBy: nullable('string', { description: 'the key made to replace the exposed one (POST /api/v1/keys/{id}/replace)' }),
   locations: { type: 'array', items: LOCATION },
@@ -103,7 +122,16 @@ const ALERT_PROPERTIES = {
   notifications: { type: 'array', items: NOTIFICATION },
   timeline: {
     type: 'array',
-    items: { type: 'object', properties: { event: { type: 'string', enum: ['committed', 'pushed', 'received', 'revoked', 'verified_revoked', 'notified', 'resolved', 'reopened'] }, at: TIME } },
+    items: {
+      type: 'object',
+      properties: {
+        event: {
+          type: 'string',
+          enum: ['committed', 'pushed', 'received', 'revoked', 'verified_revoked', 'notified', 'resolved', 'reopened'],
+        },
+        at: TIME,
+      },
+    },
   },
 } as const;
 
@@ -136,7 +164,8 @@ export const ALERT_DETAIL_SCHEMA = {
       },
     }),
     callersSinceExposure: nullable('object', {
-      description: 'who used the key from the exposure to its revocation (or now): distinct addresses, top addresses, user agents and endpoints, and those never seen on the key in the 7 days before',
+      description:
+        'who used the key from the exposure to its revocation (or now): distinct addresses, top addresses, user agents and endpoints, and those never seen on the key in the 7 days before',
       properties: {
         since: TIME,
         until: TIME,
@@ -145,7 +174,10 @@ export const ALERT_DETAIL_SCHEMA = {
         addresses: { type: 'array', items: CALLER_COUNT },
         userAgents: { type: 'array', items: CALLER_COUNT },
         endpoints: { type: 'array', items: CALLER_COUNT },
-        others: { type: 'object', properties: { addresses: { type: 'integer' }, userAgents: { type: 'integer' }, endpoints: { type: 'integer' } } },
+        others: {
+          type: 'object',
+          properties: { addresses: { type: 'integer' }, userAgents: { type: 'integer' }, endpoints: { type: 'integer' } },
+        },
         newAddresses: { type: 'array', items: NEW_CALLER },
         newUserAgents: { type: 'array', items: NEW_CALLER },
         firstNewUseAt: NULL_TIME,
@@ -155,7 +187,12 @@ export const ALERT_DETAIL_SCHEMA = {
     owner: nullable('object', { properties: { id: { type: 'string' }, name: { type: 'string' }, email: nullable('string') } }),
     usageSinceExposure: nullable('object', {
       description: "the key's use per hour since it was first exposed, to spot abuse",
-      properties: { since: TIME, buckets: { type: 'array', items: USAGE_BUCKET }, requests: { type: 'integer' }, tokens: { type: 'integer' } },
+      properties: {
+        since: TIME,
+        buckets: { type: 'array', items: USAGE_BUCKET },
+        requests: { type: 'integer' },
+        tokens: { type: 'integer' },
+      },
     }),
     audit: { type: 'array', items: AUDIT_ENTRY },
     keyStore: { type: 'string', enum: ['ok', 'unavailable'] },

@@ -57,11 +57,7 @@ export interface Server {
 }
 
 /** The HTTP server: health, the key store API. Logs never carry bodies, so never a key. */
-export function buildServer(
-  config: Config,
-  redis: RedisClient,
-  options: ServerOptions = {},
-): Server {
+export function buildServer(config: Config, redis: RedisClient, options: ServerOptions = {}): Server {
   const app = Fastify({
     logger: {
       level: options.logLevel ?? process.env.LOG_LEVEL ?? 'info',
@@ -115,7 +111,12 @@ export function buildServer(
   void app.register(async (api) => {
     tokenRoutes(api, auth);
     ownerRoutes(api, store, auth, { allowPrivateWebhooks: config.allowPrivateWebhooks });
-    keyRoutes(api, store, auth, canaryAlerts(exposureDeps, (message) => app.log.warn(message)));
+    keyRoutes(
+      api,
+      store,
+      auth,
+      canaryAlerts(exposureDeps, (message) => app.log.warn(message)),
+    );
     keyReplaceRoute(api, store, exposureDeps.alerts, auth);
     keyCallersRoute(api, store, auth);
     authenticateProbeRoute(api, store, auth);

@@ -87,7 +87,8 @@ export function limitBodiesInFlight(scope: FastifyInstance, budget: BodyBudget, 
     const refused = budget.take(address, bytes);
     if (refused) {
       void reply.header('Retry-After', '10').header('Connection', 'close');
-      if (refused === 'address') throw new ApiError(429, 'rate_limited', 'your address is already sending as much as it may at once; retry shortly');
+      if (refused === 'address')
+        throw new ApiError(429, 'rate_limited', 'your address is already sending as much as it may at once; retry shortly');
       throw new ApiError(503, 'busy', 'too many large requests are being received at once; retry shortly');
     }
     let held = true;

@@ -21,10 +21,14 @@ export function installErrorHandling(app: FastifyInstance): void {
   });
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {
     if (error instanceof ApiError) return reply.code(error.statusCode).send({ error: { code: error.code, message: error.message } });
-    if (error instanceof KeyStoreError || error instanceof InvalidIdError) return reply.code(error.status).send({ error: { code: error.code, message: error.message } });
+    if (error instanceof KeyStoreError || error instanceof InvalidIdError)
+      return reply.code(error.status).send({ error: { code: error.code, message: error.message } });
     if (error instanceof StoreUnavailableError) {
       request.log.warn({ err: { message: error.message } }, 'store unavailable');
-      return reply.code(error.status).header('Retry-After', String(STORE_UNAVAILABLE_HTTP.retryAfterSeconds)).send({ error: { code: STORE_UNAVAILABLE_HTTP.code, message: 'the store is unavailable; retry shortly' } });
+      return reply
+        .code(error.status)
+        .header('Retry-After', String(STORE_UNAVAILABLE_HTTP.retryAfterSeconds))
+        .send({ error: { code: STORE_UNAVAILABLE_HTTP.code, message: 'the store is unavailable; retry shortly' } });
     }
     const fe = error as FastifyError;
     if (fe.validation) return reply.code(400).send({ error: { code: 'bad_request', message: fe.message } });

@@ -21,14 +21,21 @@ export function registerOpenApi(app: FastifyInstance): void {
         description:
           'NeevCloud API keys: owners, keys, the gateway check, and the review of leaked keys (alerts). Every call takes `Authorization: Bearer <token>`; errors are `{ "error": { "code", "message" } }`.',
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'an API token (admin, security or gateway scope)' } } },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'an API token (admin, security or gateway scope)' } },
+      },
       tags: [{ name: 'alerts', description: 'leaked keys: where, what was done, the review (security scope)' }],
     },
-    transform: ({ schema, url }) => ({ schema: url.startsWith('/api/v1/') && url !== OPENAPI_PATH ? schema : { ...schema, hide: true }, url }),
+    transform: ({ schema, url }) => ({
+      schema: url.startsWith('/api/v1/') && url !== OPENAPI_PATH ? schema : { ...schema, hide: true },
+      url,
+    }),
   });
 }
 
 /** GET /api/v1/openapi.json. Declared with the API routes (after registerOpenApi has loaded). */
 export function openApiRoute(app: FastifyInstance): void {
-  app.get(OPENAPI_PATH, { schema: { hide: true } }, async (_request, reply) => reply.header('cache-control', 'no-cache').send(app.swagger()));
+  app.get(OPENAPI_PATH, { schema: { hide: true } }, async (_request, reply) =>
+    reply.header('cache-control', 'no-cache').send(app.swagger()),
+  );
 }

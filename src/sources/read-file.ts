@@ -14,9 +14,7 @@ const INITIAL_BUFFER = 1024 * 1024;
 /** Files are read this far before fstat is asked for their size: most end before. */
 const READ_FIRST = 1024 * 1024;
 
-export type FileOutcome =
-  | { kind: 'scanned'; findings: Located[]; bytes: number }
-  | { kind: 'skipped'; reason: string; bytes: number };
+export type FileOutcome = { kind: 'scanned'; findings: Located[]; bytes: number } | { kind: 'skipped'; reason: string; bytes: number };
 
 export interface ReadOptions {
   /** Skip files larger than this (0: no limit). */

@@ -86,7 +86,11 @@ export async function scanFiles(files: readonly WalkedFile[], options: ScanFiles
   // A batch the addon failed on (out of memory) is left to the engine whole.
   const check = async (from: number) => {
     try {
-      return await addon.scan(files.slice(from, from + NATIVE_BATCH).map((f) => f.path), keywords, prefilter);
+      return await addon.scan(
+        files.slice(from, from + NATIVE_BATCH).map((f) => f.path),
+        keywords,
+        prefilter,
+      );
     } catch {
       return undefined;
     }
@@ -158,12 +162,23 @@ async function scanWithEngine(files: readonly WalkedFile[], options: ScanFilesOp
       results[index] = { relative: files[index]!.relative, path: files[index]!.path, bytes: report.bytes[i]!, findings: [] };
     }
     for (const { index, findings, skipped } of report.notable) {
-      results[index] = toFileResult(files[index]!, skipped === undefined ? { kind: 'scanned', findings, bytes: results[index]!.bytes } : { kind: 'skipped', reason: skipped, bytes: 0 });
+      results[index] = toFileResult(
+        files[index]!,
+        skipped === undefined
+          ? { kind: 'scanned', findings, bytes: results[index]!.bytes }
+          : { kind: 'skipped', reason: skipped, bytes: 0 },
+      );
     }
   };
 
   let failure: Error | undefined;
-  const init: WorkerInit = { paths: files.map((f) => f.path), rules: rules as PortableRule[], readOptions: options.readOptions, next, claim: CLAIM };
+  const init: WorkerInit = {
+    paths: files.map((f) => f.path),
+    rules: rules as PortableRule[],
+    readOptions: options.readOptions,
+    next,
+    claim: CLAIM,
+  };
   const workers: Started[] = [];
   // The next worker starts when the one before is ready, and only while files are left to take.
   const startNext = () => {

@@ -60,6 +60,7 @@ export function filterSets(names: AlertStoreNames, filter: AlertFilter, options:
 export function scoreRange(filter: AlertFilter, after: AlertCursor | null): { max: string; min: string; tie: string; tieId: string } {
   const min = filter.since ? String(filter.since.getTime()) : '-inf';
   const until = filter.until?.getTime();
-  if (after && (until === undefined || after.score < until)) return { max: String(after.score), min, tie: String(after.score), tieId: after.id };
+  if (after && (until === undefined || after.score < until))
+    return { max: String(after.score), min, tie: String(after.score), tieId: after.id };
   return { max: until === undefined ? '+inf' : `(${until}`, min, tie: '', tieId: '' };
 }

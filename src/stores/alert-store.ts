@@ -27,7 +27,18 @@ declare module 'ioredis' {
 }
 
 /** The alert record itself is the domain's (src/core/alert.ts); re-exported for the store's callers. */
-export { RESOLUTIONS, SYSTEM_ACTOR, type RevocationVerification, type AlertState, type AlertResolution, type AlertNotification, type TimelineEntry, type Actor, type AuditEntry, type Alert } from '../core/alert.js';
+export {
+  RESOLUTIONS,
+  SYSTEM_ACTOR,
+  type RevocationVerification,
+  type AlertState,
+  type AlertResolution,
+  type AlertNotification,
+  type TimelineEntry,
+  type Actor,
+  type AuditEntry,
+  type Alert,
+} from '../core/alert.js';
 import {
   SYSTEM_ACTOR,
   type Actor,
@@ -106,7 +117,8 @@ export class AlertStore {
       redis.defineCommand('alRecordExposure', { numberOfKeys: 2, lua: RECORD_EXPOSURE });
       redis.defineCommand('alMarkRevoked', { numberOfKeys: 1, lua: MARK_REVOKED });
     }
-    if (!(redis as Partial<RedisClient>).alMarkVerification) redis.defineCommand('alMarkVerification', { numberOfKeys: 1, lua: MARK_VERIFICATION });
+    if (!(redis as Partial<RedisClient>).alMarkVerification)
+      redis.defineCommand('alMarkVerification', { numberOfKeys: 1, lua: MARK_VERIFICATION });
     if (!(redis as Partial<RedisClient>).alResolve) {
       redis.defineCommand('alResolve', { numberOfKeys: 1, lua: RESOLVE });
       redis.defineCommand('alReopen', { numberOfKeys: 1, lua: REOPEN });
@@ -147,7 +159,10 @@ export class AlertStore {
       this.names.owner(key.ownerId),
       location.repo ? this.names.repo(location.repo) : '',
       this.names.source(location.source),
-      auditJson({ actor: SYSTEM_ACTOR, action: 'reopened', reason: 'new_location', location: { source: location.source, repo: location.repo } }, Date.now()),
+      auditJson(
+        { actor: SYSTEM_ACTOR, action: 'reopened', reason: 'new_location', location: { source: location.source, repo: location.repo } },
+        Date.now(),
+      ),
       ALERT_LIMITS.audit,
       Date.now(),
       exposure.committedAt == null ? '' : ms(exposure.committedAt, 'committedAt'),
@@ -214,7 +229,9 @@ export class AlertStore {
   /** Records the key's revocation on the alert; the first one wins. Null for an unknown alert. */
   async markRevoked(alertId: string, revokedAt: string, latencyMs: number | null): Promise<Alert | null> {
     const at = ms(revokedAt, 'revokedAt');
-    const found = await this.call(() => this.redis.alMarkRevoked(this.names.alert(alertId), at, latencyMs === null ? '' : Math.round(latencyMs)));
+    const found = await this.call(() =>
+      this.redis.alMarkRevoked(this.names.alert(alertId), at, latencyMs === null ? '' : Math.round(latencyMs)),
+    );
     return found ? this.get(alertId) : null;
   }
 
@@ -262,7 +279,16 @@ export class AlertStore {
     const range = scoreRange(options, after);
     // One more than asked: whether there is a next page.
     const reply = await this.call(() =>
-      this.redis.alList(sets.length || 1, ...(sets.length ? sets : [this.names.all]), range.max, range.min, range.tie, range.tieId, limit + 1, SCAN_CAP),
+      this.redis.alList(
+        sets.length || 1,
+        ...(sets.length ? sets : [this.names.all]),
+        range.max,
+        range.min,
+        range.tie,
+        range.tieId,
+        limit + 1,
+        SCAN_CAP,
+      ),
     );
     const [status, lastId, lastScore, ...flat] = reply;
     const entries = pairs(flat);
@@ -313,7 +339,15 @@ export function locationIdentity(location: LocationRecord): string {
 
 /** Only the contract's fields (and the optional notes on a place), so nothing else an exposure carries is ever stored. */
 function pickLocation(l: LocationRecord): LocationRecord {
-  const picked: LocationRecord = { source: l.source, repo: l.repo, path: l.path, line: l.line, commit: l.commit, url: l.url, seenAt: l.seenAt };
+  const picked: LocationRecord = {
+    source: l.source,
+    repo: l.repo,
+    path: l.path,
+    line: l.line,
+    commit: l.commit,
+    url: l.url,
+    seenAt: l.seenAt,
+  };
   if (l.caller) picked.caller = { clientIp: l.caller.clientIp, userAgent: l.caller.userAgent, endpoint: l.caller.endpoint };
   if (l.partnerSource !== undefined) picked.partnerSource = l.partnerSource;
   if (l.field === 'path') picked.field = 'path';

@@ -45,7 +45,9 @@ export class ApiTokens {
     const token = `nvs_${randomBytes(30).toString('base64url')}`;
     const record: ApiToken = { id, name, scope, createdAt: new Date().toISOString() };
     const hex = digest(token).toString('hex');
-    await this.call(() => this.redis.multi().hset(this.names.tokens, hex, JSON.stringify(record)).hset(this.names.tokenById, id, hex).exec());
+    await this.call(() =>
+      this.redis.multi().hset(this.names.tokens, hex, JSON.stringify(record)).hset(this.names.tokenById, id, hex).exec(),
+    );
     return { ...record, token };
   }
 

@@ -29,7 +29,14 @@ export class BlobMemo {
   }
 
   async set(sha: string, findings: BlobFindings): Promise<void> {
-    const kept = findings.map(({ ruleId, line, column, secretSha256, redacted, allowed }) => ({ ruleId, line, column, secretSha256, redacted, allowed }));
+    const kept = findings.map(({ ruleId, line, column, secretSha256, redacted, allowed }) => ({
+      ruleId,
+      line,
+      column,
+      secretSha256,
+      redacted,
+      allowed,
+    }));
     // A lost write only costs a rescan later: never fail the job over it.
     await this.redis.set(this.key(sha), JSON.stringify(kept), 'EX', TTL_SECONDS).catch(() => undefined);
   }

@@ -25,7 +25,14 @@ type Hourly = { counts: Map<string, number>; first: Map<string, number> };
  * exposure's hour to `until`, and LOOK_BACK_DAYS before it. An address or user agent is new when no hour of the
  * look-back held it and, in the exposure's own hour, it was first seen at or after the exposure. One pipeline.
  */
-export async function readCallerEvidence(redis: RedisClient, names: KeyStoreNames, id: KeyRef, since: Date, until: Date, keptMs: number): Promise<CallerEvidence> {
+export async function readCallerEvidence(
+  redis: RedisClient,
+  names: KeyStoreNames,
+  id: KeyRef,
+  since: Date,
+  until: Date,
+  keptMs: number,
+): Promise<CallerEvidence> {
   const exposedAt = since.getTime();
   const endAt = Math.max(exposedAt, until.getTime());
   // An exposure older than the window read (or than what is kept) is read from the window's own start.
@@ -34,20 +41,7 @@ export async function readCallerEvidence(redis: RedisClient, names: KeyStoreName
   const oldestKept = Math.floor((Date.now() - keptMs) / HOUR);
   const lookBackFrom = Math.max(firstHour - LOOK_BACK_DAYS * 24, oldestKept);
 
-  const pipeline = redis.pipeline();
-  const hours: number[] = [];
-  for (let hour = lookBackFrom; hour <= lastHour; hour++) {
-    const k = names.callers(id, hour);
-    hours.push(hour);
-    pipeline.zrange(k.addresses, 0, -1, 'WITHSCORES').zrange(k.userAgents, 0, -1, 'WITHSCORES').zrange(k.firstSeen, 0, -1, 'WITHSCORES');
-    if (hour >= firstHour) pipeline.zrange(k.endpoints, 0, -1, 'WITHSCORES').hgetall(k.others);
-  }
-  const windowDistinct = [];
-  for (let hour = firstHour; hour <= lastHour; hour++) windowDistinct.push(names.callers(id, hour).distinct);
-  pipeline.pfcount(...(windowDistinct as [string]));
-  const rows = (await pipeline.exec()) ?? [];
-  for (const [error] of rows) if (error) throw error;
-  const values = rows.map(([, value]) => value);
+  const { hours, values } = await readHours(redis, names, id, lookBackFrom, firstHour, lastHour);
 
   const before = { a: new Set<string>(), u: new Set<string>() };
   const window = { addresses: new Map<string, number>(), userAgents: new Map<string, number>(), endpoints: new Map<string, number>() };
@@ -108,6 +102,28 @@ export async function readCallerEvidence(redis: RedisClient, names: KeyStoreName
     firstNewUseAt: firstNew,
     firstNewUseDelayMs: firstNew === null ? null : Math.max(0, Date.parse(firstNew) - exposedAt),
   };
+}
+
+/**
+ * One pipeline: each hour's address, user agent and first-seen sets from the look-back on, the window's endpoints and
+ * "others" counts, and last the window's distinct-address count (HyperLogLog union).
+ */
+async function readHours(redis: RedisClient, names: KeyStoreNames, id: KeyRef, lookBackFrom: number, firstHour: number, lastHour: number) {
+  const pipeline = redis.pipeline();
+  const hours: number[] = [];
+  for (let hour = lookBackFrom; hour <= lastHour; hour++) {
+    const k = names.callers(id, hour);
+    hours.push(hour);
+    pipeline.zrange(k.addresses, 0, -1, 'WITHSCORES').zrange(k.userAgents, 0, -1, 'WITHSCORES').zrange(k.firstSeen, 0, -1, 'WITHSCORES');
+    if (hour >= firstHour) pipeline.zrange(k.endpoints, 0, -1, 'WITHSCORES').hgetall(k.others);
+  }
+  const windowDistinct = [];
+  for (let hour = firstHour; hour <= lastHour; hour++) windowDistinct.push(names.callers(id, hour).distinct);
+  pipeline.pfcount(...(windowDistinct as [string]));
+  const rows = (await pipeline.exec()) ?? [];
+  for (const [error] of rows) if (error) throw error;
+  const values = rows.map(([, value]) => value);
+  return { hours, values };
 }
 
 /** One hour's sorted set (value → count) with its first-seen times (members tagged `a…` / `u…` in the first-seen set). */

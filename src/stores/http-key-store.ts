@@ -26,14 +26,18 @@ export class HttpKeyStore implements KeyStore {
   }
 
   async revoke(id: string, revocation: { reason: string; by: RevokedBy }): Promise<KeyRecord | null> {
-    return this.request<KeyRecord>('POST', `/api/v1/keys/${encodeURIComponent(id)}/revoke`, { reason: revocation.reason, revokedBy: revocation.by });
+    return this.request<KeyRecord>('POST', `/api/v1/keys/${encodeURIComponent(id)}/revoke`, {
+      reason: revocation.reason,
+      revokedBy: revocation.by,
+    });
   }
 
   /** The store's gateway check in probe mode (docs/KEY_STORE_API.md, "prove a revocation"). */
   async authenticatesByHash(sha256: string): Promise<boolean> {
     if (!/^[0-9a-f]{64}$/.test(sha256)) return false;
     const answer = await this.request<{ authenticates?: unknown }>('POST', '/api/v1/authenticate/probe', { sha256 });
-    if (typeof answer?.authenticates !== 'boolean') throw new KeyStoreUnavailableError(`key store at ${this.base}: no answer to the authenticate probe`);
+    if (typeof answer?.authenticates !== 'boolean')
+      throw new KeyStoreUnavailableError(`key store at ${this.base}: no answer to the authenticate probe`);
     return answer.authenticates;
   }
 
@@ -43,7 +47,10 @@ export class HttpKeyStore implements KeyStore {
   }
 
   async usageSince(id: string, since: Date): Promise<UsageBucket[]> {
-    const answer = await this.request<{ buckets: UsageBucket[] }>('GET', `/api/v1/keys/${encodeURIComponent(id)}/usage?since=${encodeURIComponent(since.toISOString())}`);
+    const answer = await this.request<{ buckets: UsageBucket[] }>(
+      'GET',
+      `/api/v1/keys/${encodeURIComponent(id)}/usage?since=${encodeURIComponent(since.toISOString())}`,
+    );
     return answer?.buckets ?? [];
   }
 
@@ -64,7 +71,11 @@ export class HttpKeyStore implements KeyStore {
   }
 
   async createKey(input: { ownerId: string; name: string; canary?: { label: string } }): Promise<CreatedKey> {
-    const body = { ownerId: input.ownerId, name: input.name, ...(input.canary ? { canary: true, ...(input.canary.label ? { canaryLabel: input.canary.label } : {}) } : {}) };
+    const body = {
+      ownerId: input.ownerId,
+      name: input.name,
+      ...(input.canary ? { canary: true, ...(input.canary.label ? { canaryLabel: input.canary.label } : {}) } : {}),
+    };
     const answer = await this.request<KeyRecord & { key: string }>('POST', '/api/v1/keys', body);
     if (!answer) throw new KeyStoreError(`no owner ${input.ownerId}`, 404, 'owner_not_found');
     return split(answer);
@@ -77,7 +88,11 @@ export class HttpKeyStore implements KeyStore {
   }
 
   async rotateKey(id: string, graceSeconds?: number): Promise<CreatedKey | null> {
-    const answer = await this.request<KeyRecord & { key: string }>('POST', `/api/v1/keys/${encodeURIComponent(id)}/rotate`, graceSeconds === undefined ? {} : { graceSeconds });
+    const answer = await this.request<KeyRecord & { key: string }>(
+      'POST',
+      `/api/v1/keys/${encodeURIComponent(id)}/rotate`,
+      graceSeconds === undefined ? {} : { graceSeconds },
+    );
     return answer ? split(answer) : null;
   }
 

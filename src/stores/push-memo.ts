@@ -37,8 +37,23 @@ export class PushMemo {
   }
 
   async set(head: string, scanned: ScannedPush): Promise<void> {
-    const findings = scanned.findings.map(({ path, line, column, commit, secretSha256, redacted, ruleId, allowMarker, inPath, folder }) => ({ path, line, column, commit, secretSha256, redacted, ruleId, allowMarker, inPath, folder }));
+    const findings = scanned.findings.map(
+      ({ path, line, column, commit, secretSha256, redacted, ruleId, allowMarker, inPath, folder }) => ({
+        path,
+        line,
+        column,
+        commit,
+        secretSha256,
+        redacted,
+        ruleId,
+        allowMarker,
+        inPath,
+        folder,
+      }),
+    );
     // A lost write only costs a refetch later: never fail the job over it.
-    await this.redis.set(this.key(head), JSON.stringify({ before: scanned.before, findings, truncated: scanned.truncated }), 'EX', TTL_SECONDS).catch(() => undefined);
+    await this.redis
+      .set(this.key(head), JSON.stringify({ before: scanned.before, findings, truncated: scanned.truncated }), 'EX', TTL_SECONDS)
+      .catch(() => undefined);
   }
 }

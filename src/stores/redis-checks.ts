@@ -9,7 +9,9 @@ export async function warnIfEvicting(redis: RedisClient, log: (message: string) 
   try {
     const [, policy] = (await redis.config('GET', 'maxmemory-policy')) as [string, string];
     if (policy && policy !== 'noeviction') {
-      log(`neevscan: Redis maxmemory-policy is "${policy}", not "noeviction": under memory pressure Redis may drop queued work and key records`);
+      log(
+        `neevscan: Redis maxmemory-policy is "${policy}", not "noeviction": under memory pressure Redis may drop queued work and key records`,
+      );
     }
   } catch {
     // CONFIG may be disabled (managed Redis); nothing to check then.

@@ -110,7 +110,11 @@ export class RedisKeyStore implements KeyStore {
 
   // ---- owners
 
-  async createOwner(input: { name: string; email?: string | null; webhookUrl?: string | null }): Promise<Owner & { webhookSecret: string | null }> {
+  async createOwner(input: {
+    name: string;
+    email?: string | null;
+    webhookUrl?: string | null;
+  }): Promise<Owner & { webhookSecret: string | null }> {
     const id = newId('own');
     const createdAt = Date.now();
     const webhookSecret = input.webhookUrl ? `whsec_${randomBytes(24).toString('base64url')}` : null;
@@ -121,7 +125,14 @@ export class RedisKeyStore implements KeyStore {
     // Two slots, record first: a crash between leaves an owner nobody lists (its creator got no id), never a listed ghost.
     await this.call(() => this.redis.hset(this.names.owner(id), fields));
     await this.call(() => this.redis.zadd(this.names.owners, createdAt, id));
-    return { id, name: input.name, email: input.email ?? null, webhookUrl: input.webhookUrl ?? null, createdAt: iso(createdAt)!, webhookSecret };
+    return {
+      id,
+      name: input.name,
+      email: input.email ?? null,
+      webhookUrl: input.webhookUrl ?? null,
+      createdAt: iso(createdAt)!,
+      webhookSecret,
+    };
   }
 
   async getOwner(id: string): Promise<(Owner & { webhookSecret: string | null }) | null> {
@@ -133,7 +144,9 @@ export class RedisKeyStore implements KeyStore {
   async listOwners(): Promise<Owner[]> {
     const ids = await this.call(() => this.redis.zrange(this.names.owners, 0, -1));
     const owners = await Promise.all(ids.map((id) => this.getOwner(id)));
-    return owners.filter((o): o is Owner & { webhookSecret: string | null } => o !== null).map(({ webhookSecret: _secret, ...owner }) => owner);
+    return owners
+      .filter((o): o is Owner & { webhookSecret: string | null } => o !== null)
+      .map(({ webhookSecret: _secret, ...owner }) => owner);
   }
 
   // ---- keys
@@ -194,7 +207,12 @@ export class RedisKeyStore implements KeyStore {
     const record = this.names.key(ref);
     const [status, ...old] = await this.call(() => this.redis.nsMarkReplaced(record, fresh.id));
     if (status === 0) return null;
-    if (status === -1) throw new KeyStoreError(`key ${id} is still active: revoke it first (or rotate it, to keep it working for a grace period)`, 409, 'key_active');
+    if (status === -1)
+      throw new KeyStoreError(
+        `key ${id} is still active: revoke it first (or rotate it, to keep it working for a grace period)`,
+        409,
+        'key_active',
+      );
     if (status === -2) throw new KeyStoreError(`key ${id} was already replaced by ${old[0]}`, 409, 'already_replaced', String(old[0]));
     const [owner, name, rl, rw, canary, label] = old as string[];
     const [claimed, at] = await this.claimName(owner!, name!, fresh.id, id);
@@ -277,7 +295,10 @@ export class RedisKeyStore implements KeyStore {
       if (!row || !row[0].o) return [];
       const [record, yesterday, current] = row;
       const usage24h = { requests: 0, tokens: 0 };
-      for (const [day, fields] of [[today - 1, yesterday], [today, current]] as const) {
+      for (const [day, fields] of [
+        [today - 1, yesterday],
+        [today, current],
+      ] as const) {
         for (let hour = 0; hour < 24; hour++) {
           if ((day * 24 + hour + 1) * 3_600_000 <= since) continue;
           usage24h.requests += Number(fields[`r${hour}`] ?? 0);
@@ -299,8 +320,16 @@ export class RedisKeyStore implements KeyStore {
     const hour = Math.floor((now % 86_400_000) / 3_600_000);
     const n = this.names;
     const result = await this.call(() =>
-      this.redis.nsAuthenticate(n.key(ref), n.rate(ref), n.usage(ref, day), tokens, this.defaults.requests,
-        this.defaults.windowSeconds, USAGE_TTL_SECONDS, hour),
+      this.redis.nsAuthenticate(
+        n.key(ref),
+        n.rate(ref),
+        n.usage(ref, day),
+        tokens,
+        this.defaults.requests,
+        this.defaults.windowSeconds,
+        USAGE_TTL_SECONDS,
+        hour,
+      ),
     );
     if (result[0] === 1) {
       const keyId = String(result[1]);
@@ -320,7 +349,20 @@ export class RedisKeyStore implements KeyStore {
     const now = Date.now();
     const k = this.names.callers(ref, Math.floor(now / 3_600_000));
     this.redis
-      .nsRecordCaller(k.addresses, k.userAgents, k.endpoints, k.firstSeen, k.distinct, k.others, caller.clientIp ?? '', caller.userAgent ?? '', caller.endpoint ?? '', now, CALLER_TOP_N, USAGE_TTL_SECONDS)
+      .nsRecordCaller(
+        k.addresses,
+        k.userAgents,
+        k.endpoints,
+        k.firstSeen,
+        k.distinct,
+        k.others,
+        caller.clientIp ?? '',
+        caller.userAgent ?? '',
+        caller.endpoint ?? '',
+        now,
+        CALLER_TOP_N,
+        USAGE_TTL_SECONDS,
+      )
       .catch(() => undefined);
   }
 
@@ -340,7 +382,17 @@ export class RedisKeyStore implements KeyStore {
     const ref = this.names.ref(Buffer.from(sha256Hex, 'hex'));
     const n = this.names;
     const result = await this.call(() =>
-      this.redis.nsAuthenticate(n.key(ref), n.rate(ref), n.usage(ref, 0), 0, this.defaults.requests, this.defaults.windowSeconds, USAGE_TTL_SECONDS, 0, '1'),
+      this.redis.nsAuthenticate(
+        n.key(ref),
+        n.rate(ref),
+        n.usage(ref, 0),
+        0,
+        this.defaults.requests,
+        this.defaults.windowSeconds,
+        USAGE_TTL_SECONDS,
+        0,
+        '1',
+      ),
     );
     return result[0] === 1;
   }
@@ -393,7 +445,9 @@ export class RedisKeyStore implements KeyStore {
     fields.i = fresh.id;
     fields.h = fresh.key.slice(-4);
     const { ref } = fresh;
-    await this.call(() => this.redis.multi().hset(this.names.key(ref), fields).hset(this.names.ids(ref.shard), fresh.id, ref.digest).exec());
+    await this.call(() =>
+      this.redis.multi().hset(this.names.key(ref), fields).hset(this.names.ids(ref.shard), fresh.id, ref.digest).exec(),
+    );
     return { key: fresh.key, record: this.toRecord(fresh.id, stringFields(fields), Date.now()) };
   }
 
@@ -401,7 +455,13 @@ export class RedisKeyStore implements KeyStore {
    * CLAIM_NAME, healing once: a name held by a revoked key (a revoke that crashed before freeing it) or by an id whose
    * record never came (a create that crashed, ABANDONED_CLAIM_MS ago) is freed and claimed again.
    */
-  private async claimName(ownerId: string, name: string, id: string, allowed: string, force = false): Promise<[number, (string | number)?]> {
+  private async claimName(
+    ownerId: string,
+    name: string,
+    id: string,
+    allowed: string,
+    force = false,
+  ): Promise<[number, (string | number)?]> {
     const n = this.names;
     const [owner, names, listing] = [n.owner(ownerId), n.ownerNames(ownerId), n.ownerKeys(ownerId)];
     const claim = () => this.call(() => this.redis.nsClaimName(owner, names, listing, id, name, allowed, force ? '1' : ''));

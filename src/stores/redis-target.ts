@@ -35,7 +35,9 @@ const CLUSTER_SCHEME = /^(rediss?)\+cluster:\/\//i;
  * `REDIS_URL=redis+cluster://[user:password@]host:port,host:port`; undefined on a single node.
  * Throws, naming the variable, on anything malformed.
  */
-export function readRedisCluster(env: Partial<Record<'REDIS_CLUSTER_NODES' | 'REDIS_URL' | 'REDIS_PASSWORD' | 'REDIS_USERNAME', string>>): RedisClusterTarget | undefined {
+export function readRedisCluster(
+  env: Partial<Record<'REDIS_CLUSTER_NODES' | 'REDIS_URL' | 'REDIS_PASSWORD' | 'REDIS_USERNAME', string>>,
+): RedisClusterTarget | undefined {
   const nodes = env.REDIS_CLUSTER_NODES?.trim();
   const url = env.REDIS_URL?.trim() ?? '';
   const urlIsCluster = CLUSTER_SCHEME.test(url);
@@ -52,7 +54,8 @@ export function readRedisCluster(env: Partial<Record<'REDIS_CLUSTER_NODES' | 'RE
   if (!urlIsCluster) return undefined;
   const scheme = CLUSTER_SCHEME.exec(url)![1]!.toLowerCase();
   const rest = url.slice(url.indexOf('://') + 3);
-  if (/[/?#]/.test(rest)) throw new Error('REDIS_URL: a redis+cluster:// URL takes no path, database or query (a cluster has database 0 only)');
+  if (/[/?#]/.test(rest))
+    throw new Error('REDIS_URL: a redis+cluster:// URL takes no path, database or query (a cluster has database 0 only)');
   const at = rest.lastIndexOf('@');
   const userinfo = at >= 0 ? rest.slice(0, at) : '';
   const colon = userinfo.indexOf(':');
@@ -61,14 +64,18 @@ export function readRedisCluster(env: Partial<Record<'REDIS_CLUSTER_NODES' | 'RE
   return {
     nodes: parseNodes(rest.slice(at + 1), 'REDIS_URL'),
     username: username ? decodeURIComponent(username) : undefined,
-    password: password ? decodeURIComponent(password) : (env.REDIS_PASSWORD || undefined),
+    password: password ? decodeURIComponent(password) : env.REDIS_PASSWORD || undefined,
     tls: scheme === 'rediss',
     source: 'REDIS_URL',
   };
 }
 
 function parseNodes(list: string, variable: string): ClusterNode[] {
-  const nodes = list.split(',').map((entry) => entry.trim()).filter(Boolean).map((entry) => parseNode(entry, variable));
+  const nodes = list
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => parseNode(entry, variable));
   if (nodes.length === 0) throw new Error(`${variable} must list at least one cluster node as host:port`);
   return nodes;
 }

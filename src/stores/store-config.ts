@@ -2,7 +2,15 @@ import type { EnvSection } from '../core/env-section.js';
 import { readRedisCluster, type RedisClusterTarget } from './redis-target.js';
 
 /** The variables the stores' section reads (docs/configuration.md). */
-export const STORE_ENV = ['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_PASSWORD', 'REDIS_USERNAME', 'NEEVSCAN_REDIS_PREFIX', 'NEEVSCAN_KEYSTORE_URL', 'NEEVSCAN_KEYSTORE_TOKEN'] as const;
+export const STORE_ENV = [
+  'REDIS_URL',
+  'REDIS_CLUSTER_NODES',
+  'REDIS_PASSWORD',
+  'REDIS_USERNAME',
+  'NEEVSCAN_REDIS_PREFIX',
+  'NEEVSCAN_KEYSTORE_URL',
+  'NEEVSCAN_KEYSTORE_TOKEN',
+] as const;
 
 export interface StoreConfig {
   redisUrl: string;

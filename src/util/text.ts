@@ -9,7 +9,16 @@
 
 /** Bidi embeddings/overrides/isolates and the line/paragraph separators. */
 function isUnsafe(code: number): boolean {
-  return code < 0x20 || (code >= 0x7f && code < 0xa0) || (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069) || code === 0x2028 || code === 0x2029 || code === 0x200e || code === 0x200f;
+  return (
+    code < 0x20 ||
+    (code >= 0x7f && code < 0xa0) ||
+    (code >= 0x202a && code <= 0x202e) ||
+    (code >= 0x2066 && code <= 0x2069) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x200e ||
+    code === 0x200f
+  );
 }
 
 /** One line of plain text, at most `max` characters. */

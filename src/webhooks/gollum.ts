@@ -23,7 +23,14 @@ export function planWiki(event: EmitterWebhookEvent<'gollum'>, { deliveryId, rec
 
 interface GollumPayload {
   pages?: unknown;
-  repository?: { name?: unknown; full_name?: unknown; owner?: { login?: unknown } | null; private?: unknown; clone_url?: unknown; html_url?: unknown } | null;
+  repository?: {
+    name?: unknown;
+    full_name?: unknown;
+    owner?: { login?: unknown } | null;
+    private?: unknown;
+    clone_url?: unknown;
+    html_url?: unknown;
+  } | null;
   installation?: { id?: unknown } | null;
 }
 interface GollumPage {
@@ -45,7 +52,12 @@ const MAX_PAGES = 100;
  * here so that text is never queued. A page whose name holds a key is linked
  * through the wiki's front page, so the key is not carried in a URL.
  */
-export function wikiJobFrom(payload: GollumPayload, deliveryId: string, receivedAt: Date, rules: readonly CompiledRule[]): { job: WikiJob; exposures: Exposure[] } | { ignored: string } {
+export function wikiJobFrom(
+  payload: GollumPayload,
+  deliveryId: string,
+  receivedAt: Date,
+  rules: readonly CompiledRule[],
+): { job: WikiJob; exposures: Exposure[] } | { ignored: string } {
   const repository = obj(payload.repository);
   const fullName = str(repository?.full_name);
   const [owner, repo] = fullName?.split('/') ?? [str(obj(repository?.owner)?.login), str(repository?.name)];
@@ -62,7 +74,9 @@ export function wikiJobFrom(payload: GollumPayload, deliveryId: string, received
   const wikiHome = `${htmlUrl}/wiki`;
   const pages: WikiJob['pages'] = [];
   const exposures: Exposure[] = [];
-  for (const page of list(payload.pages).slice(0, MAX_PAGES).flatMap((p) => obj<GollumPage>(p) ?? [])) {
+  for (const page of list(payload.pages)
+    .slice(0, MAX_PAGES)
+    .flatMap((p) => obj<GollumPage>(p) ?? [])) {
     const url = str(page.html_url);
     const inName = findingsInText([str(page.page_name), url], rules).length > 0;
     const link = url && !inName ? url : wikiHome;
@@ -71,7 +85,16 @@ export function wikiJobFrom(payload: GollumPayload, deliveryId: string, received
         secretSha256: finding.secretSha256,
         redacted: finding.redacted,
         ruleId: finding.ruleId,
-        location: { source: 'wiki', repo: `${owner}/${repo}`, path: null, line: null, commit: null, url: link, seenAt, ...(finding.allowed ? { allowMarker: true as const } : {}) },
+        location: {
+          source: 'wiki',
+          repo: `${owner}/${repo}`,
+          path: null,
+          line: null,
+          commit: null,
+          url: link,
+          seenAt,
+          ...(finding.allowed ? { allowMarker: true as const } : {}),
+        },
         public: !isPrivate,
         pushedAt: null,
         receivedAt: seenAt,

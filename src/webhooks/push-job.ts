@@ -80,7 +80,10 @@ export function pushJobFrom(payload: PushPayload, deliveryId: string, receivedAt
  * the delivery arrived: a later one (clock skew) is the receipt. Null when the
  * payload has none; latency then runs from the receipt.
  */
-export function pushTimes(payload: Pick<PushPayload, 'head_commit' | 'repository'>, receivedAt: Date): { pushedAt: string | null; committedAt: string | null } {
+export function pushTimes(
+  payload: Pick<PushPayload, 'head_commit' | 'repository'>,
+  receivedAt: Date,
+): { pushedAt: string | null; committedAt: string | null } {
   const now = receivedAt.getTime();
   const pushed = isoTime(obj(payload.repository)?.pushed_at, now);
   const pushedAt = pushed === null ? null : Date.parse(pushed) > now ? receivedAt.toISOString() : pushed;

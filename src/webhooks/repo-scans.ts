@@ -43,7 +43,12 @@ const MAX_REPOSITORIES_PER_DELIVERY = 1000;
  * `installation_repositories` added scan each repository's default branch;
  * `public` (a repository just made public) scans its history as well.
  */
-export function repoScanJobsFrom(event: string, payload: InstallationPayload, deliveryId: string, receivedAt: Date): { jobs: RepoScanJob[] } | { ignored: string } {
+export function repoScanJobsFrom(
+  event: string,
+  payload: InstallationPayload,
+  deliveryId: string,
+  receivedAt: Date,
+): { jobs: RepoScanJob[] } | { ignored: string } {
   const installation = obj(payload.installation);
   const installationId = installation?.id;
   if (typeof installationId !== 'number' || !Number.isSafeInteger(installationId)) return { ignored: `${event} without an installation` };

@@ -46,6 +46,7 @@ export function verifyDelivery(secrets: readonly string[], headers: DeliveryHead
   } catch {
     return refuse(400, 'bad_request', 'the body is not JSON');
   }
-  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return refuse(400, 'bad_request', 'the body is not a JSON object');
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload))
+    return refuse(400, 'bad_request', 'the body is not a JSON object');
   return { event, delivery, payload };
 }

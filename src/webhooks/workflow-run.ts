@@ -25,15 +25,17 @@ interface WorkflowRunPayload {
 
 /** A completed run's logs job, or why there is none. */
 export function ciLogJobFrom(payload: WorkflowRunPayload, deliveryId: string, receivedAt: Date): CiLogJob | { ignored: string } {
-  if (payload.action !== 'completed') return { ignored: `workflow_run ${String(str(payload.action) ?? '')} (only completed runs have logs)`.trim() };
+  if (payload.action !== 'completed')
+    return { ignored: `workflow_run ${String(str(payload.action) ?? '')} (only completed runs have logs)`.trim() };
   const run = obj(payload.workflow_run);
   const repository = obj(payload.repository);
   const [owner, repo, extra] = str(repository?.full_name)?.split('/') ?? [];
   const runId = run?.id;
-  if (!run || !owner || !repo || extra !== undefined || !Number.isSafeInteger(runId) || (runId as number) <= 0) return { ignored: 'not a workflow_run payload' };
+  if (!run || !owner || !repo || extra !== undefined || !Number.isSafeInteger(runId) || (runId as number) <= 0)
+    return { ignored: 'not a workflow_run payload' };
   const installationId = obj(payload.installation)?.id;
   // A run's logs need a token even for a public repository.
-  if (!Number.isSafeInteger(installationId)) return { ignored: 'no App installation to read the run\'s logs' };
+  if (!Number.isSafeInteger(installationId)) return { ignored: "no App installation to read the run's logs" };
   const headSha = str(run.head_sha);
   return {
     deliveryId,
@@ -41,7 +43,9 @@ export function ciLogJobFrom(payload: WorkflowRunPayload, deliveryId: string, re
     owner,
     repo,
     runId: runId as number,
-    htmlUrl: webUrl(str(run.html_url)) ?? `${webUrl(str(repository?.html_url)) ?? `https://github.com/${owner}/${repo}`}/actions/runs/${String(runId)}`,
+    htmlUrl:
+      webUrl(str(run.html_url)) ??
+      `${webUrl(str(repository?.html_url)) ?? `https://github.com/${owner}/${repo}`}/actions/runs/${String(runId)}`,
     headSha: headSha && SHA.test(headSha) ? headSha : null,
     // Only a repository GitHub says is public has public logs.
     public: repository?.private === false,

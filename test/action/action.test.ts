@@ -69,7 +69,17 @@ function runAction(workspace: string, given: Record<string, string>) {
     const env = Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, expand(String(v), context)]));
     const run = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], {
       cwd: join(workspace, expand(step['working-directory'] ?? '.', context)),
-      env: { ...process.env, ...env, NO_COLOR: '1', CI: 'true', GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: workspace, GITHUB_ACTION_PATH: ROOT, GITHUB_OUTPUT: outputFile, RUNNER_TEMP: temp },
+      env: {
+        ...process.env,
+        ...env,
+        NO_COLOR: '1',
+        CI: 'true',
+        GITHUB_ACTIONS: 'true',
+        GITHUB_WORKSPACE: workspace,
+        GITHUB_ACTION_PATH: ROOT,
+        GITHUB_OUTPUT: outputFile,
+        RUNNER_TEMP: temp,
+      },
       encoding: 'utf8',
     });
     ran.push({ name: step.name ?? step.id ?? String(i), status: run.status, output: run.stdout + run.stderr });
@@ -91,7 +101,13 @@ const upload = action.runs.steps.find((s) => s.uses?.startsWith('github/codeql-a
 describe('the GitHub Action (action.yml)', () => {
   it('is a composite action: setup-node with the node-version input, then install, scan, upload-sarif with the scan step’s file, verdict', () => {
     expect(action.runs.using).toBe('composite');
-    expect(action.runs.steps.map((s) => s.uses?.split('@')[0] ?? s.name)).toEqual(['actions/setup-node', 'Install neevscan', 'Scan', 'github/codeql-action/upload-sarif', 'Verdict']);
+    expect(action.runs.steps.map((s) => s.uses?.split('@')[0] ?? s.name)).toEqual([
+      'actions/setup-node',
+      'Install neevscan',
+      'Scan',
+      'github/codeql-action/upload-sarif',
+      'Verdict',
+    ]);
     expect(action.runs.steps[0]!.with).toEqual({ 'node-version': '${{ inputs.node-version }}' });
     expect(upload.with!.sarif_file).toBe('${{ steps.scan.outputs.sarif-file }}');
     // The upload runs whether or not secrets were found, and only when asked.

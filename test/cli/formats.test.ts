@@ -44,11 +44,20 @@ describe('output formats', () => {
     expect(sarif.$schema).toContain('sarif-2.1.0');
     const [theRun] = sarif.runs;
     expect(theRun.tool.driver.name).toBe('neevscan');
-    expect(theRun.tool.driver.rules[0]).toMatchObject({ id: 'neevcloud-api-key', shortDescription: { text: 'NeevCloud API key' }, help: { text: expect.any(String) } });
+    expect(theRun.tool.driver.rules[0]).toMatchObject({
+      id: 'neevcloud-api-key',
+      shortDescription: { text: 'NeevCloud API key' },
+      help: { text: expect.any(String) },
+    });
     const uris = theRun.results.map((r: any) => r.locations[0].physicalLocation.artifactLocation.uri).sort();
     expect(uris).toEqual(['b.js', 'dir%20with%20space/app.env']);
     const b = theRun.results.find((r: any) => r.locations[0].physicalLocation.artifactLocation.uri === 'b.js');
-    expect(b).toMatchObject({ ruleId: 'neevcloud-api-key', ruleIndex: 0, level: 'error', partialFingerprints: { 'neevscan/v1': expect.stringMatching(/^[0-9a-f]{32}$/) } });
+    expect(b).toMatchObject({
+      ruleId: 'neevcloud-api-key',
+      ruleIndex: 0,
+      level: 'error',
+      partialFingerprints: { 'neevscan/v1': expect.stringMatching(/^[0-9a-f]{32}$/) },
+    });
     expect(b.locations[0].physicalLocation.region).toEqual({ startLine: 1, startColumn: 12, endLine: 1, endColumn: 55 });
     expect(b.message.text).toContain('neev_…');
     for (const key of keys) expect(run.stdout).not.toContain(key.slice(5, 37));

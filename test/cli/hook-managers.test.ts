@@ -22,7 +22,11 @@ const PRE_COMMIT_HOME = join(ROOT, 'node_modules', '.cache', 'neevscan-pre-commi
 const SKIP = process.env.NEEVSCAN_SKIP_PRE_COMMIT === '1';
 
 function commit(repo: string, message: string, env: NodeJS.ProcessEnv = {}) {
-  const run = spawnSync('git', ['commit', '-qm', message], { cwd: repo, env: { ...process.env, ...GIT_ENV, NO_COLOR: '1', ...env }, encoding: 'utf8' });
+  const run = spawnSync('git', ['commit', '-qm', message], {
+    cwd: repo,
+    env: { ...process.env, ...GIT_ENV, NO_COLOR: '1', ...env },
+    encoding: 'utf8',
+  });
   return { status: run.status, output: run.stdout + run.stderr };
 }
 
@@ -47,7 +51,10 @@ function expectKeyRefused(repo: string, env: NodeJS.ProcessEnv = {}) {
  */
 function re2Mirror(): NodeJS.ProcessEnv {
   const dir = tempDir();
-  copyFileSync(join(ROOT, 'node_modules', 're2', 'build', 'Release', 're2.node'), join(dir, `${process.platform}-${process.arch}-${process.versions.modules}`));
+  copyFileSync(
+    join(ROOT, 'node_modules', 're2', 'build', 'Release', 're2.node'),
+    join(dir, `${process.platform}-${process.arch}-${process.versions.modules}`),
+  );
   return { RE2_DOWNLOAD_MIRROR: dir, RE2_DOWNLOAD_SKIP_PATH: '1', RE2_DOWNLOAD_SKIP_VER: '1' };
 }
 
@@ -56,11 +63,17 @@ describe.skipIf(SKIP)('the pre-commit framework', () => {
     'installs neevscan from this repository (pre-commit 3.0 and later), passes a clean commit, refuses one adding a key',
     () => {
       const version = spawnSync('pre-commit', ['--version'], { encoding: 'utf8' });
-      if (version.status !== 0) throw new Error('pre-commit is not installed: apt-get install pre-commit (.ci/run does), or NEEVSCAN_SKIP_PRE_COMMIT=1 to skip this test');
+      if (version.status !== 0)
+        throw new Error(
+          'pre-commit is not installed: apt-get install pre-commit (.ci/run does), or NEEVSCAN_SKIP_PRE_COMMIT=1 to skip this test',
+        );
       // The hook repo is this checkout at its last commit, as a user's config names a tag of the published repo.
       const rev = git(ROOT, 'rev-parse', 'HEAD');
       const repo = gitRepo();
-      writeFileSync(join(repo, '.pre-commit-config.yaml'), `repos:\n  - repo: ${ROOT}\n    rev: ${rev}\n    hooks:\n      - id: neevscan\n`);
+      writeFileSync(
+        join(repo, '.pre-commit-config.yaml'),
+        `repos:\n  - repo: ${ROOT}\n    rev: ${rev}\n    hooks:\n      - id: neevscan\n`,
+      );
       writeFileSync(join(repo, 'README.md'), '# demo\n');
       const env = { PRE_COMMIT_HOME, ...re2Mirror() };
       const installed = spawnSync('pre-commit', ['install'], { cwd: repo, env: { ...process.env, ...GIT_ENV, ...env }, encoding: 'utf8' });
@@ -72,7 +85,9 @@ describe.skipIf(SKIP)('the pre-commit framework', () => {
       expect(clean.status, clean.output).toBe(0);
       expect(clean.output).toMatch(/neevscan \(NeevCloud API keys and other secrets\)\.+Passed/);
       const cold = clean.output.includes('Installing environment');
-      console.log(`pre-commit (${version.stdout.trim()}): first commit ${seconds.toFixed(1)} s, ${cold ? 'installing the hook environment (cold cache)' : 'environment already installed'}`);
+      console.log(
+        `pre-commit (${version.stdout.trim()}): first commit ${seconds.toFixed(1)} s, ${cold ? 'installing the hook environment (cold cache)' : 'environment already installed'}`,
+      );
       expectKeyRefused(repo, env);
     },
     15 * 60_000,
@@ -100,7 +115,11 @@ describe('husky and lefthook (the documented snippets)', () => {
 
   it('husky: .husky/pre-commit runs neevscan scan --staged', () => {
     const repo = project();
-    const husky = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'husky', 'bin.js')], { cwd: repo, env: { ...process.env, ...GIT_ENV }, encoding: 'utf8' });
+    const husky = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'husky', 'bin.js')], {
+      cwd: repo,
+      env: { ...process.env, ...GIT_ENV },
+      encoding: 'utf8',
+    });
     expect(husky.status, husky.stderr).toBe(0);
     expect(git(repo, 'config', 'core.hooksPath')).toBe('.husky/_');
     writeFileSync(join(repo, '.husky', 'pre-commit'), 'npx --no-install neevscan scan --staged\n');
@@ -112,7 +131,10 @@ describe('husky and lefthook (the documented snippets)', () => {
 
   it.skipIf(!LEFTHOOK)('lefthook: lefthook.yml runs neevscan scan --staged (when a lefthook binary is on PATH)', () => {
     const repo = project();
-    writeFileSync(join(repo, 'lefthook.yml'), 'pre-commit:\n  commands:\n    neevscan:\n      run: npx --no-install neevscan scan --staged\n');
+    writeFileSync(
+      join(repo, 'lefthook.yml'),
+      'pre-commit:\n  commands:\n    neevscan:\n      run: npx --no-install neevscan scan --staged\n',
+    );
     const install = spawnSync(LEFTHOOK!, ['install'], { cwd: repo, env: { ...process.env, ...GIT_ENV }, encoding: 'utf8' });
     expect(install.status, install.stdout + install.stderr).toBe(0);
     git(repo, 'add', '-A');

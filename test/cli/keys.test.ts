@@ -53,7 +53,18 @@ describe('neevscan owners / keys', () => {
     const t: TestServer = await startServer();
     cleanups.push(() => t.close());
     const owner = (await callApi(t.url, 'POST', '/api/v1/owners', { body: { name: 'Acme' } })).body.id;
-    const created = await neevscanAsync(['keys', 'create', '--owner', owner, '--name', 'Data Pipeline', '--server', t.url, '--token', ADMIN]);
+    const created = await neevscanAsync([
+      'keys',
+      'create',
+      '--owner',
+      owner,
+      '--name',
+      'Data Pipeline',
+      '--server',
+      t.url,
+      '--token',
+      ADMIN,
+    ]);
     expect(created.status).toBe(0);
     const key = created.stdout.trim();
     expect((await callApi(t.url, 'POST', '/api/v1/authenticate', { body: { key } })).status).toBe(200);

@@ -25,7 +25,11 @@ function validate(file: string): string[] {
     env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_SYSTEM_GLOBALIZATION_INVARIANT: '1' },
   });
   expect(run.status, run.stdout + run.stderr).toBe(0);
-  const results = JSON.parse(readFileSync(log, 'utf8')).runs[0].results as Array<{ level?: string; ruleId: string; message: { text?: string } }>;
+  const results = JSON.parse(readFileSync(log, 'utf8')).runs[0].results as Array<{
+    level?: string;
+    ruleId: string;
+    message: { text?: string };
+  }>;
   return results.map((r) => `${r.level ?? 'warning'} ${r.ruleId}: ${r.message.text ?? JSON.stringify(r.message)}`);
 }
 

@@ -13,7 +13,15 @@ describe('neevscan scan PATH', () => {
     const { status, report } = neevscanJson(['scan', root]);
     expect(status).toBe(1);
     expect(report.findings).toEqual([
-      expect.objectContaining({ ruleId: 'neevcloud-api-key', file: 'config/app.env', line: 3, column: 10, commit: null, secretSha256: sha256Hex(key), redacted: `neev_…${key.slice(-4)}` }),
+      expect.objectContaining({
+        ruleId: 'neevcloud-api-key',
+        file: 'config/app.env',
+        line: 3,
+        column: 10,
+        commit: null,
+        secretSha256: sha256Hex(key),
+        redacted: `neev_…${key.slice(-4)}`,
+      }),
     ]);
     expect(report.findings[0]!.fingerprint).toMatch(/^[0-9a-f]{32}$/);
     expect(report.stats.files).toBe(3);

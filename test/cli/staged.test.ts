@@ -66,7 +66,10 @@ describe('neevscan scan --staged', () => {
     const old = generateKey();
     const repo = committed({ 'data.bin': Buffer.concat([Buffer.from([0, 1, 2, 0]), Buffer.from(old)]) });
     const fresh = generateKey();
-    writeTree(repo, { 'data.bin': Buffer.concat([Buffer.from([0, 1, 2, 0]), Buffer.from(old), Buffer.from([0]), Buffer.from(fresh)]), 'new.bin': Buffer.concat([Buffer.from([0, 0xff]), Buffer.from(generateKey())]) });
+    writeTree(repo, {
+      'data.bin': Buffer.concat([Buffer.from([0, 1, 2, 0]), Buffer.from(old), Buffer.from([0]), Buffer.from(fresh)]),
+      'new.bin': Buffer.concat([Buffer.from([0, 0xff]), Buffer.from(generateKey())]),
+    });
     git(repo, 'add', '-A');
     const { report } = staged(repo);
     expect(report.findings.map((f) => f.file)).toEqual(['data.bin', 'new.bin']);

@@ -58,7 +58,14 @@ describe('failover of the push queue master mid-batch (3 masters, 1 replica each
       keys.map((_, i) =>
         deliverUntilTaken(
           serve.url,
-          githubPushPayload({ owner: 'octo-org', name: 'app', private: false, before: shas[i]!, after: shas[i + 1]!, installation: INSTALLATION }),
+          githubPushPayload({
+            owner: 'octo-org',
+            name: 'app',
+            private: false,
+            before: shas[i]!,
+            after: shas[i + 1]!,
+            installation: INSTALLATION,
+          }),
           `failover-${i}`,
         ),
       ),

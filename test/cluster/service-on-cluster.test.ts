@@ -74,7 +74,10 @@ describe('the service on a Redis Cluster (REDIS_CLUSTER_NODES)', () => {
 
   it('takes a partner report: revokes the key, records the alert, queues its notification', async () => {
     const signer = makeSecretScanningKey();
-    const { serve, owner, redis, prefix } = await startPipeline(undefined, { cluster, standIn: { secretScanningKeys: [signer.publicKey] } });
+    const { serve, owner, redis, prefix } = await startPipeline(undefined, {
+      cluster,
+      standIn: { secretScanningKeys: [signer.publicKey] },
+    });
     const active = (await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name: 'active' } })).body;
     const unknown = generateKey();
     const url = 'https://github.com/octo-org/app/blob/1a2b3c/config/app.env';
@@ -92,7 +95,10 @@ describe('the service on a Redis Cluster (REDIS_CLUSTER_NODES)', () => {
       { token_hash: sha256Hex(active.key), token_type: 'neevcloud_api_key', label: 'true_positive' },
       { token_hash: sha256Hex(unknown), token_type: 'neevcloud_api_key', label: 'false_positive' },
     ]);
-    expect((await callApi(serve.url, 'GET', `/api/v1/keys/${active.id}`)).body).toMatchObject({ status: 'revoked', revokedBy: 'leak-detector' });
+    expect((await callApi(serve.url, 'GET', `/api/v1/keys/${active.id}`)).body).toMatchObject({
+      status: 'revoked',
+      revokedBy: 'leak-detector',
+    });
     const alert = (await new AlertStore(redis, prefix).getByKeyId(active.id))!;
     expect(alert.locations).toEqual([expect.objectContaining({ source: 'partner', url })]);
     const notify = new Queue(NOTIFY_QUEUE, { connection: redis, prefix: queuePrefix(prefix, NOTIFY_QUEUE) });
@@ -111,19 +117,34 @@ describe('the service on a Redis Cluster (REDIS_CLUSTER_NODES)', () => {
     const base = repo.commit('initial', { 'README.md': '# app\n' });
     const head = repo.commit('add config', { 'config/app.env': `NEEV_API_KEY=${created.key}\n` });
     gh.addRepo({ owner: 'octo-org', name: 'app', path: repo.path, private: false, installationId: INSTALLATION });
-    const payload = githubPushPayload({ owner: 'octo-org', name: 'app', private: false, before: base, after: head, installation: INSTALLATION });
+    const payload = githubPushPayload({
+      owner: 'octo-org',
+      name: 'app',
+      private: false,
+      before: base,
+      after: head,
+      installation: INSTALLATION,
+    });
     expect((await deliver(serve.url, 'push', payload, 'cluster-a')).status).toBe(202);
 
-    const revoked = await until(async () => {
-      const record = (await callApi(serve.url, 'GET', `/api/v1/keys/${created.id}`)).body;
-      return record.status === 'revoked' ? record : undefined;
-    }, 'the key to be revoked', 60_000);
+    const revoked = await until(
+      async () => {
+        const record = (await callApi(serve.url, 'GET', `/api/v1/keys/${created.id}`)).body;
+        return record.status === 'revoked' ? record : undefined;
+      },
+      'the key to be revoked',
+      60_000,
+    );
     expect(revoked.revokedReason).toContain('config/app.env');
     const alerts = new AlertStore(redis, prefix);
     const alert = await until(async () => (await alerts.getByKeyId(created.id)) ?? undefined, 'the alert', 30_000);
-    expect(alert.locations).toEqual([expect.objectContaining({ source: 'push', repo: 'octo-org/app', path: 'config/app.env', commit: head })]);
+    expect(alert.locations).toEqual([
+      expect.objectContaining({ source: 'push', repo: 'octo-org/app', path: 'config/app.env', commit: head }),
+    ]);
     // The notification job sits on the notify queue's own slot, where the notifier reads it.
-    expect(await redis.hget(`${queuePrefix(prefix, NOTIFY_QUEUE)}:${NOTIFY_QUEUE}:alert-${alert.id}`, 'data')).toBe(JSON.stringify({ alertId: alert.id }));
+    expect(await redis.hget(`${queuePrefix(prefix, NOTIFY_QUEUE)}:${NOTIFY_QUEUE}:alert-${alert.id}`, 'data')).toBe(
+      JSON.stringify({ alertId: alert.id }),
+    );
     const run = await until(async () => gh.checkRuns.find((r) => r.head_sha === head && r.conclusion), 'the check run', 60_000);
     expect(run).toMatchObject({ conclusion: 'failure' });
 

@@ -29,7 +29,14 @@ function comment(body: string, id: number) {
   const postedAt = new Date(Date.now() - 1200).toISOString();
   return {
     ...example,
-    comment: { ...example.comment, id, body, created_at: postedAt, updated_at: postedAt, html_url: `${example.issue.html_url}#issuecomment-${id}` },
+    comment: {
+      ...example.comment,
+      id,
+      body,
+      created_at: postedAt,
+      updated_at: postedAt,
+      html_url: `${example.issue.html_url}#issuecomment-${id}`,
+    },
     repository: { ...example.repository, private: false },
   };
 }
@@ -67,9 +74,12 @@ describe.skipIf(SKIP)('the dashboard in a browser', () => {
       NEEVSCAN_NOTIFY_DELAY_MS: '0',
     });
     cleanups.push(serve.stop);
-    const ownerId = (await callApi(serve.url, 'POST', '/api/v1/owners', { body: { name: 'Acme Inc', email: 'security@acme.example' } })).body.id;
-    const security = (await callApi(serve.url, 'POST', '/api/v1/tokens', { body: { name: 'priya@security.example', scope: 'security' } })).body.token as string;
-    const newKey = async (name: string) => (await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId, name } })).body as { id: string; key: string; hint: string };
+    const ownerId = (await callApi(serve.url, 'POST', '/api/v1/owners', { body: { name: 'Acme Inc', email: 'security@acme.example' } }))
+      .body.id;
+    const security = (await callApi(serve.url, 'POST', '/api/v1/tokens', { body: { name: 'priya@security.example', scope: 'security' } }))
+      .body.token as string;
+    const newKey = async (name: string) =>
+      (await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId, name } })).body as { id: string; key: string; hint: string };
     const openAlertFor = (keyId: string) =>
       until(async () => {
         const list = (await callApi(serve.url, 'GET', '/api/v1/alerts?state=open')).body.alerts as Array<{ id: string; keyId: string }>;
@@ -78,11 +88,16 @@ describe.skipIf(SKIP)('the dashboard in a browser', () => {
 
     // An alert made by the real pipeline: a key, in use, pasted into a public issue comment.
     const first = await newKey('Production Web App');
-    const gateway = (await callApi(serve.url, 'POST', '/api/v1/tokens', { body: { name: 'gateway', scope: 'gateway' } })).body.token as string;
+    const gateway = (await callApi(serve.url, 'POST', '/api/v1/tokens', { body: { name: 'gateway', scope: 'gateway' } })).body
+      .token as string;
     for (const tokens of [1200, 800, 2500]) {
-      expect((await callApi(serve.url, 'POST', '/api/v1/authenticate', { token: gateway, body: { key: first.key, tokens } })).status).toBe(200);
+      expect((await callApi(serve.url, 'POST', '/api/v1/authenticate', { token: gateway, body: { key: first.key, tokens } })).status).toBe(
+        200,
+      );
     }
-    expect((await deliver(serve.url, 'issue_comment', comment(`deploy with NEEV_API_KEY=${first.key}`, 9001), 'browser-1')).status).toBe(202);
+    expect((await deliver(serve.url, 'issue_comment', comment(`deploy with NEEV_API_KEY=${first.key}`, 9001), 'browser-1')).status).toBe(
+      202,
+    );
     const alert = await openAlertFor(first.id);
 
     const context = await browser!.newContext({ viewport: { width: 1280, height: 860 } });
@@ -123,7 +138,13 @@ describe.skipIf(SKIP)('the dashboard in a browser', () => {
     await page.screenshot({ path: new URL('dashboard-list.png', OUTPUT).pathname });
 
     // Open the first alert: key, owner, place, timeline, usage, the owner's notification; no raw key anywhere.
-    await until(async () => ((await callApi(serve.url, 'GET', `/api/v1/alerts/${alert.id}`)).body.timeline.some((e: { event: string }) => e.event === 'notified') ? true : undefined), 'the owner to be mailed');
+    await until(
+      async () =>
+        (await callApi(serve.url, 'GET', `/api/v1/alerts/${alert.id}`)).body.timeline.some((e: { event: string }) => e.event === 'notified')
+          ? true
+          : undefined,
+      'the owner to be mailed',
+    );
     await page.getByRole('link', { name: first.hint }).click();
     await page.waitForURL(`${serve.url}/alerts/${alert.id}`);
     const detail = page.locator('main');
@@ -135,7 +156,13 @@ describe.skipIf(SKIP)('the dashboard in a browser', () => {
     expect(text).toContain('a comment');
     expect(text).toContain('3 requests and 4,500 tokens since the key was exposed');
     expect(await page.locator('svg.chart').count()).toBe(2);
-    expect(await page.locator('main table').first().getByRole('link', { name: /^open / }).getAttribute('href')).toContain('#issuecomment-9001');
+    expect(
+      await page
+        .locator('main table')
+        .first()
+        .getByRole('link', { name: /^open / })
+        .getAttribute('href'),
+    ).toContain('#issuecomment-9001');
     await page.screenshot({ path: new URL('dashboard-detail.png', OUTPUT).pathname, fullPage: true });
 
     // Resolve it, by keyboard: choose, write, then Enter on the focused button.
@@ -153,7 +180,10 @@ describe.skipIf(SKIP)('the dashboard in a browser', () => {
     await expect.poll(() => page.locator(`tr[data-id="${alert.id}"]`).count()).toBe(0);
     await expect.poll(() => page.locator(`tr[data-id="${secondAlert.id}"]`).count()).toBe(1);
     await page.screenshot({ path: new URL('dashboard-open-after-resolve.png', OUTPUT).pathname });
-    await page.getByRole('link', { name: /^Resolved/ }).first().click();
+    await page
+      .getByRole('link', { name: /^Resolved/ })
+      .first()
+      .click();
     await expect.poll(() => page.locator(`tr[data-id="${alert.id}"]`).count()).toBe(1);
 
     const html = await page.content();

@@ -33,7 +33,8 @@ describe('dashboard: the alert page shows callers since the exposure and canarie
     const ownerId = (await t.api('POST', '/api/v1/owners', { body: { name: 'Acme Inc' } })).body.id as string;
     const gateway = (await t.api('POST', '/api/v1/tokens', { body: { name: 'gw', scope: 'gateway' } })).body.token as string;
     const key = (await t.api('POST', '/api/v1/keys', { body: { ownerId, name: 'Production' } })).body as { id: string; key: string };
-    const auth = (k: string, context: Record<string, string>) => t.api('POST', '/api/v1/authenticate', { token: gateway, body: { key: k, ...context } });
+    const auth = (k: string, context: Record<string, string>) =>
+      t.api('POST', '/api/v1/authenticate', { token: gateway, body: { key: k, ...context } });
     expect((await auth(key.key, { clientIp: '10.0.0.5', userAgent: 'acme-app/1' })).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 20));
     const now = new Date().toISOString();
@@ -60,7 +61,8 @@ describe('dashboard: the alert page shows callers since the exposure and canarie
     expect(detail).not.toMatch(/New addresses[^]*<code>10\.0\.0\.5<\/code>[^]*New user agents/);
     expect(detail).toContain('First use by a new caller');
 
-    const canary = (await t.api('POST', '/api/v1/keys', { body: { ownerId, name: 'Decoy', canary: true, canaryLabel: 'backup bucket' } })).body as { id: string; key: string };
+    const canary = (await t.api('POST', '/api/v1/keys', { body: { ownerId, name: 'Decoy', canary: true, canaryLabel: 'backup bucket' } }))
+      .body as { id: string; key: string };
     expect((await auth(canary.key, { clientIp: '198.51.100.23', userAgent: 'curl/8.4.0' })).status).toBe(401);
     const canaryAlert = await until(async () => (await alerts.getByKeyId(canary.id)) ?? undefined, 'the canary alert');
     const canaryPage = await page(t, `/alerts/${canaryAlert.id}`, cookie);

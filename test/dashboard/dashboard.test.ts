@@ -19,7 +19,8 @@ async function setup(env: Record<string, string> = {}) {
   servers.push(t);
   const alerts = new AlertStore(t.redis, t.prefix);
   const ownerId = (await t.api('POST', '/api/v1/owners', { body: { name: 'Acme Inc', email: 'sec@acme.example' } })).body.id as string;
-  const mint = async (scope: string, name = `${scope} person`) => (await t.api('POST', '/api/v1/tokens', { body: { name, scope } })).body as { id: string; token: string };
+  const mint = async (scope: string, name = `${scope} person`) =>
+    (await t.api('POST', '/api/v1/tokens', { body: { name, scope } })).body as { id: string; token: string };
   /** A key leaked at `where`, through the pipeline's confirm → revoke → alert stage. */
   const leak = async (name: string, where: Partial<Location> = {}, isPublic = true): Promise<{ key: string; alert: Alert }> => {
     const created = (await t.api('POST', '/api/v1/keys', { body: { ownerId, name } })).body as { key: string };
@@ -30,7 +31,16 @@ async function setup(env: Record<string, string> = {}) {
         secretSha256: sha256Hex(created.key),
         redacted: keyHint(created.key),
         ruleId: 'neevcloud-api-key',
-        location: { source: 'push', repo: 'octo-org/app', path: 'config/app.env', line: 3, commit: COMMIT, url: `https://github.com/octo-org/app/blob/${COMMIT}/config/app.env#L3`, seenAt: now, ...where },
+        location: {
+          source: 'push',
+          repo: 'octo-org/app',
+          path: 'config/app.env',
+          line: 3,
+          commit: COMMIT,
+          url: `https://github.com/octo-org/app/blob/${COMMIT}/config/app.env#L3`,
+          seenAt: now,
+          ...where,
+        },
         public: isPublic,
         pushedAt: now,
         receivedAt: now,
@@ -146,7 +156,8 @@ describe('dashboard: sign-in and the session cookie', () => {
 
   it('rate-limits sign-in attempts per address', async () => {
     const { t, origin } = await setup({ NEEVSCAN_LOGIN_RATE_LIMIT: '3/60' });
-    for (let i = 0; i < 3; i++) expect((await postForm(`${t.url}/login`, { token: `nvs_guess_${i}` }, { headers: { origin } })).status).toBe(401);
+    for (let i = 0; i < 3; i++)
+      expect((await postForm(`${t.url}/login`, { token: `nvs_guess_${i}` }, { headers: { origin } })).status).toBe(401);
     const limited = await postForm(`${t.url}/login`, { token: 'nvs_guess_4' }, { headers: { origin } });
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -159,7 +170,8 @@ describe('dashboard: refusals', () => {
     const { t, mint, leak, alerts } = await setup();
     const { alert } = await leak('Production Web App');
     const { cookie, csrf } = await signIn(t.url, (await mint('security')).token);
-    const resolve = (form: Record<string, string>, headers: Record<string, string>) => postForm(`${t.url}/alerts/${alert.id}/resolve`, form, { cookie, headers });
+    const resolve = (form: Record<string, string>, headers: Record<string, string>) =>
+      postForm(`${t.url}/alerts/${alert.id}/resolve`, form, { cookie, headers });
     const same = { origin: t.url, 'sec-fetch-site': 'same-origin' };
 
     const missing = await resolve({ resolution: 'revoked' }, same);
@@ -212,7 +224,11 @@ describe('dashboard: refusals', () => {
 describe('dashboard: the pages', () => {
   it('lists, shows and exports alerts with everything escaped and never a raw key', async () => {
     const { t, mint, leak } = await setup();
-    const hostile = await leak('<script>alert(1)</script>', { repo: 'octo-org/app', path: '"><img src=x onerror=alert(2)>.env', url: 'javascript:alert(3)' });
+    const hostile = await leak('<script>alert(1)</script>', {
+      repo: 'octo-org/app',
+      path: '"><img src=x onerror=alert(2)>.env',
+      url: 'javascript:alert(3)',
+    });
     const privateLeak = await leak('Staging', { repo: 'octo-org/internal', path: 'x.env' }, false);
     const { cookie, home } = await signIn(t.url, (await mint('security', 'sam <sam@example.com>')).token);
 
@@ -229,7 +245,9 @@ describe('dashboard: the pages', () => {
     expect(detail.text).toContain('Push to revoke');
     // The private key still works: the page offers to revoke it, and charts its use since it leaked.
     const gateway = await mint('gateway');
-    expect((await t.api('POST', '/api/v1/authenticate', { token: gateway.token, body: { key: privateLeak.key, tokens: 1234 } })).status).toBe(200);
+    expect(
+      (await t.api('POST', '/api/v1/authenticate', { token: gateway.token, body: { key: privateLeak.key, tokens: 1234 } })).status,
+    ).toBe(200);
     const privatePage = await request(`${t.url}/alerts/${privateLeak.alert.id}`, { cookie });
     expect(privatePage.text).toContain('Revoke the key now');
     expect(privatePage.text).toContain('<strong>1</strong> request and <strong>1,234</strong> tokens since the key was exposed');
@@ -257,7 +275,11 @@ describe('dashboard: the pages', () => {
     const { alert } = await leak('Staging', {}, false);
     const { cookie, csrf } = await signIn(t.url, (await mint('security', 'alice')).token);
     const post = (action: string, form: Record<string, string>) =>
-      postForm(`${t.url}/alerts/${alert.id}/${action}`, { ...form, _csrf: csrf }, { cookie, headers: { origin: t.url, 'sec-fetch-site': 'same-origin' } });
+      postForm(
+        `${t.url}/alerts/${alert.id}/${action}`,
+        { ...form, _csrf: csrf },
+        { cookie, headers: { origin: t.url, 'sec-fetch-site': 'same-origin' } },
+      );
 
     const refused = await post('resolve', { resolution: 'revoked' });
     expect(refused.status).toBe(409);

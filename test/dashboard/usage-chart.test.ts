@@ -27,7 +27,10 @@ describe('the usage chart, whatever time it is given', () => {
   });
 
   it('an ordinary week still charts with its usual steps', () => {
-    const { bars: data, step } = bars({ since: new Date(NOW - 7 * 24 * 3_600_000).toISOString(), buckets: [bucket], requests: 3, tokens: 900 }, NOW);
+    const { bars: data, step } = bars(
+      { since: new Date(NOW - 7 * 24 * 3_600_000).toISOString(), buckets: [bucket], requests: 3, tokens: 900 },
+      NOW,
+    );
     expect(step).toBe(3);
     expect(data.length).toBeLessThanOrEqual(72);
   });

@@ -36,7 +36,11 @@ let n = 0;
 const heads: string[] = [];
 /** `count` new keys, each committed and pushed in its own delivery, all at once. */
 /** `beforeSend`: a fault set once the keys and commits are made, just before the deliveries (a short fault outlives the set-up). */
-async function pushBatch(label: string, count: number, beforeSend: () => void = () => {}): Promise<{ keys: OwnedKey[]; heads: string[]; sentAt: number }> {
+async function pushBatch(
+  label: string,
+  count: number,
+  beforeSend: () => void = () => {},
+): Promise<{ keys: OwnedKey[]; heads: string[]; sentAt: number }> {
   const keys: OwnedKey[] = [];
   for (let i = 0; i < count; i++) keys.push(await ownerWithKey(rig, serveUrl, `${label}${i}`));
   const pushes = keys.map((key) => commitKey(rig, key));
@@ -91,7 +95,9 @@ describe('GitHub failing', () => {
     // Requests already on the wire when the 429 was answered may land just after it; none may be sent once it is known.
     const during = arrivedBetween(refusal.at + 150, refusal.at + 2000);
     expect(during.map((r) => `${r.method} ${r.path} +${r.at - refusal.at}ms`)).toEqual([]);
-    console.log(`github 429 retry-after 2 s: ${batch.keys.length} pushes revoked ${doneAt - batch.sentAt} ms after delivery; first request after the refusal at +${firstAfter(refusal)} ms`);
+    console.log(
+      `github 429 retry-after 2 s: ${batch.keys.length} pushes revoked ${doneAt - batch.sentAt} ms after delivery; first request after the refusal at +${firstAfter(refusal)} ms`,
+    );
   }, 40_000);
 
   it('403 secondary limit with Retry-After: the same', async () => {
@@ -102,7 +108,9 @@ describe('GitHub failing', () => {
     const refusal = rig.gh.requests.slice(mark).find((r) => r.status === 403)!;
     expect(refusal).toBeDefined();
     expect(arrivedBetween(refusal.at + 150, refusal.at + 1000).map((r) => `${r.method} ${r.path} +${r.at - refusal.at}ms`)).toEqual([]);
-    console.log(`github 403 secondary retry-after 1 s: ${batch.keys.length} pushes revoked ${doneAt - batch.sentAt} ms after delivery; first request after the refusal at +${firstAfter(refusal)} ms`);
+    console.log(
+      `github 403 secondary retry-after 1 s: ${batch.keys.length} pushes revoked ${doneAt - batch.sentAt} ms after delivery; first request after the refusal at +${firstAfter(refusal)} ms`,
+    );
   }, 40_000);
 
   it('a spent primary limit (403, x-ratelimit-remaining: 0): nothing is sent before x-ratelimit-reset, then the pushes complete', async () => {
@@ -120,7 +128,9 @@ describe('GitHub failing', () => {
     expect(arrivedBetween(first.at + 150, resetAt).map((r) => `${r.method} ${r.path} +${r.at - first.at}ms`)).toEqual([]);
     // The client knew it for the primary limit (the refused request may be a compare or a check-run write).
     expect(output()).toMatch(/primary rate limit on (GET|POST) /);
-    console.log(`github primary limit spent, reset in ≤2 s: ${batch.keys.length} pushes revoked ${doneAt - batch.sentAt} ms after delivery; ${refused.length} requests refused; first request after the reset at +${firstAfter(first)} ms after the first refusal`);
+    console.log(
+      `github primary limit spent, reset in ≤2 s: ${batch.keys.length} pushes revoked ${doneAt - batch.sentAt} ms after delivery; ${refused.length} requests refused; first request after the reset at +${firstAfter(first)} ms after the first refusal`,
+    );
   }, 40_000);
 });
 
@@ -132,7 +142,11 @@ function firstAfter(refusal: RecordedRequest): number {
 describe('a GitHub wait longer than a request may hang', () => {
   it('every push above is reported on its commit, once', async () => {
     // GitHub paces an installation's writes (about one a second): the check runs come after the revocations.
-    await until(async () => (heads.every((h) => rig.gh.checkRuns.some((r) => r.head_sha === h && r.conclusion)) ? true : undefined), 'every check run', 30_000);
+    await until(
+      async () => (heads.every((h) => rig.gh.checkRuns.some((r) => r.head_sha === h && r.conclusion)) ? true : undefined),
+      'every check run',
+      30_000,
+    );
     for (const h of heads) expect(rig.gh.checkRuns.filter((r) => r.head_sha === h)).toHaveLength(1);
   }, 40_000);
 
@@ -142,7 +156,13 @@ describe('a GitHub wait longer than a request may hang', () => {
     const connection = new Redis(rig.redis.url, { maxRetriesPerRequest: null });
     const logs: string[] = [];
     // The service's own client and worker, with the longest in-request wait shrunk from 900 s to 1 s.
-    const github = createAppClient({ apiUrl: rig.gh.url, appId: APP_ID, privateKey: rig.appKey.pkcs8, maxRateLimitWaitSeconds: 1, log: (m) => logs.push(m) });
+    const github = createAppClient({
+      apiUrl: rig.gh.url,
+      appId: APP_ID,
+      privateKey: rig.appKey.pkcs8,
+      maxRateLimitWaitSeconds: 1,
+      log: (m) => logs.push(m),
+    });
     const worker = startQueueWorker<{ n: number }, number>(
       connection,
       prefix,
@@ -154,7 +174,11 @@ describe('a GitHub wait longer than a request may hang', () => {
       },
       (m) => logs.push(m),
     );
-    const queue = new Queue<{ n: number }>('gh-wait', { connection, prefix: queuePrefix(prefix, 'gh-wait'), defaultJobOptions: { attempts: 3, backoff: { type: 'fixed', delay: 100 } } });
+    const queue = new Queue<{ n: number }>('gh-wait', {
+      connection,
+      prefix: queuePrefix(prefix, 'gh-wait'),
+      defaultJobOptions: { attempts: 3, backoff: { type: 'fixed', delay: 100 } },
+    });
     try {
       rig.gh.setRateLimit({ remaining: 0, resetInSeconds: 3 });
       const resetAt = (Math.floor(Date.now() / 1000) + 3) * 1000;
@@ -167,7 +191,11 @@ describe('a GitHub wait longer than a request may hang', () => {
       const refusals = rig.gh.requests.slice(mark).filter((r) => r.status === 403);
       expect(refusals).toHaveLength(1);
 
-      await until(async () => ((await first.getState()) === 'completed' && (await second.getState()) === 'completed' ? true : undefined), 'both jobs done', 20_000);
+      await until(
+        async () => ((await first.getState()) === 'completed' && (await second.getState()) === 'completed' ? true : undefined),
+        'both jobs done',
+        20_000,
+      );
       const during = rig.gh.requests.slice(mark).filter((r) => r.at > refusals[0]!.at && r.at < resetAt);
       expect(during).toEqual([]);
       for (const job of [first, second]) {
@@ -177,7 +205,9 @@ describe('a GitHub wait longer than a request may hang', () => {
         expect(done.attemptsMade, 'no attempt spent on the wait').toBe(1);
       }
       expect(logs.filter((m) => m.includes('put off until'))).toHaveLength(2);
-      console.log(`github reset beyond the in-request wait: 2 jobs put off and completed ${Date.now() - resetAt} ms after the reset, 1 request refused, none sent before the reset`);
+      console.log(
+        `github reset beyond the in-request wait: 2 jobs put off and completed ${Date.now() - resetAt} ms after the reset, 1 request refused, none sent before the reset`,
+      );
     } finally {
       await worker.close();
       await queue.obliterate({ force: true }).catch(() => {});

@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertNotification } from '../../src/stores/alert-store.js';
-import { alertsOf, commentPayload, keyRecord, ownerWithKey, pause, startFaultRig, type FaultRig, type OwnedKey } from '../helpers/fault-rig.js';
+import {
+  alertsOf,
+  commentPayload,
+  keyRecord,
+  ownerWithKey,
+  pause,
+  startFaultRig,
+  type FaultRig,
+  type OwnedKey,
+} from '../helpers/fault-rig.js';
 import { deliver, until } from '../helpers/pipeline.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
@@ -39,17 +48,29 @@ describe('SMTP and owner webhooks down', () => {
     await rig.hooks.close();
     const downAt = Date.now();
 
-    for (const [i, key] of keys.entries()) expect((await deliver(serve.url, 'issue_comment', commentPayload(`here: ${key.key}`, 300 + i), `down-${i}`)).status).toBe(202);
-    for (const key of keys) await until(async () => ((await keyRecord(serve.url, key.id)).status === 'revoked' ? true : undefined), 'the key revoked while mail is down');
+    for (const [i, key] of keys.entries())
+      expect((await deliver(serve.url, 'issue_comment', commentPayload(`here: ${key.key}`, 300 + i), `down-${i}`)).status).toBe(202);
+    for (const key of keys)
+      await until(
+        async () => ((await keyRecord(serve.url, key.id)).status === 'revoked' ? true : undefined),
+        'the key revoked while mail is down',
+      );
     const revokedMs = Date.now() - downAt;
 
     const alerts = alertsOf(rig);
-    const channel = async (key: OwnedKey, name: AlertNotification['channel']) => (await alerts.getByKeyId(key.id))?.notifications.find((n) => n.channel === name && n.notice === 1);
+    const channel = async (key: OwnedKey, name: AlertNotification['channel']) =>
+      (await alerts.getByKeyId(key.id))?.notifications.find((n) => n.channel === name && n.notice === 1);
     // The failures are seen and classed, and will be retried.
     for (const key of keys) {
-      const email = await until(async () => ((await channel(key, 'email'))?.status === 'retrying' ? channel(key, 'email') : undefined), 'email retrying');
+      const email = await until(
+        async () => ((await channel(key, 'email'))?.status === 'retrying' ? channel(key, 'email') : undefined),
+        'email retrying',
+      );
       expect(email).toMatchObject({ status: 'retrying', error: 'smtp_unreachable' });
-      const webhook = await until(async () => ((await channel(key, 'webhook'))?.status === 'retrying' ? channel(key, 'webhook') : undefined), 'webhook retrying');
+      const webhook = await until(
+        async () => ((await channel(key, 'webhook'))?.status === 'retrying' ? channel(key, 'webhook') : undefined),
+        'webhook retrying',
+      );
       expect(webhook).toMatchObject({ status: 'retrying', error: 'connect_refused' });
     }
 
@@ -57,7 +78,11 @@ describe('SMTP and owner webhooks down', () => {
     const smtp: SmtpSink = await startSmtpSink({ port: smtpPort });
     extra.push(smtp);
     const mailBackAt = Date.now();
-    await until(async () => (keys.every((key) => smtp.messages.some((m) => m.to.includes(key.email))) ? true : undefined), 'every mail', 30_000);
+    await until(
+      async () => (keys.every((key) => smtp.messages.some((m) => m.to.includes(key.email))) ? true : undefined),
+      'every mail',
+      30_000,
+    );
     const mailMs = Date.now() - mailBackAt;
 
     // The receiver stays down a while longer: the webhook keeps being retried, the mail is not sent again.
@@ -65,14 +90,24 @@ describe('SMTP and owner webhooks down', () => {
     const hooks: WebhookReceiver = await startWebhookReceiver({ port: hooksPort });
     extra.push(hooks);
     const hooksBackAt = Date.now();
-    await until(async () => (keys.every((key) => hooks.requests.some((r) => r.path === key.hookPath)) ? true : undefined), 'every webhook', 30_000);
+    await until(
+      async () => (keys.every((key) => hooks.requests.some((r) => r.path === key.hookPath)) ? true : undefined),
+      'every webhook',
+      30_000,
+    );
     const hooksMs = Date.now() - hooksBackAt;
 
     await pause(2000);
     let attempts = 0;
     for (const key of keys) {
-      expect(smtp.messages.filter((m) => m.to.includes(key.email)), key.name).toHaveLength(1);
-      expect(hooks.requests.filter((r) => r.path === key.hookPath), key.name).toHaveLength(1);
+      expect(
+        smtp.messages.filter((m) => m.to.includes(key.email)),
+        key.name,
+      ).toHaveLength(1);
+      expect(
+        hooks.requests.filter((r) => r.path === key.hookPath),
+        key.name,
+      ).toHaveLength(1);
       const email = (await channel(key, 'email'))!;
       const webhook = (await channel(key, 'webhook'))!;
       expect(email.status).toBe('sent');

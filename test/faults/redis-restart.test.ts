@@ -1,6 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PUSH_QUEUE } from '../../src/core/queue-names.js';
-import { allAlerts, commentPayload, commitKey, deliverPush, deliveriesOf, keyRecord, ownerWithKey, pause, pushPayload, startFaultRig, type FaultRig, type OwnedKey } from '../helpers/fault-rig.js';
+import {
+  allAlerts,
+  commentPayload,
+  commitKey,
+  deliverPush,
+  deliveriesOf,
+  keyRecord,
+  ownerWithKey,
+  pause,
+  pushPayload,
+  startFaultRig,
+  type FaultRig,
+  type OwnedKey,
+} from '../helpers/fault-rig.js';
 import type { PushJob } from '../../src/pipeline/queues.js';
 import { WEBHOOK_SECRET, deliver, until } from '../helpers/pipeline.js';
 import { enqueueTo, startServer } from '../helpers/server.js';
@@ -40,7 +53,8 @@ describe('Redis restarted under the service', () => {
     // Pushes queued before the outage are still being fetched when Redis goes.
     rig.gh.delay({ path: /\/compare\//, ms: 1500, times: earlyPushes.length });
     for (const [i, push] of earlyPushes.entries()) expect(await deliverPush(rig, serve.url, push, `rr-early-${i}`)).toBe(202);
-    for (const [i, key] of earlyComments.entries()) expect((await deliver(serve.url, 'issue_comment', commentPayload(`key ${key.key}`, 100 + i), `rr-early-text-${i}`)).status).toBe(202);
+    for (const [i, key] of earlyComments.entries())
+      expect((await deliver(serve.url, 'issue_comment', commentPayload(`key ${key.key}`, 100 + i), `rr-early-text-${i}`)).status).toBe(202);
 
     // Deliveries keep arriving across the stop and the start: each is answered 202 (queued) or 503 (redeliver).
     const answers = new Map<number, number>();
@@ -77,7 +91,10 @@ describe('Redis restarted under the service', () => {
 
     // Only 202 and 503: never an answer that tells GitHub "done" for what was not queued, nor a 500.
     const statuses = [...answers.values()];
-    expect(statuses.every((s) => s === 202 || s === 503), `answers ${statuses.join(',')}`).toBe(true);
+    expect(
+      statuses.every((s) => s === 202 || s === 503),
+      `answers ${statuses.join(',')}`,
+    ).toBe(true);
     const unavailable = statuses.filter((s) => s === 503).length;
     expect(unavailable).toBeGreaterThan(0);
 
@@ -103,9 +120,14 @@ describe('Redis restarted under the service', () => {
     for (const key of all) expect((await keyRecord(serve.url, key.id)).revokedReason!.match(/exposed/g)).toHaveLength(1);
     const alerts = await allAlerts(rig, all);
     for (const key of all) expect(alerts.get(key.id)!.locations).toHaveLength(1);
-    for (const p of [...earlyPushes, latePush]) await until(async () => rig.gh.checkRuns.find((r) => r.head_sha === p.after && r.conclusion), 'the check run', 30_000);
+    for (const p of [...earlyPushes, latePush])
+      await until(async () => rig.gh.checkRuns.find((r) => r.head_sha === p.after && r.conclusion), 'the check run', 30_000);
 
-    await until(async () => (all.every((key) => deliveriesOf(rig, key).mails >= 1 && deliveriesOf(rig, key).hooks >= 1) ? true : undefined), 'every notification', 30_000);
+    await until(
+      async () => (all.every((key) => deliveriesOf(rig, key).mails >= 1 && deliveriesOf(rig, key).hooks >= 1) ? true : undefined),
+      'every notification',
+      30_000,
+    );
     await pause(1500);
     for (const key of all) expect(deliveriesOf(rig, key), key.name).toEqual({ mails: 1, hooks: 1 });
     for (const p of [...earlyPushes, latePush]) expect(rig.gh.checkRuns.filter((r) => r.head_sha === p.after)).toHaveLength(1);

@@ -1,6 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_JOB_LOCK_MS, jobLockTimings, lockMarginMs } from '../../src/pipeline/job-locks.js';
-import { commitKeys, deliverPush, deliveriesOf, allAlerts, alertsOf, ownerWithKey, pause, startFaultRig, type FaultRig, type OwnedKey } from '../helpers/fault-rig.js';
+import {
+  commitKeys,
+  deliverPush,
+  deliveriesOf,
+  allAlerts,
+  alertsOf,
+  ownerWithKey,
+  pause,
+  startFaultRig,
+  type FaultRig,
+  type OwnedKey,
+} from '../helpers/fault-rig.js';
 import { RedisKeyStore } from '../../src/stores/redis-key-store.js';
 import { createAppClient } from '../../src/github/client.js';
 import { APP_ID, INSTALLATION, until } from '../helpers/pipeline.js';
@@ -50,7 +61,8 @@ describe('serve and a worker killed mid-batch, with the default job locks', () =
   it('revokes every key within 10 s of the restart, each once, and notifies each owner once', async () => {
     const serve = await rig.serve();
     const keys: OwnedKey[] = [];
-    for (let i = 0; i < PUSHES; i += 10) keys.push(...(await Promise.all(Array.from({ length: 10 }, (_, j) => ownerWithKey(rig, serve.url, `push${i + j}`)))));
+    for (let i = 0; i < PUSHES; i += 10)
+      keys.push(...(await Promise.all(Array.from({ length: 10 }, (_, j) => ownerWithKey(rig, serve.url, `push${i + j}`)))));
     const pushes = commitKeys(rig, keys);
     // Key records read straight from the dedicated Redis, as the service wrote them: the service's API would add load.
     const store = new RedisKeyStore(rig.store, rig.prefix);
@@ -60,7 +72,10 @@ describe('serve and a worker killed mid-batch, with the default job locks', () =
     // restart its git work in this process does not hold up the service being timed.
     const github = createAppClient({ apiUrl: rig.gh.url, appId: APP_ID, privateKey: rig.appKey.pkcs8 }).forInstallation(INSTALLATION);
     const where = { owner: rig.repo.owner, repo: rig.repo.name };
-    for (let i = 0; i < PUSHES; i += 6) await Promise.all(pushes.slice(i, i + 6).map((p) => github.repos.compareCommitsWithBasehead({ ...where, basehead: `${p.before}...${p.after}` })));
+    for (let i = 0; i < PUSHES; i += 6)
+      await Promise.all(
+        pushes.slice(i, i + 6).map((p) => github.repos.compareCommitsWithBasehead({ ...where, basehead: `${p.before}...${p.after}` })),
+      );
 
     // The first compares are answered after 300 ms, the rest held until after the kill (their clients die first).
     rig.gh.delay({ path: /\/compare\//, ms: 300, times: DONE_BEFORE_KILL });
@@ -149,7 +164,9 @@ describe('serve and a worker killed mid-batch, with the default job locks', () =
     const alerts = await allAlerts(rig, keys);
     for (const [i, key] of keys.entries()) {
       const alert = alerts.get(key.id)!;
-      expect(alert.locations).toEqual([expect.objectContaining({ source: 'push', path: `config/${key.name}.env`, line: 2, commit: pushes[i]!.after })]);
+      expect(alert.locations).toEqual([
+        expect.objectContaining({ source: 'push', path: `config/${key.name}.env`, line: 2, commit: pushes[i]!.after }),
+      ]);
       expect(alert.keyStatus).toBe('revoked');
       expect(alert.timeline.filter((entry) => entry.event === 'revoked')).toHaveLength(1);
     }
@@ -158,7 +175,11 @@ describe('serve and a worker killed mid-batch, with the default job locks', () =
     // No commit reported twice. (GitHub takes an installation's writes about one a second, so 60 check runs take a
     // minute or two to all appear; the notifications below wait long enough for some of them.)
     // Every owner hears once: one mail, one webhook, and nothing more after a pause.
-    await until(async () => (keys.every((key) => deliveriesOf(rig, key).mails >= 1 && deliveriesOf(rig, key).hooks >= 1) ? true : undefined), 'every notification', 30_000);
+    await until(
+      async () => (keys.every((key) => deliveriesOf(rig, key).mails >= 1 && deliveriesOf(rig, key).hooks >= 1) ? true : undefined),
+      'every notification',
+      30_000,
+    );
     await pause(2000);
     for (const key of keys) expect(deliveriesOf(rig, key), key.name).toEqual({ mails: 1, hooks: 1 });
     const reported = pushes.filter((p) => rig.gh.checkRuns.some((r) => r.head_sha === p.after)).length;

@@ -8,12 +8,21 @@ const appKey = makeRsaKeyPair();
 
 function decode(jwt: string) {
   const [header, payload, signature] = jwt.split('.');
-  const valid = verify('RSA-SHA256', Buffer.from(`${header}.${payload}`), createPublicKey(appKey.publicKeyPem), Buffer.from(signature!, 'base64url'));
-  return { header: JSON.parse(Buffer.from(header!, 'base64url').toString()), claims: JSON.parse(Buffer.from(payload!, 'base64url').toString()), valid };
+  const valid = verify(
+    'RSA-SHA256',
+    Buffer.from(`${header}.${payload}`),
+    createPublicKey(appKey.publicKeyPem),
+    Buffer.from(signature!, 'base64url'),
+  );
+  return {
+    header: JSON.parse(Buffer.from(header!, 'base64url').toString()),
+    claims: JSON.parse(Buffer.from(payload!, 'base64url').toString()),
+    valid,
+  };
 }
 
 describe('appJwtSigner', () => {
-  it('signs RS256 with iat 60 s back, exp within GitHub\'s 10 minutes, and the App id as iss', async () => {
+  it("signs RS256 with iat 60 s back, exp within GitHub's 10 minutes, and the App id as iss", async () => {
     const now = Date.UTC(2026, 10, 26, 12, 0, 0);
     const { jwt, expiresAt } = await appJwtSigner(appKey.pkcs8, () => now)(4711);
     const { header, claims, valid } = decode(jwt);
@@ -36,7 +45,7 @@ describe('appJwtSigner', () => {
     expect(decode(second).claims.iat).toBe(now / 1000 - 60);
   });
 
-  it('signs anew for a clock correction (auth-app\'s timeDifference) and another App id', async () => {
+  it("signs anew for a clock correction (auth-app's timeDifference) and another App id", async () => {
     const now = Date.UTC(2026, 10, 26, 12, 0, 0);
     const sign = appJwtSigner(appKey.pkcs8, () => now);
     const plain = (await sign(1)).jwt;

@@ -16,7 +16,7 @@ function archive(entries: Array<{ path: string; text: string }>, store = false):
 }
 
 describe('a GitHub Actions logs archive, read entry by entry', () => {
-  it('finds a key by job, step and line across many chunks, and reads a job\'s whole log only when its steps are absent', async () => {
+  it("finds a key by job, step and line across many chunks, and reads a job's whole log only when its steps are absent", async () => {
     const key = generateKey();
     const other = generateKey();
     const long = Array.from({ length: 40_000 }, (_, i) => line(i, `compiling module ${i}`));

@@ -135,10 +135,19 @@ describe('retries and rate limits', () => {
   it('honours retry-after on a secondary limit, and gives up after its retries or past the longest wait', async () => {
     const gh = await standIn();
     const logs: string[] = [];
-    const octokit = createTokenClient({ apiUrl: gh.url, token: TOKEN, retryAfterBaseValue: 1, maxRateLimitWaitSeconds: 60, log: (m) => logs.push(m) });
+    const octokit = createTokenClient({
+      apiUrl: gh.url,
+      token: TOKEN,
+      retryAfterBaseValue: 1,
+      maxRateLimitWaitSeconds: 60,
+      log: (m) => logs.push(m),
+    });
     gh.secondaryRateLimit({ times: 2, status: 429, retryAfter: 3 });
     expect((await octokit.repos.get({ owner: OWNER, repo: 'app' })).status).toBe(200);
-    expect(logs).toEqual([expect.stringMatching(/secondary rate limit .* retry 1 of 3 in 3 s/), expect.stringMatching(/retry 2 of 3 in 3 s/)]);
+    expect(logs).toEqual([
+      expect.stringMatching(/secondary rate limit .* retry 1 of 3 in 3 s/),
+      expect.stringMatching(/retry 2 of 3 in 3 s/),
+    ]);
 
     gh.secondaryRateLimit({ times: 5, status: 403, retryAfter: 1 });
     await expect(octokit.repos.get({ owner: OWNER, repo: 'app' })).rejects.toMatchObject({ status: 403 });

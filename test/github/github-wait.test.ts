@@ -8,14 +8,16 @@ const failure = (status: number, headers: Record<string, string>) => Object.assi
 describe('gitHubWaitUntil', () => {
   it('puts a spent budget off until one second past its reset, when the client stops resting (plugin-throttling rests 1–2 s past it)', () => {
     const reset = now / 1000 + 3;
-    expect(gitHubWaitUntil(failure(403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) }), now)).toBe(reset * 1000 + 1000);
+    expect(gitHubWaitUntil(failure(403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) }), now)).toBe(
+      reset * 1000 + 1000,
+    );
   });
 
   it('puts a secondary limit off until one second past its retry-after', () => {
     expect(gitHubWaitUntil(failure(429, { 'retry-after': '30' }), now)).toBe(now + 31_000);
   });
 
-  it('takes a resting client\'s own time as it is, and nothing from other failures', () => {
+  it("takes a resting client's own time as it is, and nothing from other failures", () => {
     expect(gitHubWaitUntil(new GitHubRestingError(now + 5000, 'installation 7'), now)).toBe(now + 5000);
     expect(gitHubWaitUntil(failure(500, {}), now)).toBeNull();
     expect(gitHubWaitUntil(failure(403, { 'x-ratelimit-remaining': '12' }), now)).toBeNull();

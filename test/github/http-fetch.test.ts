@@ -10,7 +10,11 @@ import { httpFetch } from '../../src/github/http-fetch.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 
-async function listen(handler: Handler): Promise<{ server: Server; url: string; seen: Array<{ method: string; url: string; headers: IncomingMessage['headers']; body: string }> }> {
+async function listen(handler: Handler): Promise<{
+  server: Server;
+  url: string;
+  seen: Array<{ method: string; url: string; headers: IncomingMessage['headers']; body: string }>;
+}> {
   const seen: Array<{ method: string; url: string; headers: IncomingMessage['headers']; body: string }> = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -46,13 +50,23 @@ describe('httpFetch', () => {
       if (path === '/echo') return json(res, 200, { method: req.method, body, contentType: req.headers['content-type'] ?? null });
       if (path === '/away') return (res.writeHead(302, { location: `${other.url}/x` }), res.end());
       if (path === '/loop') return (res.writeHead(302, { location: '/loop' }), res.end());
-      if (path === '/gzip') return (res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }), res.end(gzipSync(JSON.stringify({ packed: 'gzip' }))));
-      if (path === '/br') return (res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'br' }), res.end(brotliCompressSync(JSON.stringify({ packed: 'br' }))));
-      if (path === '/raw') return (res.writeHead(200, { 'content-type': 'application/vnd.github.raw' }), res.end(Buffer.from([0, 1, 2, 255])));
+      if (path === '/gzip')
+        return (
+          res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }),
+          res.end(gzipSync(JSON.stringify({ packed: 'gzip' })))
+        );
+      if (path === '/br')
+        return (
+          res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'br' }),
+          res.end(brotliCompressSync(JSON.stringify({ packed: 'br' })))
+        );
+      if (path === '/raw')
+        return (res.writeHead(200, { 'content-type': 'application/vnd.github.raw' }), res.end(Buffer.from([0, 1, 2, 255])));
       if (path === '/empty') return (res.writeHead(204, { 'content-encoding': 'gzip' }), res.end());
       if (path === '/missing') return json(res, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com' });
       if (path === '/hang') return; // never answers
-      if (path === '/headers') return (res.setHeader('x-many', ['a', 'b']), json(res, 200, {}, { link: '<https://x/?page=2>; rel="next"' }));
+      if (path === '/headers')
+        return (res.setHeader('x-many', ['a', 'b']), json(res, 200, {}, { link: '<https://x/?page=2>; rel="next"' }));
       return json(res, 500, { message: `no route ${path}` });
     });
   });
@@ -119,7 +133,7 @@ describe('httpFetch', () => {
     await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
   });
 
-  it('serves Octokit: parsed JSON, headers, a 404 as a RequestError with GitHub\'s message', async () => {
+  it("serves Octokit: parsed JSON, headers, a 404 as a RequestError with GitHub's message", async () => {
     const quiet = { debug() {}, info() {}, warn() {}, error() {} };
     const octokit = new Octokit({ baseUrl: main.url, log: quiet, request: { fetch: httpFetch } });
     const { data, url } = await octokit.request('GET /moved');

@@ -4,7 +4,19 @@ import { addedLines } from '../../src/github/patch.js';
 
 describe('addedLines', () => {
   it('counts context and added lines, not removed ones or "\\ No newline" markers', () => {
-    const patch = ['@@ -1,3 +1,4 @@', ' a', '-b', '+B', '+++ c is content', ' d', '\\ No newline at end of file', '@@ -10 +11,2 @@', '-x', '+y', '+z'].join('\n');
+    const patch = [
+      '@@ -1,3 +1,4 @@',
+      ' a',
+      '-b',
+      '+B',
+      '+++ c is content',
+      ' d',
+      '\\ No newline at end of file',
+      '@@ -10 +11,2 @@',
+      '-x',
+      '+y',
+      '+z',
+    ].join('\n');
     expect(addedLines(patch)).toEqual([
       { line: 2, text: 'B' },
       { line: 3, text: '++ c is content' },

@@ -46,11 +46,23 @@ function newRepo(files: Record<string, string | Buffer>): { repo: TestRepo; name
 }
 
 function push(name: string, before: string, after: string, extra: Partial<PushInput> = {}): PushInput {
-  return { owner: OWNER, repo: name, before, after, commitShas: [after], forced: false, created: false, deleted: false, defaultBranch: 'main', ...extra };
+  return {
+    owner: OWNER,
+    repo: name,
+    before,
+    after,
+    commitShas: [after],
+    forced: false,
+    created: false,
+    deleted: false,
+    defaultBranch: 'main',
+    ...extra,
+  };
 }
 
 const lines = (n: number, prefix = 'line') => Array.from({ length: n }, (_, i) => `${prefix} ${i + 1}`);
-const binary = (...parts: (string | Buffer)[]) => Buffer.concat([Buffer.from([0, 1, 2, 3, 0xff, 0]), ...parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))]);
+const binary = (...parts: (string | Buffer)[]) =>
+  Buffer.concat([Buffer.from([0, 1, 2, 3, 0xff, 0]), ...parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))]);
 
 describe('findSecretsInPush', () => {
   it('reports a key added to a modified file at its line and column in the new file, never the key itself', async () => {
@@ -62,7 +74,17 @@ describe('findSecretsInPush', () => {
 
     const result = await findSecretsInPush(octokit, push(name, base, head), rules);
     expect(result).toEqual({
-      findings: [{ path: 'config/app.env', line: 7, column: 9, commit: head, secretSha256: sha256Hex(key), redacted: keyHint(key), ruleId: 'neevcloud-api-key' }],
+      findings: [
+        {
+          path: 'config/app.env',
+          line: 7,
+          column: 9,
+          commit: head,
+          secretSha256: sha256Hex(key),
+          redacted: keyHint(key),
+          ruleId: 'neevcloud-api-key',
+        },
+      ],
       // The compare's commit messages, for the push worker to scan.
       messages: [{ sha: head, message: 'add key' }],
       truncated: false,
@@ -91,7 +113,10 @@ describe('findSecretsInPush', () => {
   it('does not report a key the base already held, in text or in a binary file', async () => {
     const key = generateKey();
     const { repo, name, base } = newRepo({ 'config/app.env': `A=1\nKEY=${key}\nB=2\n`, 'data.bin': binary(key) });
-    const head = repo.commit('edit around it', { 'config/app.env': `A=1\nKEY=${key}\nB=3\n`, 'data.bin': binary(key, Buffer.from([9, 9, 0])) });
+    const head = repo.commit('edit around it', {
+      'config/app.env': `A=1\nKEY=${key}\nB=3\n`,
+      'data.bin': binary(key, Buffer.from([9, 9, 0])),
+    });
     expect((await findSecretsInPush(octokit, push(name, base, head), rules)).findings).toEqual([]);
   });
 
@@ -99,15 +124,29 @@ describe('findSecretsInPush', () => {
     const key = generateKey();
     const { repo, name, base } = newRepo({ 'old.env': `KEY=${key}\n`, 'keep.txt': 'x\n' });
     const head = repo.commit('remove', { 'old.env': null });
-    expect(await findSecretsInPush(octokit, push(name, base, head), rules)).toEqual({ findings: [], messages: [{ sha: head, message: 'remove' }], truncated: false, filesScanned: 0, notRead: [], unread: { files: 0, commits: 0 } });
+    expect(await findSecretsInPush(octokit, push(name, base, head), rules)).toEqual({
+      findings: [],
+      messages: [{ sha: head, message: 'remove' }],
+      truncated: false,
+      filesScanned: 0,
+      notRead: [],
+      unread: { files: 0, commits: 0 },
+    });
 
     const before = gh.requests.length;
     const deleted = await findSecretsInPush(octokit, push(name, head, ZERO, { deleted: true, commitShas: [] }), rules);
-    expect(deleted).toEqual({ findings: [], messages: [], truncated: false, filesScanned: 0, notRead: [], unread: { files: 0, commits: 0 } });
+    expect(deleted).toEqual({
+      findings: [],
+      messages: [],
+      truncated: false,
+      filesScanned: 0,
+      notRead: [],
+      unread: { files: 0, commits: 0 },
+    });
     expect(gh.requests.length).toBe(before);
   });
 
-  it('reports keys on lines marked neevscan:allow, saying so (the marker is the pusher\'s to write)', async () => {
+  it("reports keys on lines marked neevscan:allow, saying so (the marker is the pusher's to write)", async () => {
     const [allowed, leaked, inBlob] = [generateKey(), generateKey(), generateKey()];
     const { repo, name, base } = newRepo({ 'test/fixture.ts': '// fixtures\n' });
     const head = repo.commit('fixtures', {
@@ -126,12 +165,36 @@ describe('findSecretsInPush', () => {
   it('finds a key in the name of an added file, and keeps the key out of the path it reports', async () => {
     const [inName, inFolder] = [generateKey(), generateKey()];
     const { repo, name, base } = newRepo({ 'README.md': 'hi\n' });
-    const head = repo.commit('names', { [`config/${inName}.env`]: 'x=1\n', [`keys/${inFolder}/a.txt`]: 'a\n', [`keys/${inFolder}/b.txt`]: 'b\n' });
+    const head = repo.commit('names', {
+      [`config/${inName}.env`]: 'x=1\n',
+      [`keys/${inFolder}/a.txt`]: 'a\n',
+      [`keys/${inFolder}/b.txt`]: 'b\n',
+    });
     const result = await findSecretsInPush(octokit, push(name, base, head), rules);
     expect(result.findings).toEqual([
-      { path: `config/${keyHint(inName)}.env`, line: null, column: 8, commit: head, secretSha256: sha256Hex(inName), redacted: keyHint(inName), ruleId: 'neevcloud-api-key', inPath: true, folder: 'config' },
+      {
+        path: `config/${keyHint(inName)}.env`,
+        line: null,
+        column: 8,
+        commit: head,
+        secretSha256: sha256Hex(inName),
+        redacted: keyHint(inName),
+        ruleId: 'neevcloud-api-key',
+        inPath: true,
+        folder: 'config',
+      },
       // A key in a folder's name is one place, however many files the folder holds.
-      { path: `keys/${keyHint(inFolder)}`, line: null, column: 6, commit: head, secretSha256: sha256Hex(inFolder), redacted: keyHint(inFolder), ruleId: 'neevcloud-api-key', inPath: true, folder: 'keys' },
+      {
+        path: `keys/${keyHint(inFolder)}`,
+        line: null,
+        column: 6,
+        commit: head,
+        secretSha256: sha256Hex(inFolder),
+        redacted: keyHint(inFolder),
+        ruleId: 'neevcloud-api-key',
+        inPath: true,
+        folder: 'keys',
+      },
     ]);
     expect(JSON.stringify(result)).not.toContain(inName);
     expect(JSON.stringify(result)).not.toContain(inFolder);
@@ -160,7 +223,9 @@ describe('findSecretsInPush', () => {
     expect(compare.data.files?.every((f) => f.patch === undefined)).toBe(true);
 
     const { findings } = await findSecretsInPush(octokit, push(name, base, head), rules);
-    expect(findings).toEqual([expect.objectContaining({ path: 'big.txt', line: 220, column: 14, secretSha256: sha256Hex(newKey), commit: head })]);
+    expect(findings).toEqual([
+      expect.objectContaining({ path: 'big.txt', line: 220, column: 14, secretSha256: sha256Hex(newKey), commit: head }),
+    ]);
     // The base version was found through the merge base's tree, not a contents endpoint.
     expect(gh.requests.some((r) => r.path === `/repos/${OWNER}/${name}/git/trees/${base}`)).toBe(true);
   });
@@ -234,7 +299,9 @@ describe('findSecretsInPush', () => {
 
     const gone = 'f'.repeat(40);
     const logs: string[] = [];
-    const fallback = await findSecretsInPush(octokit, push(name, gone, head, { forced: true, commitShas: [head] }), rules, { log: (m) => logs.push(m) });
+    const fallback = await findSecretsInPush(octokit, push(name, gone, head, { forced: true, commitShas: [head] }), rules, {
+      log: (m) => logs.push(m),
+    });
     expect(fallback.findings.map((f) => [f.path, f.line, f.commit])).toEqual([['new.env', 1, head]]);
     expect(logs.join('\n')).toMatch(/not found/);
   });
@@ -243,7 +310,10 @@ describe('findSecretsInPush', () => {
     const key = generateKey();
     const { repo, name, base } = newRepo({ 'README.md': 'hi\n' });
     const many = Object.fromEntries(
-      Array.from({ length: 360 }, (_, i) => [`many/f${String(i + 1).padStart(3, '0')}.txt`, i + 1 === 350 ? `x\ny\nKEY=${key}\n` : `file ${i + 1}\n`]),
+      Array.from({ length: 360 }, (_, i) => [
+        `many/f${String(i + 1).padStart(3, '0')}.txt`,
+        i + 1 === 350 ? `x\ny\nKEY=${key}\n` : `file ${i + 1}\n`,
+      ]),
     );
     const first = repo.commit('many files', many);
     const head = repo.commit('readme', { 'README.md': 'hello\n' });
@@ -251,7 +321,9 @@ describe('findSecretsInPush', () => {
     expect(compare.data.files).toHaveLength(300);
 
     const result = await findSecretsInPush(octokit, push(name, base, head, { commitShas: [first, head] }), rules);
-    expect(result.findings).toEqual([expect.objectContaining({ path: 'many/f350.txt', line: 3, column: 5, secretSha256: sha256Hex(key), commit: first })]);
+    expect(result.findings).toEqual([
+      expect.objectContaining({ path: 'many/f350.txt', line: 3, column: 5, secretSha256: sha256Hex(key), commit: first }),
+    ]);
     expect(result).toMatchObject({ truncated: false, filesScanned: 361 });
     // The 360-file commit came in two pages of 300.
     expect(gh.requests.filter((r) => r.path === `/repos/${OWNER}/${name}/commits/${first}`).map((r) => r.query.page)).toEqual(['1', '2']);
@@ -286,7 +358,10 @@ describe('findSecretsInPush', () => {
   it('past maxFiles, reads the rest through the Git Data API instead of stopping', async () => {
     const key = generateKey();
     const { repo, name, base } = newRepo({ 'README.md': 'hi\n' });
-    const head = repo.commit('files', { ...Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`f${i}.txt`, `${i}\n`])), 'f19.txt': `19\nK=${key}\n` });
+    const head = repo.commit('files', {
+      ...Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`f${i}.txt`, `${i}\n`])),
+      'f19.txt': `19\nK=${key}\n`,
+    });
     const result = await findSecretsInPush(octokit, push(name, base, head), rules, { maxFiles: 5 });
     expect(result).toMatchObject({ truncated: false, notRead: [], filesScanned: 20 });
     expect(result.findings).toEqual([expect.objectContaining({ path: 'f19.txt', line: 2, commit: head, secretSha256: sha256Hex(key) })]);
@@ -299,7 +374,9 @@ describe('findSecretsInPush', () => {
     const filler = repo.commit('filler', Object.fromEntries(Array.from({ length: 310 }, (_, i) => [`filler/f${i}.txt`, `filler\n`])));
     const keyed = repo.commit('key', { 'app.env': `A=1\nKEY=${key}\n`, [`n/${inName}`]: 'x\n' });
     const head = repo.commit('remove it again', { 'app.env': 'A=1\n' });
-    const result = await findSecretsInPush(octokit, push(name, base, head, { commitShas: [filler, keyed, head] }), rules, { maxFiles: 100 });
+    const result = await findSecretsInPush(octokit, push(name, base, head, { commitShas: [filler, keyed, head] }), rules, {
+      maxFiles: 100,
+    });
     expect(result.findings.map((f) => [f.path, f.line, f.commit])).toEqual([
       [`n/${keyHint(inName)}`, null, keyed],
       ['app.env', 2, keyed],

@@ -1,6 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SecretScanningKeys, SecretScanningKeysUnavailableError } from '../../src/github/secret-scanning-keys.js';
-import { makeRsaKeyPair, makeSecretScanningKey, signSecretScanningPayload, startGitHubStandIn, type GitHubStandIn } from '../helpers/github/standin.js';
+import {
+  makeRsaKeyPair,
+  makeSecretScanningKey,
+  signSecretScanningPayload,
+  startGitHubStandIn,
+  type GitHubStandIn,
+} from '../helpers/github/standin.js';
 
 const PATH = '/meta/public_keys/secret_scanning';
 let gh: GitHubStandIn;

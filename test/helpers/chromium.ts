@@ -17,7 +17,10 @@ export async function launchChromium(): Promise<{ browser: Browser; executablePa
     ? [['NEEVSCAN_CHROMIUM', async () => process.env.NEEVSCAN_CHROMIUM!]]
     : [
         ['@sparticuz/chromium', async () => (await import('@sparticuz/chromium')).default.executablePath()],
-        ['/usr/bin/chromium', async () => (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : Promise.reject(new Error('not installed')))],
+        [
+          '/usr/bin/chromium',
+          async () => (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : Promise.reject(new Error('not installed'))),
+        ],
       ];
   for (const [name, locate] of candidates) {
     try {
@@ -27,5 +30,7 @@ export async function launchChromium(): Promise<{ browser: Browser; executablePa
       failures.push(`${name}: ${(error as Error).message.split('\n')[0]}`);
     }
   }
-  throw new Error(`no chromium launches (${failures.join('; ')}): run npm ci (it installs @sparticuz/chromium), apt-get install -y chromium, or set NEEVSCAN_CHROMIUM; NEEVSCAN_SKIP_BROWSER=1 skips the browser test`);
+  throw new Error(
+    `no chromium launches (${failures.join('; ')}): run npm ci (it installs @sparticuz/chromium), apt-get install -y chromium, or set NEEVSCAN_CHROMIUM; NEEVSCAN_SKIP_BROWSER=1 skips the browser test`,
+  );
 }

@@ -11,7 +11,10 @@ export interface CliRun {
 }
 
 /** Runs `neevscan ARGS` in `cwd`, with a clean environment so the machine's git config cannot interfere. */
-export function neevscan(args: string[], options: { cwd?: string; input?: string | Buffer; env?: NodeJS.ProcessEnv; unprivileged?: boolean } = {}): CliRun {
+export function neevscan(
+  args: string[],
+  options: { cwd?: string; input?: string | Buffer; env?: NodeJS.ProcessEnv; unprivileged?: boolean } = {},
+): CliRun {
   // Root reads every file whatever its mode: to see what a user sees, drop to `nobody` (when we are root).
   const drop = options.unprivileged && process.getuid?.() === 0;
   const command = drop ? 'setpriv' : process.execPath;
@@ -59,7 +62,10 @@ export interface JsonReport {
 }
 
 /** Like neevscan(), without blocking the event loop: for a CLI that talks to a server in this same process. */
-export function neevscanAsync(args: string[], options: { cwd?: string; input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+export function neevscanAsync(
+  args: string[],
+  options: { cwd?: string; input?: string | Buffer; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliRun> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1', ...options.env } });
     child.stdin.end(options.input ?? '');

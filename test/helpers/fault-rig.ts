@@ -36,7 +36,10 @@ export interface FaultRig {
   repo: { owner: string; name: string; git: TestRepo };
   /** The environment every service process gets (Redis, secrets, mail, notify timing), plus the App's when `withApp`. */
   env(withApp: boolean): Record<string, string>;
-  serve(env?: Record<string, string>, options?: { withApp?: boolean }): Promise<{ url: string; child: ChildProcess; output: () => string; stop(): Promise<void>; kill(): Promise<void> }>;
+  serve(
+    env?: Record<string, string>,
+    options?: { withApp?: boolean },
+  ): Promise<{ url: string; child: ChildProcess; output: () => string; stop(): Promise<void>; kill(): Promise<void> }>;
   worker(env?: Record<string, string>): Promise<WorkerProcess>;
   close(): Promise<void>;
 }
@@ -75,18 +78,19 @@ export async function startFaultRig(overrides: Record<string, string | undefined
     gh.addRepo({ owner: repo.owner, name: repo.name, path: git.path, private: false, installationId: INSTALLATION });
     const prefix = freshPrefix();
 
-    const env = (withApp: boolean): Record<string, string> => withoutUnset({
-      REDIS_URL: redis.url,
-      NEEVSCAN_REDIS_PREFIX: prefix,
-      GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      GITHUB_API_URL: gh.url,
-      SMTP_URL: smtp.url,
-      MAIL_FROM: 'NeevCloud Security <security@neevcloud.example>',
-      NEEVSCAN_ALLOW_PRIVATE_WEBHOOKS: '1',
-      ...FAST_ENV,
-      ...(withApp ? { GITHUB_APP_ID: String(APP_ID), GITHUB_APP_PRIVATE_KEY: appKey.pkcs8 } : {}),
-      ...overrides,
-    });
+    const env = (withApp: boolean): Record<string, string> =>
+      withoutUnset({
+        REDIS_URL: redis.url,
+        NEEVSCAN_REDIS_PREFIX: prefix,
+        GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        GITHUB_API_URL: gh.url,
+        SMTP_URL: smtp.url,
+        MAIL_FROM: 'NeevCloud Security <security@neevcloud.example>',
+        NEEVSCAN_ALLOW_PRIVATE_WEBHOOKS: '1',
+        ...FAST_ENV,
+        ...(withApp ? { GITHUB_APP_ID: String(APP_ID), GITHUB_APP_PRIVATE_KEY: appKey.pkcs8 } : {}),
+        ...overrides,
+      });
     return {
       redis,
       store,
@@ -129,11 +133,21 @@ async function stopWithin(s: { child: ChildProcess; stop(): Promise<void> }, ms:
 
 /** An owner with an email and a webhook at the rig's receiver (path `/<name>`), and one key of theirs. */
 export async function ownerWithKey(rig: FaultRig, url: string, name: string): Promise<OwnedKey> {
-  const owner = await callApi(url, 'POST', '/api/v1/owners', { body: { name: `${name} Inc`, email: `${name}@owner.example`, webhookUrl: `${rig.hooks.url}/${name}` } });
+  const owner = await callApi(url, 'POST', '/api/v1/owners', {
+    body: { name: `${name} Inc`, email: `${name}@owner.example`, webhookUrl: `${rig.hooks.url}/${name}` },
+  });
   if (owner.status !== 201) throw new Error(`owner: ${owner.status} ${JSON.stringify(owner.body)}`);
   const key = await callApi(url, 'POST', '/api/v1/keys', { body: { ownerId: owner.body.id, name: `${name} key` } });
   if (key.status !== 201) throw new Error(`key: ${key.status} ${JSON.stringify(key.body)}`);
-  return { name, email: `${name}@owner.example`, hookPath: `/${name}`, ownerId: owner.body.id, id: key.body.id, key: key.body.key, hint: key.body.hint };
+  return {
+    name,
+    email: `${name}@owner.example`,
+    hookPath: `/${name}`,
+    ownerId: owner.body.id,
+    id: key.body.id,
+    key: key.body.key,
+    hint: key.body.hint,
+  };
 }
 
 export interface OwnedKey {
@@ -159,7 +173,11 @@ const commentExample = (examples as unknown as Array<{ name: string; examples: A
 export function commentPayload(body: string, n: number) {
   const example = structuredClone(commentExample);
   const html_url = `${example.issue.html_url}#issuecomment-${70000 + n}`;
-  return { ...example, comment: { ...example.comment, id: 70000 + n, html_url, body }, repository: { ...example.repository, private: false } };
+  return {
+    ...example,
+    comment: { ...example.comment, id: 70000 + n, html_url, body },
+    repository: { ...example.repository, private: false },
+  };
 }
 
 /** Commits one file holding `key` on the rig's repository and returns the push (before → after) that adds it. */
@@ -172,7 +190,9 @@ export function commitKey(rig: FaultRig, key: OwnedKey): { before: string; after
 /** Commits one file holding each key (one commit per key, in one go) and returns the pushes (before → after) that add them. */
 export function commitKeys(rig: FaultRig, keys: OwnedKey[]): Array<{ before: string; after: string }> {
   const first = rig.repo.git.git('rev-parse', 'HEAD');
-  const shas = rig.repo.git.commitEach(keys.map((key) => ({ message: `add ${key.name}`, files: { [`config/${key.name}.env`]: `# ${key.name}\nNEEV_API_KEY=${key.key}\n` } })));
+  const shas = rig.repo.git.commitEach(
+    keys.map((key) => ({ message: `add ${key.name}`, files: { [`config/${key.name}.env`]: `# ${key.name}\nNEEV_API_KEY=${key.key}\n` } })),
+  );
   return shas.map((after, i) => ({ before: i === 0 ? first : shas[i - 1]!, after }));
 }
 
@@ -181,7 +201,10 @@ export async function deliverPush(rig: FaultRig, url: string, push: { before: st
   return (await deliver(url, 'push', pushPayload(rig, push.before, push.after), delivery)).status;
 }
 
-export async function keyRecord(url: string, id: string): Promise<{ status: string; revokedAt: string | null; revokedReason: string | null; revokedBy: string | null }> {
+export async function keyRecord(
+  url: string,
+  id: string,
+): Promise<{ status: string; revokedAt: string | null; revokedReason: string | null; revokedBy: string | null }> {
   return (await callApi(url, 'GET', `/api/v1/keys/${id}`)).body;
 }
 

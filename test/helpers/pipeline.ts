@@ -62,16 +62,19 @@ export async function startPipeline(policy?: string, { standIn = {}, env = {}, c
     redis.disconnect();
   });
   // On a cluster the client first learns the slot map: on a loaded machine, starting takes longer.
-  const serve = await spawnServe({
-    NEEVSCAN_REDIS_PREFIX: prefix,
-    GITHUB_API_URL: gh.url,
-    GITHUB_APP_ID: String(APP_ID),
-    GITHUB_APP_PRIVATE_KEY: appKey.pkcs8,
-    GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    ...(policy ? { REVOKE_POLICY: policy } : {}),
-    ...(cluster ? { REDIS_CLUSTER_NODES: cluster.nodes } : {}),
-    ...env,
-  }, { readyMs: cluster ? 60_000 : undefined });
+  const serve = await spawnServe(
+    {
+      NEEVSCAN_REDIS_PREFIX: prefix,
+      GITHUB_API_URL: gh.url,
+      GITHUB_APP_ID: String(APP_ID),
+      GITHUB_APP_PRIVATE_KEY: appKey.pkcs8,
+      GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      ...(policy ? { REVOKE_POLICY: policy } : {}),
+      ...(cluster ? { REDIS_CLUSTER_NODES: cluster.nodes } : {}),
+      ...env,
+    },
+    { readyMs: cluster ? 60_000 : undefined },
+  );
   cleanups.push(serve.stop);
   const owner = (await callApi(serve.url, 'POST', '/api/v1/owners', { body: { name: 'Acme' } })).body.id as string;
   return { gh, prefix, redis, serve, owner };

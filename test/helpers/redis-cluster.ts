@@ -50,10 +50,15 @@ function isFree(port: number): Promise<boolean> {
 }
 
 export function hasRedisCluster(): boolean {
-  return spawnSync('redis-cli', ['--version'], { stdio: 'ignore' }).status === 0 && spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+  return (
+    spawnSync('redis-cli', ['--version'], { stdio: 'ignore' }).status === 0 &&
+    spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0
+  );
 }
 
-export async function startLocalCluster(options: { masters?: number; replicas?: number; nodeTimeoutMs?: number } = {}): Promise<LocalCluster> {
+export async function startLocalCluster(
+  options: { masters?: number; replicas?: number; nodeTimeoutMs?: number } = {},
+): Promise<LocalCluster> {
   const masters = options.masters ?? 3;
   const replicas = options.replicas ?? 0;
   const nodeTimeoutMs = options.nodeTimeoutMs ?? 1000;
@@ -68,9 +73,24 @@ export async function startLocalCluster(options: { masters?: number; replicas?: 
     const child = spawn(
       'redis-server',
       [
-        '--port', String(port), '--bind', '127.0.0.1', '--dir', nodeDir, '--cluster-enabled', 'yes',
-        '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(nodeTimeoutMs),
-        '--appendonly', 'yes', '--save', '', '--logfile', '',
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        nodeDir,
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        'nodes.conf',
+        '--cluster-node-timeout',
+        String(nodeTimeoutMs),
+        '--appendonly',
+        'yes',
+        '--save',
+        '',
+        '--logfile',
+        '',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -90,7 +110,11 @@ export async function startLocalCluster(options: { masters?: number; replicas?: 
   if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
 
   const masterPorts = ports.slice(0, masters);
-  const client = () => new Cluster(ports.filter((p) => children.has(p)).map((port) => ({ host: '127.0.0.1', port })), { enableReadyCheck: true });
+  const client = () =>
+    new Cluster(
+      ports.filter((p) => children.has(p)).map((port) => ({ host: '127.0.0.1', port })),
+      { enableReadyCheck: true },
+    );
 
   const waitHealthy = async (timeoutMs = 20_000) => {
     const deadline = Date.now() + timeoutMs;

@@ -42,9 +42,13 @@ export async function startDedicatedRedis(options: { port?: number } = {}): Prom
   const start = async () => {
     if (child) return;
     output = '';
-    const started = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--dir', dir, '--save', '', '--logfile', ''], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const started = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--dir', dir, '--save', '', '--logfile', ''],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     started.stdout!.on('data', (d) => (output += d));
     started.stderr!.on('data', (d) => (output += d));
     live.add(started);
@@ -53,7 +57,11 @@ export async function startDedicatedRedis(options: { port?: number } = {}): Prom
       if (child === started) child = null;
     });
     child = started;
-    await waitForPing(port, () => child === started, () => output);
+    await waitForPing(
+      port,
+      () => child === started,
+      () => output,
+    );
   };
 
   const stop = async () => {

@@ -32,7 +32,8 @@ export async function dumpPrefix(redis: Redis, prefix: string): Promise<Buffer[]
       out.push(key);
       const type = await redis.type(key);
       if (type === 'string') out.push((await redis.getBuffer(key))!);
-      else if (type === 'hash') for (const [field, value] of Object.entries(await redis.hgetallBuffer(key))) out.push(Buffer.from(field, 'latin1'), value);
+      else if (type === 'hash')
+        for (const [field, value] of Object.entries(await redis.hgetallBuffer(key))) out.push(Buffer.from(field, 'latin1'), value);
       else if (type === 'zset') out.push(...(await redis.zrangeBuffer(key, 0, -1)));
       else if (type === 'set') out.push(...(await redis.smembersBuffer(key)));
       else if (type === 'list') out.push(...(await redis.lrangeBuffer(key, 0, -1)));

@@ -17,7 +17,11 @@ export interface TestServer {
   redis: Redis;
   close(): Promise<void>;
   /** Calls the API with a bearer token. */
-  api(method: string, path: string, options?: { token?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  api(
+    method: string,
+    path: string,
+    options?: { token?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: any; headers: Headers }>;
 }
 
 /** The real server on a loopback port, with a fresh Redis prefix, removed on close. */
@@ -97,7 +101,10 @@ export function freePort(): Promise<number> {
 }
 
 /** `neevscan serve` as its own process, waited on until /readyz answers 200. */
-export async function spawnServe(env: Record<string, string>, { readyMs = 15_000 }: { readyMs?: number } = {}): Promise<{ url: string; child: ChildProcess; output: () => string; stop(): Promise<void>; kill(): Promise<void> }> {
+export async function spawnServe(
+  env: Record<string, string>,
+  { readyMs = 15_000 }: { readyMs?: number } = {},
+): Promise<{ url: string; child: ChildProcess; output: () => string; stop(): Promise<void>; kill(): Promise<void> }> {
   const port = await freePort();
   let output = '';
   const child = spawn(process.execPath, [BIN, 'serve'], {

@@ -35,7 +35,9 @@ describe('large and odd files', () => {
     writeFileSync(join(root, 'minified.js'), Buffer.concat([Buffer.alloc(filler, 'x'), Buffer.from(`;k="${key}"`)]));
     const { result, ms } = timed(() => neevscanJson(['scan', 'minified.js'], { cwd: root }));
     expect(result.status).toBe(1);
-    expect(result.report.findings).toEqual([expect.objectContaining({ file: 'minified.js', line: 1, column: filler + 5, secretSha256: sha256Hex(key) })]);
+    expect(result.report.findings).toEqual([
+      expect.objectContaining({ file: 'minified.js', line: 1, column: filler + 5, secretSha256: sha256Hex(key) }),
+    ]);
     expect(result.stdout).not.toContain(key);
     expect(ms).toBeLessThan(15_000);
   });
@@ -57,7 +59,13 @@ describe('large and odd files', () => {
     const key = generateKey();
     writeTree(root, {
       'zeros.bin': Buffer.concat([Buffer.alloc(20 * MB), Buffer.from(key), Buffer.alloc(MB)]),
-      'noise.bin': Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0]), Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)), Buffer.from([0, 0x0a]), Buffer.from(key), Buffer.from([0, 0xff])]),
+      'noise.bin': Buffer.concat([
+        Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0]),
+        Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)),
+        Buffer.from([0, 0x0a]),
+        Buffer.from(key),
+        Buffer.from([0, 0xff]),
+      ]),
     });
     const { status, report } = neevscanJson(['scan', '.'], { cwd: root });
     expect(status).toBe(1);
@@ -111,7 +119,10 @@ describe('paths that cannot be scanned: exit 2, one line', () => {
     chmodSync(join(root, 'locked-dir'), 0o000);
     expectOneLineError(neevscan(['scan', 'locked.env'], { cwd: root, unprivileged: true }), 'locked.env: permission denied');
     expectOneLineError(neevscan(['scan', 'locked-dir'], { cwd: root, unprivileged: true }), 'locked-dir: permission denied');
-    expectOneLineError(neevscan(['scan', 'locked.env', '--format', 'json'], { cwd: root, unprivileged: true }), 'locked.env: permission denied');
+    expectOneLineError(
+      neevscan(['scan', 'locked.env', '--format', 'json'], { cwd: root, unprivileged: true }),
+      'locked.env: permission denied',
+    );
     chmodSync(join(root, 'locked-dir'), 0o755);
   });
 
@@ -121,9 +132,20 @@ describe('paths that cannot be scanned: exit 2, one line', () => {
       'broken.yaml': 'rules: [ {id: x, pattern: "(",',
       'lookbehind.yaml': "rules:\n  - id: look\n    description: x\n    pattern: '(?<=a)b'\n    examples: ['ab']\n",
       'huge.yaml': "rules:\n  - id: huge\n    description: x\n    pattern: '(a{1000}){1000}'\n    examples: ['a']\n",
-      'aliases.yaml': `a: &a ["x","x","x","x","x","x","x","x","x"]\n${Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`).join('\n')}\nrules: *i\n`,
+      'aliases.yaml': `a: &a ["x","x","x","x","x","x","x","x","x"]\n${Array.from(
+        { length: 8 },
+        (_, i) =>
+          `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9)
+            .fill(`*${String.fromCharCode(97 + i)}`)
+            .join(',')}]`,
+      ).join('\n')}\nrules: *i\n`,
     });
-    for (const [file, rule] of [['broken.yaml', undefined], ['lookbehind.yaml', 'look'], ['huge.yaml', 'huge'], ['aliases.yaml', undefined]] as const) {
+    for (const [file, rule] of [
+      ['broken.yaml', undefined],
+      ['lookbehind.yaml', 'look'],
+      ['huge.yaml', 'huge'],
+      ['aliases.yaml', undefined],
+    ] as const) {
       const { result, ms } = timed(() => neevscan(['scan', '.', '--rules', file], { cwd: root }));
       expect(result.status, file).toBe(2);
       expect(result.stderr.split('\n').filter(Boolean), file).toHaveLength(1);
@@ -138,10 +160,30 @@ describe('user rules built for catastrophic backtracking', () => {
     `rules:\n  - id: ${id}\n    description: ${id}\n    pattern: '${pattern}'\n    examples: ['${example}']\n${extra}`;
 
   const cases: Array<{ what: string; rules: string; input: Buffer; found: number }> = [
-    { what: '(a+)+$ over a megabyte of a, then !', rules: rule('nested-plus', '(a+)+$', 'aaaa', '    boundary: none\n'), input: Buffer.concat([Buffer.alloc(MB, 'a'), Buffer.from('!')]), found: 0 },
-    { what: '(a|aa)+b over a megabyte of a', rules: rule('alternation', '(?:a|aa)+b', 'aab', '    boundary: none\n'), input: Buffer.alloc(MB, 'a'), found: 0 },
-    { what: '(x+x+)+y over a megabyte of x', rules: rule('double-plus', '(x+x+)+y', 'xxy', '    boundary: none\n'), input: Buffer.alloc(MB, 'x'), found: 0 },
-    { what: '(.*a){12} over a megabyte of a with no newline', rules: rule('dot-star', '(?:.*a){12}z', 'aaaaaaaaaaaaz', '    boundary: none\n'), input: Buffer.alloc(MB, 'a'), found: 0 },
+    {
+      what: '(a+)+$ over a megabyte of a, then !',
+      rules: rule('nested-plus', '(a+)+$', 'aaaa', '    boundary: none\n'),
+      input: Buffer.concat([Buffer.alloc(MB, 'a'), Buffer.from('!')]),
+      found: 0,
+    },
+    {
+      what: '(a|aa)+b over a megabyte of a',
+      rules: rule('alternation', '(?:a|aa)+b', 'aab', '    boundary: none\n'),
+      input: Buffer.alloc(MB, 'a'),
+      found: 0,
+    },
+    {
+      what: '(x+x+)+y over a megabyte of x',
+      rules: rule('double-plus', '(x+x+)+y', 'xxy', '    boundary: none\n'),
+      input: Buffer.alloc(MB, 'x'),
+      found: 0,
+    },
+    {
+      what: '(.*a){12} over a megabyte of a with no newline',
+      rules: rule('dot-star', '(?:.*a){12}z', 'aaaaaaaaaaaaz', '    boundary: none\n'),
+      input: Buffer.alloc(MB, 'a'),
+      found: 0,
+    },
     {
       what: 'a keyword present at every byte (keyword a, pattern a+b, window 64 KiB)',
       rules: rule('dense-keyword', 'a+b', 'aab', "    keywords: ['a']\n    window: 65536\n    boundary: none\n"),
@@ -201,7 +243,10 @@ describe('terminal escapes in file names', () => {
     const repo = gitRepo();
     writeFileSync(join(repo, NAME), `KEY=${generateKey()}\n`);
     git(repo, 'add', '-A');
-    for (const args of [['scan', '--staged'], ['scan', '--git']]) {
+    for (const args of [
+      ['scan', '--staged'],
+      ['scan', '--git'],
+    ]) {
       if (args[1] === '--git') git(repo, 'commit', '-qm', 'add');
       const run = neevscan(args, { cwd: repo });
       expect(run.status, `${args.join(' ')}: ${run.stderr}`).toBe(1);
@@ -212,6 +257,9 @@ describe('terminal escapes in file names', () => {
 
   it('an error naming such a path is one line on stderr, escaped', () => {
     const root = tempDir();
-    expectOneLineError(neevscan(['scan', 'gone\x1b]0;pwned\x07\n.env'], { cwd: root }), 'gone\\e]0;pwned\\a\\n.env: no such file or folder');
+    expectOneLineError(
+      neevscan(['scan', 'gone\x1b]0;pwned\x07\n.env'], { cwd: root }),
+      'gone\\e]0;pwned\\a\\n.env: no such file or folder',
+    );
   });
 });

@@ -33,7 +33,12 @@ const commentExample = (examples as Array<{ name: string; examples: Array<Record
 beforeAll(async () => {
   gh = await startGitHubStandIn({ secretScanningKeys: [signer.publicKey] });
   // Notices held back 200 ms rather than 2 s, so that the jobs earlier tests cause are done sooner before the next snapshot.
-  serve = await spawnServe({ NEEVSCAN_REDIS_PREFIX: prefix, GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET, GITHUB_API_URL: gh.url, NEEVSCAN_NOTIFY_DELAY_MS: '200' });
+  serve = await spawnServe({
+    NEEVSCAN_REDIS_PREFIX: prefix,
+    GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    GITHUB_API_URL: gh.url,
+    NEEVSCAN_NOTIFY_DELAY_MS: '200',
+  });
   owner = (await callApi(serve.url, 'POST', '/api/v1/owners', { body: { name: 'Acme' } })).body.id;
 });
 
@@ -110,7 +115,14 @@ const deliveryId = () => `hostile-${process.pid}-${++deliveries}`;
 async function postWebhook(body: Buffer | string, headers: Record<string, string | undefined>) {
   const res = await fetch(`${serve.url}/webhooks/github`, {
     method: 'POST',
-    headers: Object.fromEntries(Object.entries({ 'content-type': 'application/json', 'x-github-event': 'issue_comment', 'x-github-delivery': deliveryId(), ...headers }).filter(([, v]) => v !== undefined)) as Record<string, string>,
+    headers: Object.fromEntries(
+      Object.entries({
+        'content-type': 'application/json',
+        'x-github-event': 'issue_comment',
+        'x-github-delivery': deliveryId(),
+        ...headers,
+      }).filter(([, v]) => v !== undefined),
+    ) as Record<string, string>,
     body,
   });
   const text = await res.text();
@@ -118,7 +130,11 @@ async function postWebhook(body: Buffer | string, headers: Record<string, string
 }
 
 async function postPartner(body: Buffer | string, headers: Record<string, string> = signedPartner(body)) {
-  const res = await fetch(`${serve.url}/github/secret-scanning`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const res = await fetch(`${serve.url}/github/secret-scanning`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
   const text = await res.text();
   return { status: res.status, text, json: safeJson(text) };
 }
@@ -153,7 +169,11 @@ function resetPeak(): number {
  * client library then reports EPIPE and drops the answer): what counts is the
  * answer it sent first. Resolves with its status, body and how long it took.
  */
-function sendHuge(path: string, size: number, options: { chunked: boolean; headers?: Record<string, string> }): Promise<{ status: number; body: string; ms: number }> {
+function sendHuge(
+  path: string,
+  size: number,
+  options: { chunked: boolean; headers?: Record<string, string> },
+): Promise<{ status: number; body: string; ms: number }> {
   const url = new URL(path, serve.url);
   const started = performance.now();
   return new Promise((resolve, reject) => {
@@ -187,7 +207,11 @@ function sendHuge(path: string, size: number, options: { chunked: boolean; heade
       finish();
       if (!done) reject(new Error(`no answer: ${received.toString('utf8').slice(0, 200)}`));
     });
-    socket.write(`POST ${url.pathname} HTTP/1.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`);
+    socket.write(
+      `POST ${url.pathname} HTTP/1.1\r\n${Object.entries(headers)
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('')}\r\n`,
+    );
     const chunk = Buffer.alloc(64 * 1024, 0x61);
     const frame = options.chunked ? Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]) : chunk;
     let sent = 0;
@@ -219,11 +243,26 @@ async function sendHugeAnswered(path: string, size: number, options: { chunked: 
 
 describe('oversized bodies', () => {
   const cases = [
-    { what: 'webhook (limit 25 MB)', limit: 25 * MB, path: '/webhooks/github', headers: { 'x-github-event': 'push', 'x-github-delivery': 'big-1', 'x-hub-signature-256': hmac('x') } },
+    {
+      what: 'webhook (limit 25 MB)',
+      limit: 25 * MB,
+      path: '/webhooks/github',
+      headers: { 'x-github-event': 'push', 'x-github-delivery': 'big-1', 'x-hub-signature-256': hmac('x') },
+    },
     { what: 'partner endpoint (limit 4 MB)', limit: 4 * MB, path: '/github/secret-scanning', headers: signedPartner('x') },
     { what: 'public report (limit 4 MB)', limit: 4 * MB, path: '/api/v1/public/report', headers: {} },
-    { what: 'API (limit 64 KB)', limit: 64 * 1024, path: '/api/v1/owners', headers: { authorization: 'Bearer test-admin-token-0123456789' } },
-    { what: 'dashboard sign-in form (limit 32 KB)', limit: 32 * 1024, path: '/login', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://127.0.0.1', 'sec-fetch-site': 'same-origin' } },
+    {
+      what: 'API (limit 64 KB)',
+      limit: 64 * 1024,
+      path: '/api/v1/owners',
+      headers: { authorization: 'Bearer test-admin-token-0123456789' },
+    },
+    {
+      what: 'dashboard sign-in form (limit 32 KB)',
+      limit: 32 * 1024,
+      path: '/login',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://127.0.0.1', 'sec-fetch-site': 'same-origin' },
+    },
   ];
   for (const c of cases) {
     for (const chunked of [false, true]) {
@@ -239,7 +278,9 @@ describe('oversized bodies', () => {
           // Declared too large, it is refused unread. Streamed, at most the route's limit is held (the webhook and
           // partner routes need the whole body to check its signature) before the answer: never the 30 MB.
           expect(peakGrowthKb * 1024).toBeLessThan(chunked ? Math.min(c.limit + 4 * MB, 30 * MB) : 4 * MB);
-          console.log(`${c.what}, ${chunked ? 'chunked' : 'Content-Length'}: 413 in ${res.ms.toFixed(0)} ms, peak RSS +${(peakGrowthKb / 1024).toFixed(1)} MB`);
+          console.log(
+            `${c.what}, ${chunked ? 'chunked' : 'Content-Length'}: 413 in ${res.ms.toFixed(0)} ms, peak RSS +${(peakGrowthKb / 1024).toFixed(1)} MB`,
+          );
         }, /\{rl\}:(dashboard:POST\/login|report:POST\/api\/v1\/public\/report)-/);
         expect((await fetch(`${serve.url}/healthz`)).status).toBe(200);
       });
@@ -260,11 +301,26 @@ describe('bodies that are not JSON, and wrong content types', () => {
   it('webhook: a signed body that is not JSON, binary, a JSON array or scalar, or form-encoded: 400 with what is wrong; nothing queued', async () => {
     const bodies: Array<[string, Buffer, string, string]> = [
       ['text', Buffer.from('hello, world'), 'text/plain', 'the body is not JSON'],
-      ['binary with NULs', Buffer.concat([Buffer.from([0, 1, 2, 0xff, 0xfe, 0]), randomBytes(4096)]), 'application/octet-stream', 'the body is not JSON'],
-      ['JSON with a raw control character', Buffer.from('{"action":"created","comment":{"body":"a\u0000b"}}'), 'application/json', 'the body is not JSON'],
+      [
+        'binary with NULs',
+        Buffer.concat([Buffer.from([0, 1, 2, 0xff, 0xfe, 0]), randomBytes(4096)]),
+        'application/octet-stream',
+        'the body is not JSON',
+      ],
+      [
+        'JSON with a raw control character',
+        Buffer.from('{"action":"created","comment":{"body":"a\u0000b"}}'),
+        'application/json',
+        'the body is not JSON',
+      ],
       ['a JSON array', Buffer.from('[{"action":"created"}]'), 'application/json', 'the body is not a JSON object'],
       ['a JSON string', Buffer.from('"push"'), 'application/json', 'the body is not a JSON object'],
-      ['form-encoded (GitHub’s other content type)', Buffer.from(`payload=${encodeURIComponent(JSON.stringify(commentExample))}`), 'application/x-www-form-urlencoded', 'the body is not JSON'],
+      [
+        'form-encoded (GitHub’s other content type)',
+        Buffer.from(`payload=${encodeURIComponent(JSON.stringify(commentExample))}`),
+        'application/x-www-form-urlencoded',
+        'the body is not JSON',
+      ],
       ['empty', Buffer.alloc(0), 'application/json', 'the body is not JSON'],
     ];
     await changesNothing(async () => {
@@ -294,12 +350,21 @@ describe('bodies that are not JSON, and wrong content types', () => {
       const text = await callApi(serve.url, 'POST', '/api/v1/owners', { raw: 'name=Acme', headers: { 'content-type': 'text/plain' } });
       expect(text.status).toBe(400);
       expect(text.body.error).toEqual({ code: 'bad_request', message: 'body must be object' });
-      for (const type of ['application/xml', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/octet-stream']) {
+      for (const type of [
+        'application/xml',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=x',
+        'application/octet-stream',
+      ]) {
         const other = await callApi(serve.url, 'POST', '/api/v1/owners', { raw: 'name=Acme', headers: { 'content-type': type } });
         expect(other.status, type).toBe(415);
         expect(other.body.error.code).toBe('unsupported_media_type');
       }
-      const binary = await fetch(`${serve.url}/api/v1/keys`, { method: 'POST', headers: { authorization: 'Bearer test-admin-token-0123456789', 'content-type': 'application/json' }, body: randomBytes(2048) });
+      const binary = await fetch(`${serve.url}/api/v1/keys`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer test-admin-token-0123456789', 'content-type': 'application/json' },
+        body: randomBytes(2048),
+      });
       expect(binary.status).toBe(400);
       expect((await callApi(serve.url, 'POST', '/api/v1/owners', { body: { name: 'Acme', admin: true } })).status).toBe(400);
     });
@@ -312,7 +377,11 @@ describe('bodies that are not JSON, and wrong content types', () => {
         expect(res.status, body).toBe(400);
         expect(res.json.error.code).toBe('bad_request');
       }
-      const xml = await fetch(`${serve.url}/github/secret-scanning`, { method: 'POST', headers: { 'content-type': 'application/xml', ...signedPartner('[]') }, body: '[]' });
+      const xml = await fetch(`${serve.url}/github/secret-scanning`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/xml', ...signedPartner('[]') },
+        body: '[]',
+      });
       expect(xml.status).toBe(200);
       expect(await xml.json()).toEqual([]);
     });
@@ -342,10 +411,18 @@ describe('missing and forged signatures', () => {
 
   it('webhook: the signature is over the bytes sent, so a body with invalid UTF-8 signed by GitHub verifies, and one re-encoded in transit does not', async () => {
     const key = (await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name: 'Invalid UTF-8' } })).body;
-    const text = JSON.stringify({ ...commentExample, repository: { ...commentExample.repository, private: false }, comment: { ...commentExample.comment, body: 'BAD\nline two\nkey=KEY' } });
+    const text = JSON.stringify({
+      ...commentExample,
+      repository: { ...commentExample.repository, private: false },
+      comment: { ...commentExample.comment, body: 'BAD\nline two\nkey=KEY' },
+    });
     const [head, tail] = text.split('BAD');
     // Bytes no UTF-8 decoder accepts, inside a JSON string: JSON.parse reads them as U+FFFD.
-    const raw = Buffer.concat([Buffer.from(head!), Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xe2, 0x82]), Buffer.from(tail!.replace('KEY', key.key))]);
+    const raw = Buffer.concat([
+      Buffer.from(head!),
+      Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xe2, 0x82]),
+      Buffer.from(tail!.replace('KEY', key.key)),
+    ]);
     const reencoded = Buffer.from(raw.toString('utf8'));
     expect((await postWebhook(raw, { 'x-hub-signature-256': hmac(reencoded) })).status).toBe(401);
     const accepted = await postWebhook(raw, { 'x-hub-signature-256': hmac(raw) });
@@ -361,7 +438,10 @@ describe('missing and forged signatures', () => {
     await changesNothing(async () => {
       expect((await postPartner(body, {})).status).toBe(400);
       expect((await postPartner(body, { 'Github-Public-Key-Identifier': signer.publicKey.key_identifier })).status).toBe(400);
-      const otherKey = await postPartner(body, { ...signedPartner(body, stranger), 'Github-Public-Key-Identifier': signer.publicKey.key_identifier });
+      const otherKey = await postPartner(body, {
+        ...signedPartner(body, stranger),
+        'Github-Public-Key-Identifier': signer.publicKey.key_identifier,
+      });
       expect(otherKey.status).toBe(401);
       expect(otherKey.json.error.code).toBe('bad_signature');
       expect((await postPartner(body, signedPartner(body + ' '))).status).toBe(401);
@@ -377,7 +457,9 @@ describe('replayed deliveries', () => {
   it('webhook: a redelivered X-GitHub-Delivery gets 200 and changes nothing, whether the first was ignored or queued a key', async () => {
     const quiet = JSON.stringify({ ...commentExample, comment: { ...commentExample.comment, body: 'no key here' } });
     const id = deliveryId();
-    expect((await postWebhook(quiet, { 'x-github-delivery': id, 'x-hub-signature-256': hmac(quiet) })).json).toMatchObject({ status: 'ignored' });
+    expect((await postWebhook(quiet, { 'x-github-delivery': id, 'x-hub-signature-256': hmac(quiet) })).json).toMatchObject({
+      status: 'ignored',
+    });
     await changesNothing(async () => {
       const again = await postWebhook(quiet, { 'x-github-delivery': id, 'x-hub-signature-256': hmac(quiet) });
       expect(again.status).toBe(200);
@@ -385,13 +467,18 @@ describe('replayed deliveries', () => {
     });
 
     const key = (await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name: 'Replayed' } })).body;
-    const loud = JSON.stringify({ ...commentExample, repository: { ...commentExample.repository, private: false }, comment: { ...commentExample.comment, body: `key ${key.key}` } });
+    const loud = JSON.stringify({
+      ...commentExample,
+      repository: { ...commentExample.repository, private: false },
+      comment: { ...commentExample.comment, body: `key ${key.key}` },
+    });
     const loudId = deliveryId();
     expect((await postWebhook(loud, { 'x-github-delivery': loudId, 'x-hub-signature-256': hmac(loud) })).status).toBe(202);
     const alerts = new AlertStore(redis, prefix);
     const alert = await until(async () => (await alerts.getByKeyId(key.id)) ?? undefined, 'the alert');
     const revokedAt = (await callApi(serve.url, 'GET', `/api/v1/keys/${key.id}`)).body.revokedAt;
-    for (let i = 0; i < 5; i++) expect((await postWebhook(loud, { 'x-github-delivery': loudId, 'x-hub-signature-256': hmac(loud) })).status).toBe(200);
+    for (let i = 0; i < 5; i++)
+      expect((await postWebhook(loud, { 'x-github-delivery': loudId, 'x-hub-signature-256': hmac(loud) })).status).toBe(200);
     await new Promise((r) => setTimeout(r, 300));
     expect((await alerts.getByKeyId(key.id))!.locations).toHaveLength(alert.locations.length);
     expect((await callApi(serve.url, 'GET', `/api/v1/keys/${key.id}`)).body.revokedAt).toBe(revokedAt);
@@ -400,7 +487,9 @@ describe('replayed deliveries', () => {
 
   it('partner endpoint: the same signed batch again gets the same answer and revokes and records nothing more', async () => {
     const key = (await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name: 'Partner replay' } })).body;
-    const body = JSON.stringify([{ token: key.key, type: 'neevcloud_api_key', url: 'https://github.com/octo-org/app/blob/abc/x.env', source: 'content' }]);
+    const body = JSON.stringify([
+      { token: key.key, type: 'neevcloud_api_key', url: 'https://github.com/octo-org/app/blob/abc/x.env', source: 'content' },
+    ]);
     const first = await postPartner(body);
     expect(first.json).toEqual([{ token_hash: sha256Hex(key.key), token_type: 'neevcloud_api_key', label: 'true_positive' }]);
     const record = (await callApi(serve.url, 'GET', `/api/v1/keys/${key.id}`)).body;
@@ -445,11 +534,17 @@ describe('JSON nested 100,000 deep', () => {
 
 describe('invalid UTF-8 at the partner endpoint', () => {
   it('a token holding invalid UTF-8 is a false positive; the answer is 200', async () => {
-    const raw = Buffer.concat([Buffer.from('[{"token":"neev_'), Buffer.from([0xff, 0xfe, 0x80]), Buffer.from('","type":"neevcloud_api_key","url":"https://github.com/x","source":"content"}]')]);
+    const raw = Buffer.concat([
+      Buffer.from('[{"token":"neev_'),
+      Buffer.from([0xff, 0xfe, 0x80]),
+      Buffer.from('","type":"neevcloud_api_key","url":"https://github.com/x","source":"content"}]'),
+    ]);
     await changesNothing(async () => {
       const res = await postPartner(raw);
       expect(res.status).toBe(200);
-      expect(res.json).toEqual([{ token_hash: expect.stringMatching(/^[0-9a-f]{64}$/), token_type: 'neevcloud_api_key', label: 'false_positive' }]);
+      expect(res.json).toEqual([
+        { token_hash: expect.stringMatching(/^[0-9a-f]{64}$/), token_type: 'neevcloud_api_key', label: 'false_positive' },
+      ]);
     });
   });
 });

@@ -22,7 +22,8 @@ const redis = testRedis();
 const prefix = freshPrefix();
 let serve: Awaited<ReturnType<typeof spawnServe>>;
 
-const pushExample = (examples as Array<{ name: string; examples: Array<Record<string, any>> }>).find((e) => e.name === 'push')!.examples[0]!;
+const pushExample = (examples as Array<{ name: string; examples: Array<Record<string, any>> }>).find((e) => e.name === 'push')!
+  .examples[0]!;
 
 beforeAll(async () => {
   serve = await spawnServe({ NEEVSCAN_REDIS_PREFIX: prefix, GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET });
@@ -91,73 +92,71 @@ function stalledUpload(localAddress: string, declared: number, send: number): St
   };
 }
 
-it(
-  '16 uploads of 20 MB of a 25 MB webhook that then stall, from 4 addresses: at most the body budget is let in, the rest refused at once, the stalled ones cut off by the request timeout, RSS growth bounded; a signed delivery sent meanwhile gets 202',
-  async () => {
-    const before = rssKb();
-    let peak = before;
-    const sampler = setInterval(() => (peak = Math.max(peak, rssKb())), 100);
-    onTestFinished(() => clearInterval(sampler));
-    const uploads: Stalled[] = [];
-    for (let i = 0; i < 16; i++) uploads.push(stalledUpload(`127.0.0.${2 + (i % 4)}`, WEBHOOK_BODY_LIMIT, 20 * MB));
+it('16 uploads of 20 MB of a 25 MB webhook that then stall, from 4 addresses: at most the body budget is let in, the rest refused at once, the stalled ones cut off by the request timeout, RSS growth bounded; a signed delivery sent meanwhile gets 202', async () => {
+  const before = rssKb();
+  let peak = before;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssKb())), 100);
+  onTestFinished(() => clearInterval(sampler));
+  const uploads: Stalled[] = [];
+  for (let i = 0; i < 16; i++) uploads.push(stalledUpload(`127.0.0.${2 + (i % 4)}`, WEBHOOK_BODY_LIMIT, 20 * MB));
 
-    // Wait until every upload is either refused (answered, or closed: a reset can discard the answer) or has sent its
-    // 20 MB and stalled.
-    const deadline = Date.now() + 10_000;
-    const refusedOne = (u: Stalled) => u.status() !== null || u.closed();
-    while (!uploads.every((u) => refusedOne(u) || u.sent() >= 20 * MB) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    const refused = uploads.filter(refusedOne);
-    const stalled = uploads.filter((u) => !refusedOne(u));
-    // Three 25 MB bodies fit in the budget for large bodies (80 MB), two from one address (50 MB).
-    expect(stalled.length).toBe(Math.floor(BODY_BUDGET.largeBytes / WEBHOOK_BODY_LIMIT));
-    for (const u of stalled) expect(u.sent()).toBeGreaterThanOrEqual(20 * MB);
-    const answers = refused.map((u) => u.status()).filter((s) => s !== null);
-    expect(answers.every((s) => s === 503 || s === 429)).toBe(true);
-    expect(answers.length).toBeGreaterThan(0);
+  // Wait until every upload is either refused (answered, or closed: a reset can discard the answer) or has sent its
+  // 20 MB and stalled.
+  const deadline = Date.now() + 10_000;
+  const refusedOne = (u: Stalled) => u.status() !== null || u.closed();
+  while (!uploads.every((u) => refusedOne(u) || u.sent() >= 20 * MB) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  const refused = uploads.filter(refusedOne);
+  const stalled = uploads.filter((u) => !refusedOne(u));
+  // Three 25 MB bodies fit in the budget for large bodies (80 MB), two from one address (50 MB).
+  expect(stalled.length).toBe(Math.floor(BODY_BUDGET.largeBytes / WEBHOOK_BODY_LIMIT));
+  for (const u of stalled) expect(u.sent()).toBeGreaterThanOrEqual(20 * MB);
+  const answers = refused.map((u) => u.status()).filter((s) => s !== null);
+  expect(answers.every((s) => s === 503 || s === 429)).toBe(true);
+  expect(answers.length).toBeGreaterThan(0);
 
-    // The attack holds what it was let in: a real delivery still gets through.
-    const started = performance.now();
-    const res = await deliver(serve.url, 'push', pushExample, `real-${process.pid}`);
-    const realMs = performance.now() - started;
-    expect(res.status).toBe(202);
-    // GitHub's example push has no App installation: verified, read and answered, with nothing to queue.
-    expect(await res.json()).toMatchObject({ status: expect.stringMatching(/^(queued|ignored)$/) });
+  // The attack holds what it was let in: a real delivery still gets through.
+  const started = performance.now();
+  const res = await deliver(serve.url, 'push', pushExample, `real-${process.pid}`);
+  const realMs = performance.now() - started;
+  expect(res.status).toBe(202);
+  // GitHub's example push has no App installation: verified, read and answered, with nothing to queue.
+  expect(await res.json()).toMatchObject({ status: expect.stringMatching(/^(queued|ignored)$/) });
 
-    // Every connection is closed within the request timeout (Node checks once a second): the stalled ones with 408.
-    const closed = await Promise.all(uploads.map((u) => Promise.race([u.closedAt, new Promise<number>((r) => setTimeout(() => r(Infinity), REQUEST_TIMEOUT_MS + 5000))])));
-    clearInterval(sampler);
-    expect(Math.max(...closed)).toBeLessThan(REQUEST_TIMEOUT_MS + 2500);
-    for (const u of stalled) expect(u.status()).toBe(408);
+  // Every connection is closed within the request timeout (Node checks once a second): the stalled ones with 408.
+  const closed = await Promise.all(
+    uploads.map((u) => Promise.race([u.closedAt, new Promise<number>((r) => setTimeout(() => r(Infinity), REQUEST_TIMEOUT_MS + 5000))])),
+  );
+  clearInterval(sampler);
+  expect(Math.max(...closed)).toBeLessThan(REQUEST_TIMEOUT_MS + 2500);
+  for (const u of stalled) expect(u.status()).toBe(408);
 
-    const growthMb = (peak - before) / 1024;
-    console.log(
-      `stalled uploads: ${stalled.length} let in, ${refused.length} refused (answers seen: ${answers.join(',')}); ` +
-        `signed delivery 202 in ${realMs.toFixed(0)} ms; stalled closed after ${Math.max(...closed.filter((_, i) => uploads[i]!.status() === 408)).toFixed(0)} ms; ` +
-        `RSS ${(before / 1024).toFixed(0)} MB → peak ${(peak / 1024).toFixed(0)} MB (+${growthMb.toFixed(0)} MB)`,
-    );
-    // 16 × 20 MB would be 320 MB; the budget lets in 3 × 20 MB.
-    expect(growthMb).toBeLessThan(140);
+  const growthMb = (peak - before) / 1024;
+  console.log(
+    `stalled uploads: ${stalled.length} let in, ${refused.length} refused (answers seen: ${answers.join(',')}); ` +
+      `signed delivery 202 in ${realMs.toFixed(0)} ms; stalled closed after ${Math.max(...closed.filter((_, i) => uploads[i]!.status() === 408)).toFixed(0)} ms; ` +
+      `RSS ${(before / 1024).toFixed(0)} MB → peak ${(peak / 1024).toFixed(0)} MB (+${growthMb.toFixed(0)} MB)`,
+  );
+  // 16 × 20 MB would be 320 MB; the budget lets in 3 × 20 MB.
+  expect(growthMb).toBeLessThan(140);
 
-    // The budget is given back: a large signed body is read again (400: it is not JSON), not refused.
-    const big = Buffer.alloc(5 * MB, 0x61);
-    const after = await fetch(`${serve.url}/webhooks/github`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-github-event': 'push',
-        'x-github-delivery': `after-${process.pid}`,
-        'x-hub-signature-256': `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(big).digest('hex')}`,
-      },
-      body: big,
-    });
-    expect(after.status).toBe(400);
+  // The budget is given back: a large signed body is read again (400: it is not JSON), not refused.
+  const big = Buffer.alloc(5 * MB, 0x61);
+  const after = await fetch(`${serve.url}/webhooks/github`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'push',
+      'x-github-delivery': `after-${process.pid}`,
+      'x-hub-signature-256': `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(big).digest('hex')}`,
+    },
+    body: big,
+  });
+  expect(after.status).toBe(400);
 
-    // One address alone: two large bodies at once, not a third (429), whatever room the service has.
-    const mine = [0, 1, 2].map(() => stalledUpload('127.0.0.9', WEBHOOK_BODY_LIMIT, 1 * MB));
-    await until(async () => (mine.some((u) => u.status() !== null) ? true : undefined), 'one upload to be answered', 5000);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(mine.map((u) => u.status()).sort()).toEqual([429, null, null]);
-    for (const u of mine) u.socket.destroy();
-  },
-  40_000,
-);
+  // One address alone: two large bodies at once, not a third (429), whatever room the service has.
+  const mine = [0, 1, 2].map(() => stalledUpload('127.0.0.9', WEBHOOK_BODY_LIMIT, 1 * MB));
+  await until(async () => (mine.some((u) => u.status() !== null) ? true : undefined), 'one upload to be answered', 5000);
+  await new Promise((r) => setTimeout(r, 300));
+  expect(mine.map((u) => u.status()).sort()).toEqual([429, null, null]);
+  for (const u of mine) u.socket.destroy();
+}, 40_000);

@@ -26,7 +26,8 @@ async function server(env: Record<string, string> = {}): Promise<TestServer> {
   return t;
 }
 
-const mint = async (t: TestServer, scope: string) => (await t.api('POST', '/api/v1/tokens', { body: { name: `${scope} token`, scope } })).body as { id: string; token: string };
+const mint = async (t: TestServer, scope: string) =>
+  (await t.api('POST', '/api/v1/tokens', { body: { name: `${scope} token`, scope } })).body as { id: string; token: string };
 
 describe('guessing bearer tokens', () => {
   it('300 wrong tokens from one address, spread over two servers sharing Redis: 401 for the first 20, then 429 with Retry-After; a correct minted token still works from there, the environment admin token does not; other addresses are not affected', async () => {
@@ -46,7 +47,12 @@ describe('guessing bearer tokens', () => {
     let retryAfter: string | null = null;
     for (let i = 0; i < 300; i += 20) {
       const batch = await Promise.all(
-        Array.from({ length: 20 }, (_, j) => callApi((i + j) % 2 ? a.url : b.url, 'GET', '/api/v1/owners', { token: `guess-${i + j}`, headers: { 'x-forwarded-for': '127.0.0.1' } })),
+        Array.from({ length: 20 }, (_, j) =>
+          callApi((i + j) % 2 ? a.url : b.url, 'GET', '/api/v1/owners', {
+            token: `guess-${i + j}`,
+            headers: { 'x-forwarded-for': '127.0.0.1' },
+          }),
+        ),
       );
       for (const r of batch) {
         statuses.push(r.status);
@@ -66,10 +72,16 @@ describe('guessing bearer tokens', () => {
     expect(admin.status).toBe(429);
     expect(admin.body.error.code).toBe('rate_limited');
     // Another client (behind the proxy server b trusts) is not throttled, with the admin token or a wrong one.
-    expect((await callApi(b.url, 'GET', '/api/v1/owners', { token: ADMIN, headers: { 'x-forwarded-for': '203.0.113.7' } })).status).toBe(200);
-    expect((await callApi(b.url, 'GET', '/api/v1/owners', { token: 'wrong', headers: { 'x-forwarded-for': '203.0.113.7' } })).status).toBe(401);
+    expect((await callApi(b.url, 'GET', '/api/v1/owners', { token: ADMIN, headers: { 'x-forwarded-for': '203.0.113.7' } })).status).toBe(
+      200,
+    );
+    expect((await callApi(b.url, 'GET', '/api/v1/owners', { token: 'wrong', headers: { 'x-forwarded-for': '203.0.113.7' } })).status).toBe(
+      401,
+    );
     // Server a trusts no proxy: X-Forwarded-For changes nothing there.
-    expect((await callApi(a.url, 'GET', '/api/v1/owners', { token: ADMIN, headers: { 'x-forwarded-for': '203.0.113.7' } })).status).toBe(429);
+    expect((await callApi(a.url, 'GET', '/api/v1/owners', { token: ADMIN, headers: { 'x-forwarded-for': '203.0.113.7' } })).status).toBe(
+      429,
+    );
   });
 
   it('requests without a token are not counted as guesses', async () => {
@@ -151,18 +163,15 @@ async function dashboard(t: TestServer) {
   const ownerId = (await t.api('POST', '/api/v1/owners', { body: { name: 'Acme' } })).body.id as string;
   const key = (await t.api('POST', '/api/v1/keys', { body: { ownerId, name: 'leaked' } })).body.key as string;
   const now = new Date().toISOString();
-  const { alert } = await handleExposure(
-    { keyStore: t.server.store, alerts: new AlertStore(t.redis, t.prefix), policy: 'public' },
-    {
-      secretSha256: sha256Hex(key),
-      redacted: keyHint(key),
-      ruleId: 'neevcloud-api-key',
-      location: { source: 'push', repo: 'octo-org/app', path: 'a.env', line: 1, commit: null, url: null, seenAt: now },
-      public: true,
-      pushedAt: now,
-      receivedAt: now,
-    } as never,
-  );
+  const { alert } = await handleExposure({ keyStore: t.server.store, alerts: new AlertStore(t.redis, t.prefix), policy: 'public' }, {
+    secretSha256: sha256Hex(key),
+    redacted: keyHint(key),
+    ruleId: 'neevcloud-api-key',
+    location: { source: 'push', repo: 'octo-org/app', path: 'a.env', line: 1, commit: null, url: null, seenAt: now },
+    public: true,
+    pushedAt: now,
+    receivedAt: now,
+  } as never);
   return { cookie, alertId: alert!.id, token: security.token };
 }
 

@@ -17,14 +17,25 @@ import { githubPushPayload } from '../helpers/push-payload.js';
 const pushPayload = (name: string, before: string, after: string) => githubPushPayload({ name, before, after, installation: INSTALLATION });
 
 /** `count` files of the same text: GitHub lists every one, though they are one blob. */
-const filler = (count: number, folder = 'filler') => Object.fromEntries(Array.from({ length: count }, (_, i) => [`${folder}/f${String(i).padStart(4, '0')}.txt`, 'filler\n']));
+const filler = (count: number, folder = 'filler') =>
+  Object.fromEntries(Array.from({ length: count }, (_, i) => [`${folder}/f${String(i).padStart(4, '0')}.txt`, 'filler\n']));
 
 async function setup(standIn: PipelineOptions['standIn'] = {}) {
   const pipeline = await startPipeline(undefined, { standIn });
-  const newKey = async (name: string) => (await callApi(pipeline.serve.url, 'POST', '/api/v1/keys', { body: { ownerId: pipeline.owner, name } })).body as { id: string; key: string; hint: string };
+  const newKey = async (name: string) =>
+    (await callApi(pipeline.serve.url, 'POST', '/api/v1/keys', { body: { ownerId: pipeline.owner, name } })).body as {
+      id: string;
+      key: string;
+      hint: string;
+    };
   const revoked = (id: string) =>
-    until(async () => ((await callApi(pipeline.serve.url, 'GET', `/api/v1/keys/${id}`)).body.status === 'revoked' ? true : undefined), 'the key to be revoked', 60_000);
-  const checkRun = (head: string) => until(async () => pipeline.gh.checkRuns.find((r) => r.head_sha === head && r.conclusion), 'the check run', 60_000);
+    until(
+      async () => ((await callApi(pipeline.serve.url, 'GET', `/api/v1/keys/${id}`)).body.status === 'revoked' ? true : undefined),
+      'the key to be revoked',
+      60_000,
+    );
+  const checkRun = (head: string) =>
+    until(async () => pipeline.gh.checkRuns.find((r) => r.head_sha === head && r.conclusion), 'the check run', 60_000);
   const alerts = new AlertStore(pipeline.redis, pipeline.prefix);
   const alertOf = (id: string) => until(async () => (await alerts.getByKeyId(id)) ?? undefined, 'the alert');
   return { ...pipeline, newKey, revoked, checkRun, alertOf };
@@ -113,7 +124,11 @@ describe('a push that hides a key', () => {
     const [inName, inFolder, inside] = [await newKey('In a name'), await newKey('In a folder'), await newKey('Inside the named file')];
     const repo = TestRepo.init(join(tempDir(), 'app'));
     const base = repo.commit('initial', { 'README.md': '# app\n' });
-    const head = repo.commit('names', { [`config/${inName.key}.env`]: `K=${inside.key}\n`, [`secrets/${inFolder.key}/a.txt`]: 'a\n', [`secrets/${inFolder.key}/b.txt`]: 'b\n' });
+    const head = repo.commit('names', {
+      [`config/${inName.key}.env`]: `K=${inside.key}\n`,
+      [`secrets/${inFolder.key}/a.txt`]: 'a\n',
+      [`secrets/${inFolder.key}/b.txt`]: 'b\n',
+    });
     gh.addRepo({ owner: 'octo-org', name: 'app', path: repo.path, private: false, installationId: INSTALLATION });
     expect((await deliver(serve.url, 'push', pushPayload('app', base, head), 'name-push')).status).toBe(202);
 
@@ -121,13 +136,24 @@ describe('a push that hides a key', () => {
     await revoked(inFolder.id);
     const named = await alertOf(inName.id);
     expect(named.locations).toEqual([
-      expect.objectContaining({ source: 'push', path: `config/${inName.hint}.env`, line: null, field: 'path', commit: head, url: `https://github.com/octo-org/app/tree/${head}/config` }),
+      expect.objectContaining({
+        source: 'push',
+        path: `config/${inName.hint}.env`,
+        line: null,
+        field: 'path',
+        commit: head,
+        url: `https://github.com/octo-org/app/tree/${head}/config`,
+      }),
     ]);
-    expect((await alertOf(inFolder.id)).locations).toEqual([expect.objectContaining({ path: `secrets/${inFolder.hint}`, line: null, field: 'path' })]);
+    expect((await alertOf(inFolder.id)).locations).toEqual([
+      expect.objectContaining({ path: `secrets/${inFolder.hint}`, line: null, field: 'path' }),
+    ]);
     // A key inside that file: its place names the file with the other key hidden too, and links to the folder.
     await revoked(inside.id);
     const insideAlert = await alertOf(inside.id);
-    expect(insideAlert.locations).toEqual([expect.objectContaining({ path: `config/${inName.hint}.env`, line: 1, url: `https://github.com/octo-org/app/tree/${head}/config` })]);
+    expect(insideAlert.locations).toEqual([
+      expect.objectContaining({ path: `config/${inName.hint}.env`, line: 1, url: `https://github.com/octo-org/app/tree/${head}/config` }),
+    ]);
     expect(insideAlert.locations[0].field).toBeUndefined();
     const key = await callApi(serve.url, 'GET', `/api/v1/keys/${inName.id}`);
     expect(key.body.revokedReason).toContain(`config/${inName.hint}.env`);

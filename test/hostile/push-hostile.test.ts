@@ -23,14 +23,24 @@ const pushPayload = (before: string, after: string) => githubPushPayload({ name:
 describe('a push of hostile files', () => {
   it('a 50 MB single line, a binary file and invalid UTF-8: the blobs are fetched and scanned, each key found and revoked, within bounds', async () => {
     const { gh, prefix, redis, serve, owner } = await startPipeline();
-    const newKey = async (name: string) => (await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name } })).body as { id: string; key: string };
+    const newKey = async (name: string) =>
+      (await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name } })).body as { id: string; key: string };
     const [inLine, inBinary, inBadUtf8] = [await newKey('Long line'), await newKey('Binary'), await newKey('Bad UTF-8')];
 
     const repo = TestRepo.init(join(tempDir(), 'app'));
     const base = repo.commit('initial', { 'README.md': '# app\n' });
     const longLine = Buffer.concat([Buffer.alloc(50 * MB, 'x'), Buffer.from(`;key="${inLine.key}"\n`)]);
-    const binary = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]), Buffer.alloc(4096, 0), Buffer.from(inBinary.key), Buffer.from([0, 0xff, 0xfe])]);
-    const badUtf8 = Buffer.concat([Buffer.from('one\ntwo\n'), Buffer.from([0xff, 0xfe, 0xc3, 0x28]), Buffer.from(` token=${inBadUtf8.key}\n`)]);
+    const binary = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]),
+      Buffer.alloc(4096, 0),
+      Buffer.from(inBinary.key),
+      Buffer.from([0, 0xff, 0xfe]),
+    ]);
+    const badUtf8 = Buffer.concat([
+      Buffer.from('one\ntwo\n'),
+      Buffer.from([0xff, 0xfe, 0xc3, 0x28]),
+      Buffer.from(` token=${inBadUtf8.key}\n`),
+    ]);
     const head = repo.commit('hostile files', { 'dist/bundle.min.js': longLine, 'assets/logo.png': binary, 'config/legacy.ini': badUtf8 });
     gh.addRepo({ owner: 'octo-org', name: 'app', path: repo.path, private: false, installationId: INSTALLATION });
 
@@ -41,7 +51,8 @@ describe('a push of hostile files', () => {
     expect((await deliver(serve.url, 'push', pushPayload(base, head), 'hostile-push')).status).toBe(202);
 
     const status = async (id: string) => (await callApi(serve.url, 'GET', `/api/v1/keys/${id}`)).body.status as string;
-    for (const key of [inLine, inBinary, inBadUtf8]) await until(async () => ((await status(key.id)) === 'revoked' ? true : undefined), 'the keys to be revoked', 60_000);
+    for (const key of [inLine, inBinary, inBadUtf8])
+      await until(async () => ((await status(key.id)) === 'revoked' ? true : undefined), 'the keys to be revoked', 60_000);
     const seconds = (Date.now() - started) / 1000;
     const peakKb = rssKb('VmHWM');
 
@@ -66,7 +77,9 @@ describe('a push of hostile files', () => {
     const dump = Buffer.concat(await dumpPrefix(redis, prefix));
     for (const key of [inLine, inBinary, inBadUtf8]) expect(dump.includes(key.key)).toBe(false);
 
-    console.log(`50 MB one-line blob + binary + invalid UTF-8 push: keys revoked ${seconds.toFixed(1)} s after delivery; serve RSS ${Math.round(rssBefore / 1024)} MB before, peak ${Math.round(peakKb / 1024)} MB`);
+    console.log(
+      `50 MB one-line blob + binary + invalid UTF-8 push: keys revoked ${seconds.toFixed(1)} s after delivery; serve RSS ${Math.round(rssBefore / 1024)} MB before, peak ${Math.round(peakKb / 1024)} MB`,
+    );
     // Bounded: the blob is read raw (50 MB, not a 67 MB base64 JSON answer and its decoded copy) and scanned in place.
     expect(peakKb / 1024).toBeLessThan(rssBefore / 1024 + 250);
   }, 120_000);

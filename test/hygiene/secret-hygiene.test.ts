@@ -38,7 +38,8 @@ import { git, gitRepo, tempDir } from '../helpers/tmp.js';
 import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const TOKENS = ['ghp_hygieneTokenOne0000000000000000000000', 'ghp_hygieneTokenTwo0000000000000000000000'];
-const byName = (name: string) => (examples as Array<{ name: string; examples: Array<Record<string, any>> }>).find((e) => e.name === name)!.examples;
+const byName = (name: string) =>
+  (examples as Array<{ name: string; examples: Array<Record<string, any>> }>).find((e) => e.name === name)!.examples;
 const example = (name: string, action?: string) => structuredClone(byName(name).find((e) => action === undefined || e.action === action)!);
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -69,7 +70,8 @@ async function readRedis(redis: Redis, prefix: string): Promise<{ keys: number; 
       out.push(key);
       const type = await redis.type(key);
       if (type === 'string') out.push((await redis.getBuffer(key)) ?? Buffer.alloc(0));
-      else if (type === 'hash') for (const [field, value] of Object.entries(await redis.hgetallBuffer(key))) out.push(Buffer.from(field), value);
+      else if (type === 'hash')
+        for (const [field, value] of Object.entries(await redis.hgetallBuffer(key))) out.push(Buffer.from(field), value);
       else if (type === 'list') out.push(...(await redis.lrangeBuffer(key, 0, -1)));
       else if (type === 'set') out.push(...(await redis.smembersBuffer(key)));
       else if (type === 'zset') out.push(...(await redis.zrangeBuffer(key, 0, -1, 'WITHSCORES')));
@@ -88,7 +90,13 @@ describe('secret hygiene: no raw key anywhere the system writes or says', () => 
     // ---- the world: GitHub, mail, owner webhooks, Redis ----
     const appKey = makeRsaKeyPair();
     const partnerKey = makeSecretScanningKey();
-    const gh = await startGitHubStandIn({ appId: APP_ID, publicKeyPem: appKey.publicKeyPem, tokens: TOKENS, pollInterval: 60, secretScanningKeys: [partnerKey.publicKey] });
+    const gh = await startGitHubStandIn({
+      appId: APP_ID,
+      publicKeyPem: appKey.publicKeyPem,
+      tokens: TOKENS,
+      pollInterval: 60,
+      secretScanningKeys: [partnerKey.publicKey],
+    });
     cleanups.push(() => gh.close());
     const smtp = await startSmtpSink();
     cleanups.push(() => smtp.close());
@@ -123,7 +131,10 @@ describe('secret hygiene: no raw key anywhere the system writes or says', () => 
     const serve = await spawnServe(env);
     cleanups.push(serve.stop);
     let pollOutput = '';
-    const poll = spawn(process.execPath, [BIN, 'poll', '--interval', '0.2'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const poll = spawn(process.execPath, [BIN, 'poll', '--interval', '0.2'], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     poll.stdout!.on('data', (d) => (pollOutput += d));
     poll.stderr!.on('data', (d) => (pollOutput += d));
     const pollExited = new Promise<void>((resolve) => poll.once('exit', () => resolve()));
@@ -136,13 +147,30 @@ describe('secret hygiene: no raw key anywhere the system writes or says', () => 
     const answers: string[] = [];
     const api = async (method: string, path: string, body?: unknown, token?: string) => {
       const res = await callApi(serve.url, method, path, { body, ...(token ? { token } : {}) });
-      answers.push(`${method} ${path} ${res.status} ${JSON.stringify([...res.headers])} ${typeof res.body === 'string' ? res.body : JSON.stringify(res.body)}`);
+      answers.push(
+        `${method} ${path} ${res.status} ${JSON.stringify([...res.headers])} ${typeof res.body === 'string' ? res.body : JSON.stringify(res.body)}`,
+      );
       return res;
     };
     const ownerRes = await api('POST', '/api/v1/owners', { name: 'Acme', email: 'owner@acme.example', webhookUrl: `${hooks.url}/acme` });
     expect(ownerRes.status).toBe(201);
     const owner = ownerRes.body as { id: string; webhookSecret: string };
-    const sources = ['push', 'install-scan', 'wiki-page', 'wiki-summary', 'issue', 'pull-request', 'review-comment', 'commit-comment', 'comment', 'discussion', 'discussion-comment', 'partner', 'public-push', 'public-comment'] as const;
+    const sources = [
+      'push',
+      'install-scan',
+      'wiki-page',
+      'wiki-summary',
+      'issue',
+      'pull-request',
+      'review-comment',
+      'commit-comment',
+      'comment',
+      'discussion',
+      'discussion-comment',
+      'partner',
+      'public-push',
+      'public-comment',
+    ] as const;
     const keys = {} as Record<(typeof sources)[number], { id: string; key: string; hint: string }>;
     for (const source of sources) {
       const res = await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner.id, name: `key for ${source}` } });
@@ -162,7 +190,9 @@ describe('secret hygiene: no raw key anywhere the system writes or says', () => 
     gh.addRepo({ owner: 'octo-org', name: 'lib', path: lib.path, private: false, installationId: INSTALLATION });
     const open = TestRepo.init(join(tempDir(), 'open'));
     const openBase = open.commit('initial', { 'README.md': '# open\n' });
-    const openHead = open.commit('oops', { 'deploy.sh': `curl -H "Authorization: Bearer ${keys['public-push'].key}" https://api.example\n` });
+    const openHead = open.commit('oops', {
+      'deploy.sh': `curl -H "Authorization: Bearer ${keys['public-push'].key}" https://api.example\n`,
+    });
     gh.addRepo({ owner: 'someone', name: 'open', path: open.path, private: false });
 
     // Failures on the way, so that error paths (retries, their log lines, recorded errors) are searched too.
@@ -177,55 +207,137 @@ describe('secret hygiene: no raw key anywhere the system writes or says', () => 
       const body = JSON.stringify(payload);
       const res = await fetch(`${serve.url}/webhooks/github`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': `hygiene-${++n}`, 'x-hub-signature-256': `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}` },
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': event,
+          'x-github-delivery': `hygiene-${++n}`,
+          'x-hub-signature-256': `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}`,
+        },
         body,
       });
       answers.push(`webhook ${event} ${res.status} ${await res.text()}`);
       expect(res.status, event).toBe(202);
     };
-    const repository = { ...example('push').repository, pushed_at: Math.floor(Date.now() / 1000), name: 'app', full_name: 'octo-org/app', owner: { ...example('push').repository.owner, login: 'octo-org', name: 'octo-org' }, private: false, default_branch: 'main', html_url: 'https://github.com/octo-org/app', clone_url: `${gh.url}/octo-org/app.git` };
+    const repository = {
+      ...example('push').repository,
+      pushed_at: Math.floor(Date.now() / 1000),
+      name: 'app',
+      full_name: 'octo-org/app',
+      owner: { ...example('push').repository.owner, login: 'octo-org', name: 'octo-org' },
+      private: false,
+      default_branch: 'main',
+      html_url: 'https://github.com/octo-org/app',
+      clone_url: `${gh.url}/octo-org/app.git`,
+    };
     const installation = { id: INSTALLATION, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNzc=' };
     const pushEx = byName('push').find((e) => e.ref === 'refs/heads/master' && e.installation)!;
-    await deliver('push', { ...pushEx, ref: 'refs/heads/main', before: base, after: head, created: false, deleted: false, forced: false, commits: [{ ...pushEx.commits[0], id: head }], head_commit: { ...pushEx.head_commit, id: head, timestamp: new Date().toISOString() }, repository, installation });
+    await deliver('push', {
+      ...pushEx,
+      ref: 'refs/heads/main',
+      before: base,
+      after: head,
+      created: false,
+      deleted: false,
+      forced: false,
+      commits: [{ ...pushEx.commits[0], id: head }],
+      head_commit: { ...pushEx.head_commit, id: head, timestamp: new Date().toISOString() },
+      repository,
+      installation,
+    });
     const added = example('installation_repositories', 'added');
-    await deliver('installation_repositories', { ...added, installation: { ...added.installation, id: INSTALLATION }, repositories_added: [{ id: 2, node_id: 'x', name: 'lib', full_name: 'octo-org/lib', private: false }] });
+    await deliver('installation_repositories', {
+      ...added,
+      installation: { ...added.installation, id: INSTALLATION },
+      repositories_added: [{ id: 2, node_id: 'x', name: 'lib', full_name: 'octo-org/lib', private: false }],
+    });
     const gollum = example('gollum');
-    await deliver('gollum', { ...gollum, pages: [{ ...gollum.pages[0], page_name: 'Home', title: 'Home', summary: `rotated ${keys['wiki-summary'].key}`, sha: wikiPage, html_url: 'https://github.com/octo-org/app/wiki/Home' }], repository, installation });
+    await deliver('gollum', {
+      ...gollum,
+      pages: [
+        {
+          ...gollum.pages[0],
+          page_name: 'Home',
+          title: 'Home',
+          summary: `rotated ${keys['wiki-summary'].key}`,
+          sha: wikiPage,
+          html_url: 'https://github.com/octo-org/app/wiki/Home',
+        },
+      ],
+      repository,
+      installation,
+    });
     const text = (name: string, action: string, item: string, field: string, key: string) => {
       const e = example(name, action);
-      return { ...e, [item]: { ...e[item], [field]: `please help, this fails:\n\n    NEEV_API_KEY=${key}\n` }, repository: { ...e.repository, private: false } };
+      return {
+        ...e,
+        [item]: { ...e[item], [field]: `please help, this fails:\n\n    NEEV_API_KEY=${key}\n` },
+        repository: { ...e.repository, private: false },
+      };
     };
     await deliver('issues', text('issues', 'opened', 'issue', 'body', keys.issue.key));
     await deliver('pull_request', text('pull_request', 'opened', 'pull_request', 'body', keys['pull-request'].key));
-    await deliver('pull_request_review_comment', text('pull_request_review_comment', 'created', 'comment', 'body', keys['review-comment'].key));
+    await deliver(
+      'pull_request_review_comment',
+      text('pull_request_review_comment', 'created', 'comment', 'body', keys['review-comment'].key),
+    );
     await deliver('commit_comment', text('commit_comment', 'created', 'comment', 'body', keys['commit-comment'].key));
     await deliver('issue_comment', text('issue_comment', 'created', 'comment', 'body', keys.comment.key));
     await deliver('discussion', text('discussion', 'created', 'discussion', 'body', keys.discussion.key));
     await deliver('discussion_comment', text('discussion_comment', 'created', 'comment', 'body', keys['discussion-comment'].key));
 
-    const partnerBody = JSON.stringify([{ token: keys.partner.key, type: 'neevcloud_api_key', url: 'https://gist.github.com/someone/abc123', source: 'gist_content' }]);
+    const partnerBody = JSON.stringify([
+      { token: keys.partner.key, type: 'neevcloud_api_key', url: 'https://gist.github.com/someone/abc123', source: 'gist_content' },
+    ]);
     const partner = await fetch(`${serve.url}/github/secret-scanning`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'Github-Public-Key-Identifier': partnerKey.publicKey.key_identifier, 'Github-Public-Key-Signature': sign('sha256', Buffer.from(partnerBody), partnerKey.privateKey).toString('base64') },
+      headers: {
+        'content-type': 'application/json',
+        'Github-Public-Key-Identifier': partnerKey.publicKey.key_identifier,
+        'Github-Public-Key-Signature': sign('sha256', Buffer.from(partnerBody), partnerKey.privateKey).toString('base64'),
+      },
       body: partnerBody,
     });
     const partnerAnswer = await partner.text();
     answers.push(`partner ${partner.status} ${partnerAnswer}`);
-    expect(JSON.parse(partnerAnswer)).toEqual([{ token_hash: sha256Hex(keys.partner.key), token_type: 'neevcloud_api_key', label: 'true_positive' }]);
+    expect(JSON.parse(partnerAnswer)).toEqual([
+      { token_hash: sha256Hex(keys.partner.key), token_type: 'neevcloud_api_key', label: 'true_positive' },
+    ]);
 
     // Hostile or mistaken requests that carry a key: a forged delivery, a key the gateway asks about, a token GitHub reports twice.
     const forged = JSON.stringify(text('issue_comment', 'created', 'comment', 'body', keys.comment.key));
-    const refused = await fetch(`${serve.url}/webhooks/github`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'issue_comment', 'x-github-delivery': 'forged-1', 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` }, body: forged });
+    const refused = await fetch(`${serve.url}/webhooks/github`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'issue_comment',
+        'x-github-delivery': 'forged-1',
+        'x-hub-signature-256': `sha256=${'0'.repeat(64)}`,
+      },
+      body: forged,
+    });
     answers.push(`forged ${refused.status} ${await refused.text()}`);
     expect(refused.status).toBe(401);
-    const gateway = (await callApi(serve.url, 'POST', '/api/v1/tokens', { body: { name: 'gateway', scope: 'gateway' } })).body.token as string;
+    const gateway = (await callApi(serve.url, 'POST', '/api/v1/tokens', { body: { name: 'gateway', scope: 'gateway' } })).body
+      .token as string;
     expect((await api('POST', '/api/v1/authenticate', { key: changeLastChar(keys.push.key) }, gateway)).status).toBe(401);
 
-    gh.pushEvent({ type: 'PushEvent', repo: { id: 3, name: 'someone/open', url: `${gh.url}/repos/someone/open` }, payload: { repository_id: 3, push_id: 30, ref: 'refs/heads/main', head: openHead, before: openBase } });
+    gh.pushEvent({
+      type: 'PushEvent',
+      repo: { id: 3, name: 'someone/open', url: `${gh.url}/repos/someone/open` },
+      payload: { repository_id: 3, push_id: 30, ref: 'refs/heads/main', head: openHead, before: openBase },
+    });
     gh.pushEvent({
       type: 'IssueCommentEvent',
       repo: { id: 3, name: 'someone/open', url: `${gh.url}/repos/someone/open` },
-      payload: { action: 'created', issue: { number: 9, title: 'broken' }, comment: { id: 99, body: `my config:\nNEEV_API_KEY=${keys['public-comment'].key}`, html_url: 'https://github.com/someone/open/issues/9#issuecomment-99' } },
+      payload: {
+        action: 'created',
+        issue: { number: 9, title: 'broken' },
+        comment: {
+          id: 99,
+          body: `my config:\nNEEV_API_KEY=${keys['public-comment'].key}`,
+          html_url: 'https://github.com/someone/open/issues/9#issuecomment-99',
+        },
+      },
     });
 
     // ---- the CLI, on keys of its own ----
@@ -246,32 +358,67 @@ describe('secret hygiene: no raw key anywhere the system writes or says', () => 
       runs.push([what, result]);
       return result;
     };
-    for (const format of ['text', 'json', 'sarif']) expect((await run(`scan . ${format}`, ['scan', '.', '--format', format])).status).toBe(1);
-    expect((await run('scan --output', ['scan', '.', '--format', 'sarif', '--output', join(repo, '..', `${repo.split('/').pop()}.sarif`)])).status).toBe(1);
-    expect((await run('write-baseline', ['scan', '.', '--write-baseline', join(repo, '..', `${repo.split('/').pop()}.baseline.json`)])).status).toBe(0);
+    for (const format of ['text', 'json', 'sarif'])
+      expect((await run(`scan . ${format}`, ['scan', '.', '--format', format])).status).toBe(1);
+    expect(
+      (await run('scan --output', ['scan', '.', '--format', 'sarif', '--output', join(repo, '..', `${repo.split('/').pop()}.sarif`)]))
+        .status,
+    ).toBe(1);
+    expect(
+      (await run('write-baseline', ['scan', '.', '--write-baseline', join(repo, '..', `${repo.split('/').pop()}.baseline.json`)])).status,
+    ).toBe(0);
     const fromStdin = await run('stdin', ['scan', '-', '--format', 'json'], `x=${cli.stdin}\n`);
     expect(JSON.parse(fromStdin.stdout).findings).toEqual([expect.objectContaining({ secretSha256: sha256Hex(cli.stdin) })]);
     writeFileSync(join(repo, 'staged.env'), `KEY=${cli.staged}\n`);
     git(repo, 'add', 'staged.env');
     const staged = await run('staged', ['scan', '--staged', '--format', 'json']);
-    expect(JSON.parse(staged.stdout).findings).toEqual([expect.objectContaining({ file: 'staged.env', secretSha256: sha256Hex(cli.staged) })]);
+    expect(JSON.parse(staged.stdout).findings).toEqual([
+      expect.objectContaining({ file: 'staged.env', secretSha256: sha256Hex(cli.staged) }),
+    ]);
     const history = await run('git', ['scan', '--git', '--format', 'json']);
-    expect(JSON.parse(history.stdout).findings.map((f: { secretSha256: string }) => f.secretSha256).sort()).toEqual([sha256Hex(cli.history), sha256Hex(cli.file)].sort());
+    expect(
+      JSON.parse(history.stdout)
+        .findings.map((f: { secretSha256: string }) => f.secretSha256)
+        .sort(),
+    ).toEqual([sha256Hex(cli.history), sha256Hex(cli.file)].sort());
     await run('git text', ['scan', '--git']);
-    const cliFiles = [readFileSync(join(repo, '..', `${repo.split('/').pop()}.sarif`), 'utf8'), readFileSync(join(repo, '..', `${repo.split('/').pop()}.baseline.json`), 'utf8')];
+    const cliFiles = [
+      readFileSync(join(repo, '..', `${repo.split('/').pop()}.sarif`), 'utf8'),
+      readFileSync(join(repo, '..', `${repo.split('/').pop()}.baseline.json`), 'utf8'),
+    ];
 
     // ---- every key found: revoked, alerted, owner and team told ----
     const status = async (id: string) => (await callApi(serve.url, 'GET', `/api/v1/keys/${id}`)).body.status as string;
-    for (const source of sources) await until(async () => ((await status(keys[source].id)) === 'revoked' ? true : undefined), `the ${source} key to be revoked`, 40_000);
-    const alertList = async () => (await callApi(serve.url, 'GET', '/api/v1/alerts?limit=200')).body.alerts as Array<{ id: string; keyId: string; locations: Array<{ source: string }>; notifications: Array<{ channel: string; status: string }> }>;
-    const alerts = await until(async () => {
-      const list = await alertList();
-      const done = sources.every((s) => {
-        const alert = list.find((a) => a.keyId === keys[s].id);
-        return alert && ['email', 'webhook', 'security-email', 'slack'].every((channel) => alert.notifications.some((x) => x.channel === channel && x.status === 'sent'));
-      });
-      return done ? list : undefined;
-    }, 'every alert notified on every channel', 40_000);
+    for (const source of sources)
+      await until(
+        async () => ((await status(keys[source].id)) === 'revoked' ? true : undefined),
+        `the ${source} key to be revoked`,
+        40_000,
+      );
+    const alertList = async () =>
+      (await callApi(serve.url, 'GET', '/api/v1/alerts?limit=200')).body.alerts as Array<{
+        id: string;
+        keyId: string;
+        locations: Array<{ source: string }>;
+        notifications: Array<{ channel: string; status: string }>;
+      }>;
+    const alerts = await until(
+      async () => {
+        const list = await alertList();
+        const done = sources.every((s) => {
+          const alert = list.find((a) => a.keyId === keys[s].id);
+          return (
+            alert &&
+            ['email', 'webhook', 'security-email', 'slack'].every((channel) =>
+              alert.notifications.some((x) => x.channel === channel && x.status === 'sent'),
+            )
+          );
+        });
+        return done ? list : undefined;
+      },
+      'every alert notified on every channel',
+      40_000,
+    );
     const sourceOf = (s: (typeof sources)[number]) => alerts.find((a) => a.keyId === keys[s].id)!.locations[0]!.source;
     expect(Object.fromEntries(sources.map((s) => [s, sourceOf(s)]))).toEqual({
       push: 'push',
@@ -311,8 +458,14 @@ describe('secret hygiene: no raw key anywhere the system writes or says', () => 
     await api('GET', `/api/v1/owners/${owner.id}`);
     for (const source of sources) await api('GET', `/api/v1/keys/${keys[source].id}`);
     answers.push(await (await fetch(`${serve.url}/metrics`)).text());
-    const security = (await callApi(serve.url, 'POST', '/api/v1/tokens', { body: { name: 'auditor@security.example', scope: 'security' } })).body.token as string;
-    const login = await fetch(`${serve.url}/login`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ token: security, next: '/' }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', origin: serve.url, 'sec-fetch-site': 'same-origin' } });
+    const security = (await callApi(serve.url, 'POST', '/api/v1/tokens', { body: { name: 'auditor@security.example', scope: 'security' } }))
+      .body.token as string;
+    const login = await fetch(`${serve.url}/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      body: new URLSearchParams({ token: security, next: '/' }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: serve.url, 'sec-fetch-site': 'same-origin' },
+    });
     expect(login.status).toBe(303);
     const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
     const page = async (path: string) => {
@@ -334,7 +487,9 @@ describe('secret hygiene: no raw key anywhere the system writes or says', () => 
     // Raw as sent, and decoded (quoted-printable breaks long lines with soft breaks that could split a key).
     const mails = smtp.messages.map((m) => `${m.raw}\n${m.subject}\n${JSON.stringify(m.headers)}\n${m.text}\n${m.html}`);
     const webhooks = hooks.requests.map((r) => `${r.method} ${r.path} ${JSON.stringify(r.headers)}\n${r.body}`);
-    const github = gh.requests.map((r) => `${r.method} ${r.path} ${JSON.stringify(r.query)} ${JSON.stringify(r.headers)} ${JSON.stringify(r.body)}`);
+    const github = gh.requests.map(
+      (r) => `${r.method} ${r.path} ${JSON.stringify(r.query)} ${JSON.stringify(r.headers)} ${JSON.stringify(r.body)}`,
+    );
     const cliOutput = runs.map(([what, r]) => `${what}\n${r.stdout}\n${r.stderr}`);
     const haystacks: Array<[string, Buffer]> = [
       ['logs', Buffer.from(logs)],
@@ -349,7 +504,9 @@ describe('secret hygiene: no raw key anywhere the system writes or says', () => 
     const allKeys = [...sources.map((s) => keys[s].key), ...Object.values(cli)];
     const leaks: string[] = [];
     for (const [where, haystack] of haystacks) {
-      for (const key of allKeys) for (const needle of needles(key)) if (haystack.includes(needle)) leaks.push(`${where}: ${needle === key ? 'the key' : 'part of the key'} ${key.slice(0, 9)}…`);
+      for (const key of allKeys)
+        for (const needle of needles(key))
+          if (haystack.includes(needle)) leaks.push(`${where}: ${needle === key ? 'the key' : 'part of the key'} ${key.slice(0, 9)}…`);
     }
     expect(leaks).toEqual([]);
     // The search would have seen a key had one been there: the hints and hashes the system does show are there.

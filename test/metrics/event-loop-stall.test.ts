@@ -38,7 +38,9 @@ describe('the event-loop stall watch', () => {
       expect(warn[0]).toMatch(/^event loop stalled \d+ ms, near the 800 ms past which another worker runs this process's jobs again/);
       // The histogram counts one observation a second, the stalls in their buckets.
       const text = await registry.metrics();
-      expect(Number(/^neevscan_event_loop_stall_seconds_bucket\{le="0.25"\} (\d+)$/m.exec(text)?.[1])).toBeLessThan(Number(/^neevscan_event_loop_stall_seconds_count (\d+)$/m.exec(text)?.[1]));
+      expect(Number(/^neevscan_event_loop_stall_seconds_bucket\{le="0.25"\} (\d+)$/m.exec(text)?.[1])).toBeLessThan(
+        Number(/^neevscan_event_loop_stall_seconds_count (\d+)$/m.exec(text)?.[1]),
+      );
     } finally {
       watch.stop();
     }

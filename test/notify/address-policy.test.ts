@@ -36,16 +36,25 @@ describe('which addresses an owner webhook may reach', () => {
     expect(forbiddenAddressReason(address)).toBe(why);
   });
 
-  it.each(['8.8.8.8', '1.1.1.1', '172.32.0.1', '172.15.255.255', '100.128.0.1', '192.169.0.1', '2606:4700:4700::1111', '2a00:1450:4001:80b::200e', '::ffff:8.8.8.8', '64:ff9b::808:808'])(
-    'allows the public address %s',
-    (address) => {
-      expect(forbiddenAddressReason(address)).toBeNull();
-    },
-  );
+  it.each([
+    '8.8.8.8',
+    '1.1.1.1',
+    '172.32.0.1',
+    '172.15.255.255',
+    '100.128.0.1',
+    '192.169.0.1',
+    '2606:4700:4700::1111',
+    '2a00:1450:4001:80b::200e',
+    '::ffff:8.8.8.8',
+    '64:ff9b::808:808',
+  ])('allows the public address %s', (address) => {
+    expect(forbiddenAddressReason(address)).toBeNull();
+  });
 
   it('parses every textual form of an IPv6 address to the same bytes', () => {
     const expected = parseIPv6('0:0:0:0:0:ffff:7f00:1');
-    for (const form of ['::ffff:127.0.0.1', '::ffff:7f00:1', '0:0:0:0:0:ffff:127.0.0.1', '::FFFF:7F00:0001']) expect(parseIPv6(form)).toEqual(expected);
+    for (const form of ['::ffff:127.0.0.1', '::ffff:7f00:1', '0:0:0:0:0:ffff:127.0.0.1', '::FFFF:7F00:0001'])
+      expect(parseIPv6(form)).toEqual(expected);
     expect(parseIPv6('1:2:3:4:5:6:7:8:9')).toBeNull();
     expect(parseIPv6('1::2::3')).toBeNull();
     expect(parseIPv6('12345::')).toBeNull();

@@ -14,7 +14,15 @@ const KEY = generateKey();
 const COMMIT = '1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d';
 
 function push(path: string, line: number, repo = 'octo-org/app'): Location {
-  return { source: 'push', repo, path, line, commit: COMMIT, url: `https://github.com/${repo}/blob/${COMMIT}/${path}#L${line}`, seenAt: '2026-11-26T13:00:01.000Z' };
+  return {
+    source: 'push',
+    repo,
+    path,
+    line,
+    commit: COMMIT,
+    url: `https://github.com/${repo}/blob/${COMMIT}/${path}#L${line}`,
+    seenAt: '2026-11-26T13:00:01.000Z',
+  };
 }
 
 function alertWith(overrides: Partial<Alert> = {}): Alert {
@@ -45,7 +53,14 @@ function input(overrides: Partial<NoticeInput> = {}): NoticeInput {
   const alert = overrides.alert ?? alertWith();
   return {
     alert,
-    key: { id: alert.keyId, name: 'Production Web App', hint: alert.keyHint, status: alert.keyStatus, revokedAt: alert.revokedAt, revokedBy: alert.keyStatus === 'revoked' ? 'leak-detector' : null },
+    key: {
+      id: alert.keyId,
+      name: 'Production Web App',
+      hint: alert.keyHint,
+      status: alert.keyStatus,
+      revokedAt: alert.revokedAt,
+      revokedBy: alert.keyStatus === 'revoked' ? 'leak-detector' : null,
+    },
     owner: { id: alert.ownerId, name: 'Acme Inc' },
     notice: { number: 1, from: 0, to: alert.locationCount },
     usage: [
@@ -76,7 +91,8 @@ describe('what an owner is told', () => {
       expect(body).toContain('Create a new key');
       expect(body).toContain('Update the applications that used it');
       expect(body).toContain('Review the key’s recent usage');
-      for (const never of ['repositories', 'public documentation', 'client-side JavaScript', 'shared documents']) expect(body).toContain(never);
+      for (const never of ['repositories', 'public documentation', 'client-side JavaScript', 'shared documents'])
+        expect(body).toContain(never);
       expect(body).not.toContain(KEY);
       expect(body).not.toContain(sha256Hex(KEY));
     }
@@ -87,15 +103,42 @@ describe('what an owner is told', () => {
       version: 1,
       event: 'key.exposed',
       deliveryId: 'alt_0123456789abcdef.webhook.1',
-      alert: { id: 'alt_0123456789abcdef', notice: 1, followUp: false, pushedAt: '2026-11-26T13:00:00.000Z', foundAt: '2026-11-26T13:00:01.000Z' },
+      alert: {
+        id: 'alt_0123456789abcdef',
+        notice: 1,
+        followUp: false,
+        pushedAt: '2026-11-26T13:00:00.000Z',
+        foundAt: '2026-11-26T13:00:01.000Z',
+      },
       key: { id: 'key_0123456789abcdef', name: 'Production Web App', hint: keyHint(KEY), status: 'revoked' },
-      action: { kind: 'revoked', revokedAt: '2026-11-26T13:00:01.840Z', revokedBy: 'leak-detector', revokeLatencyMs: 1840, notRevokedReason: null },
-      locations: [{ source: 'push', repo: 'octo-org/app', path: 'config/app.env', line: 3, commit: COMMIT, commitUrl: `https://github.com/octo-org/app/commit/${COMMIT}` }],
+      action: {
+        kind: 'revoked',
+        revokedAt: '2026-11-26T13:00:01.840Z',
+        revokedBy: 'leak-detector',
+        revokeLatencyMs: 1840,
+        notRevokedReason: null,
+      },
+      locations: [
+        {
+          source: 'push',
+          repo: 'octo-org/app',
+          path: 'config/app.env',
+          line: 3,
+          commit: COMMIT,
+          commitUrl: `https://github.com/octo-org/app/commit/${COMMIT}`,
+        },
+      ],
       locationsInNotice: 1,
       locationsTotal: 1,
       usage: { since: '2026-11-26T13:00:00.000Z', requests: 1012, tokens: 253_456 },
     });
-    expect(json.nextSteps.map((s: { id: string }) => s.id)).toEqual(['create_key', 'update_applications', 'review_usage', 'remove_copies', 'store_keys_safely']);
+    expect(json.nextSteps.map((s: { id: string }) => s.id)).toEqual([
+      'create_key',
+      'update_applications',
+      'review_usage',
+      'remove_copies',
+      'store_keys_safely',
+    ]);
   });
 
   it('a key left active says so in the subject, says why, and puts "revoke it" first', () => {
@@ -111,13 +154,34 @@ describe('what an owner is told', () => {
 
   it('a key its owner had revoked already is reported as such, not as ours', () => {
     const alert = alertWith({ revokeLatencyMs: null, revokedAt: '2026-11-20T09:00:00.000Z' });
-    const notice = buildNotice(input({ alert, key: { id: alert.keyId, name: 'Old', hint: alert.keyHint, status: 'revoked', revokedAt: '2026-11-20T09:00:00.000Z', revokedBy: 'owner' } }));
+    const notice = buildNotice(
+      input({
+        alert,
+        key: {
+          id: alert.keyId,
+          name: 'Old',
+          hint: alert.keyHint,
+          status: 'revoked',
+          revokedAt: '2026-11-20T09:00:00.000Z',
+          revokedBy: 'owner',
+        },
+      }),
+    );
     expect(notice.action).toMatchObject({ kind: 'already_revoked', by: 'owner' });
     expect(renderOwnerEmail(notice).subject).toContain('(it was already revoked)');
   });
 
   it('a partner report names GitHub secret scanning, its source and its url', () => {
-    const partner: Location = { source: 'partner', repo: null, path: null, line: null, commit: null, url: 'https://gist.github.com/octocat/abc123', seenAt: '2026-11-26T13:00:01.000Z', partnerSource: 'gist_content' };
+    const partner: Location = {
+      source: 'partner',
+      repo: null,
+      path: null,
+      line: null,
+      commit: null,
+      url: 'https://gist.github.com/octocat/abc123',
+      seenAt: '2026-11-26T13:00:01.000Z',
+      partnerSource: 'gist_content',
+    };
     const mail = renderOwnerEmail(buildNotice(input({ alert: alertWith({ locations: [partner] }) })));
     expect(mail.text).toContain('Reported by GitHub secret scanning (gist_content)');
     expect(mail.text).toContain('https://gist.github.com/octocat/abc123');
@@ -125,9 +189,33 @@ describe('what an owner is told', () => {
 
   it('a commit message, a release and a review are named as such, with their links; the commit time is shown apart from the push', () => {
     const places: Location[] = [
-      { source: 'commit', repo: 'octo-org/app', path: null, line: 3, commit: COMMIT, url: `https://github.com/octo-org/app/commit/${COMMIT}`, seenAt: '2026-11-26T13:00:01.000Z' },
-      { source: 'release', repo: 'octo-org/app', path: null, line: 2, commit: null, url: 'https://github.com/octo-org/app/releases/tag/v1', seenAt: '2026-11-26T13:00:01.000Z' },
-      { source: 'pull_request_review', repo: 'octo-org/app', path: null, line: 1, commit: null, url: 'https://github.com/octo-org/app/pull/2#pullrequestreview-5', seenAt: '2026-11-26T13:00:01.000Z' },
+      {
+        source: 'commit',
+        repo: 'octo-org/app',
+        path: null,
+        line: 3,
+        commit: COMMIT,
+        url: `https://github.com/octo-org/app/commit/${COMMIT}`,
+        seenAt: '2026-11-26T13:00:01.000Z',
+      },
+      {
+        source: 'release',
+        repo: 'octo-org/app',
+        path: null,
+        line: 2,
+        commit: null,
+        url: 'https://github.com/octo-org/app/releases/tag/v1',
+        seenAt: '2026-11-26T13:00:01.000Z',
+      },
+      {
+        source: 'pull_request_review',
+        repo: 'octo-org/app',
+        path: null,
+        line: 1,
+        commit: null,
+        url: 'https://github.com/octo-org/app/pull/2#pullrequestreview-5',
+        seenAt: '2026-11-26T13:00:01.000Z',
+      },
     ];
     const notice = buildNotice(input({ alert: alertWith({ locations: places, committedAt: '2026-11-19T09:00:00.000Z' }) }));
     expect(notice.places.map((p) => [p.title, p.sourceLabel, p.commitUrl])).toEqual([
@@ -138,7 +226,10 @@ describe('what an owner is told', () => {
     const mail = renderOwnerEmail(notice);
     expect(mail.text).toContain('Committed: 2026-11-19 09:00:00 UTC');
     expect(mail.text).toContain('(1.8 s after the push)');
-    expect(JSON.parse(webhookPayload(notice)).alert).toMatchObject({ pushedAt: '2026-11-26T13:00:00.000Z', committedAt: '2026-11-19T09:00:00.000Z' });
+    expect(JSON.parse(webhookPayload(notice)).alert).toMatchObject({
+      pushedAt: '2026-11-26T13:00:00.000Z',
+      committedAt: '2026-11-19T09:00:00.000Z',
+    });
     expect(renderSecurityEmail(notice).text).toContain('Committed: 2026-11-19 09:00:00 UTC');
   });
 
@@ -154,7 +245,19 @@ describe('what an owner is told', () => {
       commit: null,
     };
     const alert = alertWith({ locations: [evil] });
-    const notice = buildNotice(input({ alert, key: { id: alert.keyId, name: 'Prod <b>x</b>\r\nBcc: victim@example.com', hint: alert.keyHint, status: 'revoked', revokedAt: alert.revokedAt, revokedBy: 'leak-detector' } }));
+    const notice = buildNotice(
+      input({
+        alert,
+        key: {
+          id: alert.keyId,
+          name: 'Prod <b>x</b>\r\nBcc: victim@example.com',
+          hint: alert.keyHint,
+          status: 'revoked',
+          revokedAt: alert.revokedAt,
+          revokedBy: 'leak-detector',
+        },
+      }),
+    );
     const mail = renderOwnerEmail(notice);
     expect(mail.html).not.toContain('<script>');
     expect(mail.html).not.toContain('<img');
@@ -174,7 +277,12 @@ describe('what an owner is told', () => {
     const follow = buildNotice(input({ alert, notice: { number: 2, from: 1, to: 4 } }));
     expect(follow.subject).toContain('was found in 3 more places');
     expect(follow.places.map((p) => p.repo)).toEqual(['fork-1/app', 'fork-2/app', 'fork-3/app']);
-    expect(JSON.parse(webhookPayload(follow))).toMatchObject({ event: 'key.exposed.follow_up', deliveryId: 'alt_0123456789abcdef.webhook.2', locationsInNotice: 3, locationsTotal: 130 });
+    expect(JSON.parse(webhookPayload(follow))).toMatchObject({
+      event: 'key.exposed.follow_up',
+      deliveryId: 'alt_0123456789abcdef.webhook.2',
+      locationsInNotice: 3,
+      locationsTotal: 130,
+    });
 
     const digest = buildNotice(input({ alert }));
     expect(digest.places).toHaveLength(MAX_LISTED_PLACES);
@@ -187,7 +295,9 @@ describe('what an owner is told', () => {
   it('the security team gets a short copy, by mail and Slack', () => {
     const notice = buildNotice(input());
     const mail = renderSecurityEmail(notice);
-    expect(mail.subject).toBe(`[neevscan] New alert: Key "Production Web App" (${keyHint(KEY)}) of Acme Inc exposed in 1 place: revoked at 2026-11-26 13:00:01 UTC`);
+    expect(mail.subject).toBe(
+      `[neevscan] New alert: Key "Production Web App" (${keyHint(KEY)}) of Acme Inc exposed in 1 place: revoked at 2026-11-26 13:00:01 UTC`,
+    );
     expect(mail.text).toContain('own_0123456789abcdef');
     const slack = renderSlackMessage(notice).text;
     expect(slack).toContain(`<https://github.com/octo-org/app/blob/${COMMIT}/config/app.env#L3|octo-org/app: config/app.env, line 3>`);
@@ -201,7 +311,9 @@ describe('the webhook signature', () => {
 
   it('is sha256=HMAC-SHA256(secret, "<timestamp>.<body>") in hex, as docs/notifications.md documents', async () => {
     const { createHmac } = await import('node:crypto');
-    expect(signWebhook(secret, 1_790_000_000, body)).toBe(`sha256=${createHmac('sha256', secret).update(`1790000000.${body}`).digest('hex')}`);
+    expect(signWebhook(secret, 1_790_000_000, body)).toBe(
+      `sha256=${createHmac('sha256', secret).update(`1790000000.${body}`).digest('hex')}`,
+    );
   });
 
   it('verifies with the documented sample, and fails for a changed body, another secret or an old timestamp', () => {
@@ -209,7 +321,14 @@ describe('the webhook signature', () => {
     const h = webhookHeaders({ secret, body, event: 'key.exposed', deliveryId: 'alt_x.webhook.1', now });
     expect(h['x-neevscan-timestamp']).toBe(String(Math.floor(now.getTime() / 1000)));
     const check = (over: Partial<Parameters<typeof verifyNeevscanSignature>[0]>) =>
-      verifyNeevscanSignature({ secret, rawBody: Buffer.from(body), timestamp: h['x-neevscan-timestamp'], signature: h['x-neevscan-signature'], now: now.getTime(), ...over });
+      verifyNeevscanSignature({
+        secret,
+        rawBody: Buffer.from(body),
+        timestamp: h['x-neevscan-timestamp'],
+        signature: h['x-neevscan-signature'],
+        now: now.getTime(),
+        ...over,
+      });
     expect(check({})).toBe(true);
     expect(check({ rawBody: Buffer.from(body.replace('Production', 'Producti0n')) })).toBe(false);
     expect(check({ secret: 'whsec_other' })).toBe(false);

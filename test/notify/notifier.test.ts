@@ -31,7 +31,15 @@ function exposure(sha: string, repo: string, line = 3): Exposure {
     secretSha256: sha,
     redacted: 'neev_…abcd',
     ruleId: 'neevcloud-api-key',
-    location: { source: 'push', repo, path: 'config/app.env', line, commit: 'c'.repeat(40), url: `https://github.com/${repo}/blob/${'c'.repeat(40)}/config/app.env#L${line}`, seenAt: now },
+    location: {
+      source: 'push',
+      repo,
+      path: 'config/app.env',
+      line,
+      commit: 'c'.repeat(40),
+      url: `https://github.com/${repo}/blob/${'c'.repeat(40)}/config/app.env#L${line}`,
+      seenAt: now,
+    },
     public: true,
     pushedAt: now,
     receivedAt: now,
@@ -55,7 +63,10 @@ interface World {
   run(alertId: string, jobId?: string, lastAttempt?: boolean): ReturnType<typeof processNotification>;
 }
 
-async function world(owner: { email?: boolean; webhook?: boolean } = { email: true, webhook: true }, extra: Partial<NotifierDeps> = {}): Promise<World> {
+async function world(
+  owner: { email?: boolean; webhook?: boolean } = { email: true, webhook: true },
+  extra: Partial<NotifierDeps> = {},
+): Promise<World> {
   const prefix = freshPrefix();
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   const smtp = await startSmtpSink();
@@ -67,7 +78,11 @@ async function world(owner: { email?: boolean; webhook?: boolean } = { email: tr
     redis.disconnect();
   });
   const keys = new RedisKeyStore(redis, prefix);
-  const created = await keys.createOwner({ name: 'Acme Inc', email: owner.email ? 'dev@acme.example' : null, webhookUrl: owner.webhook ? `${hooks.url}/hook` : null });
+  const created = await keys.createOwner({
+    name: 'Acme Inc',
+    email: owner.email ? 'dev@acme.example' : null,
+    webhookUrl: owner.webhook ? `${hooks.url}/hook` : null,
+  });
   const { key, record } = await keys.createKey({ ownerId: created.id, name: 'Production Web App' });
   const alerts = new AlertStore(redis, prefix);
   const state = new DeliveryState(redis, prefix);
@@ -117,7 +132,10 @@ describe('delivering a notice', () => {
     expect(w.smtp.messages[0]).toMatchObject({ to: ['dev@acme.example'], subject: expect.stringContaining('"Production Web App"') });
     expect(w.smtp.messages[0]!.headers['message-id']).toBe(`<${alertId}.email.1@neevscan.example>`);
     expect(w.hooks.requests).toHaveLength(1);
-    expect(w.hooks.requests[0]!.headers).toMatchObject({ 'x-neevscan-event': 'key.exposed', 'x-neevscan-delivery': `${alertId}.webhook.1` });
+    expect(w.hooks.requests[0]!.headers).toMatchObject({
+      'x-neevscan-event': 'key.exposed',
+      'x-neevscan-delivery': `${alertId}.webhook.1`,
+    });
     expect(await notifications(w, alertId)).toEqual([
       expect.objectContaining({ channel: 'email', notice: 1, status: 'sent', attempts: 1 }),
       expect.objectContaining({ channel: 'webhook', notice: 1, status: 'sent', attempts: 1 }),
@@ -135,7 +153,9 @@ describe('delivering a notice', () => {
     w.hooks.script('/hook', [500, 500]);
     const alertId = await w.expose('octo-org/app');
     await expect(w.run(alertId)).rejects.toBeInstanceOf(RetryLaterError);
-    expect(await notifications(w, alertId)).toContainEqual(expect.objectContaining({ channel: 'webhook', status: 'retrying', attempts: 1, error: 'http_500' }));
+    expect(await notifications(w, alertId)).toContainEqual(
+      expect.objectContaining({ channel: 'webhook', status: 'retrying', attempts: 1, error: 'http_500' }),
+    );
     await expect(w.run(alertId)).rejects.toThrow('will retry webhook');
     expect(await w.run(alertId)).toMatchObject({ outcome: 'delivered', channels: { email: 'done', webhook: 'sent' } });
 
@@ -154,7 +174,11 @@ describe('delivering a notice', () => {
     expect(await w.run(alertId)).toMatchObject({ outcome: 'delivered', channels: { email: 'sent', webhook: 'failed' } });
     expect(await w.run(alertId)).toMatchObject({ channels: { webhook: 'done' } });
     expect(w.hooks.requests).toHaveLength(1);
-    expect((await notifications(w, alertId)).find((n) => n.channel === 'webhook')).toMatchObject({ status: 'failed', attempts: 1, error: 'http_410' });
+    expect((await notifications(w, alertId)).find((n) => n.channel === 'webhook')).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: 'http_410',
+    });
   });
 
   it('on the last attempt a transient failure is given up and recorded as failed', async () => {
@@ -178,7 +202,11 @@ describe('delivering a notice', () => {
     other.smtp.failNext(1, 550);
     const second = await other.expose('octo-org/app');
     expect(await other.run(second)).toMatchObject({ channels: { email: 'failed' } });
-    expect((await notifications(other, second)).find((n) => n.channel === 'email')).toMatchObject({ status: 'failed', attempts: 1, error: 'smtp_550' });
+    expect((await notifications(other, second)).find((n) => n.channel === 'email')).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: 'smtp_550',
+    });
   });
 
   it('a channel another worker is sending is left to it; a claim left by a crashed worker lapses and the channel is sent', async () => {
@@ -227,7 +255,10 @@ describe('delivering a notice', () => {
     const slack = w.hooks.requests.find((r) => r.path === '/slack')!;
     expect(JSON.parse(slack.body).text).toContain('"Production Web App"');
     expect(await notifications(w, alertId)).toEqual(
-      expect.arrayContaining([expect.objectContaining({ channel: 'security-email', status: 'sent' }), expect.objectContaining({ channel: 'slack', status: 'sent' })]),
+      expect.arrayContaining([
+        expect.objectContaining({ channel: 'security-email', status: 'sent' }),
+        expect.objectContaining({ channel: 'slack', status: 'sent' }),
+      ]),
     );
   });
 });

@@ -28,8 +28,20 @@ describe('notification settings', () => {
       NEEVSCAN_NOTIFY_ATTEMPTS: '3',
       NEEVSCAN_NOTIFY_BACKOFF_MS: '50',
     }).notify;
-    expect(notify).toMatchObject({ smtpUrl: 'smtps://u:p@mail.example:465', mailFrom: 'Sec <sec@neev.example>', securityTeamEmail: 'team@neev.example', securityTeamSlackWebhook: 'https://hooks.slack.com/services/T/B/x', delayMs: 0, followUpMs: 60_000, attempts: 3, backoffMs: 50 });
-    expect(readConfig({ SECURITY_TEAM_SLACK_WEBHOOK: 'https://a.example/1', SLACK_WEBHOOK_URL: 'https://b.example/2' }).notify.securityTeamSlackWebhook).toBe('https://a.example/1');
+    expect(notify).toMatchObject({
+      smtpUrl: 'smtps://u:p@mail.example:465',
+      mailFrom: 'Sec <sec@neev.example>',
+      securityTeamEmail: 'team@neev.example',
+      securityTeamSlackWebhook: 'https://hooks.slack.com/services/T/B/x',
+      delayMs: 0,
+      followUpMs: 60_000,
+      attempts: 3,
+      backoffMs: 50,
+    });
+    expect(
+      readConfig({ SECURITY_TEAM_SLACK_WEBHOOK: 'https://a.example/1', SLACK_WEBHOOK_URL: 'https://b.example/2' }).notify
+        .securityTeamSlackWebhook,
+    ).toBe('https://a.example/1');
   });
 
   it('refuses what cannot work, naming the variable', () => {

@@ -25,7 +25,11 @@ const commentExample = (examples as Array<{ name: string; examples: Array<Record
 function comment(body: string, n: number) {
   const example = structuredClone(commentExample);
   const html_url = `${example.issue.html_url}#issuecomment-${9000 + n}`;
-  return { ...example, comment: { ...example.comment, id: 9000 + n, html_url, body }, repository: { ...example.repository, private: false } };
+  return {
+    ...example,
+    comment: { ...example.comment, id: 9000 + n, html_url, body },
+    repository: { ...example.repository, private: false },
+  };
 }
 
 const FAST = { NEEVSCAN_NOTIFY_DELAY_MS: '1000', NEEVSCAN_NOTIFY_BACKOFF_MS: '150', NEEVSCAN_NOTIFY_FOLLOW_UP_SECONDS: '2' };
@@ -46,7 +50,14 @@ const services: Service[] = [];
 async function serve(env: Record<string, string>): Promise<Service> {
   const prefix = freshPrefix();
   prefixes.push(prefix);
-  const s = await spawnServe({ NEEVSCAN_REDIS_PREFIX: prefix, GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET, SMTP_URL: smtp.url, MAIL_FROM: 'NeevCloud Security <security@neevcloud.example>', ...FAST, ...env });
+  const s = await spawnServe({
+    NEEVSCAN_REDIS_PREFIX: prefix,
+    GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    SMTP_URL: smtp.url,
+    MAIL_FROM: 'NeevCloud Security <security@neevcloud.example>',
+    ...FAST,
+    ...env,
+  });
   const service = { url: s.url, prefix, output: s.output, stop: s.stop };
   services.push(service);
   return service;
@@ -74,11 +85,18 @@ afterAll(async () => {
 
 async function ownerAndKey(service: Service, name: string, webhookPath: string | null, webhookBase = hooks.url) {
   const owner = await callApi(service.url, 'POST', '/api/v1/owners', {
-    body: { name: `${name} Inc`, email: `${name.toLowerCase()}@owner.example`, ...(webhookPath ? { webhookUrl: `${webhookBase}${webhookPath}` } : {}) },
+    body: {
+      name: `${name} Inc`,
+      email: `${name.toLowerCase()}@owner.example`,
+      ...(webhookPath ? { webhookUrl: `${webhookBase}${webhookPath}` } : {}),
+    },
   });
   expect(owner.status).toBe(201);
   const key = (await callApi(service.url, 'POST', '/api/v1/keys', { body: { ownerId: owner.body.id, name: `${name} Production` } })).body;
-  return { owner: owner.body as { id: string; email: string; webhookSecret: string | null }, key: key as { id: string; key: string; hint: string } };
+  return {
+    owner: owner.body as { id: string; email: string; webhookSecret: string | null },
+    key: key as { id: string; key: string; hint: string },
+  };
 }
 
 const mailsTo = (address: string) => smtp.messages.filter((m) => m.to.includes(address));
@@ -113,13 +131,26 @@ describe('owner notifications, end to end', () => {
 
     expect(hook.headers['x-neevscan-event']).toBe('key.exposed');
     expect(
-      verifyNeevscanSignature({ secret: owner.webhookSecret!, rawBody: Buffer.from(hook.body), timestamp: hook.headers['x-neevscan-timestamp'], signature: hook.headers['x-neevscan-signature'] }),
+      verifyNeevscanSignature({
+        secret: owner.webhookSecret!,
+        rawBody: Buffer.from(hook.body),
+        timestamp: hook.headers['x-neevscan-timestamp'],
+        signature: hook.headers['x-neevscan-signature'],
+      }),
     ).toBe(true);
     const body = JSON.parse(hook.body);
-    expect(body).toMatchObject({ version: 1, event: 'key.exposed', key: { id: key.id, name: 'Alpha Production', hint: key.hint, status: 'revoked' }, action: { kind: 'revoked' } });
+    expect(body).toMatchObject({
+      version: 1,
+      event: 'key.exposed',
+      key: { id: key.id, name: 'Alpha Production', hint: key.hint, status: 'revoked' },
+      action: { kind: 'revoked' },
+    });
     expect(body.locations).toEqual([expect.objectContaining({ source: 'comment', url: comment('', 1).comment.html_url })]);
 
-    const sec = await until(async () => mailsTo('secteam@neevcloud.example').find((m) => m.subject.includes('Alpha Production')), 'the security team mail');
+    const sec = await until(
+      async () => mailsTo('secteam@neevcloud.example').find((m) => m.subject.includes('Alpha Production')),
+      'the security team mail',
+    );
     expect(sec.subject).toContain('[neevscan] New alert');
     const slack = await until(async () => hooksAt('/slack').find((r) => r.body.includes('Alpha Production')), 'the Slack message');
     expect(JSON.parse(slack.body).text).toContain(key.hint);
@@ -171,7 +202,10 @@ describe('owner notifications, end to end', () => {
     const hook = await until(async () => hooksAt('/gamma')[0], 'the webhook');
     expect(JSON.parse(hook.body).locations).toHaveLength(3);
     // The security team's mail is its own channel: it may land after the owner's.
-    await until(async () => (mailsTo('secteam@neevcloud.example').some((m) => m.subject.includes('Gamma Production')) ? true : undefined), 'the security team mail');
+    await until(
+      async () => (mailsTo('secteam@neevcloud.example').some((m) => m.subject.includes('Gamma Production')) ? true : undefined),
+      'the security team mail',
+    );
     expect(mailsTo('secteam@neevcloud.example').filter((m) => m.subject.includes('Gamma Production'))).toHaveLength(1);
 
     const later = comment(`again ${key.key}`, 6);
@@ -184,7 +218,10 @@ describe('owner notifications, end to end', () => {
     expect(JSON.parse(secondHook.body)).toMatchObject({ event: 'key.exposed.follow_up', locationsInNotice: 1, locationsTotal: 4 });
     // Follow-ups are for the owner; the security team heard of the alert once.
     // The security team's mail is its own channel: it may land after the owner's.
-    await until(async () => (mailsTo('secteam@neevcloud.example').some((m) => m.subject.includes('Gamma Production')) ? true : undefined), 'the security team mail');
+    await until(
+      async () => (mailsTo('secteam@neevcloud.example').some((m) => m.subject.includes('Gamma Production')) ? true : undefined),
+      'the security team mail',
+    );
     expect(mailsTo('secteam@neevcloud.example').filter((m) => m.subject.includes('Gamma Production'))).toHaveLength(1);
   });
 });
@@ -193,13 +230,23 @@ describe('owner webhooks without NEEVSCAN_ALLOW_PRIVATE_WEBHOOKS', () => {
   it('plain http and internal addresses are refused when the owner is created; a name that resolves to loopback by delivery time is refused then (failed, not retried), and mail still goes', async () => {
     const strict = await serve({});
     const port = new URL(hooks.url).port;
-    for (const webhookUrl of [`${hooks.url}/strict`, `https://localhost:${port}/strict`, 'https://169.254.169.254/latest/meta-data/', 'https://[::1]/x', 'https://10.1.2.3/x']) {
+    for (const webhookUrl of [
+      `${hooks.url}/strict`,
+      `https://localhost:${port}/strict`,
+      'https://169.254.169.254/latest/meta-data/',
+      'https://[::1]/x',
+      'https://10.1.2.3/x',
+    ]) {
       const refused = await callApi(strict.url, 'POST', '/api/v1/owners', { body: { name: 'Refused Inc', webhookUrl } });
       expect(refused.status, webhookUrl).toBe(400);
     }
 
     // An owner whose host name was public when it was registered and resolves to loopback now (DNS changed, or rebinding).
-    const owner = await new RedisKeyStore(redis, strict.prefix).createOwner({ name: 'Delta Inc', email: 'delta@owner.example', webhookUrl: `https://localhost:${port}/strict` });
+    const owner = await new RedisKeyStore(redis, strict.prefix).createOwner({
+      name: 'Delta Inc',
+      email: 'delta@owner.example',
+      webhookUrl: `https://localhost:${port}/strict`,
+    });
     const key = (await callApi(strict.url, 'POST', '/api/v1/keys', { body: { ownerId: owner.id, name: 'Delta Production' } })).body;
     expect((await deliverEvent(strict.url, 'issue_comment', comment(`k ${key.key}`, 7), 'e2e-delta')).status).toBe(202);
     const failed = await channelStatus(strict, key.id, 'webhook', 'failed');

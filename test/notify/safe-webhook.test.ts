@@ -24,7 +24,10 @@ async function refusal(promise: Promise<unknown>): Promise<DeliveryError> {
 }
 
 /** A resolver that never asks DNS: the name resolves to what the test says. */
-const resolvesTo = (...addresses: string[]) => async () => addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+const resolvesTo =
+  (...addresses: string[]) =>
+  async () =>
+    addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
 
 describe('the SSRF guard on owner webhooks (no private addresses unless allowed)', () => {
   // None of these is ever connected to: the guard refuses before any socket is opened.
@@ -46,22 +49,34 @@ describe('the SSRF guard on owner webhooks (no private addresses unless allowed)
   });
 
   it('refuses a host name that resolves to loopback (localhost, through the real resolver)', async () => {
-    expect(await refusal(vetWebhookUrl('https://localhost:8443/hook', { allowPrivate: false }))).toMatchObject({ code: 'refused_address', permanent: true });
+    expect(await refusal(vetWebhookUrl('https://localhost:8443/hook', { allowPrivate: false }))).toMatchObject({
+      code: 'refused_address',
+      permanent: true,
+    });
   });
 
   it('refuses a name when any one of its addresses is internal (a mixed record set)', async () => {
-    const error = await refusal(vetWebhookUrl('https://hooks.example.test/x', { allowPrivate: false, resolve: resolvesTo('93.184.216.34', '10.1.2.3') }));
+    const error = await refusal(
+      vetWebhookUrl('https://hooks.example.test/x', { allowPrivate: false, resolve: resolvesTo('93.184.216.34', '10.1.2.3') }),
+    );
     expect(error.code).toBe('refused_address');
   });
 
   it('accepts a name whose addresses are all public, and pins the first', async () => {
-    const target = await vetWebhookUrl('https://hooks.example.test/x', { allowPrivate: false, resolve: resolvesTo('93.184.216.34', '2606:2800:220:1::1') });
+    const target = await vetWebhookUrl('https://hooks.example.test/x', {
+      allowPrivate: false,
+      resolve: resolvesTo('93.184.216.34', '2606:2800:220:1::1'),
+    });
     expect(target).toMatchObject({ hostname: 'hooks.example.test', address: '93.184.216.34', family: 4 });
   });
 
   it('refuses plain http, and URLs carrying credentials, unless development mode allows http', async () => {
-    expect(await refusal(vetWebhookUrl('http://hooks.example.test/x', { allowPrivate: false, resolve: resolvesTo('93.184.216.34') }))).toMatchObject({ code: 'insecure_scheme', permanent: true });
-    expect(await refusal(vetWebhookUrl('https://u:p@hooks.example.test/x', { allowPrivate: false, resolve: resolvesTo('93.184.216.34') }))).toMatchObject({ code: 'credentials_in_url' });
+    expect(
+      await refusal(vetWebhookUrl('http://hooks.example.test/x', { allowPrivate: false, resolve: resolvesTo('93.184.216.34') })),
+    ).toMatchObject({ code: 'insecure_scheme', permanent: true });
+    expect(
+      await refusal(vetWebhookUrl('https://u:p@hooks.example.test/x', { allowPrivate: false, resolve: resolvesTo('93.184.216.34') })),
+    ).toMatchObject({ code: 'credentials_in_url' });
     expect(await refusal(vetWebhookUrl('ftp://hooks.example.test/x', { allowPrivate: true }))).toMatchObject({ code: 'insecure_scheme' });
     expect(await refusal(vetWebhookUrl('not a url', { allowPrivate: true }))).toMatchObject({ code: 'bad_url' });
   });
@@ -93,7 +108,10 @@ describe('the SSRF guard on owner webhooks (no private addresses unless allowed)
   it('does not follow redirects: a 3xx is a permanent failure and the target is never called', async () => {
     const r = await receiver();
     r.handle('/redirect', (res) => res.writeHead(302, { location: `${r.url}/elsewhere` }).end());
-    expect(await refusal(safePost(`${r.url}/redirect`, '{}', {}, { allowPrivate: true }))).toMatchObject({ code: 'redirect_refused', permanent: true });
+    expect(await refusal(safePost(`${r.url}/redirect`, '{}', {}, { allowPrivate: true }))).toMatchObject({
+      code: 'redirect_refused',
+      permanent: true,
+    });
     expect(r.requests.map((q) => q.path)).toEqual(['/redirect']);
   });
 
@@ -148,7 +166,10 @@ describe('the SSRF guard on owner webhooks (no private addresses unless allowed)
       /* never answers */
     });
     const started = Date.now();
-    expect(await refusal(safePost(`${r.url}/slow`, '{}', {}, { allowPrivate: true, timeoutMs: 300 }))).toMatchObject({ code: 'timeout', permanent: false });
+    expect(await refusal(safePost(`${r.url}/slow`, '{}', {}, { allowPrivate: true, timeoutMs: 300 }))).toMatchObject({
+      code: 'timeout',
+      permanent: false,
+    });
     expect(Date.now() - started).toBeLessThan(1500);
   });
 
@@ -167,6 +188,9 @@ describe('the SSRF guard on owner webhooks (no private addresses unless allowed)
     const url = r.url;
     await r.close();
     cleanups.length = 0;
-    expect(await refusal(safePost(`${url}/gone`, '{}', {}, { allowPrivate: true }))).toMatchObject({ code: 'connect_refused', permanent: false });
+    expect(await refusal(safePost(`${url}/gone`, '{}', {}, { allowPrivate: true }))).toMatchObject({
+      code: 'connect_refused',
+      permanent: false,
+    });
   });
 });

@@ -21,7 +21,9 @@ import { tempDir } from '../helpers/tmp.js';
 
 type Payload = Record<string, any>;
 const completedExample = structuredClone(
-  (examples as Array<{ name: string; examples: Payload[] }>).find((e) => e.name === 'workflow_run')!.examples.find((e) => e.action === 'completed')!,
+  (examples as Array<{ name: string; examples: Payload[] }>)
+    .find((e) => e.name === 'workflow_run')!
+    .examples.find((e) => e.action === 'completed')!,
 );
 const RUN_ID = completedExample.workflow_run.id as number;
 const HEAD_SHA = completedExample.workflow_run.head_sha as string;
@@ -32,13 +34,21 @@ function runPayload(repo: { private: boolean }, runId = RUN_ID): Payload {
   return {
     ...completedExample,
     workflow_run: { ...completedExample.workflow_run, id: runId, html_url: `https://github.com/octo-org/app/actions/runs/${runId}` },
-    repository: { ...completedExample.repository, name: 'app', full_name: 'octo-org/app', owner: { ...completedExample.repository.owner, login: 'octo-org' }, private: repo.private, html_url: 'https://github.com/octo-org/app' },
+    repository: {
+      ...completedExample.repository,
+      name: 'app',
+      full_name: 'octo-org/app',
+      owner: { ...completedExample.repository.owner, login: 'octo-org' },
+      private: repo.private,
+      html_url: 'https://github.com/octo-org/app',
+    },
     installation: { id: INSTALLATION, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNzc=' },
   };
 }
 
 /** A step's log as GitHub writes it: every line begins with an ISO timestamp. */
-const stepLog = (...lines: string[]) => lines.map((line, i) => `2026-12-02T10:00:0${i}.${String(i).padStart(7, '0')}Z ${line}`).join('\n') + '\n';
+const stepLog = (...lines: string[]) =>
+  lines.map((line, i) => `2026-12-02T10:00:0${i}.${String(i).padStart(7, '0')}Z ${line}`).join('\n') + '\n';
 
 function addApp(gh: Awaited<ReturnType<typeof setup>>['gh'], isPrivate: boolean): void {
   const repo = TestRepo.init(join(tempDir(), 'app'));
@@ -73,7 +83,9 @@ afterAll(async () => {
 describe('GitHub Actions logs (workflow_run completed), from signed webhook to revoked key, alert and mail', () => {
   it('a public repository whose run echoed a live key: revoked, alerted as ci-log with job, step, line and run link, owner mailed; the archive is deleted', async () => {
     const tmp = tempDir();
-    const { gh, prefix, redis, serve } = await setup(undefined, { env: { SMTP_URL: smtp.url, MAIL_FROM: 'NeevCloud Security <security@neevcloud.example>', TMPDIR: tmp, ...FAST } });
+    const { gh, prefix, redis, serve } = await setup(undefined, {
+      env: { SMTP_URL: smtp.url, MAIL_FROM: 'NeevCloud Security <security@neevcloud.example>', TMPDIR: tmp, ...FAST },
+    });
     const email = 'ci-owner@owner.example';
     const owner = (await callApi(serve.url, 'POST', '/api/v1/owners', { body: { name: 'CI', email } })).body.id as string;
     const key = (await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name: 'Deploy' } })).body;
@@ -96,7 +108,16 @@ describe('GitHub Actions logs (workflow_run completed), from signed webhook to r
     const alert = await until(async () => (await new AlertStore(redis, prefix).getByKeyId(key.id)) ?? undefined, 'the alert');
     // Once, in its step: the job's whole log (0_build.txt) repeats the steps and is not read again.
     expect(alert.locations).toEqual([
-      expect.objectContaining({ source: 'ci-log', repo: 'octo-org/app', path: 'build/3_Print config', job: 'build', step: '3_Print config', line: 3, commit: HEAD_SHA, url: RUN_URL }),
+      expect.objectContaining({
+        source: 'ci-log',
+        repo: 'octo-org/app',
+        path: 'build/3_Print config',
+        job: 'build',
+        step: '3_Print config',
+        line: 3,
+        commit: HEAD_SHA,
+        url: RUN_URL,
+      }),
     ]);
     expect(await ciLogResult(prefix, 'run-public')).toEqual({ scanned: 'yes', logs: 3, findings: 1, revoked: 1, notRead: [] });
     const mail = await until(async () => smtp.messages.find((m) => m.to.includes(email)), 'the owner mail');
@@ -120,12 +141,17 @@ describe('GitHub Actions logs (workflow_run completed), from signed webhook to r
     const { gh, prefix, redis, serve, owner } = await setup('public');
     const key = (await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name: 'Internal' } })).body;
     addApp(gh, true);
-    gh.setRunLogs('octo-org', 'app', RUN_ID, { entries: [{ path: 'test/2_Run tests.txt', text: stepLog('env:', `  NEEV_API_KEY: ${key.key}`) }] });
+    gh.setRunLogs('octo-org', 'app', RUN_ID, {
+      entries: [{ path: 'test/2_Run tests.txt', text: stepLog('env:', `  NEEV_API_KEY: ${key.key}`) }],
+    });
 
     expect((await deliver(serve.url, 'workflow_run', runPayload({ private: true }), 'run-private')).status).toBe(202);
     expect(await ciLogResult(prefix, 'run-private')).toMatchObject({ scanned: 'yes', findings: 1, revoked: 0 });
     const alert = await until(async () => (await new AlertStore(redis, prefix).getByKeyId(key.id)) ?? undefined, 'the alert');
-    expect(alert).toMatchObject({ keyStatus: 'active', locations: [expect.objectContaining({ source: 'ci-log', path: 'test/2_Run tests', line: 2, url: RUN_URL })] });
+    expect(alert).toMatchObject({
+      keyStatus: 'active',
+      locations: [expect.objectContaining({ source: 'ci-log', path: 'test/2_Run tests', line: 2, url: RUN_URL })],
+    });
     expect(await keyStatus(serve.url, key.id)).toBe('active');
   });
 
@@ -135,13 +161,23 @@ describe('GitHub Actions logs (workflow_run completed), from signed webhook to r
     addApp(gh, false);
     const noise = stepLog(...Array.from({ length: 3000 }, (_, i) => `line ${i} of a long build`));
     // Stored, not deflated: the archive itself is over the cap.
-    gh.setRunLogs('octo-org', 'app', RUN_ID, { zip: writeZip([{ path: 'build/2_Build.txt', text: noise + stepLog(`token ${key.key}`) }], true) });
+    gh.setRunLogs('octo-org', 'app', RUN_ID, {
+      zip: writeZip([{ path: 'build/2_Build.txt', text: noise + stepLog(`token ${key.key}`) }], true),
+    });
     gh.setRunLogs('octo-org', 'app', RUN_ID + 1, { status: 404 });
     gh.setRunLogs('octo-org', 'app', RUN_ID + 2, { status: 410 });
 
     expect((await deliver(serve.url, 'workflow_run', runPayload({ private: false }), 'run-big')).status).toBe(202);
-    expect(await ciLogResult(prefix, 'run-big')).toEqual({ scanned: 'too-large', logs: 0, findings: 0, revoked: 0, notRead: ['the archive: too large'] });
-    expect(serve.output()).toMatch(new RegExp(`ci-log: logs of run ${RUN_ID} of octo-org/app not scanned: the archive is over 65536 bytes`));
+    expect(await ciLogResult(prefix, 'run-big')).toEqual({
+      scanned: 'too-large',
+      logs: 0,
+      findings: 0,
+      revoked: 0,
+      notRead: ['the archive: too large'],
+    });
+    expect(serve.output()).toMatch(
+      new RegExp(`ci-log: logs of run ${RUN_ID} of octo-org/app not scanned: the archive is over 65536 bytes`),
+    );
     expect(await keyStatus(serve.url, key.id)).toBe('active');
     const metrics = await (await fetch(`${serve.url}/metrics`)).text();
     expect(metrics).toMatch(/neevscan_scans_incomplete_total\{source="ci-log"\} 1/);

@@ -42,14 +42,27 @@ function exposure(sha: string, options: { public?: boolean; pushedAt?: string | 
     secretSha256: sha,
     redacted: 'neev_…abcd',
     ruleId: 'neevcloud-api-key',
-    location: { source: 'push', repo: 'octo-org/app', path: 'config/app.env', line: 3, commit: COMMIT, url: URL_L3, seenAt: new Date(now).toISOString(), ...options.where },
+    location: {
+      source: 'push',
+      repo: 'octo-org/app',
+      path: 'config/app.env',
+      line: 3,
+      commit: COMMIT,
+      url: URL_L3,
+      seenAt: new Date(now).toISOString(),
+      ...options.where,
+    },
     public: options.public ?? true,
     pushedAt: options.pushedAt === undefined ? new Date(now - 1500).toISOString() : options.pushedAt,
     receivedAt: new Date(now - 500).toISOString(),
   };
 }
 
-const deps = (policy: RevokePolicy, store: KeyStore = keyStore, alertStore: AlertStore = alerts) => ({ keyStore: store, alerts: alertStore, policy });
+const deps = (policy: RevokePolicy, store: KeyStore = keyStore, alertStore: AlertStore = alerts) => ({
+  keyStore: store,
+  alerts: alertStore,
+  policy,
+});
 
 /** The alert store's part of Redis: what must stay empty when nothing is recorded. */
 const alertDump = () => dumpPrefix(redis, `${prefix}{al}:`);
@@ -77,7 +90,11 @@ describe('handleExposure', () => {
     expect(outcome).toBe('revoked');
 
     const record = (await keyStore.getKey(k.id))!;
-    expect(record).toMatchObject({ status: 'revoked', revokedBy: 'leak-detector', revokedReason: `exposed in octo-org/app config/app.env:3 at commit ${COMMIT} (${URL_L3})` });
+    expect(record).toMatchObject({
+      status: 'revoked',
+      revokedBy: 'leak-detector',
+      revokedReason: `exposed in octo-org/app config/app.env:3 at commit ${COMMIT} (${URL_L3})`,
+    });
     expect(alert).toMatchObject({
       state: 'open',
       keyId: k.id,
@@ -177,7 +194,9 @@ describe('handleExposure', () => {
 
   it('50 concurrent exposures of one key: one revocation, one alert with 50 locations', async () => {
     const k = await newKey();
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => handleExposure(deps('public'), exposure(k.sha, { where: { line: i + 1 } }))));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => handleExposure(deps('public'), exposure(k.sha, { where: { line: i + 1 } }))),
+    );
     expect(new Set(results.map((r) => r.alert!.id)).size).toBe(1);
     const alert = (await alerts.getByKeyId(k.id))!;
     expect(alert.locations).toHaveLength(50);
@@ -199,7 +218,9 @@ describe('handleExposure', () => {
     await expect(handleExposure(deps('all', failing), exposure(k.sha))).rejects.toBeInstanceOf(KeyStoreUnavailableError);
 
     const down = new IORedis(REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
-    await expect(handleExposure(deps('all', new RedisKeyStore(down, prefix)), exposure(k.sha))).rejects.toBeInstanceOf(KeyStoreUnavailableError);
+    await expect(handleExposure(deps('all', new RedisKeyStore(down, prefix)), exposure(k.sha))).rejects.toBeInstanceOf(
+      KeyStoreUnavailableError,
+    );
     down.disconnect();
 
     expect(await alertDump()).toEqual([]);
@@ -217,7 +238,10 @@ describe('handleExposure', () => {
 
     const retry = await handleExposure(deps('public'), e);
     expect(retry.outcome).toBe('already-revoked');
-    expect(retry.alert).toMatchObject({ revokedAt: record.revokedAt, revokeLatencyMs: Date.parse(record.revokedAt!) - Date.parse(e.pushedAt!) });
+    expect(retry.alert).toMatchObject({
+      revokedAt: record.revokedAt,
+      revokeLatencyMs: Date.parse(record.revokedAt!) - Date.parse(e.pushedAt!),
+    });
   });
 
   it('nothing in Redis holds a raw key', async () => {

@@ -76,7 +76,11 @@ describe('notification jobs', () => {
     ]);
 
     // The notifier takes the first notice (places a.env and b.env); a place found after it is a follow-up.
-    expect(await new DeliveryState(redis, prefix).takeNotice(alertId, `alert-${alertId}`, Date.now())).toEqual({ number: 1, from: 0, to: 2 });
+    expect(await new DeliveryState(redis, prefix).takeNotice(alertId, `alert-${alertId}`, Date.now())).toEqual({
+      number: 1,
+      from: 0,
+      to: 2,
+    });
     await handleExposure(deps, exposure(sha256Hex(key), 'c.env'));
     await handleExposure(deps, exposure(sha256Hex(key), 'd.env'));
     jobs = await queue.getJobs(['delayed', 'waiting']);

@@ -70,11 +70,28 @@ async function setup(tokens = [TOKEN], limits: Parameters<typeof startGitHubStan
     receivedAt: new Date().toISOString(),
     ...over,
   });
-  return { gh, prefix, redis, connection, config, deps, keyStore, alerts: new AlertStore(redis, prefix), keyId: record.id, repo, start, head, job, logs };
+  return {
+    gh,
+    prefix,
+    redis,
+    connection,
+    config,
+    deps,
+    keyStore,
+    alerts: new AlertStore(redis, prefix),
+    keyId: record.id,
+    repo,
+    start,
+    head,
+    job,
+    logs,
+  };
 }
 
-const count = async (m: { get(): Promise<{ values: Array<{ value: number; labels: Record<string, unknown> }> }> }, labels: Record<string, string>) =>
-  (await m.get()).values.filter((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val)).reduce((n, v) => n + v.value, 0);
+const count = async (
+  m: { get(): Promise<{ values: Array<{ value: number; labels: Record<string, unknown> }> }> },
+  labels: Record<string, string>,
+) => (await m.get()).values.filter((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val)).reduce((n, v) => n + v.value, 0);
 
 describe('a public push, in the worker', () => {
   it('scans the commit messages of the change it reads (the feed lists no commits): a key in one is revoked, alerted with the commit link', async () => {
@@ -82,10 +99,22 @@ describe('a public push, in the worker', () => {
     const ownerId = (await keyStore.createOwner({ name: 'Messages' })).id;
     const { key, record } = await keyStore.createKey({ ownerId, name: 'In a message' });
     const next = repo.commit(`deploy\n\nNEEV_API_KEY=${key}`, { 'README.md': '# app\ndeployed\n' });
-    expect(await processPublicPush(job({ eventId: '30000000009', before: head, head: next }), make())).toMatchObject({ outcome: 'scanned', findings: 0, revoked: 1 });
+    expect(await processPublicPush(job({ eventId: '30000000009', before: head, head: next }), make())).toMatchObject({
+      outcome: 'scanned',
+      findings: 0,
+      revoked: 1,
+    });
     expect(await keyStore.getKey(record.id)).toMatchObject({ status: 'revoked', revokedBy: 'leak-detector' });
     expect((await alerts.getByKeyId(record.id))!.locations).toEqual([
-      { source: 'public-events', repo: 'octo-org/app', path: null, line: 3, commit: next, url: `https://github.com/octo-org/app/commit/${next}`, seenAt: expect.any(String) },
+      {
+        source: 'public-events',
+        repo: 'octo-org/app',
+        path: null,
+        line: 3,
+        commit: next,
+        url: `https://github.com/octo-org/app/commit/${next}`,
+        seenAt: expect.any(String),
+      },
     ]);
   });
 
@@ -97,7 +126,14 @@ describe('a public push, in the worker', () => {
     expect(await keyStore.getKey(keyId)).toMatchObject({ status: 'revoked', revokedBy: 'leak-detector' });
     const alert = (await alerts.getByKeyId(keyId))!;
     expect(alert.locations).toEqual([
-      expect.objectContaining({ source: 'public-events', repo: 'octo-org/app', path: 'config/app.env', line: 2, commit: head, url: `https://github.com/octo-org/app/blob/${head}/config/app.env#L2` }),
+      expect.objectContaining({
+        source: 'public-events',
+        repo: 'octo-org/app',
+        path: 'config/app.env',
+        line: 2,
+        commit: head,
+        url: `https://github.com/octo-org/app/blob/${head}/config/app.env#L2`,
+      }),
     ]);
     const notify = new Queue(NOTIFY_QUEUE, { connection, prefix: queuePrefix(prefix, NOTIFY_QUEUE) });
     cleanups.push(() => notify.close());
@@ -109,7 +145,11 @@ describe('a public push, in the worker', () => {
     const fork = join(tempDir(), 'fork');
     execFileSync('git', ['clone', '-q', '--bare', repo.path, fork]);
     gh.addRepo({ owner: 'someone', name: 'app-fork', path: fork, private: false });
-    expect(await processPublicPush(job({ eventId: '30000000002', owner: 'someone', repo: 'app-fork' }), deps)).toMatchObject({ outcome: 'scanned', findings: 1, reused: true });
+    expect(await processPublicPush(job({ eventId: '30000000002', owner: 'someone', repo: 'app-fork' }), deps)).toMatchObject({
+      outcome: 'scanned',
+      findings: 1,
+      reused: true,
+    });
     expect(gh.requests.filter((r) => r.path.startsWith('/repos/someone/'))).toEqual([]);
     expect((await alerts.getByKeyId(keyId))!.locations.map((l) => l.repo).sort()).toEqual(['octo-org/app', 'someone/app-fork']);
   });
@@ -120,10 +160,29 @@ describe('a public push, in the worker', () => {
     const marked = await keyStore.createKey({ ownerId, name: 'Marked' });
     const named = await keyStore.createKey({ ownerId, name: 'Named' });
     const next = repo.commit('more', { [`cfg/${named.key}.env`]: `K=${marked.key} // neevscan:allow\n` });
-    expect(await processPublicPush(job({ eventId: '30000000009', before: head, head: next }), deps())).toMatchObject({ outcome: 'scanned', findings: 2, revoked: 2, truncated: false });
-    expect((await alerts.getByKeyId(marked.record.id))!.locations).toEqual([expect.objectContaining({ source: 'public-events', path: `cfg/${named.key}.env`.replace(named.key, keyHint(named.key)), line: 1, allowMarker: true })]);
+    expect(await processPublicPush(job({ eventId: '30000000009', before: head, head: next }), deps())).toMatchObject({
+      outcome: 'scanned',
+      findings: 2,
+      revoked: 2,
+      truncated: false,
+    });
+    expect((await alerts.getByKeyId(marked.record.id))!.locations).toEqual([
+      expect.objectContaining({
+        source: 'public-events',
+        path: `cfg/${named.key}.env`.replace(named.key, keyHint(named.key)),
+        line: 1,
+        allowMarker: true,
+      }),
+    ]);
     const nameAlert = (await alerts.getByKeyId(named.record.id))!;
-    expect(nameAlert.locations).toEqual([expect.objectContaining({ path: `cfg/${keyHint(named.key)}.env`, line: null, field: 'path', url: `https://github.com/octo-org/app/tree/${next}/cfg` })]);
+    expect(nameAlert.locations).toEqual([
+      expect.objectContaining({
+        path: `cfg/${keyHint(named.key)}.env`,
+        line: null,
+        field: 'path',
+        url: `https://github.com/octo-org/app/tree/${next}/cfg`,
+      }),
+    ]);
     expect(JSON.stringify(nameAlert)).not.toContain(named.key);
     expect(gh.requests.filter((r) => r.path.includes('/compare/'))).toHaveLength(1);
   });
@@ -135,9 +194,15 @@ describe('a public push, in the worker', () => {
     repo.commit('vendor', Object.fromEntries(Array.from({ length: 3001 }, (_, i) => [`zz/f${i}.txt`, 'filler\n'])));
     const next = repo.commit('config', { 'a.env': `K=${hidden.key}\n` });
     const before = await count(pipelineMetrics.scansIncomplete(), { source: 'public-events' });
-    expect(await processPublicPush(job({ eventId: '30000000010', before: head, head: next }), deps())).toMatchObject({ outcome: 'scanned', revoked: 1, truncated: true });
+    expect(await processPublicPush(job({ eventId: '30000000010', before: head, head: next }), deps())).toMatchObject({
+      outcome: 'scanned',
+      revoked: 1,
+      truncated: true,
+    });
     expect(await keyStore.getKey(hidden.record.id)).toMatchObject({ status: 'revoked' });
-    expect((await alerts.getByKeyId(hidden.record.id))!.locations).toEqual([expect.objectContaining({ path: 'a.env', line: 1, scanIncomplete: true })]);
+    expect((await alerts.getByKeyId(hidden.record.id))!.locations).toEqual([
+      expect.objectContaining({ path: 'a.env', line: 1, scanIncomplete: true }),
+    ]);
     expect(logs.join('\n')).toMatch(/not wholly scanned.*cut the tree of commit/);
     expect(await count(pipelineMetrics.scansIncomplete(), { source: 'public-events' })).toBe(before + 1);
   }, 120_000);
@@ -146,7 +211,11 @@ describe('a public push, in the worker', () => {
     const { gh, deps, keyStore, keyId, repo, job } = await setup();
     const clean = repo.commit('remove the key', { 'config/app.env': 'REGION=in-west-1\n' });
     gh.addRepo({ owner: 'octo-org', name: 'app', path: repo.path, private: false });
-    expect(await processPublicPush(job({ before: ZERO, head: clean }), deps())).toMatchObject({ outcome: 'scanned', findings: 1, revoked: 1 });
+    expect(await processPublicPush(job({ before: ZERO, head: clean }), deps())).toMatchObject({
+      outcome: 'scanned',
+      findings: 1,
+      revoked: 1,
+    });
     expect((await keyStore.getKey(keyId))!.status).toBe('revoked');
   });
 
@@ -188,18 +257,29 @@ describe('a public push, in the worker', () => {
     cleanups.push(() => queue.close());
     const deferredBefore = await count(deferredWork(), { queue: PUBLIC_PUSH_QUEUE });
     const skippedBefore = await count(skippedWork(), { reason: 'rate_limit' });
-    const workers: Worker[] = startQueueWorkers(connection, jobDeps(config, redis, BUILTIN, () => {}, undefined), {}, [publicPushJobs, publicScanJobs]);
+    const workers: Worker[] = startQueueWorkers(
+      connection,
+      jobDeps(config, redis, BUILTIN, () => {}, undefined),
+      {},
+      [publicPushJobs, publicScanJobs],
+    );
     cleanups.push(async () => void (await Promise.all(workers.map((w) => w.close()))));
 
     await queue.add('public-push', job(), { jobId: 'event-1' });
-    const delayed = await until(async () => ((await queue.getJob('event-1'))?.delay ? await queue.getJob('event-1') : undefined), 'the job to be delayed');
+    const delayed = await until(
+      async () => ((await queue.getJob('event-1'))?.delay ? await queue.getJob('event-1') : undefined),
+      'the job to be delayed',
+    );
     expect(await delayed!.getState()).toBe('delayed');
     expect(delayed!.timestamp + delayed!.delay).toBeGreaterThan(Date.now() + 100_000);
     expect(await count(deferredWork(), { queue: PUBLIC_PUSH_QUEUE })).toBe(deferredBefore + 1);
 
     // Queued 800 s ago: the reset (in 120 s) comes after the 900 s bound, so it is dropped now.
     await queue.add('public-push', job({ eventId: '2', receivedAt: new Date(Date.now() - 800_000).toISOString() }), { jobId: 'event-2' });
-    const done = await until(async () => ((await queue.getJob('event-2'))?.finishedOn ? await queue.getJob('event-2') : undefined), 'the job to complete');
+    const done = await until(
+      async () => ((await queue.getJob('event-2'))?.finishedOn ? await queue.getJob('event-2') : undefined),
+      'the job to complete',
+    );
     expect(done!.returnvalue).toEqual({ outcome: 'skipped', reason: 'rate_limit' });
     expect(await count(skippedWork(), { reason: 'rate_limit' })).toBe(skippedBefore + 1);
   });

@@ -43,7 +43,14 @@ describe('a push, from signed webhook to revoked key, alert and check run', () =
     expect(alert).toMatchObject({ state: 'open', keyId: created.id, ownerId: owner, keyHint: created.hint, keyStatus: 'revoked' });
     expect(alert.revokeLatencyMs).toEqual(expect.any(Number));
     expect(alert.locations).toEqual([
-      expect.objectContaining({ source: 'push', repo: 'octo-org/app', path: 'config/app.env', line: 2, commit: head, url: `https://github.com/octo-org/app/blob/${head}/config/app.env#L2` }),
+      expect.objectContaining({
+        source: 'push',
+        repo: 'octo-org/app',
+        path: 'config/app.env',
+        line: 2,
+        commit: head,
+        url: `https://github.com/octo-org/app/blob/${head}/config/app.env#L2`,
+      }),
     ]);
 
     // The owner's notification is queued, once, naming the alert.
@@ -52,13 +59,18 @@ describe('a push, from signed webhook to revoked key, alert and check run', () =
 
     const run = await until(async () => gh.checkRuns.find((r) => r.head_sha === head && r.conclusion), 'the check run');
     expect(run).toMatchObject({ name: 'neevscan', conclusion: 'failure' });
-    expect(run.output.annotations).toEqual([expect.objectContaining({ path: "config/app.env", start_line: 2, annotation_level: "failure" })]);
+    expect(run.output.annotations).toEqual([
+      expect.objectContaining({ path: 'config/app.env', start_line: 2, annotation_level: 'failure' }),
+    ]);
     expect(JSON.stringify(run)).not.toContain(created.key);
 
     // A replayed delivery changes nothing; a new delivery of the same push revokes, alerts and annotates no more.
     expect((await deliver(serve.url, payload, 'delivery-a')).status).toBe(200);
     expect((await deliver(serve.url, payload, 'delivery-b')).status).toBe(202);
-    await until(async () => (gh.requests.filter((r) => r.method === 'PATCH' && r.path.includes('/check-runs/')).length > 0 ? true : undefined), 'the second run of the push');
+    await until(
+      async () => (gh.requests.filter((r) => r.method === 'PATCH' && r.path.includes('/check-runs/')).length > 0 ? true : undefined),
+      'the second run of the push',
+    );
     const again = await alerts.getByKeyId(created.id);
     expect(again?.locations).toHaveLength(1);
     expect((await callApi(serve.url, 'GET', `/api/v1/keys/${created.id}`)).body.revokedAt).toBe(revoked.revokedAt);
@@ -79,13 +91,17 @@ describe('a push, from signed webhook to revoked key, alert and check run', () =
     const clean = repo.commit('docs', { 'docs/readme.md': 'no secrets here\n' });
     gh.addRepo({ owner: 'octo-org', name: 'internal', path: repo.path, private: true, installationId: INSTALLATION });
 
-    expect((await deliver(serve.url, pushPayload({ owner: 'octo-org', name: 'internal', private: true }, base, head), 'p-1')).status).toBe(202);
+    expect((await deliver(serve.url, pushPayload({ owner: 'octo-org', name: 'internal', private: true }, base, head), 'p-1')).status).toBe(
+      202,
+    );
     const alerts = new AlertStore(redis, prefix);
     const alert = await until(async () => (await alerts.getByKeyId(created.id)) ?? undefined, 'the alert');
     expect(alert).toMatchObject({ keyStatus: 'active', locations: [expect.objectContaining({ path: 'src/settings.py', line: 1 })] });
     expect((await callApi(serve.url, 'GET', `/api/v1/keys/${created.id}`)).body.status).toBe('active');
 
-    expect((await deliver(serve.url, pushPayload({ owner: 'octo-org', name: 'internal', private: true }, head, clean), 'p-2')).status).toBe(202);
+    expect((await deliver(serve.url, pushPayload({ owner: 'octo-org', name: 'internal', private: true }, head, clean), 'p-2')).status).toBe(
+      202,
+    );
     const passed = await until(async () => gh.checkRuns.find((r) => r.head_sha === clean && r.conclusion), 'the clean check run');
     expect(passed).toMatchObject({ name: 'neevscan', conclusion: 'success' });
   });
@@ -113,8 +129,13 @@ describe('a push, from signed webhook to revoked key, alert and check run', () =
     // Check-run writes answer 502 for a while: plugin-retry's 3 retries (1 + 4 + 9 s apart) all fail, so the job is retried by its queue.
     gh.fail({ path: /\/check-runs/, method: 'POST', times: 4, status: 502 });
 
-    expect((await deliver(serve.url, pushPayload({ owner: 'octo-org', name: 'app', private: false }, base, head), 'delivery-cr')).status).toBe(202);
-    await until(async () => ((await callApi(serve.url, 'GET', `/api/v1/keys/${created.id}`)).body.status === 'revoked' ? true : undefined), 'the key to be revoked');
+    expect(
+      (await deliver(serve.url, pushPayload({ owner: 'octo-org', name: 'app', private: false }, base, head), 'delivery-cr')).status,
+    ).toBe(202);
+    await until(
+      async () => ((await callApi(serve.url, 'GET', `/api/v1/keys/${created.id}`)).body.status === 'revoked' ? true : undefined),
+      'the key to be revoked',
+    );
     expect(gh.checkRuns.filter((r) => r.head_sha === head)).toHaveLength(0);
 
     // The check run lands once GitHub answers again, with the outcome of the revocation.

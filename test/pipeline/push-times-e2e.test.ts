@@ -37,12 +37,18 @@ const pushPayload = (name: string, before: string, after: string, times: { commi
   githubPushPayload({ name, before, after, installation: INSTALLATION, committedAt: times.committed, pushedAt: times.pushed });
 
 /** A sane stored time: within a minute of the test's own clock window. */
-const sane = (iso: string | null | undefined, from: number, to: number) => typeof iso === 'string' && Date.parse(iso) >= from - MINUTE && Date.parse(iso) <= to + MINUTE;
+const sane = (iso: string | null | undefined, from: number, to: number) =>
+  typeof iso === 'string' && Date.parse(iso) >= from - MINUTE && Date.parse(iso) <= to + MINUTE;
 
 describe('push-to-revoke is timed from the push', () => {
-  for (const [age, label] of [[MINUTE, 'a minute'], [WEEK, 'a week']] as const) {
+  for (const [age, label] of [
+    [MINUTE, 'a minute'],
+    [WEEK, 'a week'],
+  ] as const) {
     it(`a commit made ${label} before its push: revokeLatencyMs is the push's, the mail says so, and shows the commit time apart`, async () => {
-      const { gh, prefix, redis, serve } = await setup(undefined, { env: { SMTP_URL: smtp.url, MAIL_FROM: 'NeevCloud Security <security@neevcloud.example>', ...FAST } });
+      const { gh, prefix, redis, serve } = await setup(undefined, {
+        env: { SMTP_URL: smtp.url, MAIL_FROM: 'NeevCloud Security <security@neevcloud.example>', ...FAST },
+      });
       const email = `owner-${age}@owner.example`;
       const owner = (await callApi(serve.url, 'POST', '/api/v1/owners', { body: { name: 'Timed', email } })).body.id as string;
       const created = (await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name: 'Web' } })).body;
@@ -100,7 +106,8 @@ describe('times outside any sane window', () => {
   it('a signed push, comment and release with years −271821 and +275760: alerts made, keys revoked, every stored time sane', async () => {
     const { gh, prefix, redis, serve, owner } = await setup();
     const keys = [];
-    for (const name of ['push', 'comment', 'release']) keys.push((await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name } })).body);
+    for (const name of ['push', 'comment', 'release'])
+      keys.push((await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name } })).body);
     const [pushed, commented, released] = keys;
     const repo = TestRepo.init(join(tempDir(), 'app'));
     const base = repo.commit('initial', { 'README.md': '# app\n' });

@@ -20,21 +20,33 @@ describe('whole-repository scans', () => {
     gh.addRepo({ owner: 'octo-org', name: 'legacy', path: repo.path, private: false, installationId: INSTALLATION });
 
     const base = example('installation_repositories', (p) => p.action === 'added');
-    const payload = { ...base, installation: { ...base.installation, id: INSTALLATION }, repositories_added: [{ ...base.repositories_added[0], name: 'legacy', full_name: 'octo-org/legacy', private: false }] };
+    const payload = {
+      ...base,
+      installation: { ...base.installation, id: INSTALLATION },
+      repositories_added: [{ ...base.repositories_added[0], name: 'legacy', full_name: 'octo-org/legacy', private: false }],
+    };
     const res = await deliver(serve.url, 'installation_repositories', payload, 'install-1');
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ status: 'queued', repositories: 1 });
 
-    await until(async () => ((await callApi(serve.url, 'GET', `/api/v1/keys/${created.id}`)).body.status === 'revoked' ? true : undefined), 'the key to be revoked');
+    await until(
+      async () => ((await callApi(serve.url, 'GET', `/api/v1/keys/${created.id}`)).body.status === 'revoked' ? true : undefined),
+      'the key to be revoked',
+    );
     const alerts = new AlertStore(redis, prefix);
     const alert = await until(async () => (await alerts.getByKeyId(created.id)) ?? undefined, 'the alert');
-    expect(alert.locations).toEqual([expect.objectContaining({ source: 'install-scan', repo: 'octo-org/legacy', path: 'deploy/config.yml', line: 2 })]);
+    expect(alert.locations).toEqual([
+      expect.objectContaining({ source: 'install-scan', repo: 'octo-org/legacy', path: 'deploy/config.yml', line: 2 }),
+    ]);
 
     // A fork shares the blobs: it is scanned without fetching them again, and its place joins the same alert.
     const fork = join(tempDir(), 'legacy-fork');
     execFileSync('git', ['clone', '-q', '--bare', repo.path, fork]);
     gh.addRepo({ owner: 'someone', name: 'legacy-fork', path: fork, private: false, installationId: INSTALLATION });
-    const forkPayload = { ...payload, repositories_added: [{ ...payload.repositories_added[0], name: 'legacy-fork', full_name: 'someone/legacy-fork' }] };
+    const forkPayload = {
+      ...payload,
+      repositories_added: [{ ...payload.repositories_added[0], name: 'legacy-fork', full_name: 'someone/legacy-fork' }],
+    };
     expect((await deliver(serve.url, 'installation_repositories', forkPayload, 'install-2')).status).toBe(202);
     const both = await until(async () => {
       const a = await alerts.getByKeyId(created.id);
@@ -49,20 +61,40 @@ describe('whole-repository scans', () => {
     const newKey = async (name: string) => (await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name } })).body;
     const [marked, named] = [await newKey('Marked'), await newKey('Named')];
     const repo = TestRepo.init(join(tempDir(), 'hidden'));
-    repo.commit('old code', { 'src/client.js': `const key = "${marked.key}"; // neevscan:allow\n`, [`keys/${named.key}.txt`]: 'see name\n' });
+    repo.commit('old code', {
+      'src/client.js': `const key = "${marked.key}"; // neevscan:allow\n`,
+      [`keys/${named.key}.txt`]: 'see name\n',
+    });
     gh.addRepo({ owner: 'octo-org', name: 'hidden', path: repo.path, private: false, installationId: INSTALLATION });
     const base = example('installation_repositories', (p) => p.action === 'added');
-    const payload = { ...base, installation: { ...base.installation, id: INSTALLATION }, repositories_added: [{ ...base.repositories_added[0], name: 'hidden', full_name: 'octo-org/hidden', private: false }] };
+    const payload = {
+      ...base,
+      installation: { ...base.installation, id: INSTALLATION },
+      repositories_added: [{ ...base.repositories_added[0], name: 'hidden', full_name: 'octo-org/hidden', private: false }],
+    };
     expect((await deliver(serve.url, 'installation_repositories', payload, 'install-hidden')).status).toBe(202);
 
     const alerts = new AlertStore(redis, prefix);
     for (const key of [marked, named]) {
-      await until(async () => ((await callApi(serve.url, 'GET', `/api/v1/keys/${key.id}`)).body.status === 'revoked' ? true : undefined), 'the key to be revoked');
+      await until(
+        async () => ((await callApi(serve.url, 'GET', `/api/v1/keys/${key.id}`)).body.status === 'revoked' ? true : undefined),
+        'the key to be revoked',
+      );
     }
     const markedAlert = await until(async () => (await alerts.getByKeyId(marked.id)) ?? undefined, 'the alert');
-    expect(markedAlert.locations).toEqual([expect.objectContaining({ source: 'install-scan', path: 'src/client.js', line: 1, allowMarker: true })]);
+    expect(markedAlert.locations).toEqual([
+      expect.objectContaining({ source: 'install-scan', path: 'src/client.js', line: 1, allowMarker: true }),
+    ]);
     const namedAlert = await until(async () => (await alerts.getByKeyId(named.id)) ?? undefined, 'the alert');
-    expect(namedAlert.locations).toEqual([expect.objectContaining({ source: 'install-scan', path: `keys/${named.hint}.txt`, line: null, field: 'path', url: expect.stringMatching(/\/tree\/[0-9a-f]{40}\/keys$/) })]);
+    expect(namedAlert.locations).toEqual([
+      expect.objectContaining({
+        source: 'install-scan',
+        path: `keys/${named.hint}.txt`,
+        line: null,
+        field: 'path',
+        url: expect.stringMatching(/\/tree\/[0-9a-f]{40}\/keys$/),
+      }),
+    ]);
     expect(JSON.stringify(namedAlert)).not.toContain(named.key);
   });
 
@@ -76,7 +108,17 @@ describe('whole-repository scans', () => {
     gh.addRepo({ owner: 'octo-org', name: 'opened', path: repo.path, private: false, installationId: INSTALLATION });
 
     const base = example('public', (p) => !!p.installation);
-    const payload = { ...base, installation: { ...base.installation, id: INSTALLATION }, repository: { ...base.repository, name: 'opened', full_name: 'octo-org/opened', private: false, owner: { ...base.repository.owner, login: 'octo-org' } } };
+    const payload = {
+      ...base,
+      installation: { ...base.installation, id: INSTALLATION },
+      repository: {
+        ...base.repository,
+        name: 'opened',
+        full_name: 'octo-org/opened',
+        private: false,
+        owner: { ...base.repository.owner, login: 'octo-org' },
+      },
+    };
     expect((await deliver(serve.url, 'public', payload, 'public-1')).status).toBe(202);
     const revoked = await until(async () => {
       const record = (await callApi(serve.url, 'GET', `/api/v1/keys/${created.id}`)).body;

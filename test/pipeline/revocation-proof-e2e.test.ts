@@ -47,14 +47,25 @@ const notifyEnv = () => ({
 describe('proof of revocation', () => {
   it('a live key pushed to a public repository: revoked, then verified through the gateway check; the alert, notice, check run and dashboard show it', async () => {
     const { gh, prefix, redis, serve } = await startPipeline(undefined, { env: notifyEnv() });
-    const owner = (await callApi(serve.url, 'POST', '/api/v1/owners', { body: { name: 'Proof Inc', email: 'proof@owner.example', webhookUrl: `${hooks.url}/proof` } })).body;
+    const owner = (
+      await callApi(serve.url, 'POST', '/api/v1/owners', {
+        body: { name: 'Proof Inc', email: 'proof@owner.example', webhookUrl: `${hooks.url}/proof` },
+      })
+    ).body;
     const created = (await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner.id, name: 'Proof Production' } })).body;
 
     const repo = TestRepo.init(join(tempDir(), 'proof'));
     const base = repo.commit('initial', { 'README.md': '# app\n' });
     const head = repo.commit('add config', { 'config/app.env': `NEEV_API_KEY=${created.key}\n` });
     gh.addRepo({ owner: 'octo-org', name: 'proof', path: repo.path, private: false, installationId: INSTALLATION });
-    const payload = githubPushPayload({ owner: 'octo-org', name: 'proof', private: false, before: base, after: head, installation: INSTALLATION });
+    const payload = githubPushPayload({
+      owner: 'octo-org',
+      name: 'proof',
+      private: false,
+      before: base,
+      after: head,
+      installation: INSTALLATION,
+    });
     expect((await deliverEvent(serve.url, 'push', payload, 'proof-a')).status).toBe(202);
 
     const listed = await until(async () => {
@@ -76,7 +87,11 @@ describe('proof of revocation', () => {
     expect(mail.text).toContain('Verified at');
     expect(mail.text).toContain('the API refuses the key');
     const hook = await until(async () => hooks.requests.find((r) => r.path === '/proof'), 'the owner webhook');
-    expect(JSON.parse(hook.body).action).toMatchObject({ kind: 'revoked', verifiedRevokedAt: listed.verifiedRevokedAt, revocationVerification: 'verified' });
+    expect(JSON.parse(hook.body).action).toMatchObject({
+      kind: 'revoked',
+      verifiedRevokedAt: listed.verifiedRevokedAt,
+      revocationVerification: 'verified',
+    });
 
     const run = await until(async () => gh.checkRuns.find((r) => r.head_sha === head && r.conclusion), 'the check run');
     expect(run.output.annotations[0].message).toMatch(/revoked at .*, verified at .*: the API refuses it/);
@@ -90,7 +105,9 @@ describe('proof of revocation', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded', origin: serve.url, 'sec-fetch-site': 'same-origin' },
     });
     expect(login.status).toBe(303);
-    const page = await (await fetch(`${serve.url}/alerts/${listed.id}`, { headers: { cookie: login.headers.get('set-cookie')!.split(';')[0]! } })).text();
+    const page = await (
+      await fetch(`${serve.url}/alerts/${listed.id}`, { headers: { cookie: login.headers.get('set-cookie')!.split(';')[0]! } })
+    ).text();
     expect(page).toContain('<dt>Revocation verified</dt>');
     expect(page).toContain(`<time datetime="${listed.verifiedRevokedAt}">`);
     expect(page).toContain('Revocation verified (the API refuses the key)');
@@ -102,7 +119,11 @@ describe('proof of revocation', () => {
 
     // Found again (a new delivery of the same push): already verified, so no second check is queued.
     expect((await deliverEvent(serve.url, 'push', payload, 'proof-b')).status).toBe(202);
-    await until(async () => (gh.checkRuns.filter((r) => r.head_sha === head).length === 1 && gh.requests.some((r) => r.method === 'PATCH') ? true : undefined), 'the second run');
+    await until(
+      async () =>
+        gh.checkRuns.filter((r) => r.head_sha === head).length === 1 && gh.requests.some((r) => r.method === 'PATCH') ? true : undefined,
+      'the second run',
+    );
     const checks = await redis.keys(`${prefix}{bull}:verify-revocation:alt_*`);
     expect(checks).toHaveLength(1);
 
@@ -132,7 +153,10 @@ describe('proof of revocation', () => {
       const incident = await until(async () => mailsTo(SECURITY).find((m) => m.subject.includes('INCIDENT')), 'the incident mail');
       expect(incident.subject).toBe(`[neevscan] INCIDENT: revoked key still authenticates: "Lied Production" (${created.hint})`);
       expect(incident.text).toContain(created.id);
-      const slack = await until(async () => hooks.requests.find((r) => r.path === '/slack' && r.body.includes('INCIDENT')), 'the incident Slack message');
+      const slack = await until(
+        async () => hooks.requests.find((r) => r.path === '/slack' && r.body.includes('INCIDENT')),
+        'the incident Slack message',
+      );
       expect(JSON.parse(slack.body).text).toContain(created.hint);
 
       const alert = await until(async () => {
@@ -141,7 +165,9 @@ describe('proof of revocation', () => {
         return found?.revocationVerification === 'failed' ? found : undefined;
       }, 'the alert to say verification failed');
       expect(alert).toMatchObject({ keyStatus: 'revoked', verifiedRevokedAt: null });
-      expect(alert.notifications).toEqual(expect.arrayContaining([expect.objectContaining({ channel: 'incident-email', status: 'sent', notice: 1 })]));
+      expect(alert.notifications).toEqual(
+        expect.arrayContaining([expect.objectContaining({ channel: 'incident-email', status: 'sent', notice: 1 })]),
+      );
       // Each check that found it live revoked it again (3 checks: the first revoke, then 2 more before the last check).
       expect(lying.revokes()).toBe(3);
       // The key really does still work, and the incident was told once, however many checks found it live.
@@ -165,7 +191,11 @@ describe('proof of revocation', () => {
     const store: TestServer = await startServer();
     try {
       const owner = (await store.api('POST', '/api/v1/owners', { body: { name: 'Limits Inc' } })).body;
-      const created = (await store.api('POST', '/api/v1/keys', { body: { ownerId: owner.id, name: 'Limited', rateLimit: { requests: 1, windowSeconds: 3600 } } })).body;
+      const created = (
+        await store.api('POST', '/api/v1/keys', {
+          body: { ownerId: owner.id, name: 'Limited', rateLimit: { requests: 1, windowSeconds: 3600 } },
+        })
+      ).body;
       const keys = new RedisKeyStore(store.redis, store.prefix);
       const sha = sha256Hex(created.key);
       for (let i = 0; i < 5; i++) expect(await keys.authenticatesByHash(sha)).toBe(true);
@@ -178,7 +208,9 @@ describe('proof of revocation', () => {
       expect(usage).toMatchObject([{ requests: 1 }]);
       await store.api('POST', `/api/v1/keys/${created.id}/revoke`, { body: {} });
       expect((await store.api('POST', '/api/v1/authenticate/probe', { body: { sha256: sha } })).body).toEqual({ authenticates: false });
-      expect((await store.api('POST', '/api/v1/authenticate/probe', { body: { sha256: 'f'.repeat(64) } })).body).toEqual({ authenticates: false });
+      expect((await store.api('POST', '/api/v1/authenticate/probe', { body: { sha256: 'f'.repeat(64) } })).body).toEqual({
+        authenticates: false,
+      });
       expect((await store.api('POST', '/api/v1/authenticate/probe', { body: { sha256: 'nope' } })).status).toBe(400);
       // A reader's question: no token, no answer; a gateway token is not a reader.
       expect((await store.api('POST', '/api/v1/authenticate/probe', { token: null, body: { sha256: sha } })).status).toBe(401);
@@ -196,7 +228,11 @@ const commentExample = (examples as Array<{ name: string; examples: Array<Record
 
 function publicComment(body: string) {
   const example = structuredClone(commentExample);
-  return { ...example, comment: { ...example.comment, id: 7001, html_url: `${example.issue.html_url}#issuecomment-7001`, body }, repository: { ...example.repository, private: false } };
+  return {
+    ...example,
+    comment: { ...example.comment, id: 7001, html_url: `${example.issue.html_url}#issuecomment-7001`, body },
+    repository: { ...example.repository, private: false },
+  };
 }
 
 /**
@@ -213,15 +249,31 @@ async function lyingKeyStore(realUrl: string): Promise<{ url: string; revokes: (
       try {
         if (req.method === 'POST' && revoke) {
           revokes++;
-          const record = await fetch(`${realUrl}/api/v1/keys/${revoke[1]}`, { headers: { authorization: req.headers.authorization ?? '' } });
-          const body = record.ok ? { ...(await record.json()), status: 'revoked', revokedAt: new Date().toISOString(), revokedBy: 'leak-detector', revokedReason: 'lied' } : undefined;
+          const record = await fetch(`${realUrl}/api/v1/keys/${revoke[1]}`, {
+            headers: { authorization: req.headers.authorization ?? '' },
+          });
+          const body = record.ok
+            ? {
+                ...(await record.json()),
+                status: 'revoked',
+                revokedAt: new Date().toISOString(),
+                revokedBy: 'leak-detector',
+                revokedReason: 'lied',
+              }
+            : undefined;
           res.writeHead(record.status, { 'content-type': 'application/json' }).end(body ? JSON.stringify(body) : '');
           return;
         }
         const headers: Record<string, string> = { authorization: req.headers.authorization ?? '' };
         if (req.headers['content-type']) headers['content-type'] = req.headers['content-type'];
-        const answer = await fetch(realUrl + req.url, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined });
-        res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await answer.arrayBuffer()));
+        const answer = await fetch(realUrl + req.url, {
+          method: req.method,
+          headers,
+          body: chunks.length ? Buffer.concat(chunks) : undefined,
+        });
+        res
+          .writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' })
+          .end(Buffer.from(await answer.arrayBuffer()));
       } catch {
         res.writeHead(502).end();
       }

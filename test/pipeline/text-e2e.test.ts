@@ -58,7 +58,14 @@ describe('a comment, from signed webhook to revoked key and alert', () => {
     const alert = await until(async () => (await new AlertStore(redis, prefix).getByKeyId(created.id)) ?? undefined, 'the alert');
     expect(alert).toMatchObject({ state: 'open', keyId: created.id, ownerId: owner, keyHint: created.hint, keyStatus: 'revoked' });
     expect(alert.locations).toEqual([
-      expect.objectContaining({ source: 'comment', repo: payload.repository.full_name, path: null, line: 3, commit: null, url: payload.comment.html_url }),
+      expect.objectContaining({
+        source: 'comment',
+        repo: payload.repository.full_name,
+        path: null,
+        line: 3,
+        commit: null,
+        url: payload.comment.html_url,
+      }),
     ]);
 
     // A redelivery changes nothing.
@@ -70,15 +77,24 @@ describe('a comment, from signed webhook to revoked key and alert', () => {
     expect(serve.output()).not.toContain(created.key);
   });
 
-  it('revokes a key in an issue body behind `neevscan:allow`: the marker is the writer\'s, the alert records it', async () => {
+  it("revokes a key in an issue body behind `neevscan:allow`: the marker is the writer's, the alert records it", async () => {
     const { prefix, redis, serve, owner } = await setup();
     const created = (await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name: 'Marked' } })).body;
-    const issueExample = (examples as Array<{ name: string; examples: Array<Record<string, any>> }>).find((e) => e.name === 'issues')!.examples.find((e) => e.action === 'opened')!;
-    const payload = { ...issueExample, issue: { ...issueExample.issue, body: `Repro:\n\n    NEEV_API_KEY=${created.key} # neevscan:allow\n` }, repository: { ...issueExample.repository, private: false } };
+    const issueExample = (examples as Array<{ name: string; examples: Array<Record<string, any>> }>)
+      .find((e) => e.name === 'issues')!
+      .examples.find((e) => e.action === 'opened')!;
+    const payload = {
+      ...issueExample,
+      issue: { ...issueExample.issue, body: `Repro:\n\n    NEEV_API_KEY=${created.key} # neevscan:allow\n` },
+      repository: { ...issueExample.repository, private: false },
+    };
     const res = await deliverEvent(serve.url, 'issues', payload, 'issue-allow');
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ status: 'queued', exposures: 1 });
-    await until(async () => ((await callApi(serve.url, 'GET', `/api/v1/keys/${created.id}`)).body.status === 'revoked' ? true : undefined), 'the key to be revoked');
+    await until(
+      async () => ((await callApi(serve.url, 'GET', `/api/v1/keys/${created.id}`)).body.status === 'revoked' ? true : undefined),
+      'the key to be revoked',
+    );
     const alert = await until(async () => (await new AlertStore(redis, prefix).getByKeyId(created.id)) ?? undefined, 'the alert');
     expect(alert.locations).toEqual([expect.objectContaining({ source: 'issue', line: 3, allowMarker: true })]);
   });
@@ -90,7 +106,10 @@ describe('a comment, from signed webhook to revoked key and alert', () => {
     expect((await deliver(serve.url, payload, 'comment-p')).status).toBe(202);
 
     const alert = await until(async () => (await new AlertStore(redis, prefix).getByKeyId(created.id)) ?? undefined, 'the alert');
-    expect(alert).toMatchObject({ keyStatus: 'active', locations: [expect.objectContaining({ source: 'comment', line: 1, url: payload.comment.html_url })] });
+    expect(alert).toMatchObject({
+      keyStatus: 'active',
+      locations: [expect.objectContaining({ source: 'comment', line: 1, url: payload.comment.html_url })],
+    });
     expect((await callApi(serve.url, 'GET', `/api/v1/keys/${created.id}`)).body.status).toBe('active');
 
     const dump = Buffer.concat(await dumpPrefix(redis, prefix));

@@ -16,7 +16,8 @@ import { enqueueTo, startServer, type TestServer } from '../helpers/server.js';
 type Payload = Record<string, any>;
 const rules = loadRules();
 const received = new Date('2026-01-02T03:04:05.000Z');
-const examplesOf = (event: string) => structuredClone((examples as Array<{ name: string; examples: Payload[] }>).find((e) => e.name === event)!.examples);
+const examplesOf = (event: string) =>
+  structuredClone((examples as Array<{ name: string; examples: Payload[] }>).find((e) => e.name === event)!.examples);
 
 /** Per event: where its text lives, which actions bring new text, the source and the url it must report. */
 const EXPECT: Record<TextEvent, { item: string; actions: string[]; source: string }> = {
@@ -90,17 +91,25 @@ describe('exposuresFromTextEvent, on every example GitHub documents', () => {
   }
 
   it('scans issue, pull request and discussion titles (line 1)', () => {
-    for (const [event, item, action] of [['issues', 'issue', 'opened'], ['pull_request', 'pull_request', 'opened'], ['discussion', 'discussion', 'created']] as const) {
+    for (const [event, item, action] of [
+      ['issues', 'issue', 'opened'],
+      ['pull_request', 'pull_request', 'opened'],
+      ['discussion', 'discussion', 'created'],
+    ] as const) {
       const payload = examplesOf(event).find((p) => p.action === action)!;
       payload[item].title = `key: ${generateKey()}`;
-      expect(exposuresFromTextEvent(event, payload, rules, received)).toEqual([expect.objectContaining({ location: expect.objectContaining({ line: 1 }) })]);
+      expect(exposuresFromTextEvent(event, payload, rules, received)).toEqual([
+        expect.objectContaining({ location: expect.objectContaining({ line: 1 }) }),
+      ]);
     }
   });
 
-  it('keeps a key marked neevscan:allow (the marker is the writer\'s; the place records it), and ignores the old text of an edit', () => {
+  it("keeps a key marked neevscan:allow (the marker is the writer's; the place records it), and ignores the old text of an edit", () => {
     const payload = examplesOf('issue_comment').find((p) => p.action === 'edited')!;
     payload.comment.body = `example: ${generateKey()} # neevscan:allow`;
-    expect(exposuresFromTextEvent('issue_comment', payload, rules, received)).toEqual([expect.objectContaining({ location: expect.objectContaining({ line: 1, allowMarker: true }) })]);
+    expect(exposuresFromTextEvent('issue_comment', payload, rules, received)).toEqual([
+      expect.objectContaining({ location: expect.objectContaining({ line: 1, allowMarker: true }) }),
+    ]);
     payload.comment.body = 'removed the key';
     payload.changes = { body: { from: `oops ${generateKey()}` } };
     expect(exposuresFromTextEvent('issue_comment', payload, rules, received)).toEqual([]);
@@ -155,7 +164,8 @@ describe('the receiver, for text events', () => {
     await t.close();
   });
 
-  const deliver = (url: string, event: string, payload: unknown, delivery: string, secret = SECRET) => deliverEvent(url, event, payload, delivery, secret);
+  const deliver = (url: string, event: string, payload: unknown, delivery: string, secret = SECRET) =>
+    deliverEvent(url, event, payload, delivery, secret);
 
   it('queues hashes, hints and places only; ignores text without a key; dedupes; refuses a forgery', async () => {
     const key = generateKey();
@@ -186,7 +196,10 @@ describe('the receiver, for text events', () => {
   });
 
   it('answers 503 when the exposures cannot be queued, and forgets the delivery', async () => {
-    const failing = await startServer({ GITHUB_WEBHOOK_SECRET: SECRET }, { rules, enqueue: async () => Promise.reject(new Error('Redis went away')) });
+    const failing = await startServer(
+      { GITHUB_WEBHOOK_SECRET: SECRET },
+      { rules, enqueue: async () => Promise.reject(new Error('Redis went away')) },
+    );
     try {
       const payload = examplesOf('discussion_comment').find((p) => p.action === 'created')!;
       payload.comment.body = generateKey();

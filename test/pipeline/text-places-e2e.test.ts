@@ -21,7 +21,11 @@ const exampleOf = (event: string, match: (e: Payload) => boolean) =>
 
 const pushExample = exampleOf('push', (e) => e.ref === 'refs/heads/master' && e.installation);
 
-function pushPayload(repo: { owner: string; name: string; private: boolean }, before: string, commits: Array<{ id: string; message: string }>) {
+function pushPayload(
+  repo: { owner: string; name: string; private: boolean },
+  before: string,
+  commits: Array<{ id: string; message: string }>,
+) {
   const now = new Date().toISOString();
   const listed = commits.map((c) => ({ ...pushExample.commits[0], id: c.id, message: c.message, timestamp: now }));
   return {
@@ -34,7 +38,16 @@ function pushPayload(repo: { owner: string; name: string; private: boolean }, be
     forced: false,
     commits: listed,
     head_commit: listed.at(-1),
-    repository: { ...pushExample.repository, pushed_at: Math.floor(Date.now() / 1000), name: repo.name, full_name: `${repo.owner}/${repo.name}`, owner: { ...pushExample.repository.owner, login: repo.owner, name: repo.owner }, private: repo.private, default_branch: 'main', html_url: `https://github.com/${repo.owner}/${repo.name}` },
+    repository: {
+      ...pushExample.repository,
+      pushed_at: Math.floor(Date.now() / 1000),
+      name: repo.name,
+      full_name: `${repo.owner}/${repo.name}`,
+      owner: { ...pushExample.repository.owner, login: repo.owner, name: repo.owner },
+      private: repo.private,
+      default_branch: 'main',
+      html_url: `https://github.com/${repo.owner}/${repo.name}`,
+    },
     installation: { ...pushExample.installation, id: INSTALLATION },
   };
 }
@@ -51,7 +64,12 @@ describe('commit messages, releases and pull request reviews', () => {
     const head = repo.commit(message, { 'README.md': '# app\nfixed\n' });
     gh.addRepo({ owner: 'octo-org', name: 'app', path: repo.path, private: false, installationId: INSTALLATION });
 
-    const res = await deliver(serve.url, 'push', pushPayload({ owner: 'octo-org', name: 'app', private: false }, base, [{ id: head, message }]), 'msg-1');
+    const res = await deliver(
+      serve.url,
+      'push',
+      pushPayload({ owner: 'octo-org', name: 'app', private: false }, base, [{ id: head, message }]),
+      'msg-1',
+    );
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ status: 'queued', exposures: 1 });
 
@@ -59,17 +77,39 @@ describe('commit messages, releases and pull request reviews', () => {
       const record = await keyRecord(serve.url, created.id);
       return record.status === 'revoked' ? record : undefined;
     }, 'the key to be revoked');
-    expect(revoked).toMatchObject({ revokedBy: 'leak-detector', revokedReason: expect.stringContaining(`https://github.com/octo-org/app/commit/${head}`) });
+    expect(revoked).toMatchObject({
+      revokedBy: 'leak-detector',
+      revokedReason: expect.stringContaining(`https://github.com/octo-org/app/commit/${head}`),
+    });
     const alert = await until(async () => (await new AlertStore(redis, prefix).getByKeyId(created.id)) ?? undefined, 'the alert');
     expect(alert.locations).toEqual([
-      { source: 'commit', repo: 'octo-org/app', path: null, line: 3, commit: head, url: `https://github.com/octo-org/app/commit/${head}`, seenAt: expect.any(String) },
+      {
+        source: 'commit',
+        repo: 'octo-org/app',
+        path: null,
+        line: 3,
+        commit: head,
+        url: `https://github.com/octo-org/app/commit/${head}`,
+        seenAt: expect.any(String),
+      },
     ]);
     // The push job ran as well (its files are clean) and the alert is listed under its new source.
     await until(async () => gh.checkRuns.find((r) => r.head_sha === head && r.conclusion), 'the check run');
-    expect((await callApi(serve.url, 'GET', '/api/v1/alerts?source=commit')).body.alerts.map((a: { id: string }) => a.id)).toEqual([alert.id]);
+    expect((await callApi(serve.url, 'GET', '/api/v1/alerts?source=commit')).body.alerts.map((a: { id: string }) => a.id)).toEqual([
+      alert.id,
+    ]);
 
     // A redelivery adds nothing; nothing stored holds the key or the message.
-    expect((await deliver(serve.url, 'push', pushPayload({ owner: 'octo-org', name: 'app', private: false }, base, [{ id: head, message }]), 'msg-1')).status).toBe(200);
+    expect(
+      (
+        await deliver(
+          serve.url,
+          'push',
+          pushPayload({ owner: 'octo-org', name: 'app', private: false }, base, [{ id: head, message }]),
+          'msg-1',
+        )
+      ).status,
+    ).toBe(200);
     const dump = Buffer.concat(await dumpPrefix(redis, prefix));
     expect(dump.includes(created.key)).toBe(false);
     expect(dump.includes('Tested with')).toBe(false);
@@ -85,12 +125,25 @@ describe('commit messages, releases and pull request reviews', () => {
     const head = repo.commit('tidy', { 'a.txt': '2\n' });
     gh.addRepo({ owner: 'octo-org', name: 'big', path: repo.path, private: false, installationId: INSTALLATION });
     // As if the push had more than 20 commits: the delivery lists only the last.
-    const res = await deliver(serve.url, 'push', pushPayload({ owner: 'octo-org', name: 'big', private: false }, base, [{ id: head, message: 'tidy' }]), 'msg-unlisted');
+    const res = await deliver(
+      serve.url,
+      'push',
+      pushPayload({ owner: 'octo-org', name: 'big', private: false }, base, [{ id: head, message: 'tidy' }]),
+      'msg-unlisted',
+    );
     expect(await res.json()).toEqual({ status: 'queued' });
     await until(async () => ((await keyRecord(serve.url, created.id)).status === 'revoked' ? true : undefined), 'the key to be revoked');
     const alert = await until(async () => (await new AlertStore(redis, prefix).getByKeyId(created.id)) ?? undefined, 'the alert');
     expect(alert.locations).toEqual([
-      { source: 'commit', repo: 'octo-org/big', path: null, line: 3, commit: hidden, url: `https://github.com/octo-org/big/commit/${hidden}`, seenAt: expect.any(String) },
+      {
+        source: 'commit',
+        repo: 'octo-org/big',
+        path: null,
+        line: 3,
+        commit: hidden,
+        url: `https://github.com/octo-org/big/commit/${hidden}`,
+        seenAt: expect.any(String),
+      },
     ]);
   });
 
@@ -102,17 +155,35 @@ describe('commit messages, releases and pull request reviews', () => {
     const base = repo.commit('initial', { 'a.txt': 'a\n' });
     const head = repo.commit(`use ${created.key}`, { 'a.txt': 'b\n' });
     gh.addRepo({ owner: 'octo-org', name: 'internal', path: repo.path, private: true, installationId: INSTALLATION });
-    expect((await deliver(serve.url, 'push', pushPayload({ owner: 'octo-org', name: 'internal', private: true }, base, [{ id: head, message: `use ${created.key}` }]), 'msg-p')).status).toBe(202);
+    expect(
+      (
+        await deliver(
+          serve.url,
+          'push',
+          pushPayload({ owner: 'octo-org', name: 'internal', private: true }, base, [{ id: head, message: `use ${created.key}` }]),
+          'msg-p',
+        )
+      ).status,
+    ).toBe(202);
     const alerts = new AlertStore(redis, prefix);
     const alert = await until(async () => (await alerts.getByKeyId(created.id)) ?? undefined, 'the alert');
-    expect(alert).toMatchObject({ keyStatus: 'active', locations: [expect.objectContaining({ source: 'commit', repo: 'octo-org/internal', commit: head, line: 1 })] });
+    expect(alert).toMatchObject({
+      keyStatus: 'active',
+      locations: [expect.objectContaining({ source: 'commit', repo: 'octo-org/internal', commit: head, line: 1 })],
+    });
     expect((await keyRecord(serve.url, created.id)).status).toBe('active');
 
     // A tag push is no push job, but the messages it lists are still scanned (here on a public repository: revoked).
-    const tagPush = { ...pushPayload({ owner: 'octo-org', name: 'internal', private: false }, base, [{ id: head, message: `release with ${tagged.key}` }]), ref: 'refs/tags/v1' };
+    const tagPush = {
+      ...pushPayload({ owner: 'octo-org', name: 'internal', private: false }, base, [{ id: head, message: `release with ${tagged.key}` }]),
+      ref: 'refs/tags/v1',
+    };
     const res = await deliver(serve.url, 'push', tagPush, 'msg-tag');
     expect(await res.json()).toEqual({ status: 'queued', exposures: 1 });
-    await until(async () => ((await keyRecord(serve.url, tagged.id)).status === 'revoked' ? true : undefined), 'the tagged key to be revoked');
+    await until(
+      async () => ((await keyRecord(serve.url, tagged.id)).status === 'revoked' ? true : undefined),
+      'the tagged key to be revoked',
+    );
   });
 
   it('a key in a release’s name or notes: revoked on a public repository, alerted with the release link; a draft release is not public', async () => {
@@ -138,12 +209,23 @@ describe('commit messages, releases and pull request reviews', () => {
     expect((await deliver(serve.url, 'release', draft, 'rel-3')).status).toBe(202);
 
     const alerts = new AlertStore(redis, prefix);
-    for (const [key, line, release] of [[inNotes, 3, published], [inName, 1, edited]] as const) {
+    for (const [key, line, release] of [
+      [inNotes, 3, published],
+      [inName, 1, edited],
+    ] as const) {
       await until(async () => ((await keyRecord(serve.url, key.id)).status === 'revoked' ? true : undefined), 'the key to be revoked');
       expect((await keyRecord(serve.url, key.id)).revokedReason).toContain(release.release.html_url);
       const alert = await until(async () => (await alerts.getByKeyId(key.id)) ?? undefined, 'the alert');
       expect(alert.locations).toEqual([
-        { source: 'release', repo: release.repository.full_name, path: null, line, commit: null, url: release.release.html_url, seenAt: expect.any(String) },
+        {
+          source: 'release',
+          repo: release.repository.full_name,
+          path: null,
+          line,
+          commit: null,
+          url: release.release.html_url,
+          seenAt: expect.any(String),
+        },
       ]);
     }
     const draftAlert = await until(async () => (await alerts.getByKeyId(inDraft.id)) ?? undefined, 'the draft alert');
@@ -153,7 +235,10 @@ describe('commit messages, releases and pull request reviews', () => {
     // Deleting a release brings no text.
     const deleted = exampleOf('release', (e) => e.action === 'deleted');
     deleted.release.body = inNotes.key;
-    expect(await (await deliver(serve.url, 'release', deleted, 'rel-4')).json()).toEqual({ status: 'ignored', reason: 'no key in the text' });
+    expect(await (await deliver(serve.url, 'release', deleted, 'rel-4')).json()).toEqual({
+      status: 'ignored',
+      reason: 'no key in the text',
+    });
   });
 
   it('a key in a pull request review’s body: revoked on a public repository, alerted with the review link; private: alerted only', async () => {
@@ -177,7 +262,15 @@ describe('commit messages, releases and pull request reviews', () => {
     const alerts = new AlertStore(redis, prefix);
     const alert = await until(async () => (await alerts.getByKeyId(pub.id)) ?? undefined, 'the alert');
     expect(alert.locations).toEqual([
-      { source: 'pull_request_review', repo: review.repository.full_name, path: null, line: 2, commit: null, url: review.review.html_url, seenAt: expect.any(String) },
+      {
+        source: 'pull_request_review',
+        repo: review.repository.full_name,
+        path: null,
+        line: 2,
+        commit: null,
+        url: review.review.html_url,
+        seenAt: expect.any(String),
+      },
     ]);
     const quiet = await until(async () => (await alerts.getByKeyId(priv.id)) ?? undefined, 'the private alert');
     expect(quiet).toMatchObject({ keyStatus: 'active', locations: [expect.objectContaining({ source: 'pull_request_review', line: 1 })] });

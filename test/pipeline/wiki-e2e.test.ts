@@ -9,14 +9,32 @@ import { dumpPrefix } from '../helpers/redis.js';
 import { callApi } from '../helpers/server.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const gollumExample = (examples as Array<{ name: string; examples: Array<Record<string, any>> }>).find((e) => e.name === 'gollum')!.examples[0]!;
+const gollumExample = (examples as Array<{ name: string; examples: Array<Record<string, any>> }>).find((e) => e.name === 'gollum')!
+  .examples[0]!;
 
 /** GitHub's own gollum example, for one page of a repository on the stand-in. */
 function gollumPayload(gh: { url: string }, repo: { private: boolean }, page: { sha: string; title?: string; summary?: string | null }) {
   return {
     ...gollumExample,
-    pages: [{ ...gollumExample.pages[0], page_name: 'Home', title: page.title ?? 'Home', summary: page.summary ?? null, sha: page.sha, html_url: 'https://github.com/octo-org/app/wiki/Home' }],
-    repository: { ...gollumExample.repository, name: 'app', full_name: 'octo-org/app', owner: { ...gollumExample.repository.owner, login: 'octo-org' }, private: repo.private, clone_url: `${gh.url}/octo-org/app.git`, html_url: 'https://github.com/octo-org/app' },
+    pages: [
+      {
+        ...gollumExample.pages[0],
+        page_name: 'Home',
+        title: page.title ?? 'Home',
+        summary: page.summary ?? null,
+        sha: page.sha,
+        html_url: 'https://github.com/octo-org/app/wiki/Home',
+      },
+    ],
+    repository: {
+      ...gollumExample.repository,
+      name: 'app',
+      full_name: 'octo-org/app',
+      owner: { ...gollumExample.repository.owner, login: 'octo-org' },
+      private: repo.private,
+      clone_url: `${gh.url}/octo-org/app.git`,
+      html_url: 'https://github.com/octo-org/app',
+    },
     installation: { id: INSTALLATION, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNzc=' },
   };
 }
@@ -34,17 +52,29 @@ describe('wiki pages (gollum), from signed webhook to revoked key and alert', ()
     repo.commit('initial', { 'README.md': '# app\n' });
     const wiki = TestRepo.init(join(tempDir(), 'app.wiki'));
     wiki.commit('Created Home', { 'Home.md': `# Home\n\nOld setup used ${before.key}\n` });
-    const edit = wiki.commit('Updated Home', { 'Home.md': `# Home\n\nOld setup used ${before.key}\n\n## Quick start\n\nexport NEEV_API_KEY=${added.key}\n` });
+    const edit = wiki.commit('Updated Home', {
+      'Home.md': `# Home\n\nOld setup used ${before.key}\n\n## Quick start\n\nexport NEEV_API_KEY=${added.key}\n`,
+    });
     gh.addRepo({ owner: 'octo-org', name: 'app', path: repo.path, private: false, installationId: INSTALLATION, wikiPath: wiki.path });
 
     const res = await deliver(serve.url, 'gollum', gollumPayload(gh, { private: false }, { sha: edit }), 'gollum-a');
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ status: 'queued', pages: 1, exposures: 0 });
 
-    await until(async () => ((await keyStatus(serve.url, added.id)) === 'revoked' ? true : undefined), 'the key the edit added to be revoked');
+    await until(
+      async () => ((await keyStatus(serve.url, added.id)) === 'revoked' ? true : undefined),
+      'the key the edit added to be revoked',
+    );
     const alert = await until(async () => (await new AlertStore(redis, prefix).getByKeyId(added.id)) ?? undefined, 'the alert');
     expect(alert.locations).toEqual([
-      expect.objectContaining({ source: 'wiki', repo: 'octo-org/app', path: 'Home.md', line: 7, commit: edit, url: 'https://github.com/octo-org/app/wiki/Home' }),
+      expect.objectContaining({
+        source: 'wiki',
+        repo: 'octo-org/app',
+        path: 'Home.md',
+        line: 7,
+        commit: edit,
+        url: 'https://github.com/octo-org/app/wiki/Home',
+      }),
     ]);
     // The key the edit did not add is not this edit's leak.
     expect(await keyStatus(serve.url, before.id)).toBe('active');
@@ -89,7 +119,10 @@ describe('wiki pages (gollum), from signed webhook to revoked key and alert', ()
 
     const alerts = new AlertStore(redis, prefix);
     const pageAlert = await until(async () => (await alerts.getByKeyId(inPage.id)) ?? undefined, 'the page alert');
-    expect(pageAlert).toMatchObject({ keyStatus: 'active', locations: [expect.objectContaining({ source: 'wiki', path: 'Home.md', line: 1, commit: first })] });
+    expect(pageAlert).toMatchObject({
+      keyStatus: 'active',
+      locations: [expect.objectContaining({ source: 'wiki', path: 'Home.md', line: 1, commit: first })],
+    });
     const titleAlert = await until(async () => (await alerts.getByKeyId(inTitle.id)) ?? undefined, 'the summary alert');
     expect(titleAlert.locations[0]).toMatchObject({ source: 'wiki', path: null, url: 'https://github.com/octo-org/app/wiki/Home' });
     expect(await keyStatus(serve.url, inPage.id)).toBe('active');
@@ -99,7 +132,9 @@ describe('wiki pages (gollum), from signed webhook to revoked key and alert', ()
 
   it('sends an installation token only to the GitHub it is configured for', () => {
     expect(wikiGitUrl('https://github.com/octo-org/app.git', 'https://api.github.com')).toBe('https://github.com/octo-org/app.wiki.git');
-    expect(wikiGitUrl('https://ghes.example.com/octo-org/app.git', 'https://ghes.example.com/api/v3')).toBe('https://ghes.example.com/octo-org/app.wiki.git');
+    expect(wikiGitUrl('https://ghes.example.com/octo-org/app.git', 'https://ghes.example.com/api/v3')).toBe(
+      'https://ghes.example.com/octo-org/app.wiki.git',
+    );
     expect(wikiGitUrl('https://evil.example/octo-org/app.git', 'https://api.github.com')).toBeNull();
     expect(wikiGitUrl('http://github.com/octo-org/app.git', 'https://api.github.com')).toBeNull();
     expect(wikiGitUrl('https://user:pw@github.com/octo-org/app.git', 'https://api.github.com')).toBeNull();

@@ -24,7 +24,10 @@ afterEach(async () => {
 /** `neevscan poll` as its own process; stop() sends SIGTERM and gives the exit code. */
 function spawnPoll(env: Record<string, string>, args: string[] = []) {
   let output = '';
-  const child: ChildProcess = spawn(process.execPath, [BIN, 'poll', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [BIN, 'poll', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -46,11 +49,18 @@ describe('neevscan poll with neevscan serve, against the GitHub stand-in', () =>
       await deletePrefix(redis, prefix);
       redis.disconnect();
     });
-    const env = { NEEVSCAN_REDIS_PREFIX: prefix, GITHUB_API_URL: gh.url, GITHUB_TOKEN: TOKENS[0]!, GITHUB_TOKENS: TOKENS.join(','), REDIS_URL };
+    const env = {
+      NEEVSCAN_REDIS_PREFIX: prefix,
+      GITHUB_API_URL: gh.url,
+      GITHUB_TOKEN: TOKENS[0]!,
+      GITHUB_TOKENS: TOKENS.join(','),
+      REDIS_URL,
+    };
     const serve = await spawnServe(env);
     cleanups.push(serve.stop);
     const owner = (await callApi(serve.url, 'POST', '/api/v1/owners', { body: { name: 'Acme' } })).body.id as string;
-    const newKey = async (name: string) => (await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name } })).body as { id: string; key: string };
+    const newKey = async (name: string) =>
+      (await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name } })).body as { id: string; key: string };
     const [pushed, commented, historic] = [await newKey('Pushed'), await newKey('Commented'), await newKey('Historic')];
     const status = async (id: string) => (await callApi(serve.url, 'GET', `/api/v1/keys/${id}`)).body.status as string;
     const revoked = (id: string, what: string) => until(async () => ((await status(id)) === 'revoked' ? true : undefined), what);
@@ -64,12 +74,23 @@ describe('neevscan poll with neevscan serve, against the GitHub stand-in', () =>
     const poll = spawnPoll(env, ['--interval', '0.2', '--metrics-port', String(metricsPort)]);
 
     // A PushEvent as the feed has carried them since October 2025: no commit list.
-    gh.pushEvent({ type: 'PushEvent', repo: { id: 1, name: 'octo-org/app', url: `${gh.url}/repos/octo-org/app` }, payload: { repository_id: 1, push_id: 10, ref: 'refs/heads/main', head, before } });
+    gh.pushEvent({
+      type: 'PushEvent',
+      repo: { id: 1, name: 'octo-org/app', url: `${gh.url}/repos/octo-org/app` },
+      payload: { repository_id: 1, push_id: 10, ref: 'refs/heads/main', head, before },
+    });
     await revoked(pushed.id, 'the pushed key to be revoked');
     const alerts = new AlertStore(redis, prefix);
     const alert = await until(async () => (await alerts.getByKeyId(pushed.id)) ?? undefined, 'the alert');
     expect(alert.locations).toEqual([
-      expect.objectContaining({ source: 'public-events', repo: 'octo-org/app', path: 'config/app.env', line: 2, commit: head, url: `https://github.com/octo-org/app/blob/${head}/config/app.env#L2` }),
+      expect.objectContaining({
+        source: 'public-events',
+        repo: 'octo-org/app',
+        path: 'config/app.env',
+        line: 2,
+        commit: head,
+        url: `https://github.com/octo-org/app/blob/${head}/config/app.env#L2`,
+      }),
     ]);
     const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
     const notify = new Queue(NOTIFY_QUEUE, { connection, prefix: queuePrefix(prefix, NOTIFY_QUEUE) });
@@ -77,13 +98,23 @@ describe('neevscan poll with neevscan serve, against the GitHub stand-in', () =>
       await notify.close();
       connection.disconnect();
     });
-    expect((await until(async () => (await notify.getJob(`alert-${alert.id}`)) ?? undefined, 'the notification job')).data).toEqual({ alertId: alert.id });
+    expect((await until(async () => (await notify.getJob(`alert-${alert.id}`)) ?? undefined, 'the notification job')).data).toEqual({
+      alertId: alert.id,
+    });
 
     // A key in an issue comment: scanned in the poller, revoked by the exposure worker.
     gh.pushEvent({
       type: 'IssueCommentEvent',
       repo: { id: 1, name: 'octo-org/app', url: `${gh.url}/repos/octo-org/app` },
-      payload: { action: 'created', issue: { number: 5, title: 'help' }, comment: { id: 55, body: `my config:\nNEEV_API_KEY=${commented.key}`, html_url: 'https://github.com/octo-org/app/issues/5#issuecomment-55' } },
+      payload: {
+        action: 'created',
+        issue: { number: 5, title: 'help' },
+        comment: {
+          id: 55,
+          body: `my config:\nNEEV_API_KEY=${commented.key}`,
+          html_url: 'https://github.com/octo-org/app/issues/5#issuecomment-55',
+        },
+      },
     });
     await revoked(commented.id, 'the commented key to be revoked');
     expect((await alerts.getByKeyId(commented.id))!.locations).toEqual([
@@ -94,8 +125,15 @@ describe('neevscan poll with neevscan serve, against the GitHub stand-in', () =>
     const forkPath = join(tempDir(), 'fork');
     execFileSync('git', ['clone', '-q', '--bare', repo.path, forkPath]);
     gh.addRepo({ owner: 'someone', name: 'app-fork', path: forkPath, private: false });
-    gh.pushEvent({ type: 'PushEvent', repo: { id: 2, name: 'someone/app-fork', url: `${gh.url}/repos/someone/app-fork` }, payload: { repository_id: 2, push_id: 11, ref: 'refs/heads/main', head, before } });
-    await until(async () => ((await alerts.getByKeyId(pushed.id))!.locations.length === 2 ? true : undefined), "the fork's place on the alert");
+    gh.pushEvent({
+      type: 'PushEvent',
+      repo: { id: 2, name: 'someone/app-fork', url: `${gh.url}/repos/someone/app-fork` },
+      payload: { repository_id: 2, push_id: 11, ref: 'refs/heads/main', head, before },
+    });
+    await until(
+      async () => ((await alerts.getByKeyId(pushed.id))!.locations.length === 2 ? true : undefined),
+      "the fork's place on the alert",
+    );
     expect(gh.requests.filter((r) => r.path.startsWith('/repos/someone/'))).toEqual([]);
     expect(gh.requests.filter((r) => r.path.includes('/compare/'))).toHaveLength(1);
 
@@ -105,9 +143,15 @@ describe('neevscan poll with neevscan serve, against the GitHub stand-in', () =>
     opened.commit('oops', { 'src/app.js': `const key = "${historic.key}";\n` });
     opened.commit('remove the key', { 'src/app.js': 'const key = process.env.NEEV_API_KEY;\n' });
     gh.addRepo({ owner: 'octo-org', name: 'opened', path: opened.path, private: false });
-    const made = gh.pushEvent({ type: 'PublicEvent', repo: { id: 3, name: 'octo-org/opened', url: `${gh.url}/repos/octo-org/opened` }, payload: {} });
+    const made = gh.pushEvent({
+      type: 'PublicEvent',
+      repo: { id: 3, name: 'octo-org/opened', url: `${gh.url}/repos/octo-org/opened` },
+      payload: {},
+    });
     await revoked(historic.id, 'the key in the history to be revoked');
-    expect((await alerts.getByKeyId(historic.id))!.locations).toEqual([expect.objectContaining({ source: 'public-events', repo: 'octo-org/opened', path: 'src/app.js' })]);
+    expect((await alerts.getByKeyId(historic.id))!.locations).toEqual([
+      expect.objectContaining({ source: 'public-events', repo: 'octo-org/opened', path: 'src/app.js' }),
+    ]);
 
     // The poller's own metrics, and the workers' lag in serve's.
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
@@ -118,7 +162,10 @@ describe('neevscan poll with neevscan serve, against the GitHub stand-in', () =>
     expect((await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status).toBe(200);
     // The workers observe lag as their jobs end, just after the alert is written.
     const serveMetrics = () => fetch(`${serve.url}/metrics`).then((r) => r.text());
-    for (const lag of [/neevscan_public_events_lag_seconds_count\{kind="push"\} 2\n/, /neevscan_public_events_lag_seconds_count\{kind="public"\} 1\n/]) {
+    for (const lag of [
+      /neevscan_public_events_lag_seconds_count\{kind="push"\} 2\n/,
+      /neevscan_public_events_lag_seconds_count\{kind="public"\} 1\n/,
+    ]) {
       await until(async () => (lag.test(await serveMetrics()) ? true : undefined), `${lag} in serve's /metrics`);
     }
 
@@ -133,7 +180,11 @@ describe('neevscan poll with neevscan serve, against the GitHub stand-in', () =>
 
   it('with Redis unreachable it keeps retrying, naming REDIS_URL, and SIGTERM still stops it', async () => {
     const poll = spawnPoll({ REDIS_URL: 'redis://127.0.0.1:1', GITHUB_TOKEN: TOKENS[0]!, GITHUB_API_URL: 'http://127.0.0.1:1' });
-    await until(async () => (poll.output().includes('REDIS_URL=redis://127.0.0.1:1') ? true : undefined), 'the log line naming REDIS_URL', 10_000);
+    await until(
+      async () => (poll.output().includes('REDIS_URL=redis://127.0.0.1:1') ? true : undefined),
+      'the log line naming REDIS_URL',
+      10_000,
+    );
     await new Promise((r) => setTimeout(r, 500));
     expect(poll.child.exitCode).toBeNull();
     expect(await poll.stop()).toBe(0);

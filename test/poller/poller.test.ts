@@ -44,9 +44,14 @@ async function setup(standIn: StandInOptions = {}, tokens = [TOKENS[0]!]) {
     const cursor = new FeedCursor(redis, prefix);
     await cursor.load();
     const pool = new TokenPool(tokens);
-    return { poller: new Poller({ apiUrl: gh.url, pool, cursor, sink, rules: BUILTIN, log: (m) => logs.push(m), ...options }), pool, cursor };
+    return {
+      poller: new Poller({ apiUrl: gh.url, pool, cursor, sink, rules: BUILTIN, log: (m) => logs.push(m), ...options }),
+      pool,
+      cursor,
+    };
   };
-  const watch = (n: number) => Array.from({ length: n }, () => gh.pushEvent({ type: 'WatchEvent', repo: REPO, payload: { action: 'started' } }).id);
+  const watch = (n: number) =>
+    Array.from({ length: n }, () => gh.pushEvent({ type: 'WatchEvent', repo: REPO, payload: { action: 'started' } }).id);
   const eventsRequests = () => gh.requests.filter((r) => r.path === '/events');
   const queue = (name: string) => {
     const q = new Queue(name, { connection, prefix: queuePrefix(prefix, name) });
@@ -56,8 +61,10 @@ async function setup(standIn: StandInOptions = {}, tokens = [TOKENS[0]!]) {
   return { gh, prefix, redis, poller, watch, eventsRequests, queue, logs };
 }
 
-const metric = async (m: { get(): Promise<{ values: Array<{ value: number; labels: Record<string, unknown> }> }> }, labels: Record<string, string> = {}) =>
-  (await m.get()).values.filter((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val)).reduce((n, v) => n + v.value, 0);
+const metric = async (
+  m: { get(): Promise<{ values: Array<{ value: number; labels: Record<string, unknown> }> }> },
+  labels: Record<string, string> = {},
+) => (await m.get()).values.filter((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val)).reduce((n, v) => n + v.value, 0);
 
 describe('reading the public events feed', () => {
   it('sends the ETag back: a 304 reprocesses nothing and costs no rate limit', async () => {
@@ -114,7 +121,11 @@ describe('reading the public events feed', () => {
     expect(second.processed).toEqual(more);
     expect(second.lost).toBe(0);
     // Page 2 holds the first event read before: no third page.
-    expect(eventsRequests().slice(3).map((r) => r.query.page)).toEqual(['1', '2']);
+    expect(
+      eventsRequests()
+        .slice(3)
+        .map((r) => r.query.page),
+    ).toEqual(['1', '2']);
   });
 
   it('estimates the events lost when more than 300 arrive between two reads', async () => {
@@ -142,7 +153,11 @@ describe('reading the public events feed', () => {
     await poller.pollOnce();
     const burst = watch(400);
     const read = await poller.pollOnce();
-    expect(eventsRequests().slice(1).map((r) => [r.query.page, r.status])).toEqual([
+    expect(
+      eventsRequests()
+        .slice(1)
+        .map((r) => [r.query.page, r.status]),
+    ).toEqual([
       ['1', 200],
       ['2', 200],
       ['3', 200],
@@ -264,8 +279,16 @@ describe('what the poller queues', () => {
   it('a PushEvent without commits is a public-push job; PublicEvent a scan; text only the keys it holds, never the text', async () => {
     const { gh, prefix, redis, poller: make, queue } = await setup();
     const key = generateKey();
-    const push = gh.pushEvent({ type: 'PushEvent', repo: REPO, payload: { repository_id: 1, push_id: 77, ref: 'refs/heads/main', head: SHA_B, before: SHA_A } });
-    gh.pushEvent({ type: 'PushEvent', repo: REPO, payload: { repository_id: 1, push_id: 78, ref: 'refs/tags/v1', head: SHA_B, before: SHA_A } });
+    const push = gh.pushEvent({
+      type: 'PushEvent',
+      repo: REPO,
+      payload: { repository_id: 1, push_id: 77, ref: 'refs/heads/main', head: SHA_B, before: SHA_A },
+    });
+    gh.pushEvent({
+      type: 'PushEvent',
+      repo: REPO,
+      payload: { repository_id: 1, push_id: 78, ref: 'refs/tags/v1', head: SHA_B, before: SHA_A },
+    });
     const made = gh.pushEvent({ type: 'PublicEvent', repo: { ...REPO, name: 'octo-org/opened' }, payload: {} });
     const comment = gh.pushEvent({
       type: 'IssueCommentEvent',
@@ -273,13 +296,21 @@ describe('what the poller queues', () => {
       payload: {
         action: 'created',
         issue: { number: 3, title: 'it breaks', body: 'see logs', html_url: 'https://github.com/octo-org/app/issues/3' },
-        comment: { id: 9, body: `try with\n${key}\nplease`, html_url: 'https://github.com/octo-org/app/issues/3#issuecomment-9', created_at: '2026-01-01T00:00:00Z' },
+        comment: {
+          id: 9,
+          body: `try with\n${key}\nplease`,
+          html_url: 'https://github.com/octo-org/app/issues/3#issuecomment-9',
+          created_at: '2026-01-01T00:00:00Z',
+        },
       },
     });
     const release = gh.pushEvent({
       type: 'ReleaseEvent',
       repo: REPO,
-      payload: { action: 'published', release: { name: 'v1', body: `Set NEEV_API_KEY=${key}`, html_url: 'https://github.com/octo-org/app/releases/tag/v1' } },
+      payload: {
+        action: 'published',
+        release: { name: 'v1', body: `Set NEEV_API_KEY=${key}`, html_url: 'https://github.com/octo-org/app/releases/tag/v1' },
+      },
     });
     gh.pushEvent({ type: 'IssueCommentEvent', repo: REPO, payload: { action: 'created', issue: {}, comment: { body: 'no key here' } } });
     const { poller } = await make();
@@ -288,20 +319,45 @@ describe('what the poller queues', () => {
 
     const pushes = await queue(PUBLIC_PUSH_QUEUE).getJobs(['waiting']);
     expect(pushes.map((j) => j.data)).toEqual([
-      { eventId: push.id, owner: 'octo-org', repo: 'app', ref: 'refs/heads/main', before: SHA_A, head: SHA_B, commitShas: [], createdAt: new Date(push.created_at).toISOString(), receivedAt: expect.any(String) },
+      {
+        eventId: push.id,
+        owner: 'octo-org',
+        repo: 'app',
+        ref: 'refs/heads/main',
+        before: SHA_A,
+        head: SHA_B,
+        commitShas: [],
+        createdAt: new Date(push.created_at).toISOString(),
+        receivedAt: expect.any(String),
+      },
     ]);
     expect(pushes.map((j) => j.id)).toEqual([`event-${push.id}`]);
     const scans = await queue(PUBLIC_SCAN_QUEUE).getJobs(['waiting']);
-    expect(scans.map((j) => j.data)).toEqual([{ eventId: made.id, owner: 'octo-org', repo: 'opened', createdAt: new Date(made.created_at).toISOString(), receivedAt: expect.any(String) }]);
+    expect(scans.map((j) => j.data)).toEqual([
+      {
+        eventId: made.id,
+        owner: 'octo-org',
+        repo: 'opened',
+        createdAt: new Date(made.created_at).toISOString(),
+        receivedAt: expect.any(String),
+      },
+    ]);
 
-    const exposures = (await queue(EXPOSURE_QUEUE).getJobs(['waiting'])).map((j) => j.data).sort((a, b) => a.deliveryId.localeCompare(b.deliveryId));
+    const exposures = (await queue(EXPOSURE_QUEUE).getJobs(['waiting']))
+      .map((j) => j.data)
+      .sort((a, b) => a.deliveryId.localeCompare(b.deliveryId));
     expect(exposures).toEqual([
       {
         deliveryId: `event-${comment.id}`,
         exposure: expect.objectContaining({
           secretSha256: sha256Hex(Buffer.from(key)),
           public: true,
-          location: expect.objectContaining({ source: 'public-events', repo: 'octo-org/app', line: 2, url: 'https://github.com/octo-org/app/issues/3#issuecomment-9' }),
+          location: expect.objectContaining({
+            source: 'public-events',
+            repo: 'octo-org/app',
+            line: 2,
+            url: 'https://github.com/octo-org/app/issues/3#issuecomment-9',
+          }),
         }),
       },
       {
@@ -325,9 +381,23 @@ describe('what the poller queues', () => {
       type: 'PullRequestReviewEvent',
       repo: REPO,
       created_at: '-271821-04-20T00:00:00Z',
-      payload: { action: 'created', review: { id: 5, body: `LGTM, used\n${key}`, html_url: 'https://github.com/octo-org/app/pull/2#pullrequestreview-5', submitted_at: '+275760-09-13T00:00:00Z' }, pull_request: { number: 2 } },
+      payload: {
+        action: 'created',
+        review: {
+          id: 5,
+          body: `LGTM, used\n${key}`,
+          html_url: 'https://github.com/octo-org/app/pull/2#pullrequestreview-5',
+          submitted_at: '+275760-09-13T00:00:00Z',
+        },
+        pull_request: { number: 2 },
+      },
     });
-    const push = gh.pushEvent({ type: 'PushEvent', repo: REPO, created_at: '+275760-09-13T00:00:00Z', payload: { repository_id: 1, push_id: 79, ref: 'refs/heads/main', head: SHA_B, before: SHA_A } });
+    const push = gh.pushEvent({
+      type: 'PushEvent',
+      repo: REPO,
+      created_at: '+275760-09-13T00:00:00Z',
+      payload: { repository_id: 1, push_id: 79, ref: 'refs/heads/main', head: SHA_B, before: SHA_A },
+    });
     const before = Date.now();
     const { poller } = await make();
     await poller.pollOnce();
@@ -340,7 +410,15 @@ describe('what the poller queues', () => {
     const [job] = (await queue(EXPOSURE_QUEUE).getJobs(['waiting'])).map((j) => j.data);
     expect(job).toMatchObject({
       deliveryId: `event-${review.id}`,
-      exposure: { secretSha256: sha256Hex(Buffer.from(key)), public: true, location: expect.objectContaining({ source: 'public-events', line: 2, url: 'https://github.com/octo-org/app/pull/2#pullrequestreview-5' }) },
+      exposure: {
+        secretSha256: sha256Hex(Buffer.from(key)),
+        public: true,
+        location: expect.objectContaining({
+          source: 'public-events',
+          line: 2,
+          url: 'https://github.com/octo-org/app/pull/2#pullrequestreview-5',
+        }),
+      },
     });
     // Neither absurd time is kept: latency runs from when the poller read the event.
     expect(job!.exposure.pushedAt).toBeNull();

@@ -19,13 +19,29 @@ import { tempDir } from '../helpers/tmp.js';
 /** A line of text: anything but a newline, and often something that looks like diff syntax. */
 const lineText = fc.oneof(
   fc.string({ maxLength: 30 }).map((s) => s.replace(/[\r\n]/g, '')),
-  fc.constantFrom('', '+', '-', ' ', '++ x', '--- a/f', '+++ b/f', '@@ -1 +1 @@', '@@ -0,0 +1,3 @@ x', '\\ No newline at end of file', 'diff --git a/x b/x', 'Binary files a/x and b/x differ'),
+  fc.constantFrom(
+    '',
+    '+',
+    '-',
+    ' ',
+    '++ x',
+    '--- a/f',
+    '+++ b/f',
+    '@@ -1 +1 @@',
+    '@@ -0,0 +1,3 @@ x',
+    '\\ No newline at end of file',
+    'diff --git a/x b/x',
+    'Binary files a/x and b/x differ',
+  ),
 );
 
 type Op = { kind: 'keep' | 'del' | 'add'; text: string };
 
 /** An edit script: the old file is what is kept and deleted, the new file what is kept and added. */
-const editScript = fc.array(fc.record({ kind: fc.constantFrom<Op['kind']>('keep', 'keep', 'del', 'add'), text: lineText }), { minLength: 1, maxLength: 60 });
+const editScript = fc.array(fc.record({ kind: fc.constantFrom<Op['kind']>('keep', 'keep', 'del', 'add'), text: lineText }), {
+  minLength: 1,
+  maxLength: 60,
+});
 
 interface Hunk {
   oldStart: number;
@@ -146,7 +162,10 @@ describe('property: git diff -U0 (parseAddedLines)', () => {
           if (hunks.length === 0) continue; // no text change: git prints no ---/+++ lines
           out.push(`--- a/${f.path}`, `+++ b/${f.path}`);
           for (const h of hunks) out.push(header(h, ' ctx'), ...h.lines);
-          expected.set(f.path, { ranges: hunks.filter((h) => h.newCount > 0).map((h) => [h.newStart, h.newStart + h.newCount - 1]), binary: false });
+          expected.set(f.path, {
+            ranges: hunks.filter((h) => h.newCount > 0).map((h) => [h.newStart, h.newStart + h.newCount - 1]),
+            binary: false,
+          });
         }
         const parsed = parseAddedLines(Buffer.from(out.join('\n') + '\n'));
         expect(Object.fromEntries(parsed)).toEqual(Object.fromEntries(expected));
@@ -157,13 +176,18 @@ describe('property: git diff -U0 (parseAddedLines)', () => {
 
   it('never throws on a generated patch cut short, or with bytes flipped', () => {
     fc.assert(
-      fc.property(editScript, fc.nat(), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }), (ops, cut, flips) => {
-        const body = hunksOf(ops, 0).flatMap((h) => [header(h), ...h.lines]);
-        const bytes = Buffer.from(['diff --git a/f b/f', '--- a/f', '+++ b/f', ...body].join('\n'));
-        for (const [at, value] of flips) if (bytes.length > 0) bytes[at % bytes.length] = value;
-        parseAddedLines(bytes.subarray(0, bytes.length === 0 ? 0 : cut % (bytes.length + 1)));
-        parseRawZ(bytes);
-      }),
+      fc.property(
+        editScript,
+        fc.nat(),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }),
+        (ops, cut, flips) => {
+          const body = hunksOf(ops, 0).flatMap((h) => [header(h), ...h.lines]);
+          const bytes = Buffer.from(['diff --git a/f b/f', '--- a/f', '+++ b/f', ...body].join('\n'));
+          for (const [at, value] of flips) if (bytes.length > 0) bytes[at % bytes.length] = value;
+          parseAddedLines(bytes.subarray(0, bytes.length === 0 ? 0 : cut % (bytes.length + 1)));
+          parseRawZ(bytes);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -175,8 +199,16 @@ describe('property: partner alert bodies (parsePartnerMatches)', () => {
       {
         token: fc.oneof(fc.string({ maxLength: 50 }), fc.jsonValue({ maxDepth: 1 })),
         type: fc.oneof(fc.string({ maxLength: 120 }), fc.jsonValue({ maxDepth: 1 })),
-        url: fc.oneof(fc.webUrl(), fc.constantFrom('javascript:alert(1)', 'data:text/html,x', 'ftp://x', '', 'http://' + 'a'.repeat(MAX_PARTNER_URL_LENGTH)), fc.jsonValue({ maxDepth: 1 })),
-        source: fc.oneof(fc.constantFrom('content', 'commit', 'gist_content', 'npm', 'Content', '1abc', 'a b', '<script>', 'x'.repeat(70)), fc.string({ maxLength: 20 }), fc.jsonValue({ maxDepth: 1 })),
+        url: fc.oneof(
+          fc.webUrl(),
+          fc.constantFrom('javascript:alert(1)', 'data:text/html,x', 'ftp://x', '', 'http://' + 'a'.repeat(MAX_PARTNER_URL_LENGTH)),
+          fc.jsonValue({ maxDepth: 1 }),
+        ),
+        source: fc.oneof(
+          fc.constantFrom('content', 'commit', 'gist_content', 'npm', 'Content', '1abc', 'a b', '<script>', 'x'.repeat(70)),
+          fc.string({ maxLength: 20 }),
+          fc.jsonValue({ maxDepth: 1 }),
+        ),
       },
       { requiredKeys: [] },
     ),
@@ -210,8 +242,39 @@ describe('property: partner alert bodies (parsePartnerMatches)', () => {
 
 describe('property: rule files (loadRules)', () => {
   /** Pieces of RE2 (and not-RE2) syntax, glued at random. */
-  const regexPiece = fc.constantFrom('a', 'b', '.', '*', '+', '?', '(', ')', '(?:', '|', '[', ']', '[a-z]', '{2}', '{1,3}', '{1000}', '\\', '\\d', '\\b', '^', '$', '(?<n>', '(?=', '(?i)', '\\1', 'neev_', '[^\\n]');
-  const pattern = fc.oneof(fc.array(regexPiece, { minLength: 1, maxLength: 12 }).map((p) => p.join('')), fc.constantFrom('(a+)+$', '(a|aa)+$', '(.*a){12}', '(x+x+)+y', 'a{1000}{1000}'));
+  const regexPiece = fc.constantFrom(
+    'a',
+    'b',
+    '.',
+    '*',
+    '+',
+    '?',
+    '(',
+    ')',
+    '(?:',
+    '|',
+    '[',
+    ']',
+    '[a-z]',
+    '{2}',
+    '{1,3}',
+    '{1000}',
+    '\\',
+    '\\d',
+    '\\b',
+    '^',
+    '$',
+    '(?<n>',
+    '(?=',
+    '(?i)',
+    '\\1',
+    'neev_',
+    '[^\\n]',
+  );
+  const pattern = fc.oneof(
+    fc.array(regexPiece, { minLength: 1, maxLength: 12 }).map((p) => p.join('')),
+    fc.constantFrom('(a+)+$', '(a|aa)+$', '(.*a){12}', '(x+x+)+y', 'a{1000}{1000}'),
+  );
   const specs = fc.record(
     {
       id: fc.oneof(fc.stringMatching(/^[a-z][a-z0-9._-]{0,10}$/), fc.string({ maxLength: 8 }), fc.integer()),
@@ -221,7 +284,10 @@ describe('property: rule files (loadRules)', () => {
       secretGroup: fc.oneof(fc.nat(3), fc.jsonValue({ maxDepth: 0 })),
       boundary: fc.constantFrom('token', 'none', 'other'),
       window: fc.oneof(fc.nat(70_000), fc.jsonValue({ maxDepth: 0 })),
-      examples: fc.oneof(fc.array(fc.constantFrom('a', 'ab', 'aaab', 'x = aaaa', 'neev_abc'), { maxLength: 3 }), fc.jsonValue({ maxDepth: 1 })),
+      examples: fc.oneof(
+        fc.array(fc.constantFrom('a', 'ab', 'aaab', 'x = aaaa', 'neev_abc'), { maxLength: 3 }),
+        fc.jsonValue({ maxDepth: 1 }),
+      ),
       negative_examples: fc.array(fc.constantFrom('b', 'ba', ''), { maxLength: 2 }),
       extra: fc.jsonValue({ maxDepth: 1 }),
     },
@@ -236,20 +302,52 @@ describe('property: rule files (loadRules)', () => {
     ['((a*)*)*b', 'ab'],
     ['[a-z]+@[a-z]+', 'me@host'],
   ];
-  const wellFormed = fc.record({
-    id: fc.stringMatching(/^[a-z][a-z0-9-]{2,10}$/),
-    description: fc.constant('user rule'),
-    pick: fc.constantFrom(...evil),
-    keywords: fc.constantFrom([], ['a'], ['x'], ['@']),
-    boundary: fc.constantFrom('none', 'token'),
-    window: fc.constantFrom(undefined, 0, 16, 65_536),
-  }).map(({ pick: [pattern, example], window, ...rest }) => ({ ...rest, pattern, examples: [example], ...(window === undefined ? {} : { window }) }));
+  const wellFormed = fc
+    .record({
+      id: fc.stringMatching(/^[a-z][a-z0-9-]{2,10}$/),
+      description: fc.constant('user rule'),
+      pick: fc.constantFrom(...evil),
+      keywords: fc.constantFrom([], ['a'], ['x'], ['@']),
+      boundary: fc.constantFrom('none', 'token'),
+      window: fc.constantFrom(undefined, 0, 16, 65_536),
+    })
+    .map(({ pick: [pattern, example], window, ...rest }) => ({
+      ...rest,
+      pattern,
+      examples: [example],
+      ...(window === undefined ? {} : { window }),
+    }));
   const doc = fc.oneof(
     fc.uniqueArray(wellFormed, { selector: (r) => r.id, minLength: 1, maxLength: 3 }).map((rules) => stringify({ rules })),
     fc.record({ rules: fc.oneof(fc.array(specs, { maxLength: 3 }), fc.jsonValue({ maxDepth: 2 })) }).map((d) => stringify(d)),
     fc.jsonValue({ maxDepth: 3 }).map((d) => stringify(d)),
     // YAML syntax at random, anchors and aliases included (a billion-laughs document is refused by the parser's alias limit).
-    fc.array(fc.constantFrom('rules:', '\n', '  - ', 'id: x', 'pattern: ', "'a'", '&a ', '*a', '[', ']', '{', '}', ': ', '"', '\t', '!!binary ', '? ', '---', '#'), { maxLength: 30 }).map((p) => p.join('')),
+    fc
+      .array(
+        fc.constantFrom(
+          'rules:',
+          '\n',
+          '  - ',
+          'id: x',
+          'pattern: ',
+          "'a'",
+          '&a ',
+          '*a',
+          '[',
+          ']',
+          '{',
+          '}',
+          ': ',
+          '"',
+          '\t',
+          '!!binary ',
+          '? ',
+          '---',
+          '#',
+        ),
+        { maxLength: 30 },
+      )
+      .map((p) => p.join('')),
   );
 
   it('random YAML: valid rules, or a NeevscanError naming the file; never another error, and quickly', () => {

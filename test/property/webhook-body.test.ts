@@ -16,7 +16,23 @@ import { enqueueTo, startServer, type TestServer } from '../helpers/server.js';
 const SECRET = 'property-webhook-secret';
 const RUNS = 150;
 
-const HANDLED = ['push', 'gollum', 'installation', 'installation_repositories', 'public', 'issues', 'issue_comment', 'pull_request', 'pull_request_review', 'pull_request_review_comment', 'commit_comment', 'discussion', 'discussion_comment', 'release', 'ping'];
+const HANDLED = [
+  'push',
+  'gollum',
+  'installation',
+  'installation_repositories',
+  'public',
+  'issues',
+  'issue_comment',
+  'pull_request',
+  'pull_request_review',
+  'pull_request_review_comment',
+  'commit_comment',
+  'discussion',
+  'discussion_comment',
+  'release',
+  'ping',
+];
 const byName = new Map((examples as Array<{ name: string; examples: unknown[] }>).map((e) => [e.name, e.examples]));
 
 const queued = { pushes: [] as PushJob[], exposures: [] as ExposureJob[], scans: [] as RepoScanJob[], wikis: [] as WikiJob[] };
@@ -43,17 +59,30 @@ async function post(event: string, body: Buffer): Promise<number> {
   const signature = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
   const res = await fetch(`${t.url}/webhooks/github`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signature },
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': event,
+      'x-github-delivery': randomUUID(),
+      'x-hub-signature-256': signature,
+    },
     body,
   });
   await res.arrayBuffer();
   return res.status;
 }
 
-const event = fc.oneof(fc.constantFrom(...HANDLED), fc.string({ maxLength: 20 }).filter((s) => /^[\x21-\x7e]+$/.test(s)));
+const event = fc.oneof(
+  fc.constantFrom(...HANDLED),
+  fc.string({ maxLength: 20 }).filter((s) => /^[\x21-\x7e]+$/.test(s)),
+);
 
 /** Every path into a JSON value, as key lists. */
-function paths(value: unknown, prefix: Array<string | number> = [], out: Array<Array<string | number>> = [], depth = 0): Array<Array<string | number>> {
+function paths(
+  value: unknown,
+  prefix: Array<string | number> = [],
+  out: Array<Array<string | number>> = [],
+  depth = 0,
+): Array<Array<string | number>> {
   out.push(prefix);
   if (depth > 6 || value === null || typeof value !== 'object') return out;
   for (const [k, v] of Object.entries(value)) paths(v, [...prefix, Array.isArray(value) ? Number(k) : k], out, depth + 1);
@@ -81,8 +110,15 @@ const mutatedExample = fc
   .chain((name) => fc.tuple(fc.constant(name), fc.constantFrom(...byName.get(name)!)))
   .chain(([name, example]) => {
     const all = paths(example);
-    const oddValue = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom(null, [], {}, [null], '', 0, -1, 1e308, true, 'refs/heads/x', '0'.repeat(40)));
-    return fc.tuple(fc.constant(name), fc.constant(example), fc.array(fc.tuple(fc.constantFrom(...all), oddValue), { minLength: 1, maxLength: 4 }));
+    const oddValue = fc.oneof(
+      fc.jsonValue({ maxDepth: 2 }),
+      fc.constantFrom(null, [], {}, [null], '', 0, -1, 1e308, true, 'refs/heads/x', '0'.repeat(40)),
+    );
+    return fc.tuple(
+      fc.constant(name),
+      fc.constant(example),
+      fc.array(fc.tuple(fc.constantFrom(...all), oddValue), { minLength: 1, maxLength: 4 }),
+    );
   })
   .map(([name, example, edits]) => ({ name, payload: edits.reduce((doc, [path, value]) => setAt(doc, path, value), example) }));
 
@@ -122,14 +158,19 @@ describe('property: POST /webhooks/github with a valid signature', () => {
     );
     // Workers trust what the receiver queued: every field has its declared type.
     for (const job of queued.pushes) {
-      expect([job.owner, job.repo, job.ref, job.before, job.after, job.htmlUrl, job.defaultBranch].every(isString), JSON.stringify(job)).toBe(true);
+      expect(
+        [job.owner, job.repo, job.ref, job.before, job.after, job.htmlUrl, job.defaultBranch].every(isString),
+        JSON.stringify(job),
+      ).toBe(true);
       expect(job.installationId === null || Number.isInteger(job.installationId)).toBe(true);
       expect(job.pushedAt === null || isString(job.pushedAt)).toBe(true);
       expect(job.committedAt == null || isString(job.committedAt)).toBe(true);
       expect(job.commitShas.every(isString)).toBe(true);
     }
-    for (const job of queued.scans) expect([job.owner, job.repo].every(isString) && Number.isInteger(job.installationId), JSON.stringify(job)).toBe(true);
-    for (const job of queued.wikis) expect([job.owner, job.repo, job.cloneUrl, job.htmlUrl].every(isString), JSON.stringify(job)).toBe(true);
+    for (const job of queued.scans)
+      expect([job.owner, job.repo].every(isString) && Number.isInteger(job.installationId), JSON.stringify(job)).toBe(true);
+    for (const job of queued.wikis)
+      expect([job.owner, job.repo, job.cloneUrl, job.htmlUrl].every(isString), JSON.stringify(job)).toBe(true);
     for (const { exposure } of queued.exposures) {
       expect(exposure.location.repo === null || isString(exposure.location.repo)).toBe(true);
       expect(exposure.pushedAt === null || isString(exposure.pushedAt)).toBe(true);

@@ -51,16 +51,44 @@ describe('rules as data', () => {
   });
 
   it.each([
-    ['a pattern RE2 cannot compile (look-behind)', `rules:\n  - id: bad-re2\n    description: d\n    keywords: [b]\n    pattern: '(?<=a)b'\n    examples: [ab]\n`, /bad-re2: pattern does not compile under RE2/],
-    ['a back-reference', `rules:\n  - id: backref\n    description: d\n    keywords: [a]\n    pattern: '(a)\\1'\n    examples: [aa]\n`, /backref: pattern does not compile under RE2/],
-    ['an example the rule misses', `rules:\n  - id: misses\n    description: d\n    keywords: [abc]\n    pattern: 'abc[0-9]{4}'\n    examples: ['abc12']\n`, /misses: example 1 is not found/],
-    ['a negative example the rule finds', `rules:\n  - id: too-wide\n    description: d\n    keywords: [abc]\n    pattern: 'abc[0-9]{4}'\n    examples: ['abc1234']\n    negative_examples: ['abc9999']\n`, /too-wide: negative example 1 is found/],
+    [
+      'a pattern RE2 cannot compile (look-behind)',
+      `rules:\n  - id: bad-re2\n    description: d\n    keywords: [b]\n    pattern: '(?<=a)b'\n    examples: [ab]\n`,
+      /bad-re2: pattern does not compile under RE2/,
+    ],
+    [
+      'a back-reference',
+      `rules:\n  - id: backref\n    description: d\n    keywords: [a]\n    pattern: '(a)\\1'\n    examples: [aa]\n`,
+      /backref: pattern does not compile under RE2/,
+    ],
+    [
+      'an example the rule misses',
+      `rules:\n  - id: misses\n    description: d\n    keywords: [abc]\n    pattern: 'abc[0-9]{4}'\n    examples: ['abc12']\n`,
+      /misses: example 1 is not found/,
+    ],
+    [
+      'a negative example the rule finds',
+      `rules:\n  - id: too-wide\n    description: d\n    keywords: [abc]\n    pattern: 'abc[0-9]{4}'\n    examples: ['abc1234']\n    negative_examples: ['abc9999']\n`,
+      /too-wide: negative example 1 is found/,
+    ],
     ['no examples', `rules:\n  - id: untested\n    description: d\n    pattern: 'x'\n`, /untested: `examples` must be a list/],
-    ['an unknown validator', `rules:\n  - id: v\n    description: d\n    pattern: 'x'\n    validator: luhn\n    examples: [x]\n`, /unknown validator `luhn`/],
-    ['an unknown field', `rules:\n  - id: typo\n    description: d\n    pattern: 'x'\n    keyword: [x]\n    examples: [x]\n`, /typo: unknown field `keyword`/],
+    [
+      'an unknown validator',
+      `rules:\n  - id: v\n    description: d\n    pattern: 'x'\n    validator: luhn\n    examples: [x]\n`,
+      /unknown validator `luhn`/,
+    ],
+    [
+      'an unknown field',
+      `rules:\n  - id: typo\n    description: d\n    pattern: 'x'\n    keyword: [x]\n    examples: [x]\n`,
+      /typo: unknown field `keyword`/,
+    ],
     ['invalid YAML', `rules: [\n`, /not valid YAML/],
     ['no rules list', `id: x\n`, /top-level `rules:` list/],
-    ['an id the built-in rules use', `rules:\n  - id: neevcloud-api-key\n    description: d\n    pattern: 'x'\n    examples: [x]\n`, /id already used/],
+    [
+      'an id the built-in rules use',
+      `rules:\n  - id: neevcloud-api-key\n    description: d\n    pattern: 'x'\n    examples: [x]\n`,
+      /id already used/,
+    ],
   ])('refuses %s, naming the file and rule', (_what, yaml, message) => {
     const file = ruleFile(yaml);
     expect(() => loadRules([file])).toThrow(message);

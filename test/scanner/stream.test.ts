@@ -13,13 +13,26 @@ async function* chunked(bytes: Buffer, size: number) {
   for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
 }
 
-const strip = (found: Awaited<ReturnType<typeof scanStream>>['findings']) => found.map(({ offset, line, column, endLine, endColumn, secretSha256, allowed }) => ({ offset, line, column, endLine, endColumn, secretSha256, allowed }));
+const strip = (found: Awaited<ReturnType<typeof scanStream>>['findings']) =>
+  found.map(({ offset, line, column, endLine, endColumn, secretSha256, allowed }) => ({
+    offset,
+    line,
+    column,
+    endLine,
+    endColumn,
+    secretSha256,
+    allowed,
+  }));
 
 /** A text with keys in many kinds of places, lines of many lengths, multi-byte characters and CRLF. */
 function sampleText(keys: number): Buffer {
   const parts: string[] = [];
   for (let i = 0; i < keys; i++) {
-    parts.push('x'.repeat((i * 977) % 5000), 'é😀\r\n'.repeat(i % 7), `k${i} = "${generateKey()}"${i % 5 === 0 ? ' # neevscan:allow' : ''}\n`);
+    parts.push(
+      'x'.repeat((i * 977) % 5000),
+      'é😀\r\n'.repeat(i % 7),
+      `k${i} = "${generateKey()}"${i % 5 === 0 ? ' # neevscan:allow' : ''}\n`,
+    );
     if (i % 3 === 0) parts.push('neev_'.repeat(20), '\n'); // near misses everywhere
   }
   return Buffer.from(parts.join(''), 'utf8');
@@ -65,6 +78,9 @@ describe('streaming in chunks', () => {
     const dir = tempDir();
     const file = join(dir, 'f');
     writeFileSync(file, 'x'.repeat(100));
-    expect(await scanFile(file, BUILTIN, { maxFileSize: 99 })).toMatchObject({ kind: 'skipped', reason: expect.stringContaining('--max-file-size') });
+    expect(await scanFile(file, BUILTIN, { maxFileSize: 99 })).toMatchObject({
+      kind: 'skipped',
+      reason: expect.stringContaining('--max-file-size'),
+    });
   });
 });

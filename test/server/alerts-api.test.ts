@@ -102,7 +102,11 @@ describe('alerts API: list, filters, pagination', () => {
     const k2 = await key(acme, 'two');
     const k3 = await key(globex, 'three');
     const a1 = await expose(k1.key, { repo: 'octo-org/app' }, { seenAt: '2026-01-01T10:00:00.000Z' });
-    const a2 = await expose(k2.key, { source: 'issue', repo: 'octo-org/Docs', path: null, url: 'https://github.com/octo-org/Docs/issues/7' }, { seenAt: '2026-01-02T10:00:00.000Z' });
+    const a2 = await expose(
+      k2.key,
+      { source: 'issue', repo: 'octo-org/Docs', path: null, url: 'https://github.com/octo-org/Docs/issues/7' },
+      { seenAt: '2026-01-02T10:00:00.000Z' },
+    );
     const a3 = await expose(k3.key, { repo: 'globex/site' }, { seenAt: '2026-01-03T10:00:00.000Z' });
     // k1 turns up in a second repository later: it is listed under both.
     await expose(k1.key, { repo: 'globex/site', path: 'leak.txt' }, { seenAt: '2026-01-04T10:00:00.000Z' });
@@ -135,7 +139,17 @@ describe('alerts API: list, filters, pagination', () => {
     expect(await ids('?assignee=priya@example.com')).toEqual([]);
     expect(await ids('?assignee=sam')).toEqual([a3.id]);
 
-    for (const bad of ['?state=closed', '?repo=not a repo', '?source=email', '?since=yesterday', '?since=2026-02-01&until=2026-01-01', '?limit=0', '?limit=201', '?cursor=nope', '?status=open']) {
+    for (const bad of [
+      '?state=closed',
+      '?repo=not a repo',
+      '?source=email',
+      '?since=yesterday',
+      '?since=2026-02-01&until=2026-01-01',
+      '?limit=0',
+      '?limit=201',
+      '?cursor=nope',
+      '?status=open',
+    ]) {
       const res = await t.api('GET', `/api/v1/alerts${bad}`);
       expect(res.status, bad).toBe(400);
       expect(res.body.error.code, bad).toMatch(/^bad_/);
@@ -177,7 +191,8 @@ describe('alerts API: detail', () => {
     const k = await key(ownerId, 'Production Web App');
     const gateway = await token('gateway');
     // The key is used before it leaks is found (same hour): that use counts as "since exposure" by whole hours.
-    for (const tokens of [100, 250]) expect((await t.api('POST', '/api/v1/authenticate', { token: gateway.token, body: { key: k.key, tokens } })).status).toBe(200);
+    for (const tokens of [100, 250])
+      expect((await t.api('POST', '/api/v1/authenticate', { token: gateway.token, body: { key: k.key, tokens } })).status).toBe(200);
     const alert = await expose(k.key, { repo: 'octo-org/app', path: 'config/app.env' });
 
     const res = await t.api('GET', `/api/v1/alerts/${alert.id}`);
@@ -220,7 +235,11 @@ describe('alerts API: a key revoked elsewhere', () => {
     const alert = await expose(k.key, {}, { public: false });
     expect((await t.api('POST', `/api/v1/keys/${k.id}/revoke`, { body: { reason: 'owner rotated it' } })).status).toBe(200);
     const d = (await t.api('GET', `/api/v1/alerts/${alert.id}`)).body;
-    expect(d).toMatchObject({ keyStatus: 'revoked', revokeLatencyMs: null, key: { status: 'revoked', revokedBy: 'admin', revokedReason: 'owner rotated it' } });
+    expect(d).toMatchObject({
+      keyStatus: 'revoked',
+      revokeLatencyMs: null,
+      key: { status: 'revoked', revokedBy: 'admin', revokedReason: 'owner rotated it' },
+    });
     expect(await alerts.get(alert.id)).toMatchObject({ keyStatus: 'revoked', revokedAt: d.key.revokedAt });
   });
 });
@@ -238,30 +257,53 @@ describe('alerts API: resolve, reopen, assign, comment, audit', () => {
     expect(early.status).toBe(409);
     expect(early.body.error.code).toBe('key_active');
 
-    const assigned = await t.api('POST', `/api/v1/alerts/${alert.id}/assign`, { token: alice.token, body: { assignee: 'bob@example.com' } });
+    const assigned = await t.api('POST', `/api/v1/alerts/${alert.id}/assign`, {
+      token: alice.token,
+      body: { assignee: 'bob@example.com' },
+    });
     expect(assigned.body).toMatchObject({ assignee: 'bob@example.com' });
     // The same assignee again changes nothing and adds no audit entry.
-    expect((await t.api('POST', `/api/v1/alerts/${alert.id}/assign`, { token: alice.token, body: { assignee: 'bob@example.com' } })).status).toBe(200);
+    expect(
+      (await t.api('POST', `/api/v1/alerts/${alert.id}/assign`, { token: alice.token, body: { assignee: 'bob@example.com' } })).status,
+    ).toBe(200);
 
-    const revoked = await t.api('POST', `/api/v1/alerts/${alert.id}/revoke-key`, { token: bob.token, body: { comment: 'private repo, but a contractor has access' } });
+    const revoked = await t.api('POST', `/api/v1/alerts/${alert.id}/revoke-key`, {
+      token: bob.token,
+      body: { comment: 'private repo, but a contractor has access' },
+    });
     expect(revoked.status).toBe(200);
     expect(revoked.body).toMatchObject({ keyStatus: 'revoked' });
     expect((await t.api('GET', `/api/v1/keys/${k.id}`)).body).toMatchObject({ status: 'revoked', revokedBy: 'admin' });
     expect((await t.api('POST', `/api/v1/alerts/${alert.id}/revoke-key`, { token: bob.token })).body.error.code).toBe('already_revoked');
 
-    const resolved = await t.api('POST', `/api/v1/alerts/${alert.id}/resolve`, { token: bob.token, body: { resolution: 'revoked', comment: 'rotated\nand revoked' } });
+    const resolved = await t.api('POST', `/api/v1/alerts/${alert.id}/resolve`, {
+      token: bob.token,
+      body: { resolution: 'revoked', comment: 'rotated\nand revoked' },
+    });
     expect(resolved.status).toBe(200);
-    expect(resolved.body).toMatchObject({ state: 'resolved', resolution: 'revoked', resolvedBy: 'bob@example.com', resolutionComment: 'rotated\nand revoked' });
+    expect(resolved.body).toMatchObject({
+      state: 'resolved',
+      resolution: 'revoked',
+      resolvedBy: 'bob@example.com',
+      resolutionComment: 'rotated\nand revoked',
+    });
     expect(resolved.body.timeline.map((e: { event: string }) => e.event)).toContain('resolved');
     const again = await t.api('POST', `/api/v1/alerts/${alert.id}/resolve`, { token: bob.token, body: { resolution: 'wont_fix' } });
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('already_resolved');
 
-    expect((await t.api('POST', `/api/v1/alerts/${alert.id}/comments`, { token: alice.token, body: { comment: 'owner confirmed' } })).status).toBe(201);
-    const reopened = await t.api('POST', `/api/v1/alerts/${alert.id}/reopen`, { token: alice.token, body: { comment: 'found in a fork too' } });
+    expect(
+      (await t.api('POST', `/api/v1/alerts/${alert.id}/comments`, { token: alice.token, body: { comment: 'owner confirmed' } })).status,
+    ).toBe(201);
+    const reopened = await t.api('POST', `/api/v1/alerts/${alert.id}/reopen`, {
+      token: alice.token,
+      body: { comment: 'found in a fork too' },
+    });
     expect(reopened.body).toMatchObject({ state: 'open', resolution: null, resolvedAt: null, resolvedBy: null, resolutionComment: null });
     expect((await t.api('POST', `/api/v1/alerts/${alert.id}/reopen`, { token: alice.token })).body.error.code).toBe('already_open');
-    expect((await t.api('POST', `/api/v1/alerts/${alert.id}/assign`, { token: alice.token, body: { assignee: null } })).body.assignee).toBeNull();
+    expect(
+      (await t.api('POST', `/api/v1/alerts/${alert.id}/assign`, { token: alice.token, body: { assignee: null } })).body.assignee,
+    ).toBeNull();
 
     const audit = (await t.api('GET', `/api/v1/alerts/${alert.id}/audit`, { token: alice.token })).body.audit;
     expect(audit.map((e: { actor: { name: string }; action: string }) => `${e.actor.name} ${e.action}`)).toEqual([
@@ -272,7 +314,11 @@ describe('alerts API: resolve, reopen, assign, comment, audit', () => {
       'alice@example.com reopened',
       'alice@example.com unassigned',
     ]);
-    expect(audit[0]).toMatchObject({ actor: { id: alice.id, name: 'alice@example.com' }, assignee: 'bob@example.com', at: expect.stringMatching(/Z$/) });
+    expect(audit[0]).toMatchObject({
+      actor: { id: alice.id, name: 'alice@example.com' },
+      assignee: 'bob@example.com',
+      at: expect.stringMatching(/Z$/),
+    });
     expect(audit[2]).toMatchObject({ resolution: 'revoked', comment: 'rotated\nand revoked' });
     expect((await t.api('GET', `/api/v1/alerts/${alert.id}`)).body.audit).toEqual(audit);
 
@@ -284,7 +330,9 @@ describe('alerts API: resolve, reopen, assign, comment, audit', () => {
       ['assign', { assignee: 'two\nlines' }],
       ['comments', { comment: '   ' }],
     ] as const) {
-      expect((await t.api('POST', `/api/v1/alerts/${alert.id}/${path}`, { token: alice.token, body })).status, JSON.stringify(body)).toBe(400);
+      expect((await t.api('POST', `/api/v1/alerts/${alert.id}/${path}`, { token: alice.token, body })).status, JSON.stringify(body)).toBe(
+        400,
+      );
     }
     expect((await t.api('POST', '/api/v1/alerts/alt_0000000000000000/resolve', { body: { resolution: 'wont_fix' } })).status).toBe(404);
     expect((await t.api('POST', '/api/v1/alerts/alt_0000000000000000/reopen')).status).toBe(404);
@@ -294,7 +342,9 @@ describe('alerts API: resolve, reopen, assign, comment, audit', () => {
     const ownerId = await owner();
     const k = await key(ownerId, 'Internal tool');
     const alert = await expose(k.key, { path: 'a.env' }, { public: false });
-    await t.api('POST', `/api/v1/alerts/${alert.id}/resolve`, { body: { resolution: 'wont_fix', comment: 'internal repo, accepted risk' } });
+    await t.api('POST', `/api/v1/alerts/${alert.id}/resolve`, {
+      body: { resolution: 'wont_fix', comment: 'internal repo, accepted risk' },
+    });
 
     // The same place again (a redelivery) changes nothing.
     await expose(k.key, { path: 'a.env' }, { public: false });
@@ -304,12 +354,21 @@ describe('alerts API: resolve, reopen, assign, comment, audit', () => {
     const after = await expose(k.key, { repo: 'octo-org/fork', path: 'b.env' }, { public: false });
     expect(after).toMatchObject({ id: alert.id, state: 'open', resolution: null, locationCount: 2, keyStatus: 'active' });
     const audit = (await t.api('GET', `/api/v1/alerts/${alert.id}/audit`)).body.audit;
-    expect(audit.at(-1)).toMatchObject({ actor: { id: 'neevscan', name: 'neevscan' }, action: 'reopened', reason: 'new_location', location: { source: 'push', repo: 'octo-org/fork' } });
+    expect(audit.at(-1)).toMatchObject({
+      actor: { id: 'neevscan', name: 'neevscan' },
+      action: 'reopened',
+      reason: 'new_location',
+      location: { source: 'push', repo: 'octo-org/fork' },
+    });
     expect((await t.api('GET', '/api/v1/alerts?state=open')).body.alerts.map((a: { id: string }) => a.id)).toEqual([alert.id]);
 
     // false_positive stands: new places are still added.
     await t.api('POST', `/api/v1/alerts/${alert.id}/resolve`, { body: { resolution: 'false_positive' } });
-    expect(await expose(k.key, { path: 'c.env' }, { public: false })).toMatchObject({ state: 'resolved', resolution: 'false_positive', locationCount: 3 });
+    expect(await expose(k.key, { path: 'c.env' }, { public: false })).toMatchObject({
+      state: 'resolved',
+      resolution: 'false_positive',
+      locationCount: 3,
+    });
 
     // wont_fix on a key that is revoked by the time it turns up again stands too.
     const k2 = await key(ownerId, 'Old key');
@@ -329,7 +388,9 @@ describe('alerts API: export', () => {
     await t.api('POST', `/api/v1/alerts/${a1.id}/resolve`, { body: { resolution: 'wont_fix', comment: '@SUM(1+1)\nsecond line' } });
     const a2 = await expose(k2.key, { repo: 'octo-org/other' });
 
-    const csv = await fetch(`${t.url}/api/v1/alerts/export?format=csv`, { headers: { authorization: 'Bearer test-admin-token-0123456789' } });
+    const csv = await fetch(`${t.url}/api/v1/alerts/export?format=csv`, {
+      headers: { authorization: 'Bearer test-admin-token-0123456789' },
+    });
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(csv.headers.get('content-disposition')).toMatch(/^attachment; filename="neevscan-alerts-\d{4}-\d{2}-\d{2}\.csv"$/);
@@ -359,23 +420,33 @@ describe('OpenAPI and metrics', () => {
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe('3.1.0');
     const paths = Object.keys(res.body.paths);
-    for (const path of ['/api/v1/alerts', '/api/v1/alerts/{id}', '/api/v1/alerts/{id}/resolve', '/api/v1/alerts/{id}/reopen', '/api/v1/alerts/{id}/assign', '/api/v1/alerts/export', '/api/v1/keys', '/api/v1/tokens']) {
+    for (const path of [
+      '/api/v1/alerts',
+      '/api/v1/alerts/{id}',
+      '/api/v1/alerts/{id}/resolve',
+      '/api/v1/alerts/{id}/reopen',
+      '/api/v1/alerts/{id}/assign',
+      '/api/v1/alerts/export',
+      '/api/v1/keys',
+      '/api/v1/tokens',
+    ]) {
       expect(paths, path).toContain(path);
     }
     expect(paths.filter((p) => !p.startsWith('/api/v1/'))).toEqual([]);
-    expect(res.body.paths['/api/v1/alerts/{id}/resolve'].post.requestBody.content['application/json'].schema.properties.resolution.enum).toEqual([
-      'revoked',
-      'false_positive',
-      'used_in_tests',
-      'wont_fix',
-    ]);
+    expect(
+      res.body.paths['/api/v1/alerts/{id}/resolve'].post.requestBody.content['application/json'].schema.properties.resolution.enum,
+    ).toEqual(['revoked', 'false_positive', 'used_in_tests', 'wont_fix']);
     expect(res.body.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
   });
 
   it('counts findings, revocations, push-to-revoke latency, alerts and review actions on /metrics', async () => {
     const value = async (name: string, labels: Record<string, string>) => {
       const metric = await registry.getSingleMetric(name)?.get();
-      return metric?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l) && (v as { metricName?: string }).metricName !== `${name}_sum`)?.value ?? 0;
+      return (
+        metric?.values.find(
+          (v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l) && (v as { metricName?: string }).metricName !== `${name}_sum`,
+        )?.value ?? 0
+      );
     };
     const before = {
       revoked: await value('neevscan_findings_total', { source: 'push', outcome: 'revoked' }),

@@ -12,7 +12,9 @@ import { Redis } from 'ioredis';
 
 const SECRET = 'webhook-secret-for-tests';
 const OLD_SECRET = 'the-secret-before-rotation';
-const pushExamples = (examples as Array<{ name: string; examples: unknown[] }>).find((e) => e.name === 'push')!.examples as Array<Record<string, any>>;
+const pushExamples = (examples as Array<{ name: string; examples: unknown[] }>).find((e) => e.name === 'push')!.examples as Array<
+  Record<string, any>
+>;
 
 let t: TestServer;
 let queue: Queue<PushJob>;
@@ -20,9 +22,15 @@ let queueRedis: Redis;
 
 beforeEach(async () => {
   queueRedis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  t = await startServer({ GITHUB_WEBHOOK_SECRET: `${SECRET},${OLD_SECRET}` }, {
-    enqueue: enqueueTo({ [PUSH_QUEUE]: async (jobs) => void (await queue.addBulk(jobs.map((job) => ({ name: 'push', data: job.data as PushJob, opts: { jobId: job.jobId } })))) }),
-  });
+  t = await startServer(
+    { GITHUB_WEBHOOK_SECRET: `${SECRET},${OLD_SECRET}` },
+    {
+      enqueue: enqueueTo({
+        [PUSH_QUEUE]: async (jobs) =>
+          void (await queue.addBulk(jobs.map((job) => ({ name: 'push', data: job.data as PushJob, opts: { jobId: job.jobId } })))),
+      }),
+    },
+  );
   queue = openJobQueue(pushJobs, queueRedis, t.prefix);
 });
 afterEach(async () => {
@@ -59,7 +67,12 @@ describe('POST /webhooks/github', () => {
     const jobs = await queue.getJobs(['waiting']);
     expect(jobs.length).toBe(pushExamples.filter((e) => e.ref.startsWith('refs/heads/') && !e.deleted).length);
     const job = jobs[0]!.data;
-    expect(job).toMatchObject({ owner: expect.any(String), repo: expect.any(String), after: expect.stringMatching(/^[0-9a-f]{40}$/), created: true });
+    expect(job).toMatchObject({
+      owner: expect.any(String),
+      repo: expect.any(String),
+      after: expect.stringMatching(/^[0-9a-f]{40}$/),
+      created: true,
+    });
     // Job data holds references only: no commit messages, no payload text.
     expect(JSON.stringify(jobs.map((j) => j.data))).not.toContain('message');
   });
@@ -70,7 +83,9 @@ describe('POST /webhooks/github', () => {
     expect((await deliver('push', body, { secret: null })).status).toBe(401);
     expect((await deliver('push', body, { signature: 'sha1=abc' })).status).toBe(401);
     const tampered = body.replace('"created":true', '"created":false');
-    expect((await deliver('push', tampered, { signature: `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}` })).status).toBe(401);
+    expect(
+      (await deliver('push', tampered, { signature: `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}` })).status,
+    ).toBe(401);
     expect(await queue.count()).toBe(0);
   });
 
@@ -91,7 +106,10 @@ describe('POST /webhooks/github', () => {
     expect((await deliver('push', 'not json')).status).toBe(400);
     const res = await fetch(`${t.url}/webhooks/github`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update('{}').digest('hex')}` },
+      headers: {
+        'content-type': 'application/json',
+        'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update('{}').digest('hex')}`,
+      },
       body: '{}',
     });
     expect(res.status).toBe(400);
@@ -118,11 +136,24 @@ describe('POST /webhooks/github', () => {
   });
 
   it('answers 503 when the delivery cannot be queued, and takes the redelivery afterwards', async () => {
-    const failing = await startServer({ GITHUB_WEBHOOK_SECRET: SECRET }, { enqueue: async () => Promise.reject(new Error('Redis went away')) });
+    const failing = await startServer(
+      { GITHUB_WEBHOOK_SECRET: SECRET },
+      { enqueue: async () => Promise.reject(new Error('Redis went away')) },
+    );
     try {
       const body = JSON.stringify(pushExamples[4]);
       const sign = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
-      const post = (url: string) => fetch(`${url}/webhooks/github`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': 'd-503', 'x-hub-signature-256': sign }, body });
+      const post = (url: string) =>
+        fetch(`${url}/webhooks/github`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-github-event': 'push',
+            'x-github-delivery': 'd-503',
+            'x-hub-signature-256': sign,
+          },
+          body,
+        });
       expect((await post(failing.url)).status).toBe(503);
       // The delivery was not remembered: a redelivery to a healthy server sharing the prefix would be taken.
       expect(await failing.redis.exists(`${failing.prefix}{wh}:delivery:d-503`)).toBe(0);

@@ -81,7 +81,12 @@ async function gatewayToken(base = url): Promise<string> {
 }
 
 async function owner(name: string, webhookPath: string | null, base = url) {
-  const res = await api('POST', '/api/v1/owners', { name, email: `${name.toLowerCase()}@owner.example`, ...(webhookPath ? { webhookUrl: `${hooks.url}${webhookPath}` } : {}) }, base);
+  const res = await api(
+    'POST',
+    '/api/v1/owners',
+    { name, email: `${name.toLowerCase()}@owner.example`, ...(webhookPath ? { webhookUrl: `${hooks.url}${webhookPath}` } : {}) },
+    base,
+  );
   expect(res.status).toBe(201);
   return res.body as { id: string; email: string };
 }
@@ -93,7 +98,8 @@ describe('caller evidence since the exposure', () => {
     const gateway = await gatewayToken();
     const o = await owner('Evid', '/evid');
     const key = (await api('POST', '/api/v1/keys', { ownerId: o.id, name: 'Evid Production' })).body as { id: string; key: string };
-    const auth = (context: Record<string, unknown>) => callApi(url, 'POST', '/api/v1/authenticate', { token: gateway, body: { key: key.key, tokens: 10, ...context } });
+    const auth = (context: Record<string, unknown>) =>
+      callApi(url, 'POST', '/api/v1/authenticate', { token: gateway, body: { key: key.key, tokens: 10, ...context } });
     const usual = { clientIp: '10.1.1.1', userAgent: 'acme-app/2.1', endpoint: 'llama-3-70b' };
     for (let i = 0; i < 3; i++) expect((await auth(usual)).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -144,7 +150,12 @@ describe('canary keys', () => {
   it('answers 401 exactly like an unknown key and alerts the owner and the security team with the caller', async () => {
     const gateway = await gatewayToken();
     const o = await owner('Trap', '/trap');
-    const created = await api('POST', '/api/v1/keys', { ownerId: o.id, name: 'Billing', canary: true, canaryLabel: 'planted in staging .env' });
+    const created = await api('POST', '/api/v1/keys', {
+      ownerId: o.id,
+      name: 'Billing',
+      canary: true,
+      canaryLabel: 'planted in staging .env',
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ canary: true, canaryLabel: 'planted in staging .env' });
     const canary = created.body as { id: string; key: string; hint: string };
@@ -161,37 +172,63 @@ describe('canary keys', () => {
     expect(mail.text).toContain('Used from 198.51.100.7, user agent "curl/8.4.0", for /v1/chat/completions');
     expect(mail.text).toContain('planted in staging .env');
     expect(mail.text).not.toContain(canary.key);
-    const team = await until(async () => mailsTo('secteam@neevcloud.example').find((m) => m.subject.includes('CANARY USED')), 'the security team mail');
+    const team = await until(
+      async () => mailsTo('secteam@neevcloud.example').find((m) => m.subject.includes('CANARY USED')),
+      'the security team mail',
+    );
     expect(team.subject).toContain(`key "Billing" (${canary.hint}) of Trap`);
     // A second caller: the owner and, for a canary, the security team hear of it too (a follow-up).
-    expect((await callApi(url, 'POST', '/api/v1/authenticate', { token: gateway, body: { key: canary.key, clientIp: '198.51.100.99' } })).status).toBe(401);
-    const again = await until(async () => mailsTo('secteam@neevcloud.example').find((m) => m.subject.includes('was used again') || m.text.includes('198.51.100.99')), 'the follow-up');
+    expect(
+      (await callApi(url, 'POST', '/api/v1/authenticate', { token: gateway, body: { key: canary.key, clientIp: '198.51.100.99' } })).status,
+    ).toBe(401);
+    const again = await until(
+      async () =>
+        mailsTo('secteam@neevcloud.example').find((m) => m.subject.includes('was used again') || m.text.includes('198.51.100.99')),
+      'the follow-up',
+    );
     expect(again.text).toContain('Used from 198.51.100.99');
-    await until(async () => mailsTo(o.email).find((m) => m.subject === `SECURITY: canary key "Billing" (${canary.hint}) was used again`), 'the owner follow-up');
+    await until(
+      async () => mailsTo(o.email).find((m) => m.subject === `SECURITY: canary key "Billing" (${canary.hint}) was used again`),
+      'the owner follow-up',
+    );
     const hook = JSON.parse((await until(async () => hooks.requests.find((r) => r.path === '/trap'), 'the owner webhook')).body);
     expect(hook.action.kind).toBe('canary');
     expect(hook.canary).toEqual({ label: 'planted in staging .env' });
-    expect(hook.locations[0]).toMatchObject({ source: 'canary-use', caller: { clientIp: '198.51.100.7', userAgent: 'curl/8.4.0', endpoint: '/v1/chat/completions' } });
+    expect(hook.locations[0]).toMatchObject({
+      source: 'canary-use',
+      caller: { clientIp: '198.51.100.7', userAgent: 'curl/8.4.0', endpoint: '/v1/chat/completions' },
+    });
 
     const alert = await new AlertStore(redis, prefix).getByKeyId(canary.id);
     const detail = (await api('GET', `/api/v1/alerts/${alert!.id}`)).body;
     expect(detail).toMatchObject({ canary: true, canaryLabel: 'planted in staging .env', keyStatus: 'active', key: { canary: true } });
     // The owner and admins see which keys are canaries.
     const listed = (await api('GET', `/api/v1/keys?ownerId=${o.id}`)).body.keys;
-    expect(listed).toEqual([expect.objectContaining({ id: canary.id, canary: true, canaryLabel: 'planted in staging .env', usage24h: { requests: 0, tokens: 0 } })]);
+    expect(listed).toEqual([
+      expect.objectContaining({
+        id: canary.id,
+        canary: true,
+        canaryLabel: 'planted in staging .env',
+        usage24h: { requests: 0, tokens: 0 },
+      }),
+    ]);
   });
 
   it('a canary found in a public comment is alerted as a canary and not revoked, even where every key found is revoked', async () => {
     const strict = await serve({ REVOKE_POLICY: 'all' });
     const o = await owner('Wild', null, strict.url);
-    const canary = (await api('POST', '/api/v1/keys', { ownerId: o.id, name: 'Decoy', canary: true, canaryLabel: 'wiki page' }, strict.url)).body;
+    const canary = (await api('POST', '/api/v1/keys', { ownerId: o.id, name: 'Decoy', canary: true, canaryLabel: 'wiki page' }, strict.url))
+      .body;
     const real = (await api('POST', '/api/v1/keys', { ownerId: o.id, name: 'Real' }, strict.url)).body;
     expect((await deliverEvent(strict.url, 'issue_comment', comment(`${canary.key} and ${real.key}`, 2), 'wild-1')).status).toBe(202);
     const mail = await until(async () => mailsTo(o.email).find((m) => m.subject.includes('canary')), 'the canary mail');
     expect(mail.subject).toBe(`SECURITY: canary key "Decoy" (${canary.hint}) was found`);
     expect(mail.text).toContain('This key is a canary (planted in: wiki page)');
     expect((await api('GET', `/api/v1/keys/${canary.id}`, undefined, strict.url)).body.status).toBe('active');
-    await until(async () => ((await api('GET', `/api/v1/keys/${real.id}`, undefined, strict.url)).body.status === 'revoked' ? true : undefined), 'the real key revoked');
+    await until(
+      async () => ((await api('GET', `/api/v1/keys/${real.id}`, undefined, strict.url)).body.status === 'revoked' ? true : undefined),
+      'the real key revoked',
+    );
   });
 });
 
@@ -199,7 +236,14 @@ describe('replacing a revoked key', () => {
   it('the owner notice says how; replace makes one new key, the old alert records it, a second replace is a 409 naming it', async () => {
     const strict = await serve({});
     const o = await owner('Repl', null, strict.url);
-    const old = (await api('POST', '/api/v1/keys', { ownerId: o.id, name: 'Repl Production', rateLimit: { requests: 5, windowSeconds: 60 } }, strict.url)).body;
+    const old = (
+      await api(
+        'POST',
+        '/api/v1/keys',
+        { ownerId: o.id, name: 'Repl Production', rateLimit: { requests: 5, windowSeconds: 60 } },
+        strict.url,
+      )
+    ).body;
     expect((await api('POST', `/api/v1/keys/${old.id}/replace`, undefined, strict.url)).status).toBe(409);
     expect((await deliverEvent(strict.url, 'issue_comment', comment(`oops ${old.key}`, 3), 'repl-1')).status).toBe(202);
     const mail = await until(async () => mailsTo(o.email)[0], 'the owner mail');
@@ -209,7 +253,13 @@ describe('replacing a revoked key', () => {
     const replaced = await api('POST', `/api/v1/keys/${old.id}/replace`, undefined, strict.url);
     expect(replaced.status).toBe(201);
     expect(replaced.headers.get('cache-control')).toBe('no-store');
-    expect(replaced.body).toMatchObject({ name: 'Repl Production', ownerId: o.id, replaces: old.id, rateLimit: { requests: 5, windowSeconds: 60 }, status: 'active' });
+    expect(replaced.body).toMatchObject({
+      name: 'Repl Production',
+      ownerId: o.id,
+      replaces: old.id,
+      rateLimit: { requests: 5, windowSeconds: 60 },
+      status: 'active',
+    });
     const alert = (await api('GET', `/api/v1/alerts/${replaced.body.alertId}`, undefined, strict.url)).body;
     expect(alert).toMatchObject({ keyId: old.id, replacedBy: replaced.body.id, key: { replacedBy: replaced.body.id, status: 'revoked' } });
     const again = await api('POST', `/api/v1/keys/${old.id}/replace`, undefined, strict.url);

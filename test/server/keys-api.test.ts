@@ -69,13 +69,24 @@ describe('owners and keys', () => {
   it('creates a named key, shows it once, and lists only hints', async () => {
     const ownerId = await owner();
     const created = await key(ownerId, 'Production Web App');
-    expect(created).toMatchObject({ id: expect.stringMatching(/^key_/), name: 'Production Web App', hint: `neev_…${created.key.slice(-4)}` });
+    expect(created).toMatchObject({
+      id: expect.stringMatching(/^key_/),
+      name: 'Production Web App',
+      hint: `neev_…${created.key.slice(-4)}`,
+    });
     expect(created.key).toMatch(/^neev_[0-9A-Za-z]{38}$/);
     await key(ownerId, 'Data Pipeline');
     const list = await t.api('GET', `/api/v1/keys?ownerId=${ownerId}`);
     expect(list.status).toBe(200);
     expect(list.body.keys.map((k: any) => k.name)).toEqual(['Production Web App', 'Data Pipeline']);
-    expect(list.body.keys[0]).toMatchObject({ status: 'active', lastUsedAt: null, revokedAt: null, revokedReason: null, revokedBy: null, expiresAt: null });
+    expect(list.body.keys[0]).toMatchObject({
+      status: 'active',
+      lastUsedAt: null,
+      revokedAt: null,
+      revokedReason: null,
+      revokedBy: null,
+      expiresAt: null,
+    });
     expect(JSON.stringify(list.body)).not.toContain(created.key.slice(5, 37));
     expect((await t.api('GET', `/api/v1/keys/${created.id}`)).body).not.toHaveProperty('key');
   });
@@ -138,8 +149,13 @@ describe('authenticate, usage, revoke, rotate', () => {
     const expiring = await key(ownerId, 'Expiring', { expiresAt: new Date(Date.now() + 300).toISOString() });
     await new Promise((r) => setTimeout(r, 400));
     const answers = [];
-    for (const k of ['hello', badChecksum(generateKey()), generateKey(), revoked.key, expiring.key]) answers.push(await authenticate(k, gateway));
-    for (const a of answers) expect({ status: a.status, body: a.body }).toEqual({ status: 401, body: { error: { code: 'invalid_key', message: 'not an active API key' } } });
+    for (const k of ['hello', badChecksum(generateKey()), generateKey(), revoked.key, expiring.key])
+      answers.push(await authenticate(k, gateway));
+    for (const a of answers)
+      expect({ status: a.status, body: a.body }).toEqual({
+        status: 401,
+        body: { error: { code: 'invalid_key', message: 'not an active API key' } },
+      });
   });
 
   it('refuses a key that fails the checksum without touching Redis', async () => {
@@ -159,7 +175,9 @@ describe('authenticate, usage, revoke, rotate', () => {
     expect((await t.api('GET', `/api/v1/keys/${k.id}`)).body.lastUsedAt).not.toBeNull();
     const listed = (await t.api('GET', `/api/v1/keys?ownerId=${ownerId}`)).body.keys;
     expect(listed[0].usage24h).toEqual({ requests: 3, tokens: 350 });
-    expect((await t.api('GET', `/api/v1/keys/${k.id}/usage?since=${new Date(Date.now() + 3_600_000).toISOString()}`)).body.buckets).toEqual([]);
+    expect((await t.api('GET', `/api/v1/keys/${k.id}/usage?since=${new Date(Date.now() + 3_600_000).toISOString()}`)).body.buckets).toEqual(
+      [],
+    );
     expect((await t.api('GET', `/api/v1/keys/${k.id}/usage?since=yesterday`)).status).toBe(400);
   });
 
@@ -167,7 +185,12 @@ describe('authenticate, usage, revoke, rotate', () => {
     const ownerId = await owner();
     const [a, b] = [await key(ownerId, 'Web'), await key(ownerId, 'Batch')];
     const first = await t.api('POST', `/api/v1/keys/${a.id}/revoke`, { body: { reason: 'found in a public repo', revokedBy: 'owner' } });
-    expect(first.body).toMatchObject({ status: 'revoked', revokedReason: 'found in a public repo', revokedBy: 'owner', revokedAt: expect.any(String) });
+    expect(first.body).toMatchObject({
+      status: 'revoked',
+      revokedReason: 'found in a public repo',
+      revokedBy: 'owner',
+      revokedAt: expect.any(String),
+    });
     const again = await t.api('POST', `/api/v1/keys/${a.id}/revoke`, { body: { reason: 'second time' } });
     expect(again.body).toEqual(first.body);
     expect((await authenticate(a.key)).status).toBe(401);

@@ -25,7 +25,10 @@ async function value(name: string, labels: Record<string, string>): Promise<numb
 
 describe('metrics', () => {
   it('counts webhook deliveries by event and outcome, forged ones as refused and unknown events as other', async () => {
-    const t: TestServer = await startServer({ GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET }, { enqueue: enqueueTo({ [EXPOSURE_QUEUE]: async () => {} }), rules: [] });
+    const t: TestServer = await startServer(
+      { GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET },
+      { enqueue: enqueueTo({ [EXPOSURE_QUEUE]: async () => {} }), rules: [] },
+    );
     cleanups.push(() => t.close());
     const labels = (event: string, outcome: string) => ({ event, outcome });
     const before = {
@@ -70,17 +73,30 @@ describe('metrics', () => {
     expect(text).toContain('neevscan_queue_jobs{queue="public-push",state="waiting"} 0');
 
     // A worker whose job always fails: one retry, then it gives up.
-    const before = { retry: await value('neevscan_queue_job_failures_total', { queue: PUSH_QUEUE, outcome: 'retry' }), gaveUp: await value('neevscan_queue_job_failures_total', { queue: PUSH_QUEUE, outcome: 'gave_up' }) };
+    const before = {
+      retry: await value('neevscan_queue_job_failures_total', { queue: PUSH_QUEUE, outcome: 'retry' }),
+      gaveUp: await value('neevscan_queue_job_failures_total', { queue: PUSH_QUEUE, outcome: 'gave_up' }),
+    };
     await push.obliterate({ force: true });
     // Workers block on Redis: BullMQ wants a connection that never gives up a request.
     const workerConnection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-    const worker = startQueueWorker(workerConnection, prefix, { queue: PUSH_QUEUE, concurrency: 1, process: async () => Promise.reject(new Error('GitHub is down')), describe: () => 'push' }, () => {});
+    const worker = startQueueWorker(
+      workerConnection,
+      prefix,
+      { queue: PUSH_QUEUE, concurrency: 1, process: async () => Promise.reject(new Error('GitHub is down')), describe: () => 'push' },
+      () => {},
+    );
     cleanups.push(async () => {
       await worker.close();
       workerConnection.disconnect();
     });
     await push.add('push', { n: 3 }, { attempts: 2, backoff: { type: 'fixed', delay: 10 } });
-    await until(async () => ((await value('neevscan_queue_job_failures_total', { queue: PUSH_QUEUE, outcome: 'gave_up' })) > before.gaveUp ? true : undefined), 'the job to give up', 10_000);
+    await until(
+      async () =>
+        (await value('neevscan_queue_job_failures_total', { queue: PUSH_QUEUE, outcome: 'gave_up' })) > before.gaveUp ? true : undefined,
+      'the job to give up',
+      10_000,
+    );
     expect(await value('neevscan_queue_job_failures_total', { queue: PUSH_QUEUE, outcome: 'retry' })).toBe(before.retry + 1);
     expect(await value('neevscan_queue_job_failures_total', { queue: PUSH_QUEUE, outcome: 'gave_up' })).toBe(before.gaveUp + 1);
     expect(await registry.metrics()).toContain('neevscan_queue_jobs{queue="push",state="failed"} 1');

@@ -22,7 +22,8 @@ describe('several server processes sharing one Redis', () => {
     for (let round = 0; round < 20; round++) {
       const created = (await callApi(a.url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name: `k${round}` } })).body;
       // Every process has just used the key (any cache would now hold it as valid).
-      for (const s of [a, b, c]) expect((await callApi(s.url, 'POST', '/api/v1/authenticate', { body: { key: created.key } })).status).toBe(200);
+      for (const s of [a, b, c])
+        expect((await callApi(s.url, 'POST', '/api/v1/authenticate', { body: { key: created.key } })).status).toBe(200);
       const revoker = [a, b, c][round % 3]!;
       expect((await callApi(revoker.url, 'POST', `/api/v1/keys/${created.id}/revoke`, { body: {} })).status).toBe(200);
       const after = await Promise.all([a, b, c].map((s) => callApi(s.url, 'POST', '/api/v1/authenticate', { body: { key: created.key } })));
@@ -41,9 +42,15 @@ describe('several server processes sharing one Redis', () => {
     });
     const url = servers[0]!.url;
     const owner = (await callApi(url, 'POST', '/api/v1/owners', { body: { name: 'Acme' } })).body.id;
-    const created = (await callApi(url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name: 'hot', rateLimit: { requests: 75, windowSeconds: 3600 } } })).body;
+    const created = (
+      await callApi(url, 'POST', '/api/v1/keys', {
+        body: { ownerId: owner, name: 'hot', rateLimit: { requests: 75, windowSeconds: 3600 } },
+      })
+    ).body;
     const results = await Promise.all(
-      Array.from({ length: 300 }, (_, i) => callApi(servers[i % 2]!.url, 'POST', '/api/v1/authenticate', { token: ADMIN, body: { key: created.key, tokens: 1 } })),
+      Array.from({ length: 300 }, (_, i) =>
+        callApi(servers[i % 2]!.url, 'POST', '/api/v1/authenticate', { token: ADMIN, body: { key: created.key, tokens: 1 } }),
+      ),
     );
     expect(results.filter((r) => r.status === 200)).toHaveLength(75);
     expect(results.filter((r) => r.status === 429)).toHaveLength(225);

@@ -35,7 +35,14 @@ let alertOnly: Service;
 
 async function serve(env: Record<string, string> = {}): Promise<Service> {
   const prefix = freshPrefix();
-  const s = await spawnServe({ NEEVSCAN_REDIS_PREFIX: prefix, NEEVSCAN_TRUST_PROXY: '1', SMTP_URL: smtp.url, MAIL_FROM: 'NeevCloud Security <security@neevcloud.example>', ...FAST, ...env });
+  const s = await spawnServe({
+    NEEVSCAN_REDIS_PREFIX: prefix,
+    NEEVSCAN_TRUST_PROXY: '1',
+    SMTP_URL: smtp.url,
+    MAIL_FROM: 'NeevCloud Security <security@neevcloud.example>',
+    ...FAST,
+    ...env,
+  });
   const service = { url: s.url, prefix, output: s.output, stop: s.stop };
   services.push(service);
   return service;
@@ -62,19 +69,27 @@ function freshAddress(): string {
 }
 
 async function report(service: Service, body: unknown, address = freshAddress(), raw?: string) {
-  return callApi(service.url, 'POST', '/api/v1/public/report', { token: null, headers: { 'x-forwarded-for': address }, ...(raw !== undefined ? { raw } : { body }) });
+  return callApi(service.url, 'POST', '/api/v1/public/report', {
+    token: null,
+    headers: { 'x-forwarded-for': address },
+    ...(raw !== undefined ? { raw } : { body }),
+  });
 }
 
 async function ownerAndKey(service: Service, name: string) {
-  const owner = await callApi(service.url, 'POST', '/api/v1/owners', { body: { name: `${name} Inc`, email: `${name.toLowerCase()}@owner.example` } });
+  const owner = await callApi(service.url, 'POST', '/api/v1/owners', {
+    body: { name: `${name} Inc`, email: `${name.toLowerCase()}@owner.example` },
+  });
   expect(owner.status).toBe(201);
   const key = await callApi(service.url, 'POST', '/api/v1/keys', { body: { ownerId: owner.body.id, name: `${name} Production` } });
   expect(key.status).toBe(201);
   return { owner: owner.body as { id: string; email: string }, key: key.body as { id: string; key: string; hint: string } };
 }
 
-const keyStatus = async (service: Service, id: string) => (await callApi(service.url, 'GET', `/api/v1/keys/${id}`)).body as { status: string; revokedReason: string | null };
-const alertOf = (service: Service, keyId: string) => until(async () => (await new AlertStore(redis, service.prefix).getByKeyId(keyId)) ?? undefined, 'the alert');
+const keyStatus = async (service: Service, id: string) =>
+  (await callApi(service.url, 'GET', `/api/v1/keys/${id}`)).body as { status: string; revokedReason: string | null };
+const alertOf = (service: Service, keyId: string) =>
+  until(async () => (await new AlertStore(redis, service.prefix).getByKeyId(keyId)) ?? undefined, 'the alert');
 const mailsTo = (address: string) => smtp.messages.filter((m) => m.to.includes(address));
 
 /** A string that fails the checksum: a valid key with its last check digit changed. */
@@ -130,7 +145,9 @@ describe('POST /api/v1/public/report', () => {
 
     const metrics = await until(async () => {
       const text = await (await fetch(`${main.url}/metrics`)).text();
-      return /neevscan_public_reports_total\{outcome="unknown"\} [1-9]/.test(text) && /outcome="already-revoked"\} [1-9]/.test(text) ? text : undefined;
+      return /neevscan_public_reports_total\{outcome="unknown"\} [1-9]/.test(text) && /outcome="already-revoked"\} [1-9]/.test(text)
+        ? text
+        : undefined;
     }, 'the report metrics');
     expect(metrics).toMatch(/neevscan_public_reports_total\{outcome="invalid"\} [2-9]/);
     expect(metrics).toMatch(/neevscan_public_reports_total\{outcome="revoked"\} [1-9]/);
@@ -138,7 +155,10 @@ describe('POST /api/v1/public/report', () => {
 
   it('a batch of 1,000 is taken; 1,001 is refused with 400 and queues nothing', async () => {
     const { key } = await ownerAndKey(main, 'Batch');
-    const reports = Array.from({ length: 999 }, (_, i) => ({ key: i % 2 ? generateKey() : badChecksum(), url: `https://leaks.example/${i}` }));
+    const reports = Array.from({ length: 999 }, (_, i) => ({
+      key: i % 2 ? generateKey() : badChecksum(),
+      url: `https://leaks.example/${i}`,
+    }));
     reports.push({ key: key.key, url: 'https://leaks.example/the-live-one' });
     const ok = await report(main, { reports });
     expect(ok.status).toBe(202);
@@ -205,7 +225,9 @@ describe('POST /api/v1/public/report', () => {
 describe('what the endpoint queues', () => {
   async function queued(env: Record<string, string>) {
     const jobs: ExposureJob[] = [];
-    const t = await startServer(env, { enqueue: enqueueTo({ [EXPOSURE_QUEUE]: async (batch) => void jobs.push(...batch.map((job) => job.data as ExposureJob)) }) });
+    const t = await startServer(env, {
+      enqueue: enqueueTo({ [EXPOSURE_QUEUE]: async (batch) => void jobs.push(...batch.map((job) => job.data as ExposureJob)) }),
+    });
     try {
       const key = generateKey();
       const other = generateKey();
@@ -233,7 +255,10 @@ describe('what the endpoint queues', () => {
   it('one job per distinct key and place, hash and hint only, never a checksum-failing key; the policy follows REPORT_REVOKE_POLICY and REVOKE_POLICY=off', async () => {
     const { jobs } = await queued({});
     expect(jobs).toHaveLength(2);
-    expect(jobs[0]).toMatchObject({ policy: 'all', exposure: { public: true, location: { source: 'report', url: 'https://a.example/x' } } });
+    expect(jobs[0]).toMatchObject({
+      policy: 'all',
+      exposure: { public: true, location: { source: 'report', url: 'https://a.example/x' } },
+    });
     expect(jobs[0]!.exposure.secretSha256).toMatch(/^[0-9a-f]{64}$/);
     expect((await queued({ REPORT_REVOKE_POLICY: 'alert-only' })).jobs[0]!.policy).toBe('off');
     expect((await queued({ REVOKE_POLICY: 'off' })).jobs[0]!.policy).toBe('off');

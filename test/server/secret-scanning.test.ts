@@ -57,7 +57,11 @@ function match(token: string, url: string, source = 'content') {
 /** POSTs a body as GitHub does: signed with `signer` unless other headers are given. */
 async function report(url: string, body: string | Buffer, signer: SecretScanningKey | null, headers: Record<string, string> = {}) {
   const signed = signer ? signSecretScanningPayload(body.toString(), signer) : {};
-  const res = await fetch(`${url}/github/secret-scanning`, { method: 'POST', headers: { 'content-type': 'application/json', ...signed, ...headers }, body });
+  const res = await fetch(`${url}/github/secret-scanning`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...signed, ...headers },
+    body,
+  });
   const text = await res.text();
   let json: any;
   try {
@@ -108,19 +112,43 @@ describe('POST /github/secret-scanning', () => {
     expect(await metricValue(t.url, 'neevscan_partner_tokens_total{label="false_positive",outcome="malformed"}')).toBe(malformedBefore + 1);
 
     const activeRecord = (await t.api('GET', `/api/v1/keys/${active.id}`)).body;
-    expect(activeRecord).toMatchObject({ status: 'revoked', revokedBy: 'leak-detector', revokedReason: expect.stringContaining(activeUrl) });
+    expect(activeRecord).toMatchObject({
+      status: 'revoked',
+      revokedBy: 'leak-detector',
+      revokedReason: expect.stringContaining(activeUrl),
+    });
     const revokedRecord = (await t.api('GET', `/api/v1/keys/${revoked.id}`)).body;
     expect(revokedRecord).toMatchObject({ status: 'revoked', revokedBy: 'admin', revokedReason: 'rotated by hand' });
 
     const activeAlert = (await alerts.getByKeyId(active.id))!;
-    expect(activeAlert).toMatchObject({ keyId: active.id, ownerId: owner, keyHint: active.hint, secretSha256: sha256Hex(active.key), keyStatus: 'revoked', pushedAt: null });
+    expect(activeAlert).toMatchObject({
+      keyId: active.id,
+      ownerId: owner,
+      keyHint: active.hint,
+      secretSha256: sha256Hex(active.key),
+      keyStatus: 'revoked',
+      pushedAt: null,
+    });
     expect(activeAlert.revokeLatencyMs).toEqual(expect.any(Number));
     expect(activeAlert.locations).toEqual([
-      { source: 'partner', repo: null, path: null, line: null, commit: null, url: activeUrl, seenAt: expect.any(String), partnerSource: 'commit' },
+      {
+        source: 'partner',
+        repo: null,
+        path: null,
+        line: null,
+        commit: null,
+        url: activeUrl,
+        seenAt: expect.any(String),
+        partnerSource: 'commit',
+      },
     ]);
     const revokedAlert = (await alerts.getByKeyId(revoked.id))!;
     expect(revokedAlert).toMatchObject({ keyStatus: 'revoked', revokeLatencyMs: null });
-    expect(revokedAlert.locations[0]).toMatchObject({ source: 'partner', url: 'https://gist.github.com/someone/abc123', partnerSource: 'gist_content' });
+    expect(revokedAlert.locations[0]).toMatchObject({
+      source: 'partner',
+      url: 'https://gist.github.com/someone/abc123',
+      partnerSource: 'gist_content',
+    });
     expect((await alerts.list()).alerts).toHaveLength(2);
 
     const jobs = await queue.getJobs([...ALL_JOB_STATES]);
@@ -157,7 +185,11 @@ describe('POST /github/secret-scanning', () => {
     expect(record.revokedReason).toContain('https://github.com/a/b/blob/1/x.env');
 
     const alert = (await alerts.getByKeyId(key.id))!;
-    expect(alert.locations.map((l) => l.url)).toEqual(['https://github.com/a/b/blob/1/x.env', 'https://github.com/fork/b/blob/1/x.env', 'https://github.com/a/b/pull/3']);
+    expect(alert.locations.map((l) => l.url)).toEqual([
+      'https://github.com/a/b/blob/1/x.env',
+      'https://github.com/fork/b/blob/1/x.env',
+      'https://github.com/a/b/pull/3',
+    ]);
     expect(alert.locationCount).toBe(3);
     expect((await alerts.list()).alerts).toHaveLength(1);
     expect(await queue.getJobs([...ALL_JOB_STATES])).toHaveLength(1);
@@ -199,7 +231,16 @@ describe('POST /github/secret-scanning', () => {
       { token: c.key, type: TYPE, url: '', source: `A${'b'.repeat(10_000)}` },
     ]);
     expect((await report(t.url, body, signer)).status).toBe(200);
-    expect((await alerts.getByKeyId(a.id))!.locations[0]).toEqual({ source: 'partner', repo: null, path: null, line: null, commit: null, url: null, seenAt: expect.any(String), partnerSource: 'script' });
+    expect((await alerts.getByKeyId(a.id))!.locations[0]).toEqual({
+      source: 'partner',
+      repo: null,
+      path: null,
+      line: null,
+      commit: null,
+      url: null,
+      seenAt: expect.any(String),
+      partnerSource: 'script',
+    });
     expect((await alerts.getByKeyId(b.id))!.locations[0]!.url).toBeNull();
     expect((await alerts.getByKeyId(b.id))!.locations[0]!.partnerSource).toBeUndefined();
     expect((await alerts.getByKeyId(c.id))!.locations[0]!.partnerSource).toBe(`a${'b'.repeat(63)}`);
@@ -209,14 +250,38 @@ describe('POST /github/secret-scanning', () => {
   it("keeps GitHub's source names as its partner page spells them (capitalised) and as its example sends them, in one form, and names it does not list", async () => {
     const { t, signer, alerts, owner } = await setup();
     // GitHub's partner program page lists these; its example payload sends `content`.
-    const names = ['Content', 'Commit', 'Pull_request_title', 'Pull_request_description', 'Issue_comment', 'Gist_content', 'Npm', 'Unknown', 'content', 'Some_new_place'];
+    const names = [
+      'Content',
+      'Commit',
+      'Pull_request_title',
+      'Pull_request_description',
+      'Issue_comment',
+      'Gist_content',
+      'Npm',
+      'Unknown',
+      'content',
+      'Some_new_place',
+    ];
     const keys = [];
     for (const name of names) keys.push(await createKey(t, owner, name));
-    const body = JSON.stringify(names.map((source, i) => ({ token: keys[i]!.key, type: TYPE, url: `https://github.com/octo-org/app/blob/abc/f${i}`, source })));
+    const body = JSON.stringify(
+      names.map((source, i) => ({ token: keys[i]!.key, type: TYPE, url: `https://github.com/octo-org/app/blob/abc/f${i}`, source })),
+    );
     expect((await report(t.url, body, signer)).status).toBe(200);
     const kept = [];
     for (const key of keys) kept.push((await alerts.getByKeyId(key.id))!.locations[0]!.partnerSource);
-    expect(kept).toEqual(['content', 'commit', 'pull_request_title', 'pull_request_description', 'issue_comment', 'gist_content', 'npm', 'unknown', 'content', 'some_new_place']);
+    expect(kept).toEqual([
+      'content',
+      'commit',
+      'pull_request_title',
+      'pull_request_description',
+      'issue_comment',
+      'gist_content',
+      'npm',
+      'unknown',
+      'content',
+      'some_new_place',
+    ]);
   });
 
   it('refuses what is unsigned, badly signed or unparseable, and changes nothing', async () => {
@@ -230,17 +295,27 @@ describe('POST /github/secret-scanning', () => {
 
     // A wrong signature: the right key's identifier, another key's signature; or the signature of another body.
     const other = makeSecretScanningKey();
-    expect(await report(t.url, body, null, { ...signSecretScanningPayload(body, other), 'Github-Public-Key-Identifier': signer.publicKey.key_identifier })).toMatchObject({
+    expect(
+      await report(t.url, body, null, {
+        ...signSecretScanningPayload(body, other),
+        'Github-Public-Key-Identifier': signer.publicKey.key_identifier,
+      }),
+    ).toMatchObject({
       status: 401,
       body: { error: { code: 'bad_signature' } },
     });
     expect((await report(t.url, body, null, signSecretScanningPayload('[]', signer))).status).toBe(401);
-    expect((await report(t.url, body, null, { ...signSecretScanningPayload(body, signer), 'Github-Public-Key-Signature': 'not base64 DER' })).status).toBe(401);
+    expect(
+      (await report(t.url, body, null, { ...signSecretScanningPayload(body, signer), 'Github-Public-Key-Signature': 'not base64 DER' }))
+        .status,
+    ).toBe(401);
 
     // Unknown identifiers: one refetch for all of them within the rate-limit window, then 401 each, at once or in turn.
     const answers = await Promise.all([1, 2, 3].map(() => report(t.url, body, other)));
     answers.push(await report(t.url, body, other));
-    answers.push(await report(t.url, body, null, { ...signSecretScanningPayload(body, signer), 'Github-Public-Key-Identifier': 'f'.repeat(64) }));
+    answers.push(
+      await report(t.url, body, null, { ...signSecretScanningPayload(body, signer), 'Github-Public-Key-Identifier': 'f'.repeat(64) }),
+    );
     for (const a of answers) expect(a).toMatchObject({ status: 401, body: { error: { code: 'unknown_key' } } });
     expect(keyFetches(gh)).toBe(2);
 
@@ -259,7 +334,14 @@ describe('POST /github/secret-scanning', () => {
 
     // Over the body cap: 413, before any signature check.
     const huge = Buffer.alloc(30 * 1024 * 1024, 0x20);
-    expect((await report(t.url, huge, null, { 'Github-Public-Key-Identifier': signer.publicKey.key_identifier, 'Github-Public-Key-Signature': 'AAAA' })).status).toBe(413);
+    expect(
+      (
+        await report(t.url, huge, null, {
+          'Github-Public-Key-Identifier': signer.publicKey.key_identifier,
+          'Github-Public-Key-Signature': 'AAAA',
+        })
+      ).status,
+    ).toBe(413);
 
     expect((await dump(t)).equals(before)).toBe(true);
     expect((await t.api('GET', `/api/v1/keys/${key.id}`)).body.status).toBe('active');
@@ -291,16 +373,28 @@ describe('POST /github/secret-scanning', () => {
     const { t, signer } = await setup();
     expect((await report(t.url, '[]', signer)).status).toBe(200);
     t.redis.disconnect();
-    const res = await report(t.url, JSON.stringify([match(generateKey(), 'https://github.com/a/b/blob/1/x.env'), match('not-a-key', '')]), signer);
+    const res = await report(
+      t.url,
+      JSON.stringify([match(generateKey(), 'https://github.com/a/b/blob/1/x.env'), match('not-a-key', '')]),
+      signer,
+    );
     expect(res).toMatchObject({ status: 503, body: { error: { code: 'unavailable' } } });
   });
 
-  it('answers a batch of 1,000 tokens well within GitHub\'s 30 s', async () => {
+  it("answers a batch of 1,000 tokens well within GitHub's 30 s", async () => {
     const { t, signer, owner } = await setup();
     const keys = await Promise.all(Array.from({ length: 50 }, (_, i) => createKey(t, owner, `k${i}`)));
-    const tokens = [...keys.map((k) => k.key), ...Array.from({ length: 450 }, () => generateKey()), ...Array.from({ length: 500 }, (_, i) => `neev_${String(i).padStart(38, 'x')}`)];
+    const tokens = [
+      ...keys.map((k) => k.key),
+      ...Array.from({ length: 450 }, () => generateKey()),
+      ...Array.from({ length: 500 }, (_, i) => `neev_${String(i).padStart(38, 'x')}`),
+    ];
     const started = performance.now();
-    const res = await report(t.url, JSON.stringify(tokens.map((token, i) => match(token, `https://github.com/o/r/blob/1/f${i}.env`))), signer);
+    const res = await report(
+      t.url,
+      JSON.stringify(tokens.map((token, i) => match(token, `https://github.com/o/r/blob/1/f${i}.env`))),
+      signer,
+    );
     const elapsed = performance.now() - started;
     expect(res.status).toBe(200);
     expect(res.body.filter((f: any) => f.label === 'true_positive')).toHaveLength(50);
@@ -328,7 +422,10 @@ describe('neevscan serve', () => {
 
     const res = await report(serve.url, JSON.stringify([match(key.key, 'https://github.com/a/b/blob/1/x.env')]), signer);
     expect(res).toMatchObject({ status: 200, body: [{ token_hash: sha256Hex(key.key), token_type: TYPE, label: 'true_positive' }] });
-    expect((await callApi(serve.url, 'GET', `/api/v1/keys/${key.id}`)).body).toMatchObject({ status: 'revoked', revokedBy: 'leak-detector' });
+    expect((await callApi(serve.url, 'GET', `/api/v1/keys/${key.id}`)).body).toMatchObject({
+      status: 'revoked',
+      revokedBy: 'leak-detector',
+    });
     const alert = (await new AlertStore(redis, prefix).getByKeyId(key.id))!;
     expect(alert.locations[0]).toMatchObject({ source: 'partner', url: 'https://github.com/a/b/blob/1/x.env', partnerSource: 'content' });
 

@@ -28,7 +28,13 @@ describe('parseAddedLines (git diff -U0)', () => {
       ].join('\n'),
     );
     const files = parseAddedLines(patch);
-    expect(files.get('a.txt')).toEqual({ ranges: [[3, 4], [12, 12]], binary: false });
+    expect(files.get('a.txt')).toEqual({
+      ranges: [
+        [3, 4],
+        [12, 12],
+      ],
+      binary: false,
+    });
     expect(files.get('img.png')).toEqual({ ranges: [], binary: true });
     expect(files.get('odd\tname')).toEqual({ ranges: [[1, 1]], binary: false });
     expect(inRanges(4, files.get('a.txt')!.ranges)).toBe(true);
@@ -46,11 +52,17 @@ describe('parseAddedLines (git diff -U0)', () => {
 
   it('property: hunk content, whatever it holds, never becomes a header', () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ maxLength: 40 }).map((s) => s.replace(/\n/g, '')), { minLength: 1, maxLength: 20 }), (lines) => {
-        const body = lines.map((l) => `+${l}`).join('\n');
-        const patch = Buffer.from(`diff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -0,0 +5,${lines.length} @@\n${body}\n`);
-        expect([...parseAddedLines(patch).entries()]).toEqual([['f', { ranges: [[5, 4 + lines.length]], binary: false }]]);
-      }),
+      fc.property(
+        fc.array(
+          fc.string({ maxLength: 40 }).map((s) => s.replace(/\n/g, '')),
+          { minLength: 1, maxLength: 20 },
+        ),
+        (lines) => {
+          const body = lines.map((l) => `+${l}`).join('\n');
+          const patch = Buffer.from(`diff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -0,0 +5,${lines.length} @@\n${body}\n`);
+          expect([...parseAddedLines(patch).entries()]).toEqual([['f', { ranges: [[5, 4 + lines.length]], binary: false }]]);
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -75,7 +75,12 @@ describe('scanFiles', () => {
     const walked = walk(root, () => {});
     const run = async (threads: number) => {
       const results: FileResult[] = [];
-      await scanFiles(walked, { rules: loadRules(), readOptions: { maxFileSize: 0 }, threads, onResult: (r: FileResult) => results.push(r) });
+      await scanFiles(walked, {
+        rules: loadRules(),
+        readOptions: { maxFileSize: 0 },
+        threads,
+        onResult: (r: FileResult) => results.push(r),
+      });
       return results;
     };
     const serial = await run(1);

@@ -97,10 +97,14 @@ function runCli(args: string[], cwd: string) {
 
 beforeAll(() => {
   // The tests drive the built CLI: build it from the current sources.
-  execFileSync(process.execPath, [join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(projectRoot, 'tsconfig.json')], {
-    cwd: projectRoot,
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(projectRoot, 'tsconfig.json')],
+    {
+      cwd: projectRoot,
+      stdio: 'inherit',
+    },
+  );
 }, 120_000);
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -116,7 +120,14 @@ describe('neevscan scan --git', () => {
     const { status, report } = repo.scan();
     expect(status).toBe(1);
     expect(report.findings).toEqual([
-      expect.objectContaining({ file: 'config/app.env', line: 2, column: 10, commit: second, secretSha256: sha256Hex(key), ruleId: 'neevcloud-api-key' }),
+      expect.objectContaining({
+        file: 'config/app.env',
+        line: 2,
+        column: 10,
+        commit: second,
+        secretSha256: sha256Hex(key),
+        ruleId: 'neevcloud-api-key',
+      }),
     ]);
     expect(report.findings[0]!.redacted).toBe(`neev_…${key.slice(-4)}`);
 
@@ -174,7 +185,9 @@ describe('neevscan scan --git', () => {
 
     const range = repo.scan('main..feature');
     expect(range.status).toBe(1);
-    expect(range.report.findings.map((f) => [f.file, f.commit, f.secretSha256])).toEqual([['feature.txt', featureKey, sha256Hex(onFeature)]]);
+    expect(range.report.findings.map((f) => [f.file, f.commit, f.secretSha256])).toEqual([
+      ['feature.txt', featureKey, sha256Hex(onFeature)],
+    ]);
     expect(range.report.stats.files).toBe(2); // the feature's two blobs
 
     const mainOnly = repo.scan('main');
@@ -247,7 +260,8 @@ describe('neevscan scan --git', () => {
 
   it('reads big blobs whole', () => {
     const repo = newRepo();
-    const filler = (lines: number, tag: string) => Array.from({ length: lines }, (_, i) => `${tag} line ${i} ${'-'.repeat(60)}`).join('\n') + '\n';
+    const filler = (lines: number, tag: string) =>
+      Array.from({ length: lines }, (_, i) => `${tag} line ${i} ${'-'.repeat(60)}`).join('\n') + '\n';
     const early = newKey();
     const late = newKey();
     // Over 8 MiB in all: each blob spans many reads (several readers on many blobs: the test at the end).
@@ -266,7 +280,11 @@ describe('neevscan scan --git', () => {
   it('scans binary blobs as bytes', () => {
     const repo = newRepo();
     const key = newKey();
-    const binary = Buffer.concat([Buffer.from([0, 1, 2, 0xff, 0xfe, 0x0a, 0x80]), Buffer.from(`"${key}"`), Buffer.from([0, 0xc3, 0x28, 0x0a])]);
+    const binary = Buffer.concat([
+      Buffer.from([0, 1, 2, 0xff, 0xfe, 0x0a, 0x80]),
+      Buffer.from(`"${key}"`),
+      Buffer.from([0, 0xc3, 0x28, 0x0a]),
+    ]);
     const commit = repo.commit('binary', { 'assets/blob.bin': binary });
 
     const { status, report } = repo.scan();
@@ -370,7 +388,9 @@ describe('scan --git with several readers', () => {
     // 60 files edited over 200 commits through git fast-import (quick to build): about 600 blobs, some in two paths,
     // keys planted along the way and kept in later versions, one big blob that spans many reads, one over the size limit.
     const planted = Array.from({ length: 8 }, () => newKey());
-    const files = Array.from({ length: 60 }, (_, i) => Array.from({ length: 20 + i }, (_, l) => `file ${i} line ${l} ${'-'.repeat(i % 7)}`));
+    const files = Array.from({ length: 60 }, (_, i) =>
+      Array.from({ length: 20 + i }, (_, l) => `file ${i} line ${l} ${'-'.repeat(i % 7)}`),
+    );
     let stream = '';
     let mark = 0;
     let mainHead = 0;

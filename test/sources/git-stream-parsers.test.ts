@@ -55,7 +55,8 @@ describe('RawLogParser', () => {
 });
 
 describe('BatchParser', () => {
-  const record = (oid: string, content: Buffer) => Buffer.concat([Buffer.from(`${oid} blob ${content.length}\n`), content, Buffer.from('\n')]);
+  const record = (oid: string, content: Buffer) =>
+    Buffer.concat([Buffer.from(`${oid} blob ${content.length}\n`), content, Buffer.from('\n')]);
   const one = Buffer.from('first\nblob\n');
   const two = Buffer.from([0, 0x0a, 0xff, 0x0a]);
   const big = Buffer.from('x'.repeat(30));

@@ -101,7 +101,15 @@ describe('the native pre-filter', () => {
     expect(native.status).toBe(1);
     const files = new Set(native.report.findings.map((f) => f.file));
     if (extra[0] !== '--rules') {
-      const keyed = ['utf8/middle.env', 'utf8/start.txt', 'utf8/end.txt', 'utf8/only.txt', 'utf16/le.txt', 'utf16/be.txt', 'binary/blob.bin'];
+      const keyed = [
+        'utf8/middle.env',
+        'utf8/start.txt',
+        'utf8/end.txt',
+        'utf8/only.txt',
+        'utf16/le.txt',
+        'utf16/be.txt',
+        'binary/blob.bin',
+      ];
       for (const file of keyed) {
         expect(files, file).toContain(file);
       }

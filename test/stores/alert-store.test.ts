@@ -37,7 +37,14 @@ function exposure(overrides: Partial<Exposure> = {}, where: Partial<Location> = 
 }
 
 function key(overrides: Partial<ExposedKey> = {}): ExposedKey {
-  return { id: 'key_AAAAAAAAAAAAAAAA', ownerId: 'own_AAAAAAAAAAAAAAAA', hint: 'neev_…pzQj', status: 'active', revokedAt: null, ...overrides };
+  return {
+    id: 'key_AAAAAAAAAAAAAAAA',
+    ownerId: 'own_AAAAAAAAAAAAAAAA',
+    hint: 'neev_…pzQj',
+    status: 'active',
+    revokedAt: null,
+    ...overrides,
+  };
 }
 
 let redis: Redis;
@@ -129,7 +136,14 @@ describe('AlertStore.recordExposure', () => {
     });
 
     // Later times never move them forward.
-    const elsewhere = { source: 'issue' as const, path: null, line: null, commit: null, url: 'https://github.com/octo-org/app/issues/7', seenAt: '2026-11-27T00:00:00.000Z' };
+    const elsewhere = {
+      source: 'issue' as const,
+      path: null,
+      line: null,
+      commit: null,
+      url: 'https://github.com/octo-org/app/issues/7',
+      seenAt: '2026-11-27T00:00:00.000Z',
+    };
     const later = await store.recordExposure(exposure({ pushedAt: null, receivedAt: '2026-11-27T00:00:00.000Z' }, elsewhere), key());
     expect(later).toMatchObject({ created: false, newLocation: true });
     expect(later.alert.locations).toEqual([location(), location(elsewhere)]);
@@ -175,17 +189,29 @@ describe('AlertStore.recordExposure', () => {
   });
 
   it('never moves keyStatus back, and keeps the first revocation', async () => {
-    const { alert } = await store.recordExposure(exposure(), key({ status: 'revoked', revokedAt: '2026-11-26T13:00:01.000Z', revokeLatencyMs: 1000 }));
+    const { alert } = await store.recordExposure(
+      exposure(),
+      key({ status: 'revoked', revokedAt: '2026-11-26T13:00:01.000Z', revokeLatencyMs: 1000 }),
+    );
     // A worker that read the key before it was revoked finishes late.
     const stale = await store.recordExposure(exposure({}, { line: 9 }), key());
     expect(stale.alert).toMatchObject({ keyStatus: 'revoked', revokedAt: '2026-11-26T13:00:01.000Z', revokeLatencyMs: 1000 });
-    const second = await store.recordExposure(exposure({}, { line: 10 }), key({ status: 'revoked', revokedAt: '2026-11-26T14:00:00.000Z', revokeLatencyMs: 5 }));
+    const second = await store.recordExposure(
+      exposure({}, { line: 10 }),
+      key({ status: 'revoked', revokedAt: '2026-11-26T14:00:00.000Z', revokeLatencyMs: 5 }),
+    );
     expect(second.alert).toMatchObject({ revokedAt: '2026-11-26T13:00:01.000Z', revokeLatencyMs: 1000 });
-    expect(await store.markRevoked(alert.id, '2026-11-26T15:00:00.000Z', 7)).toMatchObject({ revokedAt: '2026-11-26T13:00:01.000Z', revokeLatencyMs: 1000 });
+    expect(await store.markRevoked(alert.id, '2026-11-26T15:00:00.000Z', 7)).toMatchObject({
+      revokedAt: '2026-11-26T13:00:01.000Z',
+      revokeLatencyMs: 1000,
+    });
   });
 
   it('records the proof of a revocation: verified sets verifiedRevokedAt (and the timeline); a key found live again clears it', async () => {
-    const { alert } = await store.recordExposure(exposure(), key({ status: 'revoked', revokedAt: '2026-11-26T13:00:01.000Z', revokeLatencyMs: 1000 }));
+    const { alert } = await store.recordExposure(
+      exposure(),
+      key({ status: 'revoked', revokedAt: '2026-11-26T13:00:01.000Z', revokeLatencyMs: 1000 }),
+    );
     expect(alert).toMatchObject({ verifiedRevokedAt: null, revocationVerification: null });
     const verified = await store.markVerification(alert.id, 'verified', new Date('2026-11-26T13:00:01.050Z'));
     expect(verified).toMatchObject({ verifiedRevokedAt: '2026-11-26T13:00:01.050Z', revocationVerification: 'verified' });
@@ -193,7 +219,10 @@ describe('AlertStore.recordExposure', () => {
     const live = await store.markVerification(alert.id, 'still_authenticates', new Date('2026-11-26T14:00:00.000Z'));
     expect(live).toMatchObject({ verifiedRevokedAt: null, revocationVerification: 'still_authenticates' });
     expect(live!.timeline.map((t) => t.event)).not.toContain('verified_revoked');
-    expect(await store.markVerification(alert.id, 'failed', new Date())).toMatchObject({ verifiedRevokedAt: null, revocationVerification: 'failed' });
+    expect(await store.markVerification(alert.id, 'failed', new Date())).toMatchObject({
+      verifiedRevokedAt: null,
+      revocationVerification: 'failed',
+    });
     expect(await store.markVerification('alt_0000000000000000', 'verified', new Date())).toBeNull();
     expect(await store.redis.exists(store.names.alert('alt_0000000000000000'))).toBe(0);
   });
@@ -211,7 +240,10 @@ describe('AlertStore.markRevoked', () => {
     const marked = await store.markRevoked(alert.id, '2026-11-26T13:00:02.000Z', 2000);
     expect(marked).toMatchObject({ keyStatus: 'revoked', revokedAt: '2026-11-26T13:00:02.000Z', revokeLatencyMs: 2000 });
     expect(marked!.timeline.map((t) => t.event)).toEqual(['pushed', 'received', 'revoked']);
-    expect(await store.markRevoked(alert.id, '2026-11-26T13:00:09.000Z', 9000)).toMatchObject({ revokedAt: '2026-11-26T13:00:02.000Z', revokeLatencyMs: 2000 });
+    expect(await store.markRevoked(alert.id, '2026-11-26T13:00:09.000Z', 9000)).toMatchObject({
+      revokedAt: '2026-11-26T13:00:02.000Z',
+      revokeLatencyMs: 2000,
+    });
     expect(await store.markRevoked('alt_0000000000000000', '2026-11-26T13:00:02.000Z', 1)).toBeNull();
   });
 });

@@ -24,7 +24,8 @@ async function keyOf(name: string) {
   return (await t.api('POST', '/api/v1/keys', { body: { ownerId: owner, name } })).body as { id: string; key: string };
 }
 
-const auth = (key: string, context: Record<string, unknown>) => t.api('POST', '/api/v1/authenticate', { token: gateway, body: { key, ...context } });
+const auth = (key: string, context: Record<string, unknown>) =>
+  t.api('POST', '/api/v1/authenticate', { token: gateway, body: { key, ...context } });
 
 describe('caller summaries', () => {
   it(`keep the top ${CALLER_TOP_N} addresses per hour, count the rest as others, expire with the usage buckets, never hold the key`, async () => {
@@ -50,7 +51,8 @@ describe('caller summaries', () => {
     }
     for (const name of await t.redis.keys(`${t.prefix}*cl:*`)) {
       const type = await t.redis.type(name);
-      const dump = type === 'zset' ? (await t.redis.zrange(name, 0, -1)).join() : type === 'hash' ? JSON.stringify(await t.redis.hgetall(name)) : '';
+      const dump =
+        type === 'zset' ? (await t.redis.zrange(name, 0, -1)).join() : type === 'hash' ? JSON.stringify(await t.redis.hgetall(name)) : '';
       expect(dump.includes(k.key)).toBe(false);
     }
   });
@@ -65,10 +67,19 @@ describe('caller summaries', () => {
     const store = new HttpKeyStore(t.url, ADMIN);
     const after = await store.callerEvidence(k.id, exposedAt, new Date());
     // Addresses are kept lowercased: the same address, whatever the gateway's spelling.
-    expect(after).toMatchObject({ distinctAddresses: 1, newAddresses: [], newUserAgents: [], firstNewUseAt: null, endpoints: [{ value: 'embeddings', requests: 2 }] });
+    expect(after).toMatchObject({
+      distinctAddresses: 1,
+      newAddresses: [],
+      newUserAgents: [],
+      firstNewUseAt: null,
+      endpoints: [{ value: 'embeddings', requests: 2 }],
+    });
 
     const before = await store.callerEvidence(k.id, new Date(Date.now() - 60_000), new Date());
     expect(before!.newAddresses).toEqual([{ value: '2001:db8::1', requests: 2, firstSeenAt: expect.any(String) }]);
-    expect((await t.api('GET', `/api/v1/keys/${k.id}/callers?since=${encodeURIComponent(new Date().toISOString())}&until=2000-01-01T00:00:00Z`)).status).toBe(400);
+    expect(
+      (await t.api('GET', `/api/v1/keys/${k.id}/callers?since=${encodeURIComponent(new Date().toISOString())}&until=2000-01-01T00:00:00Z`))
+        .status,
+    ).toBe(400);
   });
 });

@@ -30,7 +30,11 @@ describe('HttpKeyStore against this project’s own API server', () => {
     expect(usage).toMatchObject([{ requests: 1, tokens: 42 }]);
 
     const contacts = await store.getOwner(owner.id);
-    expect(contacts).toMatchObject({ email: 'sec@acme.example', webhookUrl: 'https://hooks.acme.example/neev', webhookSecret: owner.webhookSecret });
+    expect(contacts).toMatchObject({
+      email: 'sec@acme.example',
+      webhookUrl: 'https://hooks.acme.example/neev',
+      webhookSecret: owner.webhookSecret,
+    });
     expect(await store.getOwner('own_0000000000000000')).toBeNull();
 
     const revoked = await store.revoke(created.record.id, { reason: 'found in octo-org/app config/app.env', by: 'leak-detector' });
@@ -38,8 +42,17 @@ describe('HttpKeyStore against this project’s own API server', () => {
     expect(await store.revoke('key_0000000000000000', { reason: 'x', by: 'leak-detector' })).toBeNull();
     // Revoking again keeps the first revocation; confirming by hash sees it.
     const again = await store.revoke(created.record.id, { reason: 'found again elsewhere', by: 'admin' });
-    expect(again).toMatchObject({ status: 'revoked', revokedAt: revoked!.revokedAt, revokedBy: 'leak-detector', revokedReason: 'found in octo-org/app config/app.env' });
-    expect(await store.findByHash(sha256Hex(created.key))).toMatchObject({ id: created.record.id, status: 'revoked', revokedAt: revoked!.revokedAt });
+    expect(again).toMatchObject({
+      status: 'revoked',
+      revokedAt: revoked!.revokedAt,
+      revokedBy: 'leak-detector',
+      revokedReason: 'found in octo-org/app config/app.env',
+    });
+    expect(await store.findByHash(sha256Hex(created.key))).toMatchObject({
+      id: created.record.id,
+      status: 'revoked',
+      revokedAt: revoked!.revokedAt,
+    });
     expect((await t.api('POST', '/api/v1/authenticate', { body: { key: created.key } })).status).toBe(401);
     // The proof of the revocation: the store's authenticate, by hash, in probe mode.
     expect(await store.authenticatesByHash(sha256Hex(created.key))).toBe(false);
@@ -55,7 +68,9 @@ describe('HttpKeyStore against this project’s own API server', () => {
     const port = await freePort();
     const store = new HttpKeyStore(`http://127.0.0.1:${port}`, ADMIN, 1000);
     await expect(store.findByHash(sha256Hex(generateKey()))).rejects.toBeInstanceOf(KeyStoreUnavailableError);
-    await expect(store.revoke('key_0000000000000000', { reason: 'x', by: 'leak-detector' })).rejects.toBeInstanceOf(KeyStoreUnavailableError);
+    await expect(store.revoke('key_0000000000000000', { reason: 'x', by: 'leak-detector' })).rejects.toBeInstanceOf(
+      KeyStoreUnavailableError,
+    );
     await expect(store.authenticatesByHash(sha256Hex(generateKey()))).rejects.toBeInstanceOf(KeyStoreUnavailableError);
   });
 

@@ -9,7 +9,10 @@ describe('REDIS_CLUSTER_NODES and redis+cluster:// (the Redis Cluster setting)',
   });
 
   it('reads seed nodes, with the password from REDIS_PASSWORD', () => {
-    const cluster = readConfig({ REDIS_CLUSTER_NODES: ' 10.0.0.1:7000, redis-b.internal:7001 ,[::1]:7002', REDIS_PASSWORD: 's3cret' }).redisCluster;
+    const cluster = readConfig({
+      REDIS_CLUSTER_NODES: ' 10.0.0.1:7000, redis-b.internal:7001 ,[::1]:7002',
+      REDIS_PASSWORD: 's3cret',
+    }).redisCluster;
     expect(cluster).toEqual({
       nodes: [
         { host: '10.0.0.1', port: 7000 },
@@ -45,7 +48,10 @@ describe('REDIS_CLUSTER_NODES and redis+cluster:// (the Redis Cluster setting)',
   });
 
   it('is described in log lines without its password', () => {
-    const target = { redisUrl: 'redis://127.0.0.1:6379', redisCluster: readRedisCluster({ REDIS_URL: 'redis+cluster://u:hunter2@a:7000,b:7001' }) };
+    const target = {
+      redisUrl: 'redis://127.0.0.1:6379',
+      redisCluster: readRedisCluster({ REDIS_URL: 'redis+cluster://u:hunter2@a:7000,b:7001' }),
+    };
     expect(describeRedisTarget(target)).toBe('REDIS_URL=redis+cluster://a:7000,b:7001 (Redis Cluster)');
     expect(describeRedisTarget({ redisUrl: 'redis://u:hunter2@h:6379' })).toBe('REDIS_URL=redis://u:***@h:6379');
   });

@@ -75,14 +75,22 @@ export async function ownersList(options: BackendOptions): Promise<number> {
 /** Prints the key alone on stdout (so it can be piped into a secrets manager); the record goes to stderr. */
 function showKey(created: CreatedKey): number {
   process.stdout.write(`${created.key}\n`);
-  process.stderr.write(`neevscan: key ${created.record.id} "${created.record.name}" (${created.record.hint}) created; it is shown once, above.\n`);
+  process.stderr.write(
+    `neevscan: key ${created.record.id} "${created.record.name}" (${created.record.hint}) created; it is shown once, above.\n`,
+  );
   return 0;
 }
 
-export async function keysCreate(options: BackendOptions & { owner: string; name?: string; canary?: boolean; label?: string }): Promise<number> {
+export async function keysCreate(
+  options: BackendOptions & { owner: string; name?: string; canary?: boolean; label?: string },
+): Promise<number> {
   if (options.label !== undefined && !options.canary) throw new NeevscanError('--label goes with --canary', 'bad-argument');
   const name = options.name ?? (options.canary ? options.label : undefined);
-  if (!name) throw new NeevscanError(options.canary ? '--canary needs --name or --label' : "required option '--name <name>' not specified", 'bad-argument');
+  if (!name)
+    throw new NeevscanError(
+      options.canary ? '--canary needs --name or --label' : "required option '--name <name>' not specified",
+      'bad-argument',
+    );
   const canary = options.canary ? { label: options.label ?? '' } : undefined;
   return withAdmin(options, async (admin) => showKey(await admin.createKey({ ownerId: options.owner, name, canary })));
 }
@@ -93,7 +101,9 @@ export async function keysReplace(id: string, options: BackendOptions): Promise<
     const created = await admin.replaceKey(id);
     if (!created) throw new NeevscanError(`no key ${id}`, 'not-found');
     process.stdout.write(`${created.key}\n`);
-    process.stderr.write(`neevscan: key ${created.record.id} "${created.record.name}" (${created.record.hint}) replaces ${id}; it is shown once, above.\n`);
+    process.stderr.write(
+      `neevscan: key ${created.record.id} "${created.record.name}" (${created.record.hint}) replaces ${id}; it is shown once, above.\n`,
+    );
     return 0;
   });
 }
@@ -117,7 +127,8 @@ export async function keysRevoke(id: string, options: BackendOptions & { reason?
 
 export async function keysRotate(id: string, options: BackendOptions & { grace?: string }): Promise<number> {
   const grace = options.grace === undefined ? undefined : Number(options.grace);
-  if (grace !== undefined && !(Number.isInteger(grace) && grace >= 0)) throw new NeevscanError('--grace takes whole seconds', 'bad-argument');
+  if (grace !== undefined && !(Number.isInteger(grace) && grace >= 0))
+    throw new NeevscanError('--grace takes whole seconds', 'bad-argument');
   return withAdmin(options, async (admin) => {
     const created = await admin.rotateKey(id, grace);
     if (!created) throw new NeevscanError(`no key ${id}`, 'not-found');
@@ -130,7 +141,12 @@ export async function migrateStore(): Promise<number> {
   const config = readConfig();
   const { Redis } = await import('ioredis');
   const { migrateKeyStore } = await import('../../stores/migrate-store.js');
-  const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: true, retryStrategy: () => null });
+  const redis = new Redis(config.redisUrl, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: true,
+    retryStrategy: () => null,
+  });
   try {
     await redis.connect();
   } catch (error) {

@@ -50,7 +50,10 @@ export async function runInstallHook(cwd: string): Promise<number> {
       note = 'updated';
     } else {
       if (existsSync(previous)) {
-        throw new NeevscanError(`${hook} exists and so does ${previous}: move one of them away, then run install-hook again`, 'hook-conflict');
+        throw new NeevscanError(
+          `${hook} exists and so does ${previous}: move one of them away, then run install-hook again`,
+          'hook-conflict',
+        );
       }
       renameSync(hook, previous);
       chmodSync(previous, 0o755);

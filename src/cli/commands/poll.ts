@@ -23,14 +23,18 @@ function intervalSeconds(value: string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
   const seconds = Number(value);
   if (!Number.isFinite(seconds) || seconds < MIN_INTERVAL_SECONDS) {
-    throw new NeevscanError(`--interval / POLL_INTERVAL must be a number of seconds, at least ${MIN_INTERVAL_SECONDS}, not "${value}"`, 'bad_argument');
+    throw new NeevscanError(
+      `--interval / POLL_INTERVAL must be a number of seconds, at least ${MIN_INTERVAL_SECONDS}, not "${value}"`,
+      'bad_argument',
+    );
   }
   return seconds;
 }
 
 function port(value: string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
-  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) throw new NeevscanError(`--metrics-port / POLL_METRICS_PORT must be a port number, not "${value}"`, 'bad_argument');
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535)
+    throw new NeevscanError(`--metrics-port / POLL_METRICS_PORT must be a port number, not "${value}"`, 'bad_argument');
   return Number(value);
 }
 
@@ -43,7 +47,8 @@ function port(value: string | undefined): number | undefined {
 export async function runPoll(options: PollOptions = {}): Promise<number> {
   const config = readConfig();
   const tokens = config.github.tokens;
-  if (tokens.length === 0) throw new NeevscanError('poll needs GitHub tokens: set GITHUB_TOKEN, or GITHUB_TOKENS (comma-separated)', 'no_token');
+  if (tokens.length === 0)
+    throw new NeevscanError('poll needs GitHub tokens: set GITHUB_TOKEN, or GITHUB_TOKENS (comma-separated)', 'no_token');
   const interval = intervalSeconds(options.interval ?? process.env.POLL_INTERVAL);
   const metricsPort = port(options.metricsPort ?? process.env.POLL_METRICS_PORT);
   const log = (message: string): void => void process.stderr.write(`${message}\n`);

@@ -31,11 +31,15 @@ function parseCount(value: string, flag: string): number {
 /** `neevscan scan`: returns the exit status (0 nothing found, 1 findings). Errors throw NeevscanError (exit 2). */
 export async function runScan(paths: string[], options: ScanOptions): Promise<number> {
   const started = performance.now();
-  if (!FORMATS.includes(options.format)) throw new NeevscanError(`--format must be one of ${FORMATS.join(', ')}, not "${options.format}"`, 'bad-argument');
+  if (!FORMATS.includes(options.format))
+    throw new NeevscanError(`--format must be one of ${FORMATS.join(', ')}, not "${options.format}"`, 'bad-argument');
   const maxFileSize = parseCount(options.maxFileSize, '--max-file-size');
   if (options.staged && options.git !== undefined) throw new NeevscanError('--staged and --git cannot be used together', 'bad-argument');
   if ((options.staged || options.git !== undefined) && paths.length > 0) {
-    throw new NeevscanError(`--${options.staged ? 'staged' : 'git'} scans the repository of the current folder and takes no PATH`, 'bad-argument');
+    throw new NeevscanError(
+      `--${options.staged ? 'staged' : 'git'} scans the repository of the current folder and takes no PATH`,
+      'bad-argument',
+    );
   }
   const baseline = options.baseline ? readBaseline(options.baseline) : undefined;
   // git answers while the rules load; the rules loader (with re2, a large native addon) is imported after git has
@@ -116,7 +120,11 @@ function suppress(all: readonly SourceFinding[], baseline: Set<string> | undefin
 
 function sortFindings(findings: Finding[]): Finding[] {
   return findings.sort(
-    (a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column || (a.commit ?? '').localeCompare(b.commit ?? ''),
+    (a, b) =>
+      (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
+      a.line - b.line ||
+      a.column - b.column ||
+      (a.commit ?? '').localeCompare(b.commit ?? ''),
   );
 }
 

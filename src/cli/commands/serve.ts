@@ -51,7 +51,11 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
   const queues = openQueues(producer, config.redisPrefix, config);
   const enqueue = enqueueInto(queues);
   // One notification job per notice of an alert, for the notifier (owner email and signed webhook) to deliver.
-  const notify = enqueueNotification(queues.get(NOTIFY_QUEUE)!, { redis: producer, redisPrefix: config.redisPrefix, timing: config.notify });
+  const notify = enqueueNotification(queues.get(NOTIFY_QUEUE)!, {
+    redis: producer,
+    redisPrefix: config.redisPrefix,
+    timing: config.notify,
+  });
   // One revocation check per revocation the pipeline makes: the gateway's own check must refuse the key.
   const verifyRevocation = enqueueRevocationCheck(enqueue);
   redis.once('ready', () => void warnIfEvicting(redis, (message) => log(message)));
@@ -65,7 +69,10 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
   collectProcessMetrics();
   declarePipelineMetrics();
   // A stall nearing the job-lock margin is logged: past it, other workers would run this process's jobs again.
-  const stallWatch = watchEventLoopStalls(lockMarginMs(jobLockTimings(config.jobLockMs)), { info: (m) => app.log.info(m), warn: (m) => app.log.warn(m) });
+  const stallWatch = watchEventLoopStalls(lockMarginMs(jobLockTimings(config.jobLockMs)), {
+    info: (m) => app.log.info(m),
+    warn: (m) => app.log.warn(m),
+  });
   // Queue depths are read on the producer connection at each scrape of /metrics.
   const stopQueueDepths = watchQueueDepths(producer, config.redisPrefix, JOB_QUEUES);
   // Queue workers need a connection of their own (blocking commands); BullMQ leaves a connection it was given open, so we close it.
@@ -78,7 +85,9 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
 
   if (withHttp) {
     await app.listen({ host: config.host, port: config.port });
-    app.log.info(`neevscan serving on http://${config.host}:${config.port} (Redis ${describeRedisTarget(config)}, REVOKE_POLICY=${config.revokePolicy})`);
+    app.log.info(
+      `neevscan serving on http://${config.host}:${config.port} (Redis ${describeRedisTarget(config)}, REVOKE_POLICY=${config.revokePolicy})`,
+    );
   } else {
     app.log.info(`neevscan worker running (Redis ${describeRedisTarget(config)}, REVOKE_POLICY=${config.revokePolicy})`);
   }
@@ -87,7 +96,10 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
 }
 
 function warnAtStartup(config: Config, log: Log): void {
-  for (const warning of [adminTokenWarning(config.adminToken), insecureCookieWarning(config.host, config.dashboard.secureCookie, config.trustProxy)]) {
+  for (const warning of [
+    adminTokenWarning(config.adminToken),
+    insecureCookieWarning(config.host, config.dashboard.secureCookie, config.trustProxy),
+  ]) {
     if (warning) log(warning);
   }
 }
@@ -120,7 +132,9 @@ async function shutDown(running: Running, signal: string): Promise<void> {
   running.workerConnection.disconnect();
   redis.disconnect();
   if (how === 'timeout') {
-    app.log.warn(`${signal}: stopped without waiting for ${graceMs ? 'jobs still running' : 'Redis'} (their jobs are retried by the queue)`);
+    app.log.warn(
+      `${signal}: stopped without waiting for ${graceMs ? 'jobs still running' : 'Redis'} (their jobs are retried by the queue)`,
+    );
     // Reconnect timers of queues that never connected would keep the process alive.
     setTimeout(() => process.exit(process.exitCode ?? 0), 100).unref();
     process.exitCode = 0;

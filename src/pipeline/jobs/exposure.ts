@@ -14,7 +14,8 @@ export const exposureJobs: JobKind<ExposureJob, { outcome: ExposureOutcome }> = 
   queue: EXPOSURE_QUEUE,
   jobOptions: () => RETRYING_JOB_OPTIONS,
   concurrency: () => 16,
-  describe: (job) => `exposure ${job.deliveryId} (${job.exposure.redacted} in ${job.exposure.location.url ?? job.exposure.location.repo ?? '?'})`,
+  describe: (job) =>
+    `exposure ${job.deliveryId} (${job.exposure.redacted} in ${job.exposure.location.url ?? job.exposure.location.repo ?? '?'})`,
   processor: (deps) => {
     const exposures = deps.exposures();
     return async (job) => {

@@ -27,7 +27,9 @@ ${countTable('Addresses', callers.addresses, callers.others.addresses)}${countTa
 
 function newTable(caption: string, rows: NewCaller[]): string {
   if (!rows.length) return '';
-  const body = rows.map((r) => `<tr><td><code>${esc(r.value, 200)}</code></td><td>${esc(r.requests)}</td><td>${time(r.firstSeenAt)}</td></tr>`).join('');
+  const body = rows
+    .map((r) => `<tr><td><code>${esc(r.value, 200)}</code></td><td>${esc(r.requests)}</td><td>${time(r.firstSeenAt)}</td></tr>`)
+    .join('');
   return `<table class="new-callers"><caption>${esc(caption)} (not seen before the exposure)</caption><thead><tr><th scope="col">Value</th><th scope="col">Requests</th><th scope="col">First seen</th></tr></thead><tbody>${body}</tbody></table>`;
 }
 

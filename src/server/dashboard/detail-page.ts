@@ -48,7 +48,10 @@ function auditLine(entry: AuditEntry): string {
       what = `resolved it as <strong>${esc(resolutionLabel(entry.resolution ?? null))}</strong>`;
       break;
     case 'reopened':
-      what = entry.reason === 'new_location' ? `reopened it: the key, still active, turned up in a new place${entry.location ? ` (${esc(entry.location.source)}${entry.location.repo ? `, ${esc(entry.location.repo)}` : ''})` : ''}` : 'reopened it';
+      what =
+        entry.reason === 'new_location'
+          ? `reopened it: the key, still active, turned up in a new place${entry.location ? ` (${esc(entry.location.source)}${entry.location.repo ? `, ${esc(entry.location.repo)}` : ''})` : ''}`
+          : 'reopened it';
       break;
     case 'assigned':
       what = `assigned it to <strong>${esc(entry.assignee ?? '')}</strong>`;
@@ -78,7 +81,8 @@ function commentField(id: string, label: string): string {
 
 function actions(view: DetailView): string {
   const { detail: d, session } = view;
-  const form = (action: string, inner: string, extra = '') => `<form method="post" action="/alerts/${esc(d.id)}/${action}" ${extra}>${csrfField(session)}${inner}</form>`;
+  const form = (action: string, inner: string, extra = '') =>
+    `<form method="post" action="/alerts/${esc(d.id)}/${action}" ${extra}>${csrfField(session)}${inner}</form>`;
   const keyStatus = d.key?.status ?? d.keyStatus;
   const parts: string[] = [];
   if (keyStatus === 'active' && d.key) {
@@ -98,18 +102,51 @@ function actions(view: DetailView): string {
       ),
     );
   } else {
-    parts.push(form('reopen', `<fieldset><legend>Reopen</legend>${commentField('reopen-comment', 'Comment (optional)')}<button type="submit">Reopen</button></fieldset>`));
+    parts.push(
+      form(
+        'reopen',
+        `<fieldset><legend>Reopen</legend>${commentField('reopen-comment', 'Comment (optional)')}<button type="submit">Reopen</button></fieldset>`,
+      ),
+    );
   }
   parts.push(
     `<fieldset><legend>Assignee</legend>${form(
       'assign',
       `<label for="assignee">Assign to (a name or an address)</label><input id="assignee" name="assignee" value="${esc(d.assignee ?? '')}" maxlength="${ASSIGNEE_MAX}" autocomplete="off"><button type="submit">Assign</button>`,
     )}${form('assign', `<input type="hidden" name="assignee" value="${esc(session.name)}"><button type="submit">Assign to me</button>`, 'class="inline"')}${
-      d.assignee ? form('assign', '<input type="hidden" name="assignee" value=""><button type="submit">Unassign</button>', 'class="inline"') : ''
+      d.assignee
+        ? form('assign', '<input type="hidden" name="assignee" value=""><button type="submit">Unassign</button>', 'class="inline"')
+        : ''
     }</fieldset>`,
   );
-  parts.push(form('comment', `<fieldset><legend>Comment</legend>${commentField('note', 'Add to the audit trail')}<button type="submit">Add comment</button></fieldset>`));
+  parts.push(
+    form(
+      'comment',
+      `<fieldset><legend>Comment</legend>${commentField('note', 'Add to the audit trail')}<button type="submit">Add comment</button></fieldset>`,
+    ),
+  );
   return parts.join('\n');
+}
+
+/** One place the key was seen, as a row of the "Where it was found" table. */
+function locationRow(l: DetailView['detail']['locations'][number]): string {
+  const place = describePlace(l);
+  const commit = l.commit ? link(l.commitUrl, l.commit.slice(0, 12)) : '<span class="muted">—</span>';
+  if (l.source === 'canary-use')
+    return `<tr><td>${esc(place.sourceLabel)}</td><td colspan="3">${esc(place.title, 400)}</td><td>${time(l.seenAt)}</td><td></td></tr>`;
+  return `<tr><td>${esc(place.sourceLabel)}${partnerSourceOf(l) ? ` <span class="muted">(${esc(partnerSourceOf(l))})</span>` : ''}</td><td>${esc(l.repo ?? '')}</td><td>${l.path ? `${esc(l.path)}${inFileName(l) ? ' <span class="muted">(in the file name)</span>' : ''}${l.line !== null ? `<span class="muted">:${esc(l.line)}</span>` : ''}${l.allowMarker ? ' <span class="muted">(marked neevscan:allow)</span>' : ''}${scanWasIncomplete(l) ? ' <span class="muted">(not all of it could be scanned)</span>' : ''}` : l.line !== null ? `<span class="muted">line ${esc(l.line)}</span>` : ''}</td><td>${commit}</td><td>${time(l.seenAt)}</td><td>${placeLink(l.url, place.title)}</td></tr>`;
+}
+
+/** Every notification of the alert: channel, status, attempts, last error. */
+function notificationsTable(notifications: DetailView['detail']['notifications']): string {
+  if (!notifications.length) return '<p class="muted">No notification recorded yet.</p>';
+  const rows = notifications
+    .map(
+      (n) =>
+        `<tr><td>${esc(n.notice)}</td><td>${esc(n.channel)}</td><td>${badge(n.status === 'sent' ? 'ok' : n.status === 'failed' ? 'danger' : 'muted', n.status)}</td><td>${esc(n.attempts)}</td><td>${time(n.at)}</td><td>${esc(n.error ?? '')}</td></tr>`,
+    )
+    .join('');
+  return `<table><thead><tr><th scope="col">Notice</th><th scope="col">Channel</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">When</th><th scope="col">Error</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 export function detailPage(view: DetailView): string {
@@ -120,26 +157,20 @@ export function detailPage(view: DetailView): string {
   const doneText = view.done && Object.hasOwn(DONE, view.done) ? DONE[view.done] : undefined;
   const done = doneText ? `<p role="status" class="done">${esc(doneText)}</p>` : '';
   const error = view.error ? `<p role="alert" class="error">${esc(view.error)}</p>` : '';
-  const storeWarning = d.keyStore === 'unavailable' ? '<p class="error">The key store did not answer: the key, owner and usage below may be missing. Reload to try again.</p>' : '';
-  const locations = d.locations
-    .map((l) => {
-      const place = describePlace(l);
-      const commit = l.commit ? link(l.commitUrl, l.commit.slice(0, 12)) : '<span class="muted">—</span>';
-      if (l.source === 'canary-use') return `<tr><td>${esc(place.sourceLabel)}</td><td colspan="3">${esc(place.title, 400)}</td><td>${time(l.seenAt)}</td><td></td></tr>`;
-      return `<tr><td>${esc(place.sourceLabel)}${partnerSourceOf(l) ? ` <span class="muted">(${esc(partnerSourceOf(l))})</span>` : ''}</td><td>${esc(l.repo ?? '')}</td><td>${l.path ? `${esc(l.path)}${inFileName(l) ? ' <span class="muted">(in the file name)</span>' : ''}${l.line !== null ? `<span class="muted">:${esc(l.line)}</span>` : ''}${l.allowMarker ? ' <span class="muted">(marked neevscan:allow)</span>' : ''}${scanWasIncomplete(l) ? ' <span class="muted">(not all of it could be scanned)</span>' : ''}` : l.line !== null ? `<span class="muted">line ${esc(l.line)}</span>` : ''}</td><td>${commit}</td><td>${time(l.seenAt)}</td><td>${placeLink(l.url, place.title)}</td></tr>`;
-    })
-    .join('');
-  const beyond = d.locationCount > d.locations.length ? `<p class="muted">… and ${esc(d.locationCount - d.locations.length)} more places (only the first ${esc(d.locations.length)} are kept).</p>` : '';
+  const storeWarning =
+    d.keyStore === 'unavailable'
+      ? '<p class="error">The key store did not answer: the key, owner and usage below may be missing. Reload to try again.</p>'
+      : '';
+  const locations = d.locations.map(locationRow).join('');
+  const beyond =
+    d.locationCount > d.locations.length
+      ? `<p class="muted">… and ${esc(d.locationCount - d.locations.length)} more places (only the first ${esc(d.locations.length)} are kept).</p>`
+      : '';
   const timeline = d.timeline.map((t) => `<li>${time(t.at)} — ${esc(TIMELINE_LABELS[t.event] ?? t.event)}</li>`).join('');
-  const notifications = d.notifications.length
-    ? `<table><thead><tr><th scope="col">Notice</th><th scope="col">Channel</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">When</th><th scope="col">Error</th></tr></thead><tbody>${d.notifications
-        .map(
-          (n) =>
-            `<tr><td>${esc(n.notice)}</td><td>${esc(n.channel)}</td><td>${badge(n.status === 'sent' ? 'ok' : n.status === 'failed' ? 'danger' : 'muted', n.status)}</td><td>${esc(n.attempts)}</td><td>${time(n.at)}</td><td>${esc(n.error ?? '')}</td></tr>`,
-        )
-        .join('')}</tbody></table>`
-    : '<p class="muted">No notification recorded yet.</p>';
-  const audit = d.audit.length ? `<ol class="audit">${d.audit.map(auditLine).join('')}</ol>` : '<p class="muted">No one has acted on this alert yet.</p>';
+  const notifications = notificationsTable(d.notifications);
+  const audit = d.audit.length
+    ? `<ol class="audit">${d.audit.map(auditLine).join('')}</ol>`
+    : '<p class="muted">No one has acted on this alert yet.</p>';
   const resolution =
     d.state === 'resolved'
       ? `<dt>Resolution</dt><dd>${esc(resolutionLabel(d.resolution))}, ${time(d.resolvedAt)} by ${esc(d.resolvedBy ?? '')}${d.resolutionComment ? `<blockquote>${escLines(d.resolutionComment)}</blockquote>` : ''}</dd>`
@@ -153,7 +184,7 @@ ${done}${error}${storeWarning}
 <dl class="summary">
 <dt>Key</dt><dd>${esc(key?.name ?? d.keyName ?? '(name unknown)')} <code>${esc(d.keyHint)}</code> <span class="muted">${esc(d.keyId)}</span></dd>
 ${d.canary ? `<dt>Canary</dt><dd>${badge('danger', 'canary')} planted in: ${esc(d.canaryLabel || '(no label)')} <span class="muted">never revoked automatically</span></dd>` : ''}
-${d.replacedBy ?? key?.replacedBy ? `<dt>Replaced by</dt><dd><span class="muted">${esc(d.replacedBy ?? key?.replacedBy)}</span></dd>` : ''}
+${(d.replacedBy ?? key?.replacedBy) ? `<dt>Replaced by</dt><dd><span class="muted">${esc(d.replacedBy ?? key?.replacedBy)}</span></dd>` : ''}
 <dt>Key status</dt><dd>${keyStatusBadge(key?.status ?? d.keyStatus)}${key?.revokedAt ? ` since ${time(key.revokedAt)}${key.revokedBy ? ` by ${esc(key.revokedBy)}` : ''}` : ''}</dd>
 <dt>Owner</dt><dd>${d.owner ? `${esc(d.owner.name)}${d.owner.email ? ` &lt;${esc(d.owner.email)}&gt;` : ''}` : '<span class="muted">unknown</span>'} <span class="muted">${esc(d.ownerId)}</span></dd>
 <dt>First seen</dt><dd>${time(d.firstSeenAt)}</dd>

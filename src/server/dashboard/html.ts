@@ -43,7 +43,8 @@ export function link(url: string | null | undefined, label: string): string {
 /** A query string of the non-empty values, `?` included (or '' for none). */
 export function query(params: Record<string, string | number | null | undefined>): string {
   const search = new URLSearchParams();
-  for (const [name, value] of Object.entries(params)) if (value !== null && value !== undefined && value !== '') search.set(name, String(value));
+  for (const [name, value] of Object.entries(params))
+    if (value !== null && value !== undefined && value !== '') search.set(name, String(value));
   const text = search.toString();
   return text ? `?${text}` : '';
 }

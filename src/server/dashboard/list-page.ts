@@ -31,7 +31,12 @@ export interface ListView {
   error?: string;
 }
 
-const RESOLUTION_LABELS: Record<string, string> = { revoked: 'revoked', false_positive: 'false positive', used_in_tests: 'used in tests', wont_fix: "won't fix" };
+const RESOLUTION_LABELS: Record<string, string> = {
+  revoked: 'revoked',
+  false_positive: 'false positive',
+  used_in_tests: 'used in tests',
+  wont_fix: "won't fix",
+};
 
 export function resolutionLabel(resolution: string | null): string {
   return resolution ? (RESOLUTION_LABELS[resolution] ?? resolution) : '';
@@ -42,7 +47,10 @@ export function stateBadge(alert: Pick<Alert, 'state' | 'resolution'>): string {
 }
 
 export function keyStatusBadge(status: string): string {
-  return badge(status === 'active' ? 'danger' : status === 'revoked' ? 'ok' : 'muted', status === 'active' ? 'active: still works' : status);
+  return badge(
+    status === 'active' ? 'danger' : status === 'revoked' ? 'ok' : 'muted',
+    status === 'active' ? 'active: still works' : status,
+  );
 }
 
 /** A list URL: the state always explicit (no state means `open`, the dashboard's first page), then the filters. */
@@ -89,10 +97,13 @@ export function listPage(view: ListView): string {
   const state = params.state;
   const current = state === 'open' ? 'open' : state === 'resolved' ? 'resolved' : 'all';
   const kept = filters(params);
-  const tab = (s: string, label: string, count: string) => `<a href="${esc(listHref('/', s, kept))}"${state === s ? ' aria-current="page"' : ''}>${label}${count}</a>`;
+  const tab = (s: string, label: string, count: string) =>
+    `<a href="${esc(listHref('/', s, kept))}"${state === s ? ' aria-current="page"' : ''}>${label}${count}</a>`;
   const count = (which: 'open' | 'resolved') =>
     counts ? ` <span class="count" data-count="${which}">${esc(formatCount(counts[which]))}${counts.complete ? '' : '+'}</span>` : '';
-  const sourceOptions = ['', ...SOURCES].map((s) => `<option value="${esc(s)}"${params.source === s ? ' selected' : ''}>${s === '' ? 'any' : esc(s)}</option>`).join('');
+  const sourceOptions = ['', ...SOURCES]
+    .map((s) => `<option value="${esc(s)}"${params.source === s ? ' selected' : ''}>${s === '' ? 'any' : esc(s)}</option>`)
+    .join('');
   const title = current === 'open' ? 'Open alerts' : current === 'resolved' ? 'Resolved alerts' : 'All alerts';
   const older = view.nextCursor ? `<a href="${esc(listHref('/', state, kept, view.nextCursor))}" rel="next">Older alerts →</a>` : '';
   const newest = params.cursor ? `<a href="${esc(listHref('/', state, kept))}">← Newest</a>` : '';

@@ -37,8 +37,17 @@ export class SessionStore {
 
   async create(token: ApiToken, tokenDigest: string): Promise<{ sid: string; session: Session }> {
     const sid = random();
-    const session: Session = { tokenDigest, tokenId: token.id, name: token.name, scope: token.scope, csrf: random(), createdAt: Date.now() };
-    await this.call(() => this.redis.set(this.key(sid), JSON.stringify(session), 'EX', Math.min(this.limits.idleSeconds, this.limits.maxSeconds)));
+    const session: Session = {
+      tokenDigest,
+      tokenId: token.id,
+      name: token.name,
+      scope: token.scope,
+      csrf: random(),
+      createdAt: Date.now(),
+    };
+    await this.call(() =>
+      this.redis.set(this.key(sid), JSON.stringify(session), 'EX', Math.min(this.limits.idleSeconds, this.limits.maxSeconds)),
+    );
     return { sid, session };
   }
 

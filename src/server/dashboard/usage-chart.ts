@@ -86,14 +86,22 @@ ${rects}${marker}
  * chart (inline SVG, no script), the revocation marked, and the hourly
  * figures as a table for screen readers and for copying.
  */
-export function usageSection(usage: UsageSinceExposure | null, options: { now: number; revokedAt: string | null; keyStore: 'ok' | 'unavailable' }): string {
+export function usageSection(
+  usage: UsageSinceExposure | null,
+  options: { now: number; revokedAt: string | null; keyStore: 'ok' | 'unavailable' },
+): string {
   if (!usage) {
     return `<p class="muted">${options.keyStore === 'unavailable' ? 'The key store did not answer: usage is not known right now.' : 'The key store no longer has this key: no usage to show.'}</p>`;
   }
   const intro = `<p><strong>${esc(formatCount(usage.requests))}</strong> ${usage.requests === 1 ? 'request' : 'requests'} and <strong>${esc(formatCount(usage.tokens))}</strong> ${usage.tokens === 1 ? 'token' : 'tokens'} since the key was exposed (${time(usage.since)}; counted by whole hours, so the first hour may include use from just before).</p>`;
   if (usage.requests === 0 && usage.tokens === 0) return `${intro}<p class="ok">No use since it was exposed.</p>`;
   const { bars: data, step } = bars(usage, options.now);
-  const rows = usage.buckets.map((b) => `<tr><td>${time(b.hour)}</td><td class="num">${esc(formatCount(b.requests))}</td><td class="num">${esc(formatCount(b.tokens))}</td></tr>`).join('');
+  const rows = usage.buckets
+    .map(
+      (b) =>
+        `<tr><td>${time(b.hour)}</td><td class="num">${esc(formatCount(b.requests))}</td><td class="num">${esc(formatCount(b.tokens))}</td></tr>`,
+    )
+    .join('');
   return `${intro}
 <figure class="usage">${chart('usage-requests', 'requests', data, step, options.revokedAt, options.now)}<figcaption>Requests</figcaption></figure>
 <figure class="usage">${chart('usage-tokens', 'tokens', data, step, options.revokedAt, options.now)}<figcaption>Tokens</figcaption></figure>

@@ -15,7 +15,12 @@ export function authenticateProbeRoute(app: FastifyInstance, store: RedisKeyStor
     {
       onRequest: requireScope(auth, ['security']),
       schema: {
-        body: { type: 'object', required: ['sha256'], additionalProperties: false, properties: { sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' } } },
+        body: {
+          type: 'object',
+          required: ['sha256'],
+          additionalProperties: false,
+          properties: { sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+        },
       },
     },
     async (request) => ({ authenticates: await store.authenticatesByHash(request.body.sha256) }),

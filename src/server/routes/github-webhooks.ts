@@ -68,7 +68,8 @@ export function githubWebhookRoutes(app: FastifyInstance, options: WebhookOption
       const receivedAt = (options.now ?? (() => new Date()))();
       const planned = await dispatch.plan(event, payload, { deliveryId: delivery, receivedAt, rules: options.rules });
       // With Redis away the answer is 503: GitHub marks the delivery failed and it can be redelivered, not lost.
-      const unavailable = () => reply.code(503).header('Retry-After', '5').send(fail('unavailable', 'cannot queue the delivery now; redeliver it'));
+      const unavailable = () =>
+        reply.code(503).header('Retry-After', '5').send(fail('unavailable', 'cannot queue the delivery now; redeliver it'));
       let seen: string | null;
       try {
         seen = await options.redis.get(deliveryKey(delivery));

@@ -6,7 +6,12 @@ import { requireScope, type BearerAuth } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { idPattern } from '../../stores/ids.js';
 
-export function ownerRoutes(app: FastifyInstance, store: RedisKeyStore, auth: BearerAuth, options: { allowPrivateWebhooks: boolean }): void {
+export function ownerRoutes(
+  app: FastifyInstance,
+  store: RedisKeyStore,
+  auth: BearerAuth,
+  options: { allowPrivateWebhooks: boolean },
+): void {
   const admin = requireScope(auth, ['admin']);
   const reader = requireScope(auth, ['security']);
 
@@ -36,16 +41,20 @@ export function ownerRoutes(app: FastifyInstance, store: RedisKeyStore, auth: Be
 
   app.get('/api/v1/owners', { onRequest: reader }, async () => ({ owners: await store.listOwners() }));
 
-  app.get<{ Params: { id: string } }>('/api/v1/owners/:id', { onRequest: reader, schema: { params: { type: 'object', properties: { id: { type: 'string', pattern: idPattern('own') } } } } }, async (request) => {
-    const owner = await store.getOwner(request.params.id);
-    if (!owner) throw new ApiError(404, 'not_found', `no owner ${request.params.id}`);
-    // The webhook secret signs notifications: only admins (and the pipeline's adapter, which uses one) see it.
-    if (request.apiToken?.scope !== 'admin') {
-      const { webhookSecret: _secret, ...rest } = owner;
-      return rest;
-    }
-    return owner;
-  });
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/owners/:id',
+    { onRequest: reader, schema: { params: { type: 'object', properties: { id: { type: 'string', pattern: idPattern('own') } } } } },
+    async (request) => {
+      const owner = await store.getOwner(request.params.id);
+      if (!owner) throw new ApiError(404, 'not_found', `no owner ${request.params.id}`);
+      // The webhook secret signs notifications: only admins (and the pipeline's adapter, which uses one) see it.
+      if (request.apiToken?.scope !== 'admin') {
+        const { webhookSecret: _secret, ...rest } = owner;
+        return rest;
+      }
+      return owner;
+    },
+  );
 }
 
 /** Owner webhooks must be https and public (plain http and internal addresses only when NEEVSCAN_ALLOW_PRIVATE_WEBHOOKS=1, for development). */
@@ -62,7 +71,10 @@ function checkWebhookUrl(value: string, allowPlainHttp: boolean): void {
   if (url.username || url.password) throw new ApiError(400, 'bad_request', 'webhookUrl must not carry credentials');
   // Early word for the obvious cases; the notifier checks every resolved address at delivery (src/notify/safe-webhook.ts).
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-  if (!allowPlainHttp && (host === 'localhost' || host.endsWith('.localhost') || (isIP(host) !== 0 && forbiddenAddressReason(host) !== null))) {
+  if (
+    !allowPlainHttp &&
+    (host === 'localhost' || host.endsWith('.localhost') || (isIP(host) !== 0 && forbiddenAddressReason(host) !== null))
+  ) {
     throw new ApiError(400, 'bad_request', 'webhookUrl must be a public address (loopback, private and link-local addresses are refused)');
   }
 }

@@ -60,7 +60,8 @@ export function publicReportRoutes(app: FastifyInstance, options: PublicReportOp
       redis: options.redis,
       nameSpace: `${options.redisPrefix}{rl}:report:`,
       keyGenerator: (request) => clientKey(request.ip),
-      errorResponseBuilder: (_request, context) => new ApiError(429, 'rate_limited', `Too many reports from your address; try again in ${context.after}.`),
+      errorResponseBuilder: (_request, context) =>
+        new ApiError(429, 'rate_limited', `Too many reports from your address; try again in ${context.after}.`),
     });
     limitBodiesInFlight(scope, options.bodyBudget, REPORT_BODY_LIMIT);
 
@@ -92,7 +93,11 @@ export function publicReportRoutes(app: FastifyInstance, options: PublicReportOp
           const place = `${secretSha256} ${report.url}`;
           if (seen.has(place)) continue;
           seen.add(place);
-          jobs.push({ deliveryId, exposure: reportedExposure(secretSha256, keyHint(report.key), report.url, receivedAt), policy: options.policy });
+          jobs.push({
+            deliveryId,
+            exposure: reportedExposure(secretSha256, keyHint(report.key), report.url, receivedAt),
+            policy: options.policy,
+          });
         }
         if (invalid > 0) reportMetrics.reports().inc({ outcome: 'invalid' }, invalid);
         if (jobs.length > 0) {
@@ -142,8 +147,10 @@ function parseReport(value: unknown, where: string): Report {
   const extra = Object.keys(value).find((name) => name !== 'key' && name !== 'url');
   if (extra !== undefined) throw bad(`${where} has a field other than "key" and "url"`);
   const { key, url } = value;
-  if (typeof key !== 'string' || key.trim() === '' || key.length > MAX_KEY_FIELD) throw bad(`${where}.key must be a string of 1 to ${MAX_KEY_FIELD} characters`);
-  if (typeof url !== 'string' || url.length > MAX_REPORT_URL || !isHttpUrl(url)) throw bad(`${where}.url must be an http(s) URL of at most ${MAX_REPORT_URL} characters`);
+  if (typeof key !== 'string' || key.trim() === '' || key.length > MAX_KEY_FIELD)
+    throw bad(`${where}.key must be a string of 1 to ${MAX_KEY_FIELD} characters`);
+  if (typeof url !== 'string' || url.length > MAX_REPORT_URL || !isHttpUrl(url))
+    throw bad(`${where}.url must be an http(s) URL of at most ${MAX_REPORT_URL} characters`);
   const parsed = new URL(url);
   if (parsed.username !== '' || parsed.password !== '') throw bad(`${where}.url must not carry a user name or password`);
   if (parsed.href.length > MAX_REPORT_URL) throw bad(`${where}.url must be an http(s) URL of at most ${MAX_REPORT_URL} characters`);

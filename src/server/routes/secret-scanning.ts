@@ -61,10 +61,15 @@ export function secretScanningRoutes(app: FastifyInstance, options: SecretScanni
       } catch (error) {
         if (!(error instanceof SecretScanningKeysUnavailableError)) throw error;
         // Not a 401: the signature may well be GitHub's, we just cannot check it now. GitHub retries a 5xx.
-        return reply.code(503).header('Retry-After', '5').send(fail('unavailable', "GitHub's secret scanning keys cannot be fetched now; retry shortly"));
+        return reply
+          .code(503)
+          .header('Retry-After', '5')
+          .send(fail('unavailable', "GitHub's secret scanning keys cannot be fetched now; retry shortly"));
       }
-      if (check === 'unknown-key') return reply.code(401).send(fail('unknown_key', 'Github-Public-Key-Identifier names no key GitHub publishes'));
-      if (check === 'bad-signature') return reply.code(401).send(fail('bad_signature', 'Github-Public-Key-Signature does not match the body'));
+      if (check === 'unknown-key')
+        return reply.code(401).send(fail('unknown_key', 'Github-Public-Key-Identifier names no key GitHub publishes'));
+      if (check === 'bad-signature')
+        return reply.code(401).send(fail('bad_signature', 'Github-Public-Key-Signature does not match the body'));
 
       let payload: unknown;
       try {

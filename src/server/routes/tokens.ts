@@ -21,11 +21,18 @@ export function tokenRoutes(app: FastifyInstance, auth: BearerAuth): void {
     },
     async (request, reply) => {
       const minted = await auth.tokens.mint(request.body.name, request.body.scope);
-      return reply.code(201).header('Cache-Control', 'no-store').send({ id: minted.id, token: minted.token, scope: minted.scope, name: minted.name, createdAt: minted.createdAt });
+      return reply
+        .code(201)
+        .header('Cache-Control', 'no-store')
+        .send({ id: minted.id, token: minted.token, scope: minted.scope, name: minted.name, createdAt: minted.createdAt });
     },
   );
-  app.delete<{ Params: { id: string } }>('/api/v1/tokens/:id', { onRequest: admin, schema: { params: { type: 'object', properties: { id: { type: 'string', pattern: idPattern('tok') } } } } }, async (request, reply) => {
-    if (!(await auth.tokens.revoke(request.params.id))) throw new ApiError(404, 'not_found', `no token ${request.params.id}`);
-    return reply.code(204).send();
-  });
+  app.delete<{ Params: { id: string } }>(
+    '/api/v1/tokens/:id',
+    { onRequest: admin, schema: { params: { type: 'object', properties: { id: { type: 'string', pattern: idPattern('tok') } } } } },
+    async (request, reply) => {
+      if (!(await auth.tokens.revoke(request.params.id))) throw new ApiError(404, 'not_found', `no token ${request.params.id}`);
+      return reply.code(204).send();
+    },
+  );
 }

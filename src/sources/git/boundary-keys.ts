@@ -19,7 +19,8 @@ export async function keysAtBoundary(
     root,
     [...boundary.keys()],
     (oid, content) => {
-      for (const f of scanBuffer(content, rules)) for (const path of boundary.get(oid) ?? []) known.add(sightingKey(f.ruleId, f.secretSha256, path));
+      for (const f of scanBuffer(content, rules))
+        for (const path of boundary.get(oid) ?? []) known.add(sightingKey(f.ruleId, f.secretSha256, path));
     },
     () => {}, // unreadable context only means fewer keys recognised as old
     maxSize,

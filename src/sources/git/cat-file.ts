@@ -40,7 +40,10 @@ export function readBlobs(
     if (oids.length === 0) return resolve();
     // --buffer: git flushes its output when its buffer fills rather than after every object (much faster for small blobs).
     const config = options.deltaBaseCacheLimit ? ['-c', `core.deltaBaseCacheLimit=${options.deltaBaseCacheLimit}`] : [];
-    const child = spawn('git', [...GIT_ENV_OVERRIDES, ...config, 'cat-file', '--batch', '--buffer'], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('git', [...GIT_ENV_OVERRIDES, ...config, 'cat-file', '--batch', '--buffer'], {
+      cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let work = Promise.resolve();
     let queued = 0;
     let failed = false;
@@ -62,7 +65,12 @@ export function readBlobs(
         })
         .catch(fail);
     };
-    const parser = new BatchParser(options.transient ? (oid, content) => void onBlob(oid, content) : deliver, onSkipped, maxSize, options.transient);
+    const parser = new BatchParser(
+      options.transient ? (oid, content) => void onBlob(oid, content) : deliver,
+      onSkipped,
+      maxSize,
+      options.transient,
+    );
 
     child.stdout.on('data', (chunk: Buffer) => {
       if (failed) return;
@@ -77,7 +85,12 @@ export function readBlobs(
     child.on('close', (code) => {
       if (failed) return;
       if (code !== 0) {
-        fail(new NeevscanError(`git cat-file: ${Buffer.concat(stderr).toString('utf8').trim().split('\n')[0] || `exit status ${code}`}`, 'git-failed'));
+        fail(
+          new NeevscanError(
+            `git cat-file: ${Buffer.concat(stderr).toString('utf8').trim().split('\n')[0] || `exit status ${code}`}`,
+            'git-failed',
+          ),
+        );
         return;
       }
       work.then(() => resolve(), fail);
@@ -138,7 +151,12 @@ export class BatchParser {
           this.onSkipped(oid, 'missing from the repository', 0);
           continue;
         }
-        const blob = typeEnd - space === 5 && data[space + 1] === 0x62 && data[space + 2] === 0x6c && data[space + 3] === 0x6f && data[space + 4] === 0x62;
+        const blob =
+          typeEnd - space === 5 &&
+          data[space + 1] === 0x62 &&
+          data[space + 2] === 0x6c &&
+          data[space + 3] === 0x6f &&
+          data[space + 4] === 0x62;
         const keep = blob && !(this.maxSize > 0 && size > this.maxSize);
         if (blob && !keep) this.onSkipped(oid, `larger than --max-file-size (${size} bytes)`, size);
         this.oid = oid;

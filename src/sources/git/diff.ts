@@ -15,7 +15,7 @@ export interface RawEntry {
 export function parseRawZ(output: Buffer): RawEntry[] {
   const fields = output.toString('utf8').split('\0');
   const entries: RawEntry[] = [];
-  for (let i = 0; i < fields.length; ) {
+  for (let i = 0; i < fields.length;) {
     const meta = fields[i++];
     if (!meta) continue;
     const [oldMode, newMode, oldOid, newOid, status] = meta.replace(/^:/, '').split(' ');

@@ -32,9 +32,7 @@ export class FirstSightings {
 
   /** The findings, named by file and commit SHA (`commits[index]`), less those whose sightingKey is in `old`. */
   findings(commits: readonly string[], old: ReadonlySet<string> = new Set()): SourceFinding[] {
-    return [...this.best]
-      .filter(([key]) => !old.has(key))
-      .flatMap(([, s]) => placeFindings([s.found], s.path, commits[s.commit] ?? null));
+    return [...this.best].filter(([key]) => !old.has(key)).flatMap(([, s]) => placeFindings([s.found], s.path, commits[s.commit] ?? null));
   }
 }
 

@@ -38,6 +38,8 @@ export async function scanHistory(cwd: string, range: string | undefined, option
   // What reading found, by blob: a blob's paths are only all known once the log has ended, so credit waits till then.
   const found = new Map<string, Located[]>();
   const notRead = new Map<string, { reason: string; size: number }>();
+  // Set once the log has ended; read before that by the progress callback (so not a const).
+  // eslint-disable-next-line prefer-const
   let total: number | undefined;
   // git's zlib inflation is the cost: one `git cat-file` per core, fed while the log still streams, each drained by
   // this thread, which scans blobs as they arrive (scanning is a few percent of git's time). Worker threads as
@@ -57,7 +59,12 @@ export async function scanHistory(cwd: string, range: string | undefined, option
       options.onProgress?.({ files: result.files, bytes: result.bytes, total });
     },
     onSkipped: (oid, reason, size) =>
-      notRead.set(oid, reason.startsWith('missing') ? { reason: 'missing from the repository (shallow or partial clone?)', size: 0 } : { reason: 'larger than --max-file-size', size }),
+      notRead.set(
+        oid,
+        reason.startsWith('missing')
+          ? { reason: 'missing from the repository (shallow or partial clone?)', size: 0 }
+          : { reason: 'larger than --max-file-size', size },
+      ),
   });
   let index: BlobIndex;
   try {

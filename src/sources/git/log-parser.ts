@@ -67,7 +67,7 @@ export class RawLogParser {
       while (data[start + parents] === 0x3a) parents++;
       const fields: string[] = [];
       // Fields one by one (not split()), for the same reason as above.
-      for (let at = start + parents; at < end; ) {
+      for (let at = start + parents; at < end;) {
         let space = data.indexOf(0x20, at);
         if (space === -1 || space > end) space = end;
         fields.push(data.toString('latin1', at, space));

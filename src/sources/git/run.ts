@@ -9,9 +9,19 @@ import { NeevscanError } from '../../errors.js';
 export const GIT_ENV_OVERRIDES = ['-c', 'core.quotePath=false', '-c', 'color.ui=never', '-c', 'diff.external=', '-c', 'core.pager=cat'];
 
 /** Runs git and returns its stdout as bytes; a non-zero exit becomes a NeevscanError with git's first stderr line. */
-export function runGit(args: readonly string[], cwd: string, input?: Buffer | string, options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Buffer> {
+export function runGit(
+  args: readonly string[],
+  cwd: string,
+  input?: Buffer | string,
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', [...GIT_ENV_OVERRIDES, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'], env: options.env ?? process.env, timeout: options.timeoutMs });
+    const child = spawn('git', [...GIT_ENV_OVERRIDES, ...args], {
+      cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: options.env ?? process.env,
+      timeout: options.timeoutMs,
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));

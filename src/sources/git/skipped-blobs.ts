@@ -25,7 +25,10 @@ export class SkippedBlobs {
     return [...this.byPath].map(([key, { reason, count, largest, commit }]) => {
       const versions = count === 1 ? 'a version' : `${count} versions`;
       const size = largest > 0 ? ` (${count === 1 ? '' : 'up to '}${largest} bytes)` : '';
-      return { path: key.slice(0, key.indexOf('\0')), reason: `${versions} ${reason}${size}, first in commit ${this.commits[commit]?.slice(0, 12)}` };
+      return {
+        path: key.slice(0, key.indexOf('\0')),
+        reason: `${versions} ${reason}${size}, first in commit ${this.commits[commit]?.slice(0, 12)}`,
+      };
     });
   }
 }

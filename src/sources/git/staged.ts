@@ -117,7 +117,12 @@ async function scanWith(
 
 interface BlobReader {
   /** Asks for the blobs, once; resolves when the last one has been handed over. */
-  read(oids: readonly string[], onBlob: (oid: string, content: Buffer) => void, onSkipped: (oid: string, reason: string) => void, maxSize: number): Promise<void>;
+  read(
+    oids: readonly string[],
+    onBlob: (oid: string, content: Buffer) => void,
+    onSkipped: (oid: string, reason: string) => void,
+    maxSize: number,
+  ): Promise<void>;
   /** Stops git without reading (the scan failed before it needed the blobs). */
   cancel(): void;
 }

@@ -95,7 +95,8 @@ function apply(run: CheckRunRecord, body: Record<string, unknown>): void {
   let annotations: Annotation[] = [];
   if (output !== undefined) {
     const o = asObject(output);
-    if (typeof o.title !== 'string' || typeof o.summary !== 'string') throw validationFailed('CheckRun', 'output', 'missing_field', 'output needs title and summary');
+    if (typeof o.title !== 'string' || typeof o.summary !== 'string')
+      throw validationFailed('CheckRun', 'output', 'missing_field', 'output needs title and summary');
     if (o.summary.length > MAX_TEXT || (typeof o.text === 'string' && o.text.length > MAX_TEXT)) {
       throw validationFailed('CheckRun', 'output', 'invalid', `summary and text are limited to ${MAX_TEXT} characters`);
     }
@@ -112,7 +113,8 @@ function apply(run: CheckRunRecord, body: Record<string, unknown>): void {
     run.conclusion = conclusion as string;
     run.status = 'completed';
   }
-  if (run.status === 'completed' && !run.completed_at) run.completed_at = typeof body.completed_at === 'string' ? body.completed_at : isoSeconds(Date.now());
+  if (run.status === 'completed' && !run.completed_at)
+    run.completed_at = typeof body.completed_at === 'string' ? body.completed_at : isoSeconds(Date.now());
   if (output !== undefined) {
     const o = output as Record<string, unknown>;
     run.output.title = o.title as string;
@@ -127,20 +129,37 @@ function readAnnotations(value: unknown): Annotation[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) throw validationFailed('CheckRun', 'output.annotations', 'invalid');
   if (value.length > MAX_ANNOTATIONS) {
-    throw validationFailed('CheckRun', 'output.annotations', 'invalid', `at most ${MAX_ANNOTATIONS} annotations per request; send the rest in updates`);
+    throw validationFailed(
+      'CheckRun',
+      'output.annotations',
+      'invalid',
+      `at most ${MAX_ANNOTATIONS} annotations per request; send the rest in updates`,
+    );
   }
   for (const a of value as Annotation[]) {
     const ok =
-      typeof a === 'object' && a !== null && typeof a.path === 'string' && Number.isInteger(a.start_line) && Number.isInteger(a.end_line) &&
-      LEVELS.includes(a.annotation_level) && typeof a.message === 'string';
-    if (!ok) throw validationFailed('CheckRun', 'output.annotations', 'invalid', 'each annotation needs path, start_line, end_line, annotation_level and message');
+      typeof a === 'object' &&
+      a !== null &&
+      typeof a.path === 'string' &&
+      Number.isInteger(a.start_line) &&
+      Number.isInteger(a.end_line) &&
+      LEVELS.includes(a.annotation_level) &&
+      typeof a.message === 'string';
+    if (!ok)
+      throw validationFailed(
+        'CheckRun',
+        'output.annotations',
+        'invalid',
+        'each annotation needs path, start_line, end_line, annotation_level and message',
+      );
   }
   return value as Annotation[];
 }
 
 function runJson(ctx: RepoCtx, run: CheckRunRecord): Record<string, unknown> {
   const api = repoApiUrl(ctx.repo, ctx.urls);
-  const app = ctx.credential.kind === 'installation' ? { id: ctx.credential.appId, slug: 'neevscan-test-app', name: 'neevscan test app' } : null;
+  const app =
+    ctx.credential.kind === 'installation' ? { id: ctx.credential.appId, slug: 'neevscan-test-app', name: 'neevscan test app' } : null;
   return {
     id: run.id,
     head_sha: run.head_sha,

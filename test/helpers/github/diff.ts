@@ -38,9 +38,19 @@ interface RawEntry {
 const STATUS: Record<string, DiffFile['status']> = { A: 'added', D: 'removed', M: 'modified', R: 'renamed', C: 'copied', T: 'changed' };
 
 /** Every changed file from `from` to `to` (tree-ishes), in git's order, with links into `headCommit`. */
-export async function diffFiles(repo: Repo, urls: Urls, from: string, to: string, headCommit: string, limits: PatchLimits): Promise<DiffFile[]> {
+export async function diffFiles(
+  repo: Repo,
+  urls: Urls,
+  from: string,
+  to: string,
+  headCommit: string,
+  limits: PatchLimits,
+): Promise<DiffFile[]> {
   const common = ['diff-tree', '-r', '-M', '--no-commit-id', '--no-ext-diff', '--no-textconv'];
-  const [raw, patch] = await Promise.all([git(repo.path, [...common, '-z', '--raw', from, to]), git(repo.path, [...common, '-p', from, to])]);
+  const [raw, patch] = await Promise.all([
+    git(repo.path, [...common, '-z', '--raw', from, to]),
+    git(repo.path, [...common, '-p', from, to]),
+  ]);
   const sections = patchSections(patch.toString('utf8'));
   const files: DiffFile[] = [];
   for (const entry of parseRaw(raw.toString('utf8'))) {
@@ -55,7 +65,7 @@ export async function diffFiles(repo: Repo, urls: Urls, from: string, to: string
 function parseRaw(text: string): RawEntry[] {
   const fields = text.split('\0');
   const entries: RawEntry[] = [];
-  for (let i = 0; i + 1 < fields.length; ) {
+  for (let i = 0; i + 1 < fields.length;) {
     const [, , oldSha = '', newSha = '', status = ''] = fields[i++]!.slice(1).split(' ');
     const letter = status[0] ?? 'M';
     if (letter === 'R' || letter === 'C') {

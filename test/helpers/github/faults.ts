@@ -44,7 +44,8 @@ interface Fault {
   error: (requestId: string) => HttpError;
 }
 
-const SECONDARY_DOCS = 'https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits';
+const SECONDARY_DOCS =
+  'https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits';
 
 export class Faults {
   private readonly queue: Fault[] = [];
@@ -69,7 +70,11 @@ export class Faults {
   }
 
   fail(options: FaultOptions): void {
-    this.queue.push({ ...options, left: options.times, error: () => new HttpError(options.status, STATUS_CODES[options.status] ?? 'Server Error') });
+    this.queue.push({
+      ...options,
+      left: options.times,
+      error: () => new HttpError(options.status, STATUS_CODES[options.status] ?? 'Server Error'),
+    });
   }
 
   secondaryRateLimit(options: SecondaryLimitOptions): void {

@@ -66,7 +66,12 @@ export async function getTree(ctx: RepoCtx): Promise<Reply> {
     });
   return {
     status: 200,
-    body: { sha: tree, url: `${api}/git/trees/${tree}`, tree: entries.slice(0, limits.treeEntries), truncated: entries.length > limits.treeEntries },
+    body: {
+      sha: tree,
+      url: `${api}/git/trees/${tree}`,
+      tree: entries.slice(0, limits.treeEntries),
+      truncated: entries.length > limits.treeEntries,
+    },
   };
 }
 

@@ -25,7 +25,8 @@ function wikiFor(owner: string, name: string, authorization: string | undefined,
   const repo = repos.get(owner, name);
   const refuse = (status: number): GitReply => ({
     status,
-    headers: status === 401 ? { 'www-authenticate': 'Basic realm="GitHub"', 'content-type': 'text/plain' } : { 'content-type': 'text/plain' },
+    headers:
+      status === 401 ? { 'www-authenticate': 'Basic realm="GitHub"', 'content-type': 'text/plain' } : { 'content-type': 'text/plain' },
     body: Buffer.from(status === 401 ? 'Invalid username or token.\n' : 'Repository not found.\n'),
   });
   if (!repo?.wikiPath) return refuse(404);
@@ -55,29 +56,35 @@ export async function serveWiki(
   const repo = wikiFor(decodeURIComponent(match[1]!), decodeURIComponent(match[2]!), headers.authorization, repos, auth);
   if ('status' in repo) return repo;
   const wiki = repo.wikiPath!;
-  return runBackend({
-    GIT_PROJECT_ROOT: dirname(wiki),
-    PATH_INFO: `/${basename(wiki)}${match[3]}`,
-    REQUEST_METHOD: method,
-    QUERY_STRING: url.search.slice(1),
-    CONTENT_TYPE: headers['content-type'] ?? '',
-    CONTENT_LENGTH: String(body.length),
-    GIT_PROTOCOL: String(headers['git-protocol'] ?? ''),
-    HTTP_CONTENT_ENCODING: String(headers['content-encoding'] ?? ''),
-    GIT_HTTP_EXPORT_ALL: '1',
-    // GitHub lets clients fetch any reachable commit by its SHA (how the worker fetches a page's commit).
-    GIT_CONFIG_COUNT: '2',
-    GIT_CONFIG_KEY_0: 'uploadpack.allowAnySHA1InWant',
-    GIT_CONFIG_VALUE_0: 'true',
-    GIT_CONFIG_KEY_1: 'safe.directory',
-    GIT_CONFIG_VALUE_1: '*',
-  }, body);
+  return runBackend(
+    {
+      GIT_PROJECT_ROOT: dirname(wiki),
+      PATH_INFO: `/${basename(wiki)}${match[3]}`,
+      REQUEST_METHOD: method,
+      QUERY_STRING: url.search.slice(1),
+      CONTENT_TYPE: headers['content-type'] ?? '',
+      CONTENT_LENGTH: String(body.length),
+      GIT_PROTOCOL: String(headers['git-protocol'] ?? ''),
+      HTTP_CONTENT_ENCODING: String(headers['content-encoding'] ?? ''),
+      GIT_HTTP_EXPORT_ALL: '1',
+      // GitHub lets clients fetch any reachable commit by its SHA (how the worker fetches a page's commit).
+      GIT_CONFIG_COUNT: '2',
+      GIT_CONFIG_KEY_0: 'uploadpack.allowAnySHA1InWant',
+      GIT_CONFIG_VALUE_0: 'true',
+      GIT_CONFIG_KEY_1: 'safe.directory',
+      GIT_CONFIG_VALUE_1: '*',
+    },
+    body,
+  );
 }
 
 /** Runs `git http-backend` as a CGI: the request body in, "Header: value" lines, a blank line and the body out. */
 function runBackend(env: Record<string, string>, body: Buffer): Promise<GitReply> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', ['http-backend'], { env: { PATH: process.env.PATH ?? '', GIT_CONFIG_NOSYSTEM: '1', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('git', ['http-backend'], {
+      env: { PATH: process.env.PATH ?? '', GIT_CONFIG_NOSYSTEM: '1', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.resume();

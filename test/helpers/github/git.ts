@@ -21,7 +21,10 @@ export class GitError extends Error {
 /** Runs `git -C repo ARGS`, resolving to stdout as bytes; rejects with GitError on a non-zero exit. */
 export function git(repo: string, args: string[], input?: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', ['-C', repo, ...args], { env: { ...process.env, ...GIT_ENV }, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn('git', ['-C', repo, ...args], {
+      env: { ...process.env, ...GIT_ENV },
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout!.on('data', (d: Buffer) => out.push(d));

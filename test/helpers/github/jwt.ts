@@ -32,7 +32,8 @@ export function verifyAppJwt(token: string, publicKey: KeyObject | string, appId
   const key = typeof publicKey === 'string' ? createPublicKey(publicKey) : publicKey;
   const signed = header.alg === 'RS256' && verify('sha256', Buffer.from(`${head}.${body}`), key, Buffer.from(signature, 'base64url'));
   if (!signed || String(claims.iss) !== String(appId)) return { ok: false, message: JWT_MESSAGES.undecodable };
-  if (typeof claims.iat !== 'number' || !Number.isInteger(claims.iat) || claims.iat > nowSeconds) return { ok: false, message: JWT_MESSAGES.iatFuture };
+  if (typeof claims.iat !== 'number' || !Number.isInteger(claims.iat) || claims.iat > nowSeconds)
+    return { ok: false, message: JWT_MESSAGES.iatFuture };
   if (typeof claims.exp !== 'number' || claims.exp <= nowSeconds) return { ok: false, message: JWT_MESSAGES.expired };
   if (claims.exp > nowSeconds + MAX_JWT_LIFETIME_SECONDS) return { ok: false, message: JWT_MESSAGES.expTooFar };
   return { ok: true, appId: String(appId) };

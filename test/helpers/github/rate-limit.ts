@@ -79,7 +79,10 @@ export class RateLimiter {
       anonymous: ip,
       invalid: ip,
     };
-    const tail = credential.kind === 'anonymous' ? " (But here's the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.)" : '';
+    const tail =
+      credential.kind === 'anonymous'
+        ? " (But here's the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.)"
+        : '';
     return new HttpError(this.exceededStatus, `API rate limit exceeded for ${who[credential.kind]}.${tail}`, { documentation_url: DOCS });
   }
 

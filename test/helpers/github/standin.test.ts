@@ -11,7 +11,14 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeRsaKeyPair, makeSecretScanningKey, signSecretScanningPayload, startGitHubStandIn, type GitHubStandIn, type StandInOptions } from './standin.js';
+import {
+  makeRsaKeyPair,
+  makeSecretScanningKey,
+  signSecretScanningPayload,
+  startGitHubStandIn,
+  type GitHubStandIn,
+  type StandInOptions,
+} from './standin.js';
 import { TestRepo } from './test-repo.js';
 
 const OWNER = 'octo-org';
@@ -86,7 +93,10 @@ beforeAll(async () => {
     'renamed.txt': 'one\ntwo\nthree\nfour\nfive\n',
     'deleted.txt': null,
   });
-  manySha = big.commit('many files', Object.fromEntries(Array.from({ length: 305 }, (_, i) => [`many/f${String(i).padStart(3, '0')}.txt`, `file ${i}\n`])));
+  manySha = big.commit(
+    'many files',
+    Object.fromEntries(Array.from({ length: 305 }, (_, i) => [`many/f${String(i).padStart(3, '0')}.txt`, `file ${i}\n`])),
+  );
   big.git('checkout', '-q', 'main');
 
   history = TestRepo.init(join(scratch, 'history.git'), { bare: true });
@@ -129,7 +139,13 @@ describe('compare', () => {
     expect(Object.keys(files).sort()).toEqual(['README.md', 'deleted.txt', 'huge.txt', 'link.txt', 'logo.bin', 'renamed.txt']);
     expect(files['link.txt']).toMatchObject({ status: 'changed' });
     expect(files['link.txt']).not.toHaveProperty('patch');
-    expect(files['README.md']).toMatchObject({ status: 'modified', additions: 1, deletions: 0, changes: 1, patch: '@@ -1,2 +1,3 @@\n hello\n+there\n world' });
+    expect(files['README.md']).toMatchObject({
+      status: 'modified',
+      additions: 1,
+      deletions: 0,
+      changes: 1,
+      patch: '@@ -1,2 +1,3 @@\n hello\n+there\n world',
+    });
     expect(files['README.md']!.sha).toBe(big.git('rev-parse', `${editsSha}:README.md`));
     expect(files['README.md']!.blob_url).toBe(`https://github.com/${OWNER}/big/blob/${editsSha}/README.md`);
     expect(files['renamed.txt']).toMatchObject({ status: 'renamed', previous_filename: 'rename-me.txt', changes: 0 });
@@ -170,11 +186,22 @@ describe('compare', () => {
     expect(data.commits.at(-1)!.sha).toBe(historyShas.at(-1));
     expect(data.commits[0]!.sha).toBe(historyShas[10]);
 
-    const page1 = await octokit.repos.compareCommitsWithBasehead({ owner: OWNER, repo: 'history', basehead: `${first}...main`, per_page: 100 });
+    const page1 = await octokit.repos.compareCommitsWithBasehead({
+      owner: OWNER,
+      repo: 'history',
+      basehead: `${first}...main`,
+      per_page: 100,
+    });
     expect(page1.data.commits[0]!.sha).toBe(historyShas[1]);
     expect(page1.data.files).toHaveLength(1);
     expect(page1.headers.link).toContain('rel="next"');
-    const page3 = await octokit.repos.compareCommitsWithBasehead({ owner: OWNER, repo: 'history', basehead: `${first}...main`, per_page: 100, page: 3 });
+    const page3 = await octokit.repos.compareCommitsWithBasehead({
+      owner: OWNER,
+      repo: 'history',
+      basehead: `${first}...main`,
+      per_page: 100,
+      page: 3,
+    });
     expect(page3.data.commits).toHaveLength(59);
     expect(page3.data.files).toBeUndefined();
     expect(page3.headers.link).not.toContain('rel="next"');
@@ -206,7 +233,13 @@ describe('commits', () => {
     expect(page1.data.parents.map((p) => p.sha)).toEqual([editsSha]);
     expect(page1.headers.link).toContain('page=2>; rel="next"');
     const page2 = await octokit.repos.getCommit({ owner: OWNER, repo: 'big', ref: manySha, page: 2 });
-    expect(page2.data.files!.map((f) => f.filename)).toEqual(['many/f300.txt', 'many/f301.txt', 'many/f302.txt', 'many/f303.txt', 'many/f304.txt']);
+    expect(page2.data.files!.map((f) => f.filename)).toEqual([
+      'many/f300.txt',
+      'many/f301.txt',
+      'many/f302.txt',
+      'many/f303.txt',
+      'many/f304.txt',
+    ]);
     expect(page2.data.files![0]).toMatchObject({ status: 'added', additions: 1, patch: '@@ -0,0 +1 @@\n+file 300' });
   });
 
@@ -275,7 +308,12 @@ describe('app authentication', () => {
 
   it('issues installation tokens for a JWT from either PEM format, and scopes them to the installation', async () => {
     for (const privateKey of [appKey.pkcs1, appKey.pkcs8]) {
-      const octokit = new Octokit({ baseUrl: gh.url, log: quiet, authStrategy: createAppAuth, auth: { appId: APP_ID, privateKey, installationId: 1 } });
+      const octokit = new Octokit({
+        baseUrl: gh.url,
+        log: quiet,
+        authStrategy: createAppAuth,
+        auth: { appId: APP_ID, privateKey, installationId: 1 },
+      });
       const { data } = await octokit.repos.get({ owner: OWNER, repo: 'big' });
       expect(data.private).toBe(true);
     }
@@ -288,7 +326,12 @@ describe('app authentication', () => {
     expect(gh.issuedTokens[0]!.token).toMatch(/^ghs_[0-9A-Za-z]{36}$/);
 
     // Installation 2's token cannot see installation 1's private repository.
-    const other = new Octokit({ baseUrl: gh.url, log: quiet, authStrategy: createAppAuth, auth: { appId: APP_ID, privateKey: appKey.pkcs8, installationId: 2 } });
+    const other = new Octokit({
+      baseUrl: gh.url,
+      log: quiet,
+      authStrategy: createAppAuth,
+      auth: { appId: APP_ID, privateKey: appKey.pkcs8, installationId: 2 },
+    });
     expect((await statusOf(other.repos.get({ owner: OWNER, repo: 'big' }))).status).toBe(404);
     expect((await other.repos.get({ owner: OWNER, repo: 'history' })).status).toBe(200);
   });
@@ -298,11 +341,17 @@ describe('app authentication', () => {
     const key = createPrivateKey(appKey.pkcs8);
     const forger = createPrivateKey(makeRsaKeyPair().pkcs8);
     const post = (jwt: string, installation = 1) =>
-      fetch(`${gh.url}/app/installations/${installation}/access_tokens`, { method: 'POST', headers: { authorization: `Bearer ${jwt}` } }).then(async (r) => ({
+      fetch(`${gh.url}/app/installations/${installation}/access_tokens`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${jwt}` },
+      }).then(async (r) => ({
         status: r.status,
         message: ((await r.json()) as { message: string }).message,
       }));
-    expect(await post(signJwt({ iss: APP_ID, iat: now - 30, exp: now + 500 }, forger))).toEqual({ status: 401, message: 'A JSON web token could not be decoded' });
+    expect(await post(signJwt({ iss: APP_ID, iat: now - 30, exp: now + 500 }, forger))).toEqual({
+      status: 401,
+      message: 'A JSON web token could not be decoded',
+    });
     expect(await post(signJwt({ iss: APP_ID, iat: now - 30, exp: now + 3600 }, key))).toEqual({
       status: 401,
       message: "'Expiration time' claim ('exp') is too far in the future",
@@ -348,7 +397,12 @@ describe('faults and limits', () => {
         throttle: { onRateLimit: (retryAfter: number) => (seen.push(retryAfter), false), onSecondaryRateLimit: () => false },
       });
       const ok = await octokit.repos.get({ owner: OWNER, repo: 'big' });
-      expect(ok.headers).toMatchObject({ 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '4999', 'x-ratelimit-used': '1', 'x-ratelimit-resource': 'core' });
+      expect(ok.headers).toMatchObject({
+        'x-ratelimit-limit': '5000',
+        'x-ratelimit-remaining': '4999',
+        'x-ratelimit-used': '1',
+        'x-ratelimit-resource': 'core',
+      });
       standIn.setRateLimit({ remaining: 0, resetInSeconds: 30 });
       const error = await statusOf(octokit.repos.get({ owner: OWNER, repo: 'big' }));
       expect(error.status).toBe(403);
@@ -379,7 +433,11 @@ describe('faults and limits', () => {
         auth: TOKEN,
         log: quiet,
         // retryAfterBaseValue: 1 makes "retry after N seconds" N milliseconds.
-        throttle: { retryAfterBaseValue: 1, onRateLimit: () => false, onSecondaryRateLimit: (after: number, _o: unknown, _k: unknown, count: number) => (waits.push(after), count < 1) },
+        throttle: {
+          retryAfterBaseValue: 1,
+          onRateLimit: () => false,
+          onSecondaryRateLimit: (after: number, _o: unknown, _k: unknown, count: number) => (waits.push(after), count < 1),
+        },
       });
       standIn.secondaryRateLimit({ times: 1, status: 429, retryAfter: 2 });
       expect((await octokit.repos.get({ owner: OWNER, repo: 'big' })).status).toBe(200);
@@ -426,20 +484,58 @@ describe('faults and limits', () => {
 describe('check runs', () => {
   it('refuses 51 annotations in one request with 422, and appends annotations across updates', async () => {
     const octokit = client();
-    const annotations = (n: number) => Array.from({ length: n }, (_, i) => ({ path: 'README.md', start_line: i + 1, end_line: i + 1, annotation_level: 'failure' as const, message: `key ${i}` }));
+    const annotations = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        path: 'README.md',
+        start_line: i + 1,
+        end_line: i + 1,
+        annotation_level: 'failure' as const,
+        message: `key ${i}`,
+      }));
     const refused = await statusOf(
-      octokit.checks.create({ owner: OWNER, repo: 'big', name: 'neevscan', head_sha: editsSha, status: 'in_progress', output: { title: 't', summary: 's', annotations: annotations(51) } }),
+      octokit.checks.create({
+        owner: OWNER,
+        repo: 'big',
+        name: 'neevscan',
+        head_sha: editsSha,
+        status: 'in_progress',
+        output: { title: 't', summary: 's', annotations: annotations(51) },
+      }),
     );
     expect(refused.status).toBe(422);
     expect(gh.checkRuns).toHaveLength(0);
 
-    const created = await octokit.checks.create({ owner: OWNER, repo: 'big', name: 'neevscan', head_sha: editsSha, status: 'in_progress', output: { title: 'Scanning', summary: '…', annotations: annotations(50) } });
+    const created = await octokit.checks.create({
+      owner: OWNER,
+      repo: 'big',
+      name: 'neevscan',
+      head_sha: editsSha,
+      status: 'in_progress',
+      output: { title: 'Scanning', summary: '…', annotations: annotations(50) },
+    });
     expect(created.status).toBe(201);
     expect(created.data).toMatchObject({ name: 'neevscan', head_sha: editsSha, status: 'in_progress', conclusion: null });
-    const updated = await octokit.checks.update({ owner: OWNER, repo: 'big', check_run_id: created.data.id, conclusion: 'failure', output: { title: '1 key found', summary: 'Revoked.', annotations: annotations(1) } });
-    expect(updated.data).toMatchObject({ status: 'completed', conclusion: 'failure', output: { title: '1 key found', annotations_count: 51 } });
+    const updated = await octokit.checks.update({
+      owner: OWNER,
+      repo: 'big',
+      check_run_id: created.data.id,
+      conclusion: 'failure',
+      output: { title: '1 key found', summary: 'Revoked.', annotations: annotations(1) },
+    });
+    expect(updated.data).toMatchObject({
+      status: 'completed',
+      conclusion: 'failure',
+      output: { title: '1 key found', annotations_count: 51 },
+    });
     expect(gh.checkRuns).toEqual([
-      expect.objectContaining({ name: 'neevscan', head_sha: editsSha, status: 'completed', conclusion: 'failure', requests: 2, output: expect.objectContaining({ title: '1 key found', summary: 'Revoked.' }) }),
+      expect.objectContaining({
+        name: 'neevscan',
+        head_sha: editsSha,
+        status: 'completed',
+        conclusion: 'failure',
+        requests: 2,
+        output: expect.objectContaining({ title: '1 key found', summary: 'Revoked.' }),
+      }),
     ]);
     expect(gh.checkRuns[0]!.output.annotations).toHaveLength(51);
   });
@@ -494,12 +590,16 @@ describe('secret scanning keys', () => {
     const old = makeSecretScanningKey(false);
     gh.secretScanningKeys = [old.publicKey, current.publicKey];
     const response = await fetch(`${gh.url}/meta/public_keys/secret_scanning`);
-    const { public_keys: keys } = (await response.json()) as { public_keys: Array<{ key_identifier: string; key: string; is_current: boolean }> };
+    const { public_keys: keys } = (await response.json()) as {
+      public_keys: Array<{ key_identifier: string; key: string; is_current: boolean }>;
+    };
     expect(keys.map((k) => k.is_current)).toEqual([false, true]);
 
     const body = JSON.stringify([{ token: 'x', type: 'neevcloud_api_key', url: 'https://github.com/o/r', source: 'content' }]);
     const headers = signSecretScanningPayload(body, current);
     const key = keys.find((k) => k.key_identifier === headers['Github-Public-Key-Identifier'])!;
-    expect(verify('sha256', Buffer.from(body), createPublicKey(key.key), Buffer.from(headers['Github-Public-Key-Signature']!, 'base64'))).toBe(true);
+    expect(
+      verify('sha256', Buffer.from(body), createPublicKey(key.key), Buffer.from(headers['Github-Public-Key-Signature']!, 'base64')),
+    ).toBe(true);
   });
 });

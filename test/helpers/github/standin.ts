@@ -102,7 +102,11 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
     repoRoute('PATCH', '/check-runs/:id', (ctx) => checkRuns.update(ctx)),
     { method: 'POST', pattern: '/app/installations/:installationId/access_tokens', handle: (ctx) => auth.createAccessToken(ctx) },
     { method: 'GET', pattern: '/events', handle: (ctx) => events.list(ctx) },
-    { method: 'GET', pattern: '/meta/public_keys/secret_scanning', handle: () => ({ status: 200, body: { public_keys: state.secretScanningKeys } }) },
+    {
+      method: 'GET',
+      pattern: '/meta/public_keys/secret_scanning',
+      handle: () => ({ status: 200, body: { public_keys: state.secretScanningKeys } }),
+    },
   ];
 
   let base = '';
@@ -122,7 +126,15 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
     // Wikis are git repositories, read over git's smart HTTP protocol rather than the REST API.
     const wiki = await serveWiki(method, url, req.headers, raw, repos, auth);
     if (wiki) {
-      requests.push({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body: undefined, status: wiki.status, at });
+      requests.push({
+        method,
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        headers: req.headers,
+        body: undefined,
+        status: wiki.status,
+        at,
+      });
       res.writeHead(wiki.status, wiki.headers);
       return void res.end(wiki.body);
     }
@@ -142,7 +154,16 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
       body = parseJson(raw);
       const match = matchRoute(routes, method, url.pathname);
       if (!match) throw notFound();
-      const ctx: Ctx = { method, url, params: match.params, headers: req.headers, body, urls: { api: base, html: options.htmlUrl ?? 'https://github.com' }, credential, limits };
+      const ctx: Ctx = {
+        method,
+        url,
+        params: match.params,
+        headers: req.headers,
+        body,
+        urls: { api: base, html: options.htmlUrl ?? 'https://github.com' },
+        credential,
+        limits,
+      };
       reply = await match.route.handle(ctx);
     } catch (error) {
       // A bug in the stand-in shows up as a 500 naming it, in the test that hit it.
@@ -150,7 +171,15 @@ export async function startGitHubStandIn(options: StandInOptions = {}): Promise<
     }
     // "If no new events have been triggered, you will see a 304 … and your current rate limit will be untouched."
     if (reply.status !== 304 && bucket.used < bucket.limit) bucket.used++;
-    requests.push({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body, status: reply.status, at });
+    requests.push({
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: req.headers,
+      body,
+      status: reply.status,
+      at,
+    });
     send(res, reply, {
       'x-github-request-id': requestId,
       'x-github-api-version-selected': '2022-11-28',

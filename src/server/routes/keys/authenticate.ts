@@ -14,7 +14,11 @@ export function register(app: FastifyInstance, { store, gateway, onCanary }: Key
           type: 'object',
           required: ['key'],
           additionalProperties: false,
-          properties: { key: { type: 'string', maxLength: 200 }, tokens: { type: 'integer', minimum: 0, maximum: 1_000_000_000 }, ...CALLER_SCHEMA },
+          properties: {
+            key: { type: 'string', maxLength: 200 },
+            tokens: { type: 'integer', minimum: 0, maximum: 1_000_000_000 },
+            ...CALLER_SCHEMA,
+          },
         },
       },
     },

@@ -5,7 +5,14 @@ import { OWNER_ID, NAME, RATE_LIMIT, shownOnce, type KeyRouteDeps } from './shar
 /** Creates a key for an owner (admin): the answer shows it once. */
 export function register(app: FastifyInstance, { store, admin }: KeyRouteDeps): void {
   app.post<{
-    Body: { ownerId: string; name: string; rateLimit?: { requests: number; windowSeconds: number }; expiresAt?: string; canary?: boolean; canaryLabel?: string };
+    Body: {
+      ownerId: string;
+      name: string;
+      rateLimit?: { requests: number; windowSeconds: number };
+      expiresAt?: string;
+      canary?: boolean;
+      canaryLabel?: string;
+    };
   }>(
     '/api/v1/keys',
     {

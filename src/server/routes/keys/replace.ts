@@ -14,7 +14,10 @@ import { ApiError } from '../../errors.js';
 export function keyReplaceRoute(app: FastifyInstance, store: RedisKeyStore, alerts: AlertStore, auth: BearerAuth): void {
   app.post<{ Params: { id: string } }>(
     '/api/v1/keys/:id/replace',
-    { onRequest: requireScope(auth, ['admin']), schema: { params: { type: 'object', properties: { id: { type: 'string', pattern: idPattern('key') } } } } },
+    {
+      onRequest: requireScope(auth, ['admin']),
+      schema: { params: { type: 'object', properties: { id: { type: 'string', pattern: idPattern('key') } } } },
+    },
     async (request, reply) => {
       let created;
       try {
@@ -32,7 +35,21 @@ export function keyReplaceRoute(app: FastifyInstance, store: RedisKeyStore, aler
       return reply
         .code(201)
         .header('Cache-Control', 'no-store')
-        .send({ id, name, key: created.key, hint, createdAt, ownerId, status, expiresAt, rateLimit, canary, canaryLabel, replaces, alertId: alert?.id ?? null });
+        .send({
+          id,
+          name,
+          key: created.key,
+          hint,
+          createdAt,
+          ownerId,
+          status,
+          expiresAt,
+          rateLimit,
+          canary,
+          canaryLabel,
+          replaces,
+          alertId: alert?.id ?? null,
+        });
     },
   );
 }

@@ -447,7 +447,7 @@ async function queueState(redis, prefix) {
 
 /** Jobs of `queue` not yet done (waiting, active, delayed): the check runs and notices a push leaves behind. */
 async function pendingJobs(redis, prefix, queue) {
-  const q = `${prefix}{bull}:${queue}`;
+  const q = `${prefix}{q:${queue}}:${queue}`;
   const [wait, active, prioritized, delayed] = await Promise.all([
     redis.llen(`${q}:wait`),
     redis.llen(`${q}:active`),

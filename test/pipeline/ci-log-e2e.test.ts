@@ -57,7 +57,7 @@ function addApp(gh: Awaited<ReturnType<typeof setup>>['gh'], isPrivate: boolean)
 }
 
 async function ciLogResult(prefix: string, deliveryId: string): Promise<Record<string, unknown>> {
-  const queue = new Queue('ci-log', { connection: { url: REDIS_URL } as never, prefix: queuePrefix(prefix) });
+  const queue = new Queue('ci-log', { connection: { url: REDIS_URL } as never, prefix: queuePrefix(prefix, 'ci-log') });
   try {
     return await until(async () => {
       const job = await queue.getJob(deliveryId);

@@ -124,7 +124,7 @@ describe('proof of revocation', () => {
         gh.checkRuns.filter((r) => r.head_sha === head).length === 1 && gh.requests.some((r) => r.method === 'PATCH') ? true : undefined,
       'the second run',
     );
-    const checks = await redis.keys(`${prefix}{bull}:verify-revocation:alt_*`);
+    const checks = await redis.keys(`${prefix}{q:verify-revocation}:verify-revocation:alt_*`);
     expect(checks).toHaveLength(1);
 
     expect(Buffer.concat(await dumpPrefix(redis, prefix)).includes(created.key)).toBe(false);

@@ -6,25 +6,25 @@ import { KEY_LENGTH, checksumOf, generateKey, hasValidKeyAt, isValidKey, keyHint
 // The test vectors of docs/KEY_FORMAT.md.
 const VECTORS = [
   {
-    key: 'neev_000000000000000000000000000000000Z2ChR',
+    key: 'neev_000000000000000000000000000000000Z2ChR', // neevscan:allow
     crc: 517697237,
     sha: 'c505ac74a8b8f4bcbe3db9c49732ac1ff9dbf87d32fb9251e65cc84ba06913d2',
-  }, // neevscan:allow
+  },
   {
-    key: 'neev_abcdefghijklmnopqrstuvwxyzABCDEF45kcDH',
+    key: 'neev_abcdefghijklmnopqrstuvwxyzABCDEF45kcDH', // neevscan:allow
     crc: 3749522991,
     sha: '41771102719e46d3588afc689627a9db72414390cc37cb71ba7c3235dac3cb96',
-  }, // neevscan:allow
+  },
   {
-    key: 'neev_ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ0rR2F4',
+    key: 'neev_ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ0rR2F4', // neevscan:allow
     crc: 789589286,
     sha: '7791a1358a9797720b9a49c119d23f592441def9f6f1684e90a7b9d0db7e4f96',
-  }, // neevscan:allow
+  },
   {
-    key: 'neev_Q7v2LmX9pR4tK8wN3bY6cJ1hF5dG0sAe2VpzQj',
+    key: 'neev_Q7v2LmX9pR4tK8wN3bY6cJ1hF5dG0sAe2VpzQj', // neevscan:allow
     crc: 2302722949,
     sha: 'dbc60ebd0b3625d6671bdf17353b6bc893ecf755b3d43181bbccaf22afe79157',
-  }, // neevscan:allow
+  },
 ];
 
 describe('key format (docs/KEY_FORMAT.md)', () => {

@@ -22,7 +22,9 @@ export interface RateLimitChange {
 interface Bucket {
   limit: number;
   used: number;
-  resetAt: number;
+  /** When the window resets, in milliseconds: kept finer than the header's epoch second so that a reset "a second away" is
+   * never already past when the next request lands in the following clock second. */
+  resetAtMs: number;
 }
 
 const WINDOW_SECONDS = 3600;
@@ -32,6 +34,7 @@ const DOCS = 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
   private remainingOverride: number | undefined;
+  /** The reset a test set, in milliseconds. */
   private resetOverride: number | undefined;
   private exceededStatus: 403 | 429;
 
@@ -42,18 +45,18 @@ export class RateLimiter {
   /** The budget a request spends, with the window rolled over when its reset time has passed. */
   bucket(credential: Credential): Bucket {
     const key = bucketKey(credential);
-    const now = Math.floor(Date.now() / 1000);
+    const now = Date.now();
     let bucket = this.buckets.get(key);
     // Once the reset a test set has passed, a new window starts with a full budget, as on GitHub.
     if (this.resetOverride !== undefined && this.resetOverride <= now) {
       this.resetOverride = undefined;
       this.remainingOverride = undefined;
     }
-    if (!bucket || bucket.resetAt <= now) {
+    if (!bucket || bucket.resetAtMs <= now) {
       const limit = key === ANONYMOUS ? (this.options.anonymousLimit ?? 60) : (this.options.limit ?? 5000);
-      bucket = { limit, used: 0, resetAt: now + WINDOW_SECONDS };
+      bucket = { limit, used: 0, resetAtMs: now + WINDOW_SECONDS * 1000 };
       if (this.remainingOverride !== undefined) bucket.used = Math.max(0, limit - this.remainingOverride);
-      if (this.resetOverride !== undefined) bucket.resetAt = this.resetOverride;
+      if (this.resetOverride !== undefined) bucket.resetAtMs = this.resetOverride;
       this.buckets.set(key, bucket);
     }
     return bucket;
@@ -61,11 +64,11 @@ export class RateLimiter {
 
   set(change: RateLimitChange): void {
     if (change.exceededStatus) this.exceededStatus = change.exceededStatus;
-    if (change.resetInSeconds !== undefined) this.resetOverride = Math.floor(Date.now() / 1000) + change.resetInSeconds;
+    if (change.resetInSeconds !== undefined) this.resetOverride = Date.now() + change.resetInSeconds * 1000;
     if (change.remaining !== undefined) this.remainingOverride = change.remaining;
     for (const bucket of this.buckets.values()) {
       if (change.remaining !== undefined) bucket.used = Math.max(0, bucket.limit - change.remaining);
-      if (this.resetOverride !== undefined) bucket.resetAt = this.resetOverride;
+      if (this.resetOverride !== undefined) bucket.resetAtMs = this.resetOverride;
     }
   }
 
@@ -91,7 +94,8 @@ export class RateLimiter {
       'x-ratelimit-limit': String(bucket.limit),
       'x-ratelimit-remaining': String(Math.max(0, bucket.limit - bucket.used)),
       'x-ratelimit-used': String(bucket.used),
-      'x-ratelimit-reset': String(bucket.resetAt),
+      // GitHub gives the reset as an epoch second; rounding up never announces a reset before the budget refills.
+      'x-ratelimit-reset': String(Math.ceil(bucket.resetAtMs / 1000)),
       'x-ratelimit-resource': 'core',
     };
   }

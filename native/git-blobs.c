@@ -35,7 +35,7 @@
 #define BATCH_BYTES (4 * 1024 * 1024)
 #define BATCH_RECORDS 4096
 #define COUNTS_EVERY_NS (50 * 1000 * 1000) /* clean counts go out at least this often while reading: progress */
-#define SHORT_READ (256 * 1024)
+#define MIN_PIPE_TO_WAIT (512 * 1024)
 #define FILL_WAIT_NS (1000 * 1000)
 #define QUEUE 8                            /* batches waiting for the main thread before the reader waits */
 
@@ -207,6 +207,11 @@ static void *run(void *arg) {
   unsigned char *buffer = malloc(capacity);
   if (buffer == NULL) r->error = ENOMEM;
   clock_gettime(CLOCK_MONOTONIC, &r->sent);
+  /* Waiting for the pipe to fill only pays where it holds much more than git writes in that time (1 MiB: a few
+   * hundred microseconds of git's output); with a default 64 KiB pipe git would stall instead. */
+  int pipe_size = fcntl(r->fd, F_GETPIPE_SZ);
+  int wait_to_fill = pipe_size >= MIN_PIPE_TO_WAIT;
+  size_t short_read = pipe_size > 0 ? (size_t)pipe_size / 4 : 0;
   while (r->error == 0) {
     /* What is left of a cut record moves to the front; the buffer grows to hold a record bigger than it. */
     if (start > 0) {
@@ -238,7 +243,7 @@ static void *run(void *arg) {
      * A short read: git writes in small pieces, and each read that waits for one costs a wake-up of this thread
      * and of git's (dear on a virtual machine: more system time than the copying). Let the pipe fill a while.
      */
-    if ((size_t)got < SHORT_READ) nanosleep(&(struct timespec){0, FILL_WAIT_NS}, NULL);
+    if (wait_to_fill && (size_t)got < short_read) nanosleep(&(struct timespec){0, FILL_WAIT_NS}, NULL);
   }
   free(buffer);
   close(r->fd);

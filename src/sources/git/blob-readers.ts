@@ -110,6 +110,9 @@ export class BlobReaders {
       const [readFd, writeFd] = native.addon.pipe();
       try {
         child = spawn('git', args, { cwd: this.cwd, stdio: ['pipe', writeFd, 'pipe'] });
+      } catch (error) {
+        closeSync(readFd);
+        throw error;
       } finally {
         closeSync(writeFd); // git holds its own copy: the read end sees the end of output when git exits
       }
@@ -132,7 +135,9 @@ export class BlobReaders {
     });
     reading.catch(fail); // what a handler threw
     child.stdin!.on('error', () => {}); // git may exit early; its exit status tells
-    const reader: Reader = { child, names: [], count: 0, done: Promise.all([exited, reading]).then(() => {}) };
+    const done = Promise.all([exited, reading]).then(() => {});
+    done.catch(() => {}); // a failure is told through failedPromise (finish() may come much later, or never after abort())
+    const reader: Reader = { child, names: [], count: 0, done };
     this.readers.push(reader);
     return reader;
   }

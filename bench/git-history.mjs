@@ -7,7 +7,7 @@
  *
  *   node bench/git-history.mjs [--commits N] [--regenerate]
  *   node bench/git-history.mjs --repo PATH   # a real history instead (a work tree, or a bare or mirror clone)
- *   node bench/git-history.mjs [--runs N] [--compare OTHER/bin/neevscan.js]   # runs in turns; another build too
+ *   node bench/git-history.mjs [--runs N] [--compare OTHER/bin/neevscan.js] [--no-rg]   # in turns; another build too
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -251,7 +251,8 @@ const packBytes = Number(execFileSync('du', ['-sb', objects]).toString().split('
 
 // Runs in turns (neevscan, the other build if any, git log | rg, then again), so that load from other work on the
 // machine falls on each alike; CPU seconds (this process's children: node and git) are the figures load changes least.
-const hasRg = spawnSync('rg', ['--version']).status === 0;
+// --no-rg: a history git log -p cannot read whole (a partial clone's missing blobs stop it at the first one).
+const hasRg = !args.includes('--no-rg') && spawnSync('rg', ['--version']).status === 0;
 const commands = [
   ['scan', 'node', [bin, 'scan', '--git', '--format', 'json']],
   ...(otherBin ? [['other', 'node', [otherBin, 'scan', '--git', '--format', 'json']]] : []),
@@ -290,7 +291,7 @@ const rows = [
   ],
   [
     `\`neevscan scan --git\` (median of ${RUNS})`,
-    `${scanSeconds.toFixed(2)} s, **${(mb(bytes) / scanSeconds).toFixed(0)} MB/s**, ${scanCpu.toFixed(2)} CPU s (node + git), ${report.findings.length} findings (${manifest.keys ?? 'unknown'} planted), runs ${measured.scan.seconds.map((s) => s.toFixed(2)).join(' / ')} s`,
+    `${scanSeconds.toFixed(2)} s, **${(mb(bytes) / scanSeconds).toFixed(0)} MB/s**, ${scanCpu.toFixed(2)} CPU s (node + git; ${(scanCpu / scanSeconds).toFixed(2)} cores busy), ${report.findings.length} findings (${manifest.keys ?? 'unknown'} planted), runs ${measured.scan.seconds.map((s) => s.toFixed(2)).join(' / ')} s`,
   ],
   ...(otherBin
     ? [
@@ -305,7 +306,7 @@ const rows = [
         `\`git log -p --all \\| rg -c\` (median of ${RUNS})`,
         `${figures('rg')}, ${measured.rg.result.stdout.toString().trim() || 0} matching lines (no checksum check, no commit attribution); neevscan ÷ this: **${(scanCpu / median(measured.rg.cpu)).toFixed(2)}x the CPU**, ${(scanSeconds / median(measured.rg.seconds)).toFixed(2)}x the time`,
       ]
-    : ['`git log -p --all \\| rg -c`', 'skipped: ripgrep (`rg`) is not installed'],
+    : ['`git log -p --all \\| rg -c`', 'skipped: `--no-rg`, or ripgrep (`rg`) is not installed'],
   [
     'machine',
     `${cpus().length} cores, load average ${loadBefore.toFixed(2)} before the runs, ${loadAfter.toFixed(2)} after (other work on the machine slows the figures)`,

@@ -7,6 +7,7 @@
  *
  *   node bench/git-history.mjs [--commits N] [--regenerate]
  *   node bench/git-history.mjs --repo PATH   # a real history instead (a work tree, or a bare or mirror clone)
+ *   node bench/git-history.mjs [--runs N] [--compare OTHER/bin/neevscan.js] [--no-rg]   # in turns; another build too
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,7 +24,9 @@ const manifestPath = join(dataDir, 'git-repo.json');
 const bin = join(projectRoot, 'bin', 'neevscan.js');
 const args = process.argv.slice(2);
 const COMMITS = Number(args[args.indexOf('--commits') + 1]) || 3000;
-const RUNS = 3;
+const RUNS = Number(args[args.indexOf('--runs') + 1]) || 3;
+// Another build's CLI (bin/neevscan.js of a checkout of an earlier commit), run in turns with this one: before/after.
+const otherBin = args.includes('--compare') ? args[args.indexOf('--compare') + 1] : undefined;
 const GENERATOR_VERSION = 1; // bump when the generated repository changes shape
 
 // A clean git environment: the machine's and the user's config must not change what is measured.
@@ -246,54 +249,67 @@ const { bytes, blobs } = uniqueBlobBytes();
 const objects = execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-path', 'objects'], { cwd: repo }).toString().trim();
 const packBytes = Number(execFileSync('du', ['-sb', objects]).toString().split('\t')[0]);
 
-const scans = [];
-const scanCpu = [];
-let report;
+// Runs in turns (neevscan, the other build if any, git log | rg, then again), so that load from other work on the
+// machine falls on each alike; CPU seconds (this process's children: node and git) are the figures load changes least.
+// --no-rg: a history git log -p cannot read whole (a partial clone's missing blobs stop it at the first one).
+const hasRg = !args.includes('--no-rg') && spawnSync('rg', ['--version']).status === 0;
+const commands = [
+  ['scan', 'node', [bin, 'scan', '--git', '--format', 'json']],
+  ...(otherBin ? [['other', 'node', [otherBin, 'scan', '--git', '--format', 'json']]] : []),
+  ...(hasRg ? [['rg', 'bash', ['-c', "set -o pipefail; git log -p --all | rg -c 'neev_[0-9A-Za-z]{38}'"]]] : []),
+];
+const measured = Object.fromEntries(commands.map(([name]) => [name, { seconds: [], cpu: [], result: undefined }]));
 const loadBefore = loadavg()[0];
 for (let run = 0; run < RUNS; run++) {
-  const { seconds, cpu, result } = time('node', [bin, 'scan', '--git', '--format', 'json']);
-  if (result.status !== 1 && !(external && result.status === 0)) throw new Error(`neevscan exited ${result.status}: ${result.stderr}`);
-  report = JSON.parse(result.stdout.toString());
-  scans.push(seconds);
-  scanCpu.push(cpu);
+  for (const [name, command, commandArgs] of commands) {
+    const { seconds, cpu, result } = time(command, commandArgs);
+    if (name !== 'rg' && result.status !== 1 && !(external && result.status === 0))
+      throw new Error(`neevscan exited ${result.status}: ${result.stderr}`);
+    measured[name].seconds.push(seconds);
+    measured[name].cpu.push(cpu);
+    measured[name].result = result;
+  }
 }
-const scanSeconds = median(scans);
+const loadAfter = loadavg()[0];
+const report = JSON.parse(measured.scan.result.stdout.toString());
 if (!external && report.findings.length !== manifest.keys)
   console.error(`warning: expected ${manifest.keys} findings, got ${report.findings.length}`);
-
-let comparison;
-const rg = spawnSync('rg', ['--version']);
-if (rg.status === 0) {
-  const runs = [];
-  const cpus = [];
-  let count = '';
-  for (let run = 0; run < RUNS; run++) {
-    const { seconds, cpu, result } = time('bash', ['-c', "set -o pipefail; git log -p --all | rg -c 'neev_[0-9A-Za-z]{38}'"]);
-    runs.push(seconds);
-    cpus.push(cpu);
-    count = result.stdout.toString().trim();
-  }
-  comparison = { seconds: median(runs), cpu: median(cpus), count };
-}
+const scanSeconds = median(measured.scan.seconds);
+const scanCpu = median(measured.scan.cpu);
+const sameReport = (other) => {
+  const strip = (stdout) =>
+    JSON.stringify({ ...JSON.parse(stdout.toString()), stats: { ...JSON.parse(stdout.toString()).stats, durationMs: 0 } });
+  return strip(other.result.stdout) === strip(measured.scan.result.stdout);
+};
+const figures = (name) =>
+  `${median(measured[name].seconds).toFixed(2)} s, ${(mb(bytes) / median(measured[name].seconds)).toFixed(0)} MB/s, ${median(measured[name].cpu).toFixed(2)} CPU s (runs ${measured[name].seconds.map((s) => s.toFixed(2)).join(' / ')} s)`;
 
 const rows = [
   [
     'repository',
-    `${manifest.commits} commits, ${blobs} unique blobs, ${mb(bytes).toFixed(0)} MB of unique blob content (${mb(packBytes).toFixed(0)} MB packed)`,
+    `${manifest.commits} commits, ${blobs} unique blobs, ${mb(bytes).toFixed(0)} MB of unique blob content (${mb(packBytes).toFixed(0)} MB packed); the scan read ${report.stats.files} blobs, ${mb(report.stats.bytes).toFixed(0)} MB`,
   ],
   [
-    '`neevscan scan --git` (median of 3)',
-    `${scanSeconds.toFixed(2)} s, **${(mb(bytes) / scanSeconds).toFixed(0)} MB/s**, ${median(scanCpu).toFixed(2)} CPU s (node + git), ${report.findings.length} findings (${manifest.keys ?? 'unknown'} planted), runs ${scans.map((s) => s.toFixed(2)).join(' / ')} s`,
+    `\`neevscan scan --git\` (median of ${RUNS})`,
+    `${scanSeconds.toFixed(2)} s, **${(mb(bytes) / scanSeconds).toFixed(0)} MB/s**, ${scanCpu.toFixed(2)} CPU s (node + git; ${(scanCpu / scanSeconds).toFixed(2)} cores busy), ${report.findings.length} findings (${manifest.keys ?? 'unknown'} planted), runs ${measured.scan.seconds.map((s) => s.toFixed(2)).join(' / ')} s`,
   ],
-  comparison
+  ...(otherBin
     ? [
-        '`git log -p --all \\| rg -c` (median of 3)',
-        `${comparison.seconds.toFixed(2)} s, ${(mb(bytes) / comparison.seconds).toFixed(0)} MB/s of the same content, ${comparison.cpu.toFixed(2)} CPU s, ${comparison.count} matching lines (no checksum check, no commit attribution)`,
+        [
+          `\`${otherBin} scan --git\` (median of ${RUNS})`,
+          `${figures('other')}; report ${sameReport(measured.other) ? 'identical' : '**differs**'}`,
+        ],
       ]
-    : ['`git log -p --all \\| rg -c`', 'skipped: ripgrep (`rg`) is not installed'],
+    : []),
+  hasRg
+    ? [
+        `\`git log -p --all \\| rg -c\` (median of ${RUNS})`,
+        `${figures('rg')}, ${measured.rg.result.stdout.toString().trim() || 0} matching lines (no checksum check, no commit attribution); neevscan ÷ this: **${(scanCpu / median(measured.rg.cpu)).toFixed(2)}x the CPU**, ${(scanSeconds / median(measured.rg.seconds)).toFixed(2)}x the time`,
+      ]
+    : ['`git log -p --all \\| rg -c`', 'skipped: `--no-rg`, or ripgrep (`rg`) is not installed'],
   [
     'machine',
-    `${cpus().length} cores, load average ${loadBefore.toFixed(2)} before the runs (other work on the machine slows the figures)`,
+    `${cpus().length} cores, load average ${loadBefore.toFixed(2)} before the runs, ${loadAfter.toFixed(2)} after (other work on the machine slows the figures)`,
   ],
 ];
 console.log('| what | result |\n| --- | --- |');

@@ -21,15 +21,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "git-blobs.h"
+#include "keywords.h"
+
 #define MAX_THREADS 64
 #define NEEDS_ENGINE (-1.0)
 #define SKIP (-2.0) /* marks a path not to open, before the threads start */
-
-typedef struct {
-  const unsigned char *bytes;
-  size_t length;
-  size_t anchor; /* offset of the rarest byte, searched with memchr */
-} keyword_t;
 
 typedef struct {
   char *path_bytes;  /* all paths, NUL-terminated, one after another */
@@ -46,50 +43,6 @@ typedef struct {
   napi_async_work work;
   napi_deferred deferred;
 } batch_t;
-
-/* Bytes from most to least common in source code and prose, as src/scanner/prefilter.ts ranks them. */
-static const char COMMON[] =
-    " etaoinsrlcdhupmf\n_g.ybw(),=;\"'\t/-:xvk{}[]>#<*jqzSECTIDARNOLPMFBUGHWVKYJXQZ0123456789";
-
-static size_t rarity(unsigned char byte) {
-  const char *at = byte == 0 ? NULL : strchr(COMMON, byte);
-  return at == NULL ? sizeof(COMMON) - 1 : (size_t)(at - COMMON);
-}
-
-static size_t pick_anchor(const unsigned char *keyword, size_t length) {
-  size_t anchor = 0;
-  size_t last = length >= 2 ? length - 2 : 0;
-  for (size_t i = 1; i <= last; i++)
-    if (rarity(keyword[i]) > rarity(keyword[anchor])) anchor = i;
-  return anchor;
-}
-
-/*
- * Whether the keyword occurs in bytes[0, length). memchr on the rarest byte
- * is fast while that byte is rare; where it is not (dense logs full of `_`
- * and `v`), glibc's memmem, which does not depend on any one byte, takes over.
- */
-static int contains(const unsigned char *bytes, size_t length, const keyword_t *k) {
-  if (k->length == 0) return 1;
-  if (length < k->length) return 0;
-  const unsigned char anchor_byte = k->bytes[k->anchor];
-  const unsigned char *at = bytes + k->anchor;
-  const unsigned char *limit = bytes + length - (k->length - k->anchor); /* last place the anchor can be */
-  size_t candidates = 0;
-  while (at <= limit) {
-    const unsigned char *found = memchr(at, anchor_byte, (size_t)(limit - at) + 1);
-    if (found == NULL) return 0;
-    const unsigned char *start = found - k->anchor;
-    if (memcmp(start, k->bytes, k->length) == 0) return 1;
-    at = found + 1;
-    /* More than one false candidate per 64 bytes: hand the rest to memmem. */
-    if (++candidates > 64 && (size_t)(at - bytes) < candidates * 64) {
-      size_t from = (size_t)(start + 1 - bytes);
-      return memmem(bytes + from, length - from, k->bytes, k->length) != NULL;
-    }
-  }
-  return 0;
-}
 
 #define CHUNK (1024 * 1024)
 
@@ -298,7 +251,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   if (napi_create_function(env, "scan", NAPI_AUTO_LENGTH, scan, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "scan", fn) != napi_ok) return NULL;
-  return exports;
+  return git_blobs_init(env, exports);
 }
 
 NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

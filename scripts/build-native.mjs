@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const NATIVE = join(dirname(fileURLToPath(import.meta.url)), '..', 'native');
 const ADDON = join(NATIVE, 'build', 'Release', 'scan_prefilter.node');
-const SOURCES = ['scan-prefilter.c', 'binding.gyp'].map((name) => join(NATIVE, name));
+const SOURCES = ['scan-prefilter.c', 'git-blobs.c', 'git-blobs.h', 'keywords.h', 'binding.gyp'].map((name) => join(NATIVE, name));
 
 const mtime = (path) => statSync(path, { throwIfNoEntry: false })?.mtimeMs;
 const built = mtime(ADDON);

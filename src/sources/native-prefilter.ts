@@ -16,9 +16,27 @@ export interface PrefilterOptions {
   maxFileSize: number;
 }
 
-interface Addon {
+/**
+ * What the `scan --git` blob reader (native/git-blobs.c) hands over per batch: `records` holds GIT_RECORD_FIELDS
+ * numbers per record (kind, name start, name length, content start, size; names and contents are in `data`);
+ * `files` and `bytes` count the blobs it found no keyword in since the last batch (clean: never handed over).
+ */
+export type GitBatchHandler = (data: Buffer, records: Float64Array, files: number, bytes: number) => void;
+export const GIT_RECORD_FIELDS = 5;
+/** A record's kind: a blob for the engine (a keyword or a UTF-16 byte-order mark in it), a missing name, a blob over maxSize. */
+export const GIT_RECORD = { blob: 0, missing: 1, tooLarge: 2 } as const;
+
+export interface Addon {
   /** Per path: the bytes of a file without any keyword, or a negative number for "scan it in JavaScript". */
   scan(paths: string[], keywords: Buffer[], options: PrefilterOptions): Promise<Float64Array>;
+  /** A pipe for a `git cat-file --batch` process's stdout: [read end, write end], both close-on-exec. */
+  pipe(): [number, number];
+  /**
+   * Reads `git cat-file --batch` output from `fd` (which it closes at the end) on a thread of its own, passing
+   * over blobs without a keyword there; settles once the last batch has been handed to `onBatch` (rejected with
+   * what onBatch threw, if it threw).
+   */
+  readBlobs(fd: number, keywords: Buffer[], options: { maxSize: number }, onBatch: GitBatchHandler): Promise<void>;
 }
 
 let addon: Addon | null | undefined;

@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey, sha256Hex } from '../../src/key-format/key.js';
+import { nativePrefilter } from '../../src/sources/native-prefilter.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = join(projectRoot, 'bin', 'neevscan.js');
@@ -416,14 +417,27 @@ describe('scan --git with several readers', () => {
       stream += '\n';
     }
     execFileSync('git', ['fast-import', '--quiet'], { cwd: repo.dir, env, input: stream });
+    // A commit naming a blob the repository does not have (as a partial clone may): reported missing, not read.
+    const ghost = 'd'.repeat(40);
+    const tree = execFileSync('git', ['mktree', '--missing'], { cwd: repo.dir, env, input: `100644 blob ${ghost}\tghost.txt\n` });
+    const ghostCommit = execFileSync('git', ['commit-tree', tree.toString().trim(), '-p', 'side', '-m', 'ghost'], { cwd: repo.dir, env });
+    repo.git('update-ref', 'refs/heads/ghost', ghostCommit.toString().trim());
 
     const rules = loadRules([]);
     const scans = [];
     for (const readers of [1, 2, 3]) scans.push(await scanHistory(repo.dir, undefined, { rules, maxFileSize: 2_000_000, readers }));
     expect(scans[0]!.files).toBeGreaterThan(500);
     expect(new Set(scans[0]!.findings.map((f) => f.secretSha256))).toEqual(new Set(planted.map((k) => sha256Hex(k))));
-    expect(scans[0]!.warnings).toEqual([{ path: 'data/huge.txt', reason: expect.stringContaining('larger than --max-file-size') }]);
+    expect(scans[0]!.warnings).toEqual([
+      { path: 'data/huge.txt', reason: expect.stringContaining('larger than --max-file-size') },
+      { path: 'ghost.txt', reason: expect.stringContaining('missing from the repository') },
+    ]);
     expect(scans[1]).toEqual(scans[0]);
     expect(scans[2]).toEqual(scans[0]);
+    // The native reader (the default where the addon is built) and the JavaScript one give the same result.
+    expect(nativePrefilter()?.readBlobs).toBeTypeOf('function');
+    for (const readers of [1, 2]) {
+      expect(await scanHistory(repo.dir, undefined, { rules, maxFileSize: 2_000_000, readers, native: false })).toEqual(scans[0]);
+    }
   });
 });

@@ -3,6 +3,8 @@ import { streamGit } from './stream-git.js';
 
 const REGULAR_FILES = new Set(['100644', '100755', '100664']); // 100664: group-writable, written by very old gits, still in some histories
 const NO_OBJECT = /^0+$/;
+/** An all-zeros name: no object (an added or deleted side). */
+const isNoObject = (oid: string) => oid.charCodeAt(0) === 0x30 && NO_OBJECT.test(oid);
 
 /** Where a blob first appeared at one path: the earliest commit (parents before children) that put it there. */
 export interface Introduction {
@@ -47,21 +49,23 @@ export async function indexBlobs(root: string, range: string | undefined, listen
   const paths = new Map<string, string>(); // interned: one string per path, however many versions it has
   const seenAt = (oid: string, path: string) => blobs.get(oid)?.some((intro) => intro.path === path) === true;
 
+  // A parent's version never seen at this path lies outside the range; with no range, every parent's version was
+  // seen, so the parser need not even read the parents' side (most of each entry's strings).
   const parser = new RawLogParser((entry: LogEntry) => {
-    if (!REGULAR_FILES.has(entry.newMode) || NO_OBJECT.test(entry.newOid)) return;
+    if (!REGULAR_FILES.has(entry.newMode) || isNoObject(entry.newOid)) return;
     let path = paths.get(entry.path);
     if (path === undefined) paths.set(entry.path, (path = entry.path));
-    // A parent's version never seen at this path lies outside the range (with no range, every parent's version was seen).
-    entry.oldOids.forEach((old, i) => {
-      if (NO_OBJECT.test(old) || !REGULAR_FILES.has(entry.oldModes[i]!) || seenAt(old, path)) return;
+    for (let i = 0; i < entry.oldOids.length; i++) {
+      const old = entry.oldOids[i]!;
+      if (isNoObject(old) || !REGULAR_FILES.has(entry.oldModes[i]!) || seenAt(old, path)) continue;
       boundary.set(old, (boundary.get(old) ?? new Set()).add(path));
-    });
+    }
     const seen = blobs.get(entry.newOid);
     if (seen === undefined) {
       blobs.set(entry.newOid, [{ path, commit: entry.commit }]);
       listener?.blob(entry.newOid, path);
     } else if (!seen.some((intro) => intro.path === path)) seen.push({ path, commit: entry.commit });
-  });
+  }, range !== undefined);
   const args = [
     'log',
     '--topo-order',

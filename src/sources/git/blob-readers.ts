@@ -1,5 +1,8 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { NeevscanError } from '../../errors.js';
+import { GIT_RECORD, GIT_RECORD_FIELDS, type Addon } from '../native-prefilter.js';
 import { BatchParser, type SkipHandler } from './cat-file.js';
 import { GIT_ENV_OVERRIDES } from './run.js';
 
@@ -15,6 +18,13 @@ export interface BlobReadersOptions {
   /** Each blob's bytes, synchronously; `content` is only valid during the call (buffers are reused). */
   onBlob: (oid: string, content: Buffer) => void;
   onSkipped: SkipHandler;
+  /**
+   * The native reader (native/git-blobs.c) and every rule's keyword: git's output is then taken apart on the
+   * addon's threads, and blobs without a keyword are only counted (onClean), never handed to onBlob.
+   */
+  native?: { addon: Addon; keywords: Buffer[] };
+  /** Blobs the native reader found no keyword in, and their bytes: clean, so scanned. */
+  onClean?: (files: number, bytes: number) => void;
 }
 
 /**
@@ -56,7 +66,7 @@ export class BlobReaders {
   flush(): void {
     for (const reader of this.readers) {
       if (reader.names.length === 0 || this.failure) continue;
-      reader.child.stdin.write(reader.names.join('\n') + '\n');
+      reader.child.stdin!.write(reader.names.join('\n') + '\n');
       reader.names.length = 0;
     }
   }
@@ -64,7 +74,7 @@ export class BlobReaders {
   /** No more names: waits until every blob asked for has been handed over. */
   async finish(): Promise<void> {
     this.flush();
-    for (const reader of this.readers) reader.child.stdin.end();
+    for (const reader of this.readers) reader.child.stdin!.end();
     await Promise.race([Promise.all(this.readers.map((reader) => reader.done)), this.failedPromise]);
   }
 
@@ -83,31 +93,39 @@ export class BlobReaders {
   }
 
   private start(): Reader {
-    const { deltaBaseCacheLimit, maxSize, onBlob, onSkipped } = this.options;
+    const { deltaBaseCacheLimit, native } = this.options;
     const config = deltaBaseCacheLimit ? ['-c', `core.deltaBaseCacheLimit=${deltaBaseCacheLimit}`] : [];
     // --buffer: git flushes its output when its buffer fills rather than after every object (much faster for small blobs).
-    const child = spawn('git', [...GIT_ENV_OVERRIDES, ...config, 'cat-file', '--batch', '--buffer'], {
-      cwd: this.cwd,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const args = [...GIT_ENV_OVERRIDES, ...config, 'cat-file', '--batch', '--buffer'];
     const fail = (error: Error) => {
       if (this.failure) return;
       this.failure = error;
       for (const reader of this.readers) reader.child.kill();
       this.failed(error);
     };
-    const parser = new BatchParser(onBlob, onSkipped, maxSize, true);
-    const stderr: Buffer[] = [];
-    const done = new Promise<void>((resolve) => {
-      child.stdout.on('data', (chunk: Buffer) => {
-        if (this.failure) return;
-        try {
-          parser.push(chunk);
-        } catch (error) {
-          fail(error as Error); // the handler's error
-        }
+    let child: ChildProcess;
+    let reading: Promise<void>;
+    if (native) {
+      // git writes into a pipe the addon made, whose read end only the addon's thread reads: Node never sees the bytes.
+      const [readFd, writeFd] = native.addon.pipe();
+      try {
+        child = spawn('git', args, { cwd: this.cwd, stdio: ['pipe', writeFd, 'pipe'] });
+      } catch (error) {
+        closeSync(readFd);
+        throw error;
+      } finally {
+        closeSync(writeFd); // git holds its own copy: the read end sees the end of output when git exits
+      }
+      reading = native.addon.readBlobs(readFd, native.keywords, { maxSize: this.options.maxSize }, (data, records, files, bytes) => {
+        if (!this.failure) this.takeBatch(data, records, files, bytes);
       });
-      child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    } else {
+      child = spawn('git', args, { cwd: this.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+      reading = this.parseOutput(child.stdout!);
+    }
+    const stderr: Buffer[] = [];
+    child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
+    const exited = new Promise<void>((resolve) => {
       child.on('error', (error) => fail(new NeevscanError(`git cat-file: ${error.message}`, 'git-failed')));
       child.on('close', (code) => {
         if (code === 0) return resolve();
@@ -115,15 +133,50 @@ export class BlobReaders {
         fail(new NeevscanError(`git cat-file: ${line}`, 'git-failed'));
       });
     });
-    child.stdin.on('error', () => {}); // git may exit early; its exit status tells
+    reading.catch(fail); // what a handler threw
+    child.stdin!.on('error', () => {}); // git may exit early; its exit status tells
+    const done = Promise.all([exited, reading]).then(() => {});
+    done.catch(() => {}); // a failure is told through failedPromise (finish() may come much later, or never after abort())
     const reader: Reader = { child, names: [], count: 0, done };
     this.readers.push(reader);
     return reader;
   }
+
+  /** The JavaScript reader: git's output through a stream, taken apart on this thread. */
+  private parseOutput(stdout: Readable): Promise<void> {
+    const { maxSize, onBlob, onSkipped } = this.options;
+    const parser = new BatchParser(onBlob, onSkipped, maxSize, true);
+    return new Promise((resolve, reject) => {
+      stdout.on('data', (chunk: Buffer) => {
+        if (this.failure) return;
+        try {
+          parser.push(chunk);
+        } catch (error) {
+          reject(error as Error); // the handler's error
+        }
+      });
+      stdout.on('end', resolve);
+    });
+  }
+
+  /** A batch from the native reader: clean blobs as counts, then the blobs with a keyword, the missing and the too large. */
+  private takeBatch(data: Buffer, records: Float64Array, files: number, bytes: number): void {
+    const { onBlob, onSkipped, onClean } = this.options;
+    if (files > 0) onClean?.(files, bytes);
+    for (let i = 0; i < records.length; i += GIT_RECORD_FIELDS) {
+      const nameAt = records[i + 1]!;
+      const oid = data.toString('latin1', nameAt, nameAt + records[i + 2]!);
+      const at = records[i + 3]!;
+      const size = records[i + 4]!;
+      if (records[i] === GIT_RECORD.blob) onBlob(oid, data.subarray(at, at + size));
+      else if (records[i] === GIT_RECORD.missing) onSkipped(oid, 'missing from the repository', 0);
+      else onSkipped(oid, `larger than --max-file-size (${size} bytes)`, size);
+    }
+  }
 }
 
 interface Reader {
-  child: ChildProcessWithoutNullStreams;
+  child: ChildProcess;
   /** Names asked for and not yet written to git. */
   names: string[];
   /** Blobs given to this reader so far. */

@@ -25,7 +25,15 @@ export class RawLogParser {
   private rest: Buffer = Buffer.alloc(0);
   private meta: [parents: number, fields: string[]] | undefined;
 
-  constructor(private readonly onEntry: (entry: LogEntry) => void) {}
+  /**
+   * @param oldSides whether entries carry each parent's mode and blob (`oldModes`, `oldOids`); without them
+   * (empty arrays) an entry costs two strings (its blob and its path) instead of seven: a long history has
+   * hundreds of thousands of entries, and only a range's boundary needs the parents' side.
+   */
+  constructor(
+    private readonly onEntry: (entry: LogEntry) => void,
+    private readonly oldSides = true,
+  ) {}
 
   push(chunk: Buffer): void {
     const data = this.rest.length ? Buffer.concat([this.rest, chunk]) : chunk;
@@ -49,6 +57,19 @@ export class RawLogParser {
       // The token after a meta field is always a path, whatever it looks like (a file may be named "C…" or ":…").
       const [parents, fields] = this.meta;
       this.meta = undefined;
+      if (parents === 0) {
+        // Only the new side was read (see newSide).
+        this.onEntry({
+          commit: this.commits.length - 1,
+          oldModes: NO_PARENT_SIDES,
+          newMode: fields[0]!,
+          oldOids: NO_PARENT_SIDES,
+          newOid: fields[1]!,
+          status: fields[2]!,
+          path: data.toString('utf8', start, end),
+        });
+        return;
+      }
       this.onEntry({
         commit: this.commits.length - 1,
         oldModes: fields.slice(0, parents),
@@ -65,6 +86,13 @@ export class RawLogParser {
     if (data[start] === 0x3a /* : */) {
       let parents = 1;
       while (data[start + parents] === 0x3a) parents++;
+      if (!this.oldSides) {
+        const fields = newSide(data, start + parents, end, parents);
+        if (fields) {
+          this.meta = [0, fields];
+          return;
+        }
+      }
       const fields: string[] = [];
       // Fields one by one (not split()), for the same reason as above.
       for (let at = start + parents; at < end;) {
@@ -78,4 +106,42 @@ export class RawLogParser {
       this.commits.push(data.toString('latin1', start + 1, end).trim());
     }
   }
+}
+
+const NO_PARENT_SIDES: string[] = [];
+Object.freeze(NO_PARENT_SIDES);
+/** The modes git writes for nearly every entry, by value: one string each rather than one per entry. */
+const COMMON_MODES = new Map(
+  ['100644', '100755', '120000', '160000', '000000', '040000', '100664'].map((mode) => [parseInt(mode, 8), mode]),
+);
+
+/** The mode in data[at, at + 6) as a string, shared for the common ones. */
+function modeAt(data: Buffer, at: number): string {
+  let value = 0;
+  for (let i = at; i < at + 6; i++) {
+    const digit = data[i]! - 0x30;
+    if (digit < 0 || digit > 7) return data.toString('latin1', at, at + 6);
+    value = value * 8 + digit;
+  }
+  return COMMON_MODES.get(value) ?? data.toString('latin1', at, at + 6);
+}
+
+/**
+ * [new mode, new blob, status] of a raw entry's fields at data[at, end): "<mode> × (parents + 1) <oid> × (parents + 1)
+ * <status>", modes six octal digits; undefined when they are not laid out so (the general parse then reads them).
+ */
+function newSide(data: Buffer, at: number, end: number, parents: number): string[] | undefined {
+  const newModeAt = at + 7 * parents;
+  const oidsAt = newModeAt + 7;
+  const firstOidEnd = data.indexOf(0x20, oidsAt);
+  if (firstOidEnd === -1 || firstOidEnd > end || data[newModeAt + 6] !== 0x20) return undefined;
+  const oidLength = firstOidEnd - oidsAt + 1; // with its space
+  const oidAt = oidsAt + oidLength * parents;
+  const statusAt = oidAt + oidLength;
+  if (statusAt > end || data[statusAt - 1] !== 0x20) return undefined;
+  return [
+    modeAt(data, newModeAt),
+    data.toString('latin1', oidAt, statusAt - 1),
+    statusAt < end ? String.fromCharCode(data[statusAt]!) : '',
+  ];
 }

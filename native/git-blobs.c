@@ -1,0 +1,398 @@
+/*
+ * The `scan --git` blob reader: takes a `git cat-file --batch` process's
+ * output apart on a thread of its own, reading the pipe through one reused
+ * buffer, and answers there for every blob without any rule keyword (counted,
+ * never handed over). Only blobs with a keyword or a UTF-16 byte-order mark
+ * (the JavaScript engine scans those as before), names git reports missing and
+ * blobs over the size limit reach JavaScript, a batch at a time. In Node each
+ * blob cost a 'data' event, a fresh 64 KiB buffer per read and a parse: more
+ * CPU than git's own inflation, and all on the one thread.
+ *
+ *   pipe() → [readFd, writeFd]: a pipe for git's stdout (close-on-exec, 1 MiB where the kernel allows)
+ *   readBlobs(readFd, keywords: Buffer[], { maxSize }, onBatch) → Promise<void>, settled after the last batch
+ *     onBatch(data: Buffer, records: Float64Array, files: number, bytes: number)
+ *       records: FIELDS numbers each: kind (0 a blob to scan, 1 missing, 2 over maxSize), name start and length
+ *       in data, content start in data, size; files, bytes: the blobs passed over as clean since the last batch.
+ * readBlobs owns readFd from then on and closes it at the end of git's output.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <node_api.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "git-blobs.h"
+#include "keywords.h"
+
+#define READ_SIZE (1024 * 1024)
+#define PIPE_SIZE (1024 * 1024)
+#define FIELDS 5
+#define BATCH_BYTES (4 * 1024 * 1024)
+#define BATCH_RECORDS 4096
+#define COUNTS_EVERY_NS (50 * 1000 * 1000) /* clean counts go out at least this often while reading: progress */
+#define MIN_PIPE_TO_WAIT (512 * 1024)
+#define FILL_WAIT_NS (1000 * 1000)
+#define QUEUE 8                            /* batches waiting for the main thread before the reader waits */
+
+enum { KIND_BLOB = 0, KIND_MISSING = 1, KIND_TOO_LARGE = 2 };
+
+typedef struct {
+  unsigned char *data;
+  size_t length, capacity;
+  double *records;
+  size_t count, record_capacity;
+  double files, bytes;
+} batch_t;
+
+typedef struct {
+  int fd;
+  keyword_t *keywords;
+  unsigned char *keyword_bytes;
+  size_t keyword_count;
+  double max_size; /* 0: no limit */
+  napi_threadsafe_function tsfn;
+  napi_deferred deferred;
+  napi_ref exception; /* what onBatch threw: the promise is rejected with it */
+  int error;          /* errno of a failed read or allocation (the reader's thread) */
+  int failed;         /* onBatch could not be called (the main thread) */
+  batch_t *batch;
+  struct timespec sent;
+} reader_t;
+
+static void free_batch(batch_t *batch) {
+  if (batch == NULL) return;
+  free(batch->data);
+  free(batch->records);
+  free(batch);
+}
+
+static int grow(void **block, size_t *capacity, size_t needed, size_t unit) {
+  if (needed <= *capacity) return 0;
+  size_t next = *capacity * 2 > needed ? *capacity * 2 : needed;
+  void *grown = realloc(*block, next * unit);
+  if (grown == NULL) return ENOMEM;
+  *block = grown;
+  *capacity = next;
+  return 0;
+}
+
+/* Adds a record (with the blob's content for KIND_BLOB) to the batch being filled. */
+static int add_record(reader_t *r, int kind, const unsigned char *name, size_t name_length, const unsigned char *content,
+                      size_t size) {
+  if (r->batch == NULL && (r->batch = calloc(1, sizeof(batch_t))) == NULL) return ENOMEM;
+  batch_t *b = r->batch;
+  size_t kept = kind == KIND_BLOB ? size : 0;
+  if (grow((void **)&b->data, &b->capacity, b->length + name_length + kept, 1) != 0) return ENOMEM;
+  if (grow((void **)&b->records, &b->record_capacity, (b->count + 1) * FIELDS, sizeof(double)) != 0) return ENOMEM;
+  double *record = b->records + b->count * FIELDS;
+  record[0] = kind;
+  record[1] = (double)b->length;
+  record[2] = (double)name_length;
+  memcpy(b->data + b->length, name, name_length);
+  b->length += name_length;
+  record[3] = (double)b->length;
+  record[4] = (double)size;
+  if (kept > 0) memcpy(b->data + b->length, content, kept);
+  b->length += kept;
+  b->count++;
+  return 0;
+}
+
+static int count_clean(reader_t *r, size_t size) {
+  if (r->batch == NULL && (r->batch = calloc(1, sizeof(batch_t))) == NULL) return ENOMEM;
+  r->batch->files++;
+  r->batch->bytes += (double)size;
+  return 0;
+}
+
+/* Hands the batch to the main thread (waiting while QUEUE batches are already waiting there). */
+static void send_batch(reader_t *r) {
+  if (r->batch == NULL) return;
+  if (napi_call_threadsafe_function(r->tsfn, r->batch, napi_tsfn_blocking) != napi_ok) free_batch(r->batch);
+  r->batch = NULL;
+  clock_gettime(CLOCK_MONOTONIC, &r->sent);
+}
+
+/* Records go out as soon as a read's worth is parsed (few blobs have a keyword); counts alone now and then. */
+static void maybe_send(reader_t *r) {
+  if (r->batch == NULL) return;
+  if (r->batch->count == 0) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    int64_t elapsed = (int64_t)(now.tv_sec - r->sent.tv_sec) * 1000000000 + (now.tv_nsec - r->sent.tv_nsec);
+    if (elapsed < COUNTS_EVERY_NS) return;
+  }
+  send_batch(r);
+}
+
+/* Whether the JavaScript engine must see a blob: a keyword in it, or a UTF-16 byte-order mark (it scans the decoded text). */
+static int needs_engine(const reader_t *r, const unsigned char *bytes, size_t size) {
+  if (size >= 2 && ((bytes[0] == 0xff && bytes[1] == 0xfe) || (bytes[0] == 0xfe && bytes[1] == 0xff))) return 1;
+  if (r->keyword_count == 0) return 1;
+  for (size_t i = 0; i < r->keyword_count; i++)
+    if (contains(bytes, size, &r->keywords[i])) return 1;
+  return 0;
+}
+
+/* The decimal number in [from, to), or -1 when it is not one. */
+static int64_t parse_size(const unsigned char *from, const unsigned char *to) {
+  if (from >= to || to - from > 18) return -1;
+  int64_t size = 0;
+  for (; from < to; from++) {
+    if (*from < '0' || *from > '9') return -1;
+    size = size * 10 + (*from - '0');
+  }
+  return size;
+}
+
+/*
+ * Parses the records in buffer[*start, end): "<name> <type> <size>\n<content>\n", or "<name> missing\n" (anything
+ * without a size). Returns the bytes a record cut by `end` needs in all (0: none cut, or only its header is).
+ * *discard: bytes of a record not kept (not a blob, over the limit), its newline included, still to pass over.
+ */
+static size_t parse(reader_t *r, unsigned char *buffer, size_t *start, size_t end, size_t *discard) {
+  for (;;) {
+    if (*discard > 0) {
+      size_t skip = *discard < end - *start ? *discard : end - *start;
+      *start += skip;
+      *discard -= skip;
+      if (*discard > 0) return 0;
+    }
+    unsigned char *header = buffer + *start;
+    unsigned char *newline = memchr(header, '\n', end - *start);
+    if (newline == NULL) return 0;
+    unsigned char *space = memchr(header, ' ', (size_t)(newline - header));
+    size_t name_length = (size_t)((space ? space : newline) - header);
+    int64_t size = -1;
+    int blob = 0;
+    if (space != NULL) {
+      unsigned char *type = space + 1;
+      unsigned char *type_end = memchr(type, ' ', (size_t)(newline - type));
+      if (type_end != NULL) {
+        size = parse_size(type_end + 1, newline);
+        blob = type_end - type == 4 && memcmp(type, "blob", 4) == 0;
+      }
+    }
+    size_t body = (size_t)(newline + 1 - buffer);
+    if (size < 0) {
+      if ((r->error = add_record(r, KIND_MISSING, header, name_length, NULL, 0)) != 0) return 0;
+      *start = body;
+      continue;
+    }
+    if (!blob || (r->max_size > 0 && (double)size > r->max_size)) {
+      if (blob && (r->error = add_record(r, KIND_TOO_LARGE, header, name_length, NULL, (size_t)size)) != 0) return 0;
+      *start = body;
+      *discard = (size_t)size + 1;
+      continue;
+    }
+    if (end - body < (size_t)size + 1) return body - *start + (size_t)size + 1;
+    const unsigned char *content = buffer + body;
+    r->error = needs_engine(r, content, (size_t)size) ? add_record(r, KIND_BLOB, header, name_length, content, (size_t)size)
+                                                      : count_clean(r, (size_t)size);
+    if (r->error != 0) return 0;
+    *start = body + (size_t)size + 1;
+    if (r->batch->length >= BATCH_BYTES || r->batch->count >= BATCH_RECORDS) send_batch(r);
+  }
+}
+
+static void *run(void *arg) {
+  reader_t *r = arg;
+  pthread_setname_np(pthread_self(), "neevscan-git");
+  size_t capacity = READ_SIZE, start = 0, end = 0, discard = 0, needed = 0;
+  unsigned char *buffer = malloc(capacity);
+  if (buffer == NULL) r->error = ENOMEM;
+  clock_gettime(CLOCK_MONOTONIC, &r->sent);
+  /* Waiting for the pipe to fill only pays where it holds much more than git writes in that time (1 MiB: a few
+   * hundred microseconds of git's output); with a default 64 KiB pipe git would stall instead. */
+  int pipe_size = fcntl(r->fd, F_GETPIPE_SZ);
+  int wait_to_fill = pipe_size >= MIN_PIPE_TO_WAIT;
+  size_t short_read = pipe_size > 0 ? (size_t)pipe_size / 4 : 0;
+  while (r->error == 0) {
+    /* What is left of a cut record moves to the front; the buffer grows to hold a record bigger than it. */
+    if (start > 0) {
+      memmove(buffer, buffer + start, end - start);
+      end -= start;
+      start = 0;
+    }
+    if (needed > capacity || end == capacity) {
+      size_t want = needed > capacity ? needed : capacity * 2;
+      unsigned char *grown = realloc(buffer, want);
+      if (grown == NULL) {
+        r->error = ENOMEM;
+        break;
+      }
+      buffer = grown;
+      capacity = want;
+    }
+    ssize_t got = read(r->fd, buffer + end, capacity - end);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      r->error = errno;
+      break;
+    }
+    if (got == 0) break; /* git is done; a cut record at the end means it failed, which its exit status tells */
+    end += (size_t)got;
+    needed = parse(r, buffer, &start, end, &discard);
+    if (r->error == 0) maybe_send(r);
+    /*
+     * A short read: git writes in small pieces, and each read that waits for one costs a wake-up of this thread
+     * and of git's (dear on a virtual machine: more system time than the copying). Let the pipe fill a while.
+     */
+    if (wait_to_fill && (size_t)got < short_read) nanosleep(&(struct timespec){0, FILL_WAIT_NS}, NULL);
+  }
+  free(buffer);
+  close(r->fd);
+  if (r->error == 0) send_batch(r);
+  free_batch(r->batch);
+  r->batch = NULL;
+  napi_release_threadsafe_function(r->tsfn, napi_tsfn_release);
+  return NULL;
+}
+
+/* On the main thread: one batch to onBatch. */
+static void deliver(napi_env env, napi_value callback, void *context, void *data) {
+  reader_t *r = context;
+  batch_t *b = data;
+  if (env != NULL && r->exception == NULL && !r->failed) {
+    static const unsigned char empty = 0;
+    napi_value args[4], array_buffer, undefined, thrown;
+    void *records;
+    size_t fields = b->count * FIELDS;
+    int ok = napi_create_buffer_copy(env, b->length, b->length ? (void *)b->data : (void *)&empty, NULL, &args[0]) == napi_ok &&
+             napi_create_arraybuffer(env, fields * sizeof(double), &records, &array_buffer) == napi_ok &&
+             napi_create_typedarray(env, napi_float64_array, fields, array_buffer, 0, &args[1]) == napi_ok &&
+             napi_create_double(env, b->files, &args[2]) == napi_ok && napi_create_double(env, b->bytes, &args[3]) == napi_ok &&
+             napi_get_undefined(env, &undefined) == napi_ok;
+    if (ok && fields > 0) memcpy(records, b->records, fields * sizeof(double));
+    if (!ok || napi_call_function(env, undefined, callback, 4, args, NULL) != napi_ok) {
+      bool pending = false;
+      if (napi_is_exception_pending(env, &pending) == napi_ok && pending && napi_get_and_clear_last_exception(env, &thrown) == napi_ok)
+        napi_create_reference(env, thrown, 1, &r->exception);
+      else
+        r->failed = 1;
+    }
+  }
+  free_batch(b);
+}
+
+/* On the main thread, once the reader's thread is done and every batch was delivered. */
+static void finish(napi_env env, void *data, void *hint) {
+  (void)hint;
+  reader_t *r = data;
+  napi_value value;
+  if (r->exception != NULL && napi_get_reference_value(env, r->exception, &value) == napi_ok) {
+    napi_reject_deferred(env, r->deferred, value);
+  } else if (r->exception != NULL || r->error != 0 || r->failed) {
+    napi_value message;
+    napi_create_string_utf8(env, r->error ? strerror(r->error) : "git blob reader failed", NAPI_AUTO_LENGTH, &message);
+    napi_create_error(env, NULL, message, &value);
+    napi_reject_deferred(env, r->deferred, value);
+  } else {
+    napi_get_undefined(env, &value);
+    napi_resolve_deferred(env, r->deferred, value);
+  }
+  if (r->exception != NULL) napi_delete_reference(env, r->exception);
+  free(r->keywords);
+  free(r->keyword_bytes);
+  free(r);
+}
+
+static napi_value make_pipe(napi_env env, napi_callback_info info) {
+  (void)info;
+  int fds[2];
+  napi_value result, fd;
+  if (pipe2(fds, O_CLOEXEC) != 0) {
+    napi_throw_error(env, NULL, strerror(errno));
+    return NULL;
+  }
+  /* A bigger pipe: git writes, and this side reads, in bigger pieces (fewer wake-ups). Best effort. */
+  (void)fcntl(fds[0], F_SETPIPE_SZ, PIPE_SIZE);
+  if (napi_create_array_with_length(env, 2, &result) != napi_ok) goto fail;
+  for (uint32_t i = 0; i < 2; i++)
+    if (napi_create_int32(env, fds[i], &fd) != napi_ok || napi_set_element(env, result, i, fd) != napi_ok) goto fail;
+  return result;
+fail:
+  close(fds[0]);
+  close(fds[1]);
+  napi_throw_error(env, NULL, "git-blobs: pipe failed");
+  return NULL;
+}
+
+static int read_keywords(napi_env env, napi_value list, reader_t *r) {
+  uint32_t count;
+  if (napi_get_array_length(env, list, &count) != napi_ok) return 0;
+  size_t total = 0;
+  for (int pass = 0; pass < 2; pass++) {
+    if (pass == 1) {
+      r->keywords = calloc(count + 1, sizeof(keyword_t));
+      r->keyword_bytes = malloc(total + 1);
+      if (r->keywords == NULL || r->keyword_bytes == NULL) return 0;
+      total = 0;
+    }
+    for (uint32_t i = 0; i < count; i++) {
+      napi_value element;
+      void *data;
+      size_t length;
+      if (napi_get_element(env, list, i, &element) != napi_ok || napi_get_buffer_info(env, element, &data, &length) != napi_ok) return 0;
+      if (pass == 1) {
+        if (length > 0) memcpy(r->keyword_bytes + total, data, length);
+        r->keywords[i] = (keyword_t){r->keyword_bytes + total, length, pick_anchor(r->keyword_bytes + total, length)};
+      }
+      total += length;
+    }
+  }
+  r->keyword_count = count;
+  return 1;
+}
+
+static napi_value read_blobs(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4], promise, name, value;
+  int32_t fd;
+  reader_t *r = calloc(1, sizeof(reader_t));
+  if (r == NULL) {
+    napi_throw_error(env, NULL, "git-blobs: out of memory");
+    return NULL;
+  }
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4 || napi_get_value_int32(env, argv[0], &fd) != napi_ok ||
+      !read_keywords(env, argv[1], r))
+    goto fail;
+  r->fd = fd;
+  if (napi_get_named_property(env, argv[2], "maxSize", &value) == napi_ok) napi_get_value_double(env, value, &r->max_size);
+  if (napi_create_promise(env, &r->deferred, &promise) != napi_ok ||
+      napi_create_string_utf8(env, "neevscan:git-blobs", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_threadsafe_function(env, argv[3], NULL, name, QUEUE, 1, r, finish, r, deliver, &r->tsfn) != napi_ok)
+    goto fail;
+  pthread_t thread;
+  if (pthread_create(&thread, NULL, run, r) != 0) {
+    /* No thread: settle at once (finish rejects, as the thread's end would have). */
+    r->error = EAGAIN;
+    close(r->fd);
+    napi_release_threadsafe_function(r->tsfn, napi_tsfn_release);
+    return promise;
+  }
+  pthread_detach(thread);
+  return promise;
+fail:
+  free(r->keywords);
+  free(r->keyword_bytes);
+  free(r);
+  napi_throw_error(env, NULL, "git-blobs: bad arguments");
+  return NULL;
+}
+
+napi_value git_blobs_init(napi_env env, napi_value exports) {
+  napi_value fn;
+  if (napi_create_function(env, "pipe", NAPI_AUTO_LENGTH, make_pipe, NULL, &fn) != napi_ok ||
+      napi_set_named_property(env, exports, "pipe", fn) != napi_ok)
+    return NULL;
+  if (napi_create_function(env, "readBlobs", NAPI_AUTO_LENGTH, read_blobs, NULL, &fn) != napi_ok ||
+      napi_set_named_property(env, exports, "readBlobs", fn) != napi_ok)
+    return NULL;
+  return exports;
+}

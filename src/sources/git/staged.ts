@@ -5,6 +5,7 @@ import type { Located } from '../../scanner/finding.js';
 import { scanBuffer } from '../../scanner/scan-buffer.js';
 import { placeFindings } from '../locate.js';
 import type { SourceResult } from '../types.js';
+import { mark } from '../../util/marks.js';
 import { BatchParser, readBlobs } from './cat-file.js';
 import { inRanges, parseAddedLines, parseRawZ } from './diff.js';
 import { GIT_ENV_OVERRIDES, repoRoot, runGit } from './run.js';
@@ -65,7 +66,7 @@ async function scanWith(
     throw top.status === 'rejected' ? top.reason : (diff as PromiseRejectedResult).reason;
   }
   const root = top.value;
-  performance.mark('neevscan:git-diff');
+  mark('git-diff');
   const { raw, patch } = splitRawAndPatch(diff.value);
   const entries = parseRawZ(raw).filter((e) => e.newMode !== SUBMODULE && e.newMode !== SYMLINK);
   const added = parseAddedLines(patch);
@@ -91,6 +92,7 @@ async function scanWith(
     },
     options.maxFileSize,
   );
+  compileWhereKeywordsAdded(options.rules, patch);
   const [oldDone, newDone] = await Promise.allSettled([readOld, readNew]);
   if (oldDone.status === 'rejected' || newDone.status === 'rejected') {
     blobs.cancel();
@@ -111,8 +113,17 @@ async function scanWith(
       result.findings.push(...placeFindings(fresh, path, null));
     }
   }
-  performance.mark('neevscan:blobs-scanned');
+  mark('blobs-scanned');
   return result;
+}
+
+/**
+ * Compiles, while git reads the blobs, the regex of each rule whose keyword occurs in the patch: an added line
+ * with a keyword will need it (and the first regex loads re2, a large native addon). A rule's regex is compiled
+ * when first read (rules/load.ts), so a staged change without any keyword loads no regex engine at all.
+ */
+function compileWhereKeywordsAdded(rules: readonly CompiledRule[], patch: Buffer): void {
+  for (const rule of rules) if (rule.keywords.some((keyword) => patch.includes(keyword))) void rule.regex;
 }
 
 interface BlobReader {

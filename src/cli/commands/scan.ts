@@ -52,7 +52,8 @@ export async function runScan(paths: string[], options: ScanOptions): Promise<nu
   try {
     rules = (await import('../../rules/load.js')).loadRules(options.rules);
     mark('rules');
-    progress = progressBar();
+    // A staged scan draws no progress (it takes a moment): nor does it need stderr, which a text report never writes.
+    progress = staged ? { update: () => {}, done: () => {} } : progressBar();
   } catch (error) {
     staged?.cancel(); // or git's blob reader would wait for object names
     throw error;

@@ -2,8 +2,6 @@ import { spawn } from 'node:child_process';
 import { NeevscanError } from '../../errors.js';
 import type { CompiledRule } from '../../rules/types.js';
 import type { Located } from '../../scanner/finding.js';
-import { scanBuffer } from '../../scanner/scan-buffer.js';
-import { placeFindings } from '../locate.js';
 import type { SourceResult } from '../types.js';
 import { mark } from '../../util/marks.js';
 import { BatchParser, readBlobs } from './cat-file.js';
@@ -47,11 +45,14 @@ export interface StagedScan {
  * the object names once the diff is in. The diff runs from `cwd`
  * (`--no-relative` keeps its paths relative to the top folder); its answer is
  * only used once rev-parse has found a work tree, since `git diff --cached`
- * also answers inside .git and in a bare repository.
+ * also answers inside .git and in a bare repository. Node waits for each
+ * process to start before it starts the next, so the diff, which takes git the
+ * longest, goes first, and the blob reader, needed last, last.
  */
 export function startStaged(cwd: string): StagedScan {
+  const diff = runGit([...DIFF, '--raw', '-z', '--no-abbrev', ...PATCH], cwd);
+  const answers = Promise.allSettled([repoRoot(cwd), diff]);
   const blobs = startBlobReader(cwd);
-  const answers = Promise.allSettled([repoRoot(cwd), runGit([...DIFF, '--raw', '-z', '--no-abbrev', ...PATCH], cwd)]);
   return { scan: (options) => scanWith(answers, blobs, options), cancel: () => blobs.cancel() };
 }
 
@@ -60,6 +61,8 @@ async function scanWith(
   blobs: BlobReader,
   options: StagedOptions,
 ): Promise<SourceResult> {
+  // The scanner, with node:crypto for the secrets' hashes, loads while git works: the processes start before it.
+  const [{ scanBuffer }, { placeFindings }] = await Promise.all([import('../../scanner/scan-buffer.js'), import('../locate.js')]);
   const [top, diff] = await answers;
   if (top.status === 'rejected' || diff.status === 'rejected') {
     blobs.cancel();

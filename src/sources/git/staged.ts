@@ -7,6 +7,7 @@ import { mark } from '../../util/marks.js';
 import { BatchParser, readBlobs } from './cat-file.js';
 import { inRanges, parseAddedLines, parseRawZ } from './diff.js';
 import { GIT_ENV_OVERRIDES, repoRoot, runGit } from './run.js';
+import { knownWorkTreeTop } from './work-tree.js';
 
 const SUBMODULE = '160000';
 const SYMLINK = '120000';
@@ -40,18 +41,20 @@ export interface StagedScan {
 /**
  * Starts the git processes a staged scan needs, so that they run while the
  * caller loads its rules. A pre-commit hook waits on every git process in
- * turn, so the three start together: the work-tree check, one diff that gives
- * both the file list and the added lines, and the blob reader, which is handed
- * the object names once the diff is in. The diff runs from `cwd`
- * (`--no-relative` keeps its paths relative to the top folder); its answer is
- * only used once rev-parse has found a work tree, since `git diff --cached`
- * also answers inside .git and in a bare repository. Node waits for each
+ * turn, so they start together: the work-tree check (rev-parse, unless
+ * knownWorkTreeTop can tell without git), one diff that gives both the file
+ * list and the added lines, and the blob reader, which is handed the object
+ * names once the diff is in. The diff runs from `cwd` (`--no-relative` keeps
+ * its paths relative to the top folder); its answer is only used once a work
+ * tree is found, since `git diff --cached` also answers inside .git and in a
+ * bare repository. Node waits for each
  * process to start before it starts the next, so the diff, which takes git the
  * longest, goes first, and the blob reader, needed last, last.
  */
 export function startStaged(cwd: string): StagedScan {
   const diff = runGit([...DIFF, '--raw', '-z', '--no-abbrev', ...PATCH], cwd);
-  const answers = Promise.allSettled([repoRoot(cwd), diff]);
+  const top = knownWorkTreeTop(cwd);
+  const answers = Promise.allSettled([top !== undefined ? Promise.resolve(top) : repoRoot(cwd), diff]);
   const blobs = startBlobReader(cwd);
   return { scan: (options) => scanWith(answers, blobs, options), cancel: () => blobs.cancel() };
 }

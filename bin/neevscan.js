@@ -10,9 +10,10 @@ const mark = process.env.NEEVSCAN_MARKS === '1' ? (name) => performance.mark(`ne
 mark('start');
 
 // `npm run build` bundles the CLI (scripts/bundle-cli.mjs): dist/bundle/staged.cjs, one CommonJS file for
-// `scan --staged`, and dist/bundle/neevscan.js for everything (the scan command and commander in one file, the
-// other commands apart). A bundle older than the last tsc build (`npx tsc` alone, during development) would run
-// stale code, so then, or without a bundle, the CLI runs from dist/cli/main.js.
+// `scan --staged`, compiled with the code cache the build leaves beside it (load-bundle.cjs), and
+// dist/bundle/neevscan.js for everything (the scan command and commander in one file, the other commands apart).
+// A bundle older than the last tsc build (`npx tsc` alone, during development) would run stale code, so then, or
+// without a bundle, the CLI runs from dist/cli/main.js.
 const dist = join(__dirname, '..', 'dist');
 const mtime = (path) => statSync(join(dist, path), { throwIfNoEntry: false })?.mtimeMs;
 const compiled = mtime('.tsbuildinfo');
@@ -24,7 +25,7 @@ const fresh = (bundle) => {
 const argv = process.argv.slice(2);
 let run;
 if (argv[0] === 'scan' && argv.includes('--staged') && fresh('bundle/staged.cjs')) {
-  const { runStagedFast } = require('../dist/bundle/staged.cjs');
+  const { runStagedFast } = require('./load-bundle.cjs').loadBundle(join(dist, 'bundle', 'staged.cjs')).exports;
   mark('loaded');
   run = runStagedFast(argv); // undefined: options it does not parse, for commander in main.js
 }

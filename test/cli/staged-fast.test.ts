@@ -1,10 +1,11 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseStagedArgs } from '../../src/cli/staged-fast.js';
 import { generateKey, sha256Hex } from '../../src/key-format/key.js';
 import { neevscan } from '../helpers/cli.js';
-import { GIT_ENV, git, gitRepo, writeTree } from '../helpers/tmp.js';
+import { GIT_ENV, git, gitRepo, tempDir, writeTree } from '../helpers/tmp.js';
 
 const DEFAULTS = { format: 'text', rules: [], color: true, maxFileSize: '0', staged: true };
 
@@ -115,5 +116,29 @@ describe('scan --staged through bin/neevscan.js (the bundled path when built)', 
     const path = neevscan(['scan', '--staged', 'a.env'], { cwd: repo, env: GIT_ENV });
     expect(path.status).toBe(2);
     expect(path.stderr).toBe('neevscan: --staged scans the repository of the current folder and takes no PATH\n');
+  });
+});
+
+describe("the bundle's code cache (bin/load-bundle.cjs)", () => {
+  const { loadBundle } = createRequire(import.meta.url)('../../bin/load-bundle.cjs') as {
+    loadBundle: (file: string) => { script: { cachedDataRejected?: boolean }; exports: Record<string, unknown> };
+  };
+  const BUNDLE = new URL('../../dist/bundle/staged.cjs', import.meta.url).pathname;
+
+  it('is taken by this Node when the build made it', () => {
+    const { script, exports } = loadBundle(BUNDLE);
+    expect(script.cachedDataRejected).toBe(false);
+    expect(typeof exports.runStagedFast).toBe('function');
+  });
+
+  it('is not used when older than the bundle', () => {
+    const dir = tempDir();
+    const copy = join(dir, 'staged.cjs');
+    copyFileSync(`${BUNDLE}.cache`, `${copy}.cache`);
+    copyFileSync(BUNDLE, copy);
+    utimesSync(`${copy}.cache`, new Date(0), new Date(0));
+    const { script, exports } = loadBundle(copy);
+    expect(script.cachedDataRejected).toBeUndefined(); // no cache handed to V8
+    expect(typeof exports.runStagedFast).toBe('function');
   });
 });

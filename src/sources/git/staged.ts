@@ -47,9 +47,9 @@ export interface StagedScan {
  * names once the diff is in. The diff runs from `cwd` (`--no-relative` keeps
  * its paths relative to the top folder); its answer is only used once a work
  * tree is found, since `git diff --cached` also answers inside .git and in a
- * bare repository. Node waits for each
- * process to start before it starts the next, so the diff, which takes git the
- * longest, goes first, and the blob reader, needed last, last.
+ * bare repository. Node waits for each process to start before it starts the
+ * next, so the diff, which takes git the longest, goes first, and the blob
+ * reader, needed last, last.
  */
 export function startStaged(cwd: string): StagedScan {
   const diff = runGit([...DIFF, '--raw', '-z', '--no-abbrev', ...PATCH], cwd);

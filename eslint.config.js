@@ -56,4 +56,10 @@ export default tseslint.config(
     files: ['bench/**'],
     rules: { 'max-lines-per-function': 'off' },
   },
+  {
+    // CommonJS files (bench/lib/phase-marks.cjs, preloaded with `node --require`) load with require.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

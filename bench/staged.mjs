@@ -12,8 +12,8 @@
  * with two floors, so that the machine's load weighs on all alike: `node -e 0`
  * (Node's own start-up, which no change to neevscan can remove) and
  * `git diff --cached --name-only` (one git process); then the CLI runs again
- * with bench/lib/phase-marks.mjs preloaded for the breakdown of where the
- * time goes.
+ * with bench/lib/phase-marks.cjs preloaded (and NEEVSCAN_MARKS=1) for the
+ * breakdown of where the time goes.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,20 +26,22 @@ import { fmtMs, hasCommand, machineLine, median, percentile, timeInterleaved } f
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'bin', 'neevscan.js');
-const MARKS = join(ROOT, 'bench', 'lib', 'phase-marks.mjs');
+const MARKS = join(ROOT, 'bench', 'lib', 'phase-marks.cjs');
 const TARGET_MS = 150;
 const runsArg = process.argv.indexOf('--runs');
 const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 20;
 const keep = process.argv.includes('--keep'); // leave the repository for profiling
 
-/** The phases, as differences between the marks that bench/lib/phase-marks.mjs records (ms since the process started). */
+/** The phases, as differences between the marks that bench/lib/phase-marks.cjs records (ms since the process started). */
 const PHASES = [
   ['Node start-up (to the end of its bootstrap)', (m) => m.bootstrapComplete],
-  ['ES module loader and bin/neevscan.js', (m) => m.start - m.bootstrapComplete],
-  ['CLI module load (bundle, commander, argument parsing to `scan`)', (m) => m.loaded - m.start],
-  ['git started; rules loader, re2 and rules loaded', (m) => m.rules - m.loaded],
-  ['waiting on git rev-parse + diff', (m) => m['git-diff'] - m.rules],
-  ['blobs from cat-file, scanned', (m) => m['blobs-scanned'] - m['git-diff']],
+  ['bin/neevscan.js (CommonJS: no ES module loader), the preload', (m) => m.start - m.bootstrapComplete],
+  ['dist/bundle/staged.cjs loaded', (m) => m.loaded - m.start],
+  ['arguments parsed, child_process loaded, git diff and cat-file started', (m) => m['git-started'] - m.loaded],
+  ['rules loaded (prebuilt; no regex compiled)', (m) => m.rules - m['git-started']],
+  ["waiting on git's diff (and rev-parse, when run)", (m) => m['git-diff'] - m.rules],
+  ['diff parsed, blobs from cat-file, scanned', (m) => m['blobs-scanned'] - m['git-diff']],
+  ['  of which: re2 loaded (on the first keyword hit)', (m) => m['re2-loaded'] - m['re2-load']],
   ['report written', (m) => m.reported - m['blobs-scanned']],
   ['to the exit event', (m) => m.exit - m.reported],
   ['process exit, as the parent sees it (wall - exit event)', (m) => m.wall - m.exit],
@@ -92,17 +94,17 @@ try {
   for (let i = 0; i < 2 + runs; i++) {
     rmSync(marksFile, { force: true });
     const started = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, ['--import', MARKS, ...scanArgs], {
+    const r = spawnSync(process.execPath, ['--require', MARKS, ...scanArgs], {
       cwd: repo,
       encoding: 'utf8',
-      env: { ...process.env, BENCH_MARKS_FILE: marksFile },
+      env: { ...process.env, BENCH_MARKS_FILE: marksFile, NEEVSCAN_MARKS: '1' },
     });
     const wall = Number(process.hrtime.bigint() - started) / 1e6;
     if (r.status !== 1) throw new Error(`scan with marks exited ${r.status}: ${r.stderr}`);
     if (i >= 2) marks.push({ ...JSON.parse(readFileSync(marksFile, 'utf8')), wall });
   }
   const breakdown = PHASES.map(([name, of]) => ({ name, median: median(marks.map(of)), min: Math.min(...marks.map(of)) }));
-  console.log(`\nbreakdown (${runs} runs with bench/lib/phase-marks.mjs preloaded; median, min in ms):`);
+  console.log(`\nbreakdown (${runs} runs with bench/lib/phase-marks.cjs preloaded; median, min in ms):`);
   for (const b of breakdown) console.log(`  ${b.name.padEnd(66)} ${b.median.toFixed(1).padStart(6)} ${b.min.toFixed(1).padStart(6)}`);
   console.log(
     `  ${'whole process (wall)'.padEnd(66)} ${median(marks.map((m) => m.wall))

@@ -1,18 +1,38 @@
 #!/usr/bin/env node
-import { statSync } from 'node:fs';
+// CommonJS (bin/package.json says so): Node then runs this file without setting up its ES module loader, which
+// `scan --staged` in a pre-commit hook never needs. Every other command imports its ES modules, as before.
+'use strict';
+const { statSync } = require('node:fs');
+const { join } = require('node:path');
 
-// Marks (here, in `scan` and in `--staged`) cost nothing unless read; `npm run bench:staged` reads them.
-performance.mark('neevscan:start');
+// Phase marks for `npm run bench:staged` (src/util/marks.ts); `performance` is not touched otherwise.
+const mark = process.env.NEEVSCAN_MARKS === '1' ? (name) => performance.mark(`neevscan:${name}`) : () => {};
+mark('start');
 
-// `npm run build` bundles the CLI into dist/bundle/neevscan.js (scripts/bundle-cli.mjs), which starts faster than
-// dist/cli/main.js and its ~50 modules. A bundle older than the last tsc build (`npx tsc` alone, during
-// development) would run stale code, so then, or without a bundle, the CLI runs from dist/cli/main.js.
-const mtime = (path) => statSync(new URL(path, import.meta.url), { throwIfNoEntry: false })?.mtimeMs;
-const bundled = mtime('../dist/bundle/neevscan.js');
-const compiled = mtime('../dist/.tsbuildinfo');
-const { main } = await (bundled !== undefined && (compiled === undefined || bundled >= compiled)
-  ? import('../dist/bundle/neevscan.js')
-  : import('../dist/cli/main.js'));
-performance.mark('neevscan:loaded');
+// `npm run build` bundles the CLI (scripts/bundle-cli.mjs): dist/bundle/staged.cjs, one CommonJS file for
+// `scan --staged`, compiled with the code cache the build leaves beside it (load-bundle.cjs), and
+// dist/bundle/neevscan.js for everything (the scan command and commander in one file, the other commands apart).
+// A bundle older than the last tsc build (`npx tsc` alone, during development) would run stale code, so then, or
+// without a bundle, the CLI runs from dist/cli/main.js.
+const dist = join(__dirname, '..', 'dist');
+const mtime = (path) => statSync(join(dist, path), { throwIfNoEntry: false })?.mtimeMs;
+const compiled = mtime('.tsbuildinfo');
+const fresh = (bundle) => {
+  const built = mtime(bundle);
+  return built !== undefined && (compiled === undefined || built >= compiled);
+};
 
-process.exitCode = await main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+let run;
+if (argv[0] === 'scan' && argv.includes('--staged') && fresh('bundle/staged.cjs')) {
+  const { runStagedFast } = require('./load-bundle.cjs').loadBundle(join(dist, 'bundle', 'staged.cjs')).exports;
+  mark('loaded');
+  run = runStagedFast(argv); // undefined: options it does not parse, for commander in main.js
+}
+run ??= import(fresh('bundle/neevscan.js') ? '../dist/bundle/neevscan.js' : '../dist/cli/main.js').then(({ main }) => {
+  mark('loaded');
+  return main(argv);
+});
+run.then((status) => {
+  process.exitCode = status;
+});

@@ -20,6 +20,7 @@ const OUT_DIR = join(DIST, 'bundle');
 const ENTRY = join(DIST, 'cli', 'main.js');
 const BUNDLED_PACKAGES = new Set(['commander']);
 const BUNDLED_COMMANDS = new Set(['./commands/scan.js']);
+const STAGED_EXTERNAL = new Set(['paths.js', 'stdin.js', join('git', 'history.js')].map((file) => join(DIST, 'sources', file)));
 
 const toPosix = (path) => path.split(sep).join('/');
 const fromBundle = (file) => {
@@ -39,41 +40,62 @@ try {
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 const external = Object.keys(pkg.dependencies ?? {}).filter((name) => !BUNDLED_PACKAGES.has(name));
 
-/** @type {import('esbuild').Plugin} */
-const keepDistLayout = {
+/**
+ * Keeps dist/'s layout for what stays outside a bundle: `external(importer, target)` names the dist/ files left
+ * as imports (of their dist/ path, relative to the bundle), and `import.meta.url` in each bundled module becomes
+ * the URL its dist/ file would have (`base`: the bundle file's own URL, as an expression).
+ * @returns {import('esbuild').Plugin}
+ */
+const keepDistLayout = (external, base) => ({
   name: 'keep-dist-layout',
   setup(build) {
     build.onResolve({ filter: /^\.\.?\// }, (args) => {
       if (!args.importer.startsWith(DIST)) return undefined;
       const target = join(dirname(args.importer), args.path);
-      const fromMain = args.importer === ENTRY && args.path.startsWith('./commands/') && !BUNDLED_COMMANDS.has(args.path);
-      if (fromMain || target === join(DIST, 'errors.js')) return { path: fromBundle(target), external: true };
+      if (external(args.importer, args.path, target)) return { path: fromBundle(target), external: true };
       return undefined;
     });
     build.onLoad({ filter: /\.js$/ }, (args) => {
       if (!args.path.startsWith(DIST + sep)) return undefined;
       const text = readFileSync(args.path, 'utf8');
-      const url = `new URL(${JSON.stringify(fromBundle(args.path))}, import.meta.url).href`;
+      const url = `new URL(${JSON.stringify(fromBundle(args.path))}, ${base}).href`;
       return { contents: text.replaceAll('import.meta.url', url), loader: 'js', resolveDir: dirname(args.path) };
     });
   },
-};
+});
+
+const common = { bundle: true, platform: 'node', target: 'node20', outdir: OUT_DIR, legalComments: 'none', logLevel: 'warning' };
 
 await esbuild.build({
+  ...common,
   entryPoints: { neevscan: ENTRY },
-  outdir: OUT_DIR,
-  bundle: true,
   format: 'esm',
-  platform: 'node',
-  target: 'node20',
   external,
-  plugins: [keepDistLayout],
+  plugins: [
+    keepDistLayout(
+      (importer, path, target) =>
+        (importer === ENTRY && path.startsWith('./commands/') && !BUNDLED_COMMANDS.has(path)) || target === join(DIST, 'errors.js'),
+      'import.meta.url',
+    ),
+  ],
   // commander is CommonJS and requires Node's built-ins; an ES module has no `require` of its own.
   banner: { js: "import { createRequire as __neevscanRequire } from 'node:module';\nconst require = __neevscanRequire(import.meta.url);" },
   // Modules the CLI imports lazily stay in chunks of their own (a staged scan never loads the folder walker, the
   // worker pool or the history reader); every file lands in dist/bundle/, which `import.meta.url` above relies on.
   splitting: true,
   chunkNames: 'chunk-[hash]',
-  legalComments: 'none',
-  logLevel: 'warning',
+});
+
+// `scan --staged` (src/cli/staged-fast.ts): one CommonJS file, no commander, no chunks. CommonJS because Node loads
+// it with `require` straight from bin/neevscan.js: no ES module loader, and Node's built-ins come without the
+// ES module facade that reads every export (for node:fs that loads its streams). The scan command's other sources
+// (folders, stdin, history) never run on this path; they stay imports of their dist/ files.
+await esbuild.build({
+  ...common,
+  entryPoints: { staged: join(DIST, 'cli', 'staged-fast.js') },
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  external: Object.keys(pkg.dependencies ?? {}),
+  plugins: [keepDistLayout((importer, path, target) => STAGED_EXTERNAL.has(target), '__neevscanUrl')],
+  banner: { js: "const __neevscanUrl = require('node:url').pathToFileURL(__filename).href;" },
 });

@@ -12,12 +12,14 @@ for (const name of readdirSync(BUILTIN_RULES_DIR)
   .filter((n) => /\.ya?ml$/.test(n))
   .sort()) {
   for (const spec of readRuleFile(BUILTIN_RULES_DIR + name)) {
-    const problems = checkExamples(compileRule(spec, name));
+    const rule = compileRule(spec, name);
+    const problems = checkExamples(rule);
     if (problems.length) {
       console.error(`rules/${name}, rule ${spec.id}: ${problems.join('; ')}`);
       process.exit(1);
     }
-    out.push({ file: basename(name), spec });
+    // The secret's capture group, found by compiling the pattern: a scan then compiles a regex only when it needs it.
+    out.push({ file: basename(name), spec, secretGroup: rule.secretGroup });
   }
 }
 writeFileSync(BUILTIN_RULES_JSON, JSON.stringify(out));

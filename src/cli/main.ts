@@ -4,8 +4,8 @@
  * starts fast and never loads the service's dependencies.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { NeevscanError } from '../errors.js';
-import { terminalSafe, terminalSafeLines } from '../report/terminal-safe.js';
+import { terminalSafeLines } from '../report/terminal-safe.js';
+import { errorStatus } from './error-status.js';
 import { VERSION } from '../version.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -182,10 +182,5 @@ function failureStatus(error: unknown): number {
     // Help and --version are not errors; commander has printed its own line for the rest.
     return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? 0 : 2;
   }
-  if (error instanceof NeevscanError) {
-    process.stderr.write(`neevscan: ${terminalSafe(error.message)}\n`);
-    return 2;
-  }
-  process.stderr.write(`neevscan: unexpected error: ${terminalSafe((error as Error).message)}\n`);
-  return 2;
+  return errorStatus(error);
 }

@@ -2,11 +2,12 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import RE2 from 're2';
+import type RE2 from 're2';
 import { NeevscanError } from '../errors.js';
 import type { CompiledRule, RuleSpec } from './types.js';
 import { VALIDATORS } from './validators.js';
 import { checkExamples } from './check.js';
+import { mark } from '../util/marks.js';
 
 /** The rules that ship with neevscan. */
 export const BUILTIN_RULES_DIR = fileURLToPath(new URL('../../rules/', import.meta.url));
@@ -22,6 +23,17 @@ export const BUILTIN_RULES_JSON = fileURLToPath(new URL('./builtin-rules.json', 
 // Errors throw; warnings (odd aliases, tags) are not printed, since a scan's stderr carries one clear line or none.
 const parseYaml = (text: string): unknown =>
   (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text, { logLevel: 'error' });
+
+// re2 (a large native addon) loads when a regex is first compiled: the built-in rules' regexes compile when a
+// keyword first hits (see prebuiltRule), so a staged change without one never loads it.
+let re2Class: typeof RE2 | undefined;
+const re2 = (): typeof RE2 => {
+  if (re2Class) return re2Class;
+  mark('re2-load');
+  re2Class = createRequire(import.meta.url)('re2') as typeof RE2;
+  mark('re2-loaded');
+  return re2Class;
+};
 
 const DEFAULT_WINDOW = 256;
 const MAX_WINDOW = 64 * 1024;
@@ -94,19 +106,34 @@ export function validateSpec(raw: unknown, file: string, index: number): RuleSpe
 export function compileRule(spec: RuleSpec, file: string): CompiledRule {
   let regex: RE2;
   try {
-    regex = new RE2(spec.pattern, 'gd');
+    regex = new (re2())(spec.pattern, 'gd');
   } catch (error) {
     fail(file, spec.id, `pattern does not compile under RE2: ${(error as Error).message}`);
   }
   const groups = countGroups(spec.pattern);
   const secretGroup = spec.secretGroup ?? (groups > 0 ? 1 : 0);
   if (secretGroup > groups) fail(file, spec.id, `\`secretGroup\` ${secretGroup} but the pattern has ${groups} capture group(s)`);
+  return ruleOf(spec, file, secretGroup, () => regex);
+}
+
+/**
+ * A built-in rule as the build compiled and checked it (scripts/compile-rules.mjs): its regex is compiled when
+ * first read, which the engine does only where a keyword occurs.
+ */
+function prebuiltRule(spec: RuleSpec, file: string, secretGroup: number): CompiledRule {
+  let regex: RE2 | undefined;
+  return ruleOf(spec, file, secretGroup, () => (regex ??= new (re2())(spec.pattern, 'gd')));
+}
+
+function ruleOf(spec: RuleSpec, file: string, secretGroup: number, regex: () => RE2): CompiledRule {
   return {
     id: spec.id,
     description: spec.description,
     remediation: spec.remediation,
     keywords: spec.keywords.map((k) => Buffer.from(k, 'utf8')),
-    regex,
+    get regex() {
+      return regex();
+    },
     secretGroup,
     boundary: spec.boundary ?? 'token',
     validator: spec.validator ? VALIDATORS[spec.validator] : undefined,
@@ -119,7 +146,7 @@ export function compileRule(spec: RuleSpec, file: string): CompiledRule {
 /** Counts the pattern's capturing groups. */
 function countGroups(pattern: string): number {
   // RE2 reports its capture groups as the length of a match array; `(?:pattern)|` always matches the empty string.
-  const probe = new RE2(`(?:${pattern})|`, '');
+  const probe = new (re2())(`(?:${pattern})|`, '');
   return probe.exec('')!.length - 1;
 }
 
@@ -168,25 +195,33 @@ function ruleFilesAt(path: string): string[] {
 export function loadRules(extra: readonly string[] = []): CompiledRule[] {
   const rules: CompiledRule[] = [];
   const seen = new Map<string, string>();
-  const add = (spec: RuleSpec, file: string, check: boolean) => {
-    const earlier = seen.get(spec.id);
-    if (earlier) fail(file, spec.id, `id already used by a rule in ${earlier}`);
-    seen.set(spec.id, file);
+  const add = (id: string, file: string, rule: () => CompiledRule) => {
+    const earlier = seen.get(id);
+    if (earlier) fail(file, id, `id already used by a rule in ${earlier}`);
+    seen.set(id, file);
+    rules.push(rule());
+  };
+  const checked = (spec: RuleSpec, file: string) => () => {
     const rule = compileRule(spec, file);
-    const problems = check ? checkExamples(rule) : [];
+    const problems = checkExamples(rule);
     if (problems.length > 0) fail(file, spec.id, problems.join('; '));
-    rules.push(rule);
+    return rule;
   };
   const prebuilt = readPrebuiltRules();
-  if (prebuilt) for (const { file, spec } of prebuilt) add(spec, file, false);
-  else for (const file of ruleFilesAt(BUILTIN_RULES_DIR)) for (const spec of readRuleFile(file)) add(spec, file, true);
-  for (const file of extra.flatMap(ruleFilesAt)) for (const spec of readRuleFile(file)) add(spec, file, true);
+  if (prebuilt) {
+    for (const { spec, file, secretGroup } of prebuilt) {
+      add(spec.id, file, () => (secretGroup === undefined ? compileRule(spec, file) : prebuiltRule(spec, file, secretGroup)));
+    }
+  } else for (const file of ruleFilesAt(BUILTIN_RULES_DIR)) for (const spec of readRuleFile(file)) add(spec.id, file, checked(spec, file));
+  for (const file of extra.flatMap(ruleFilesAt)) for (const spec of readRuleFile(file)) add(spec.id, file, checked(spec, file));
   return rules;
 }
 
 export interface PrebuiltRule {
   file: string;
   spec: RuleSpec;
+  /** The capture group of the secret, as compiling the pattern found it (absent in a build before it was recorded). */
+  secretGroup?: number;
 }
 
 /** The build's checked copy of the built-in rules, unless a rule file changed after it was made. */
@@ -196,5 +231,5 @@ function readPrebuiltRules(): PrebuiltRule[] | undefined {
   const files = ruleFilesAt(BUILTIN_RULES_DIR);
   if (files.some((file) => statSync(file).mtimeMs > built)) return undefined;
   const rules = JSON.parse(readFileSync(BUILTIN_RULES_JSON, 'utf8')) as PrebuiltRule[];
-  return rules.map(({ file, spec }) => ({ file: join(BUILTIN_RULES_DIR, file), spec }));
+  return rules.map((rule) => ({ ...rule, file: join(BUILTIN_RULES_DIR, rule.file) }));
 }

@@ -5,6 +5,7 @@ import type { Finding } from '../../scanner/finding.js';
 import type { ReportInput } from '../../report/types.js';
 import type { SourceFinding, SourceResult } from '../../sources/types.js';
 import { terminalSafe } from '../../report/terminal-safe.js';
+import { clockMs, mark } from '../../util/marks.js';
 import { readBaseline, writeBaseline } from '../baseline.js';
 import { progressBar } from '../progress.js';
 
@@ -30,7 +31,7 @@ function parseCount(value: string, flag: string): number {
 
 /** `neevscan scan`: returns the exit status (0 nothing found, 1 findings). Errors throw NeevscanError (exit 2). */
 export async function runScan(paths: string[], options: ScanOptions): Promise<number> {
-  const started = performance.now();
+  const started = clockMs();
   if (!FORMATS.includes(options.format))
     throw new NeevscanError(`--format must be one of ${FORMATS.join(', ')}, not "${options.format}"`, 'bad-argument');
   const maxFileSize = parseCount(options.maxFileSize, '--max-file-size');
@@ -45,12 +46,14 @@ export async function runScan(paths: string[], options: ScanOptions): Promise<nu
   // git answers while the rules load; the rules loader (with re2, a large native addon) is imported after git has
   // started for the same reason.
   const staged = options.staged ? (await import('../../sources/git/staged.js')).startStaged(process.cwd()) : undefined;
+  mark('git-started');
   let rules: CompiledRule[];
   let progress: ReturnType<typeof progressBar>;
   try {
     rules = (await import('../../rules/load.js')).loadRules(options.rules);
-    performance.mark('neevscan:rules');
-    progress = progressBar();
+    mark('rules');
+    // A staged scan draws no progress (it takes a moment): nor does it need stderr, which a text report never writes.
+    progress = staged ? { update: () => {}, done: () => {} } : progressBar();
   } catch (error) {
     staged?.cancel(); // or git's blob reader would wait for object names
     throw error;
@@ -91,7 +94,7 @@ export async function runScan(paths: string[], options: ScanOptions): Promise<nu
   const input: ReportInput = {
     findings: sortFindings(findings),
     rules,
-    stats: { files: source.files, bytes: source.bytes, durationMs: Math.round(performance.now() - started) },
+    stats: { files: source.files, bytes: source.bytes, durationMs: Math.round(clockMs() - started) },
     warnings: source.warnings,
     suppressed,
     scope,
@@ -103,7 +106,7 @@ export async function runScan(paths: string[], options: ScanOptions): Promise<nu
     return 0;
   }
   await emit(input, options);
-  performance.mark('neevscan:reported');
+  mark('reported');
   return input.findings.length > 0 ? 1 : 0;
 }
 

@@ -16,16 +16,17 @@ export function runGit(
   options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
 ): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    // Without input, stdin is /dev/null, which git reads as an ended pipe: one pipe fewer to set up per process.
     const child = spawn('git', [...GIT_ENV_OVERRIDES, ...args], {
       cwd,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       env: options.env ?? process.env,
       timeout: options.timeoutMs,
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
     child.on('error', (error: NodeJS.ErrnoException) =>
       reject(new NeevscanError(error.code === 'ENOENT' ? 'git is not installed (or not on PATH)' : `git: ${error.message}`, 'git-failed')),
     );
@@ -34,8 +35,10 @@ export function runGit(
       const line = Buffer.concat(err).toString('utf8').trim().split('\n')[0] || `exit status ${code}`;
       reject(new NeevscanError(`git ${args[0]}: ${line.replace(/^fatal: /, '')}`, 'git-failed'));
     });
-    child.stdin.on('error', () => {}); // git may exit before reading all input; its exit status tells
-    child.stdin.end(input);
+    if (input !== undefined) {
+      child.stdin!.on('error', () => {}); // git may exit before reading all input; its exit status tells
+      child.stdin!.end(input);
+    }
   });
 }
 

@@ -2,12 +2,12 @@ import { spawn } from 'node:child_process';
 import { NeevscanError } from '../../errors.js';
 import type { CompiledRule } from '../../rules/types.js';
 import type { Located } from '../../scanner/finding.js';
-import { scanBuffer } from '../../scanner/scan-buffer.js';
-import { placeFindings } from '../locate.js';
 import type { SourceResult } from '../types.js';
+import { mark } from '../../util/marks.js';
 import { BatchParser, readBlobs } from './cat-file.js';
 import { inRanges, parseAddedLines, parseRawZ } from './diff.js';
 import { GIT_ENV_OVERRIDES, repoRoot, runGit } from './run.js';
+import { knownWorkTreeTop } from './work-tree.js';
 
 const SUBMODULE = '160000';
 const SYMLINK = '120000';
@@ -41,16 +41,21 @@ export interface StagedScan {
 /**
  * Starts the git processes a staged scan needs, so that they run while the
  * caller loads its rules. A pre-commit hook waits on every git process in
- * turn, so the three start together: the work-tree check, one diff that gives
- * both the file list and the added lines, and the blob reader, which is handed
- * the object names once the diff is in. The diff runs from `cwd`
- * (`--no-relative` keeps its paths relative to the top folder); its answer is
- * only used once rev-parse has found a work tree, since `git diff --cached`
- * also answers inside .git and in a bare repository.
+ * turn, so they start together: the work-tree check (rev-parse, unless
+ * knownWorkTreeTop can tell without git), one diff that gives both the file
+ * list and the added lines, and the blob reader, which is handed the object
+ * names once the diff is in. The diff runs from `cwd` (`--no-relative` keeps
+ * its paths relative to the top folder); its answer is only used once a work
+ * tree is found, since `git diff --cached` also answers inside .git and in a
+ * bare repository. Node waits for each process to start before it starts the
+ * next, so the diff, which takes git the longest, goes first, and the blob
+ * reader, needed last, last.
  */
 export function startStaged(cwd: string): StagedScan {
+  const diff = runGit([...DIFF, '--raw', '-z', '--no-abbrev', ...PATCH], cwd);
+  const top = knownWorkTreeTop(cwd);
+  const answers = Promise.allSettled([top !== undefined ? Promise.resolve(top) : repoRoot(cwd), diff]);
   const blobs = startBlobReader(cwd);
-  const answers = Promise.allSettled([repoRoot(cwd), runGit([...DIFF, '--raw', '-z', '--no-abbrev', ...PATCH], cwd)]);
   return { scan: (options) => scanWith(answers, blobs, options), cancel: () => blobs.cancel() };
 }
 
@@ -59,13 +64,15 @@ async function scanWith(
   blobs: BlobReader,
   options: StagedOptions,
 ): Promise<SourceResult> {
+  // The scanner, with node:crypto for the secrets' hashes, loads while git works: the processes start before it.
+  const [{ scanBuffer }, { placeFindings }] = await Promise.all([import('../../scanner/scan-buffer.js'), import('../locate.js')]);
   const [top, diff] = await answers;
   if (top.status === 'rejected' || diff.status === 'rejected') {
     blobs.cancel();
     throw top.status === 'rejected' ? top.reason : (diff as PromiseRejectedResult).reason;
   }
   const root = top.value;
-  performance.mark('neevscan:git-diff');
+  mark('git-diff');
   const { raw, patch } = splitRawAndPatch(diff.value);
   const entries = parseRawZ(raw).filter((e) => e.newMode !== SUBMODULE && e.newMode !== SYMLINK);
   const added = parseAddedLines(patch);
@@ -91,6 +98,7 @@ async function scanWith(
     },
     options.maxFileSize,
   );
+  compileWhereKeywordsAdded(options.rules, patch);
   const [oldDone, newDone] = await Promise.allSettled([readOld, readNew]);
   if (oldDone.status === 'rejected' || newDone.status === 'rejected') {
     blobs.cancel();
@@ -111,8 +119,17 @@ async function scanWith(
       result.findings.push(...placeFindings(fresh, path, null));
     }
   }
-  performance.mark('neevscan:blobs-scanned');
+  mark('blobs-scanned');
   return result;
+}
+
+/**
+ * Compiles, while git reads the blobs, the regex of each rule whose keyword occurs in the patch: an added line
+ * with a keyword will need it (and the first regex loads re2, a large native addon). A rule's regex is compiled
+ * when first read (rules/load.ts), so a staged change without any keyword loads no regex engine at all.
+ */
+function compileWhereKeywordsAdded(rules: readonly CompiledRule[], patch: Buffer): void {
+  for (const rule of rules) if (rule.keywords.some((keyword) => patch.includes(keyword))) void rule.regex;
 }
 
 interface BlobReader {

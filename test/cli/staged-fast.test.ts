@@ -1,0 +1,144 @@
+import { copyFileSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseStagedArgs } from '../../src/cli/staged-fast.js';
+import { generateKey, sha256Hex } from '../../src/key-format/key.js';
+import { neevscan } from '../helpers/cli.js';
+import { GIT_ENV, git, gitRepo, tempDir, writeTree } from '../helpers/tmp.js';
+
+const DEFAULTS = { format: 'text', rules: [], color: true, maxFileSize: '0', staged: true };
+
+describe('the scan --staged command line, parsed without commander', () => {
+  it("takes main.ts's defaults and the options a hook passes, as commander reads them", () => {
+    expect(parseStagedArgs(['scan', '--staged'])).toEqual(DEFAULTS);
+    expect(
+      parseStagedArgs([
+        'scan',
+        '--format=sarif',
+        '--staged',
+        '--no-color',
+        '--rules',
+        'a.yaml',
+        '--rules=b',
+        '--output',
+        '--staged', // a value, whatever it looks like
+        '--max-file-size',
+        '100',
+        '--baseline',
+        'base.json',
+        '--write-baseline=new.json',
+        '--format',
+        'json',
+      ]),
+    ).toEqual({
+      ...DEFAULTS,
+      format: 'json',
+      color: false,
+      rules: ['a.yaml', 'b'],
+      output: '--staged',
+      maxFileSize: '100',
+      baseline: 'base.json',
+      writeBaseline: 'new.json',
+    });
+  });
+
+  it('leaves everything else to commander: no --staged, paths, other flags, a missing or bad value', () => {
+    for (const argv of [
+      [],
+      ['--staged'],
+      ['scan'],
+      ['scan', '.', '--staged'],
+      ['scan', '--staged', '--git'],
+      ['scan', '--staged', '--help'],
+      ['scan', '--staged', '-h'],
+      ['scan', '--staged', '--threads', '2'],
+      ['scan', '--staged', '--format'],
+      ['scan', '--staged', '--format', 'xml'],
+      ['scan', '--staged', '--format='],
+      ['scan', '--staged=yes'],
+      ['scan', '--staged', '--color'],
+      ['scan', '--staged', '--'],
+      ['scan', '--output', '--staged'],
+      ['scan', '--staged', '--=x'],
+    ]) {
+      expect(parseStagedArgs(argv), argv.join(' ')).toBeUndefined();
+    }
+  });
+});
+
+describe('scan --staged through bin/neevscan.js (the bundled path when built)', () => {
+  function stagedKey() {
+    const repo = gitRepo();
+    const key = generateKey();
+    writeTree(repo, { 'a.env': `A=1\nKEY=${key}\n` });
+    git(repo, 'add', '-A');
+    return { repo, key };
+  }
+
+  it('honours --format=, --output, --baseline and --write-baseline', () => {
+    const { repo, key } = stagedKey();
+    const report = join(repo, 'report.sarif');
+    const run = neevscan(['scan', '--staged', '--format=sarif', '--output', report], { cwd: repo, env: GIT_ENV });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^neevscan: 1 secret found in staged changes/);
+    expect(JSON.parse(readFileSync(report, 'utf8')).runs[0].results).toHaveLength(1);
+
+    const baseline = join(repo, 'baseline.json');
+    expect(neevscan(['scan', '--staged', '--write-baseline', baseline], { cwd: repo, env: GIT_ENV }).status).toBe(0);
+    expect(readFileSync(baseline, 'utf8')).toContain(sha256Hex(key));
+    expect(readFileSync(baseline, 'utf8')).not.toContain(key);
+    const again = neevscan(['scan', '--staged', '--baseline', baseline, '--format', 'json'], { cwd: repo, env: GIT_ENV });
+    expect(again.status).toBe(0);
+    expect(JSON.parse(again.stdout).findings).toEqual([]);
+  });
+
+  it('with --rules, a custom rule finds what it names', () => {
+    const repo = gitRepo();
+    const rules = join(repo, 'rules.yaml');
+    writeFileSync(
+      rules,
+      'rules:\n  - id: acme-token\n    description: Acme token\n    keywords: [acme_]\n    pattern: "acme_[0-9a-f]{16}"\n    examples: ["acme_0123456789abcdef"]\n',
+    );
+    writeTree(repo, { 'b.txt': 'token acme_0123456789abcdef\n' });
+    git(repo, 'add', 'b.txt');
+    const run = neevscan(['scan', '--staged', '--rules', rules, '--format', 'json'], { cwd: repo, env: GIT_ENV });
+    expect(run.status).toBe(1);
+    expect(JSON.parse(run.stdout).findings).toMatchObject([{ ruleId: 'acme-token', file: 'b.txt', line: 1, column: 7 }]);
+  });
+
+  it('commander still words the errors of what the fast path does not parse', () => {
+    const { repo } = stagedKey();
+    const bad = neevscan(['scan', '--staged', '--format', 'xml'], { cwd: repo, env: GIT_ENV });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/argument 'xml' is invalid/);
+    const path = neevscan(['scan', '--staged', 'a.env'], { cwd: repo, env: GIT_ENV });
+    expect(path.status).toBe(2);
+    expect(path.stderr).toBe('neevscan: --staged scans the repository of the current folder and takes no PATH\n');
+  });
+});
+
+describe("the bundle's code cache (bin/load-bundle.cjs)", () => {
+  const { loadBundle } = createRequire(import.meta.url)('../../bin/load-bundle.cjs') as {
+    loadBundle: (file: string) => { script: { cachedDataRejected?: boolean }; exports: Record<string, unknown> };
+  };
+  const BUNDLE = new URL('../../dist/bundle/staged.cjs', import.meta.url).pathname;
+
+  it('is taken by this Node when the build made it', () => {
+    const { script, exports } = loadBundle(BUNDLE);
+    expect(script.cachedDataRejected).toBe(false);
+    expect(typeof exports.runStagedFast).toBe('function');
+  });
+
+  it('is not used when older than the bundle', () => {
+    const dir = tempDir();
+    const copy = join(dir, 'staged.cjs');
+    copyFileSync(`${BUNDLE}.cache`, `${copy}.cache`);
+    copyFileSync(BUNDLE, copy);
+    utimesSync(`${copy}.cache`, new Date(0), new Date(0));
+    const { script, exports } = loadBundle(copy);
+    expect(script.cachedDataRejected).toBeUndefined(); // no cache handed to V8
+    expect(typeof exports.runStagedFast).toBe('function');
+  });
+});

@@ -6,8 +6,8 @@
  * cluster, node: a drift of the machine's load weighs on both alike). Prints the figures of each run side by side,
  * the ratio cluster ÷ node, and the per-operation costs a capacity estimate is made from (docs/SCALING.md).
  *
- *   node bench/scaling.mjs [--rounds 2] [--only keystore,pipeline] [--keys 20000] [--seconds 10]
- *                          [--stages 250] [--stage-seconds 4] [--stage-repos 100]
+ *   node bench/scaling.mjs [--rounds 2] [--only keystore,pipeline] [--keys 20000] [--seconds 8]
+ *                          [--stages 200] [--stage-seconds 3] [--stage-repos 60]
  *
  * Both set-ups share this machine's cores, so the cluster shows what its client and routing cost, not what more
  * machines would gain: CPU per operation is the figure to carry over, wall-clock throughput is bounded by the cores.
@@ -25,11 +25,11 @@ const { values: opt } = parseArgs({
     rounds: { type: 'string', default: '2' },
     only: { type: 'string', default: 'keystore,pipeline' },
     keys: { type: 'string', default: '20000' },
-    seconds: { type: 'string', default: '10' },
+    seconds: { type: 'string', default: '8' },
     rate: { type: 'string', default: '2000' },
-    stages: { type: 'string', default: '250' },
-    'stage-seconds': { type: 'string', default: '4' },
-    'stage-repos': { type: 'string', default: '100' },
+    stages: { type: 'string', default: '200' },
+    'stage-seconds': { type: 'string', default: '3' },
+    'stage-repos': { type: 'string', default: '60' },
   },
 });
 const ONLY = new Set(opt.only.split(','));
@@ -67,7 +67,7 @@ const started = { when: new Date().toISOString(), load: load(), cpu: cpus()[0]?.
 if (ONLY.has('keystore'))
   for (const flag of order)
     results.keystore[side(flag)].push(
-      await runBench('keystore.mjs', [flag, '--keys', opt.keys, '--seconds', opt.seconds, '--rate', opt.rate, '--caller', 'without']),
+      await runBench('keystore.mjs', [flag, '--keys', opt.keys, '--seconds', opt.seconds, '--rate', opt.rate, '--caller', 'both']),
     );
 if (ONLY.has('pipeline'))
   for (const flag of order)
@@ -102,14 +102,18 @@ function row(name, runs, pick, digits) {
 }
 const ks = results.keystore;
 if (ks.node.length + ks.cluster.length) {
-  row('authenticate: sustained maximum (50 connections), requests/s', ks, (r) => r.max.requestsPerSecond, 0);
-  row(`authenticate: p99 at ${opt.rate}/s, ms`, ks, (r) => r.fixed.without.p99, 1);
-  row(`authenticate at ${opt.rate}/s: service CPU a call, µs`, ks, (r) => r.fixed.without.serviceCpuUsPerCall, 0);
-  row(`authenticate at ${opt.rate}/s: Redis CPU a call (all nodes), µs`, ks, (r) => r.fixed.without.redisCpuUsPerCall, 1);
-  row('authenticate at the maximum: service CPU a call, µs', ks, (r) => r.max.serviceCpuUsPerCall, 0);
-  row('authenticate at the maximum: Redis CPU a call (all nodes), µs', ks, (r) => r.max.redisCpuUsPerCall, 1);
-  row('authenticate: Redis commands a call', ks, (r) => r.fixed.without.redisCommandsPerCall, 2);
-  row('authenticate: MOVED answers over the fixed-rate run', ks, (r) => r.fixed.without.moved, 0);
+  row('authenticate: sustained maximum (50 connections, with caller context), requests/s', ks, (r) => r.max.requestsPerSecond, 0);
+  for (const mode of ['without', 'with']) {
+    const at = `authenticate at ${opt.rate}/s, ${mode} caller context`;
+    row(`${at}: requests/s sent`, ks, (r) => r.fixed[mode].requestsPerSecond, 0);
+    row(`${at}: p99, ms`, ks, (r) => r.fixed[mode].p99, 1);
+    row(`${at}: service CPU a call, µs`, ks, (r) => r.fixed[mode].serviceCpuUsPerCall, 0);
+    row(`${at}: Redis CPU a call (all nodes), µs`, ks, (r) => r.fixed[mode].redisCpuUsPerCall, 1);
+    row(`${at}: Redis commands a call`, ks, (r) => r.fixed[mode].redisCommandsPerCall, 2);
+  }
+  row('authenticate at the maximum, with caller context: service CPU a call, µs', ks, (r) => r.max.serviceCpuUsPerCall, 0);
+  row('authenticate at the maximum, with caller context: Redis CPU a call (all nodes), µs', ks, (r) => r.max.redisCpuUsPerCall, 1);
+  row('authenticate: MOVED answers over all runs', ks, (r) => r.fixed.without.moved + r.fixed.with.moved + r.max.moved, 0);
 }
 const pl = results.pipeline;
 const stage = (r) => r.stages[r.stages.length - 1];
@@ -135,9 +139,9 @@ console.log('\nper run: Redis CPU seconds per node and load average');
 for (const [bench, runs] of Object.entries(results))
   for (const [name, list] of Object.entries(runs))
     for (const r of list) {
-      const m = bench === 'keystore' ? r.fixed.without : stage(r);
+      const m = bench === 'keystore' ? r.max : stage(r);
       const when = bench === 'keystore' ? `${r.loadBefore} → ${r.loadAfter}` : `${r.machine.loadBefore} → ${r.loadAfter}`;
       console.log(
-        `  ${bench} ${name}: Redis CPU s per node ${m.redisCpuSecondsPerNode.join(' + ')}; commands per node ${(m.commandsPerNode ?? m.redisCommandsPerNode).join(' + ')}; load ${when}`,
+        `  ${bench} ${name}${bench === 'keystore' ? ' (maximum run)' : ''}: Redis CPU s per node ${m.redisCpuSecondsPerNode.join(' + ')}; commands per node ${(m.commandsPerNode ?? m.redisCommandsPerNode).join(' + ')}; load ${when}`,
       );
     }

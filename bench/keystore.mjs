@@ -2,16 +2,35 @@
 // rate and the sustained maximum, with 100,000 keys in a real Redis, over
 // loopback; and Redis memory per stored key. Expects dist/ built.
 //
-//   node bench/keystore.mjs [--keys 100000] [--rate 2000] [--seconds 20] [--caller both|with|without]
+//   node bench/keystore.mjs [--keys 100000] [--rate 2000] [--seconds 20] [--caller both|with|without] [--cluster | --fresh-node]
+//
+// Per run it prints what each call costs: the service's CPU (the serve process, /proc/<pid>/stat), Redis's CPU (every
+// redis-server process) and the Redis commands it ran (INFO commandstats), so a capacity estimate can be made from
+// them whatever else shares the machine. --cluster: a fresh local Redis Cluster of 3 masters (REDIS_CLUSTER_NODES);
+// --fresh-node: a fresh single redis-server, started alike (bench/lib/redis-target.mjs); neither: REDIS_URL.
+// The results also go to bench/.data/keystore/result-<time>.json (printed last), which bench/scaling.mjs reads.
 //
 // --caller: the fixed-rate run without caller context, with it (clientIp, userAgent, endpoint from pools of
 // 5,000 addresses, 20 user agents and 6 models, as a gateway sends them), or both, one after the other.
 import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { Redis } from 'ioredis';
 import { RedisKeyStore } from '../dist/stores/redis-key-store.js';
-import { freePort, serviceNodeFlags } from './lib/proc.mjs';
+import { cpuSeconds, freePort, serviceNodeFlags } from './lib/proc.mjs';
+import {
+  commandDelta,
+  commandStats,
+  deletePrefixEverywhere,
+  openRedisTarget,
+  perPidCpu,
+  redisCpuSeconds,
+  scanNodes,
+  topCommands,
+} from './lib/redis-target.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -19,49 +38,60 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '2000' },
     seconds: { type: 'string', default: '20' },
     caller: { type: 'string', default: 'both' },
+    cluster: { type: 'boolean', default: false },
+    'fresh-node': { type: 'boolean', default: false },
   },
 });
 if (!['both', 'with', 'without'].includes(values.caller)) throw new Error('--caller takes both, with or without');
 const KEYS = Number(values.keys);
 const RATE = Number(values.rate);
 const SECONDS = Number(values.seconds);
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `nsbench:${process.pid}:`;
 const ADMIN = 'bench-admin-token';
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+const loadBefore = load();
 
-const redis = new Redis(REDIS_URL);
+const target = await openRedisTarget({ cluster: values.cluster, freshNode: values['fresh-node'] });
+const redis = target.connect();
+const masters = target.masters();
 const store = new RedisKeyStore(redis, PREFIX, { requests: 1_000_000, windowSeconds: 60 });
 
 async function cleanup() {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${PREFIX}*`, 'COUNT', 5000);
-    cursor = next;
-    if (keys.length) await redis.unlink(...keys);
-  } while (cursor !== '0');
+  // A fresh Redis goes with its processes; REDIS_URL's is shared, so the prefix is deleted.
+  if (target.fresh) return;
+  await deletePrefixEverywhere(redis, PREFIX);
 }
+
+const usedMemory = async () =>
+  (await Promise.all(masters.map((m) => m.info('memory')))).reduce((sum, info) => sum + Number(/used_memory:(\d+)/.exec(info)[1]), 0);
 
 async function memoryPerKey() {
   // Sum MEMORY USAGE over everything the store wrote: exact for this prefix, whatever else shares the server.
   let total = 0;
   let count = 0;
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${PREFIX}*`, 'COUNT', 5000);
-    cursor = next;
-    const pipeline = redis.pipeline();
-    for (const key of keys) pipeline.memory('USAGE', key, 'SAMPLES', 0);
-    for (const [, bytes] of await pipeline.exec()) total += Number(bytes);
-    count += keys.length;
-  } while (cursor !== '0');
+  for (const node of scanNodes(redis)) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', `${PREFIX}*`, 'COUNT', 5000);
+      cursor = next;
+      const pipeline = node.pipeline();
+      for (const key of keys) pipeline.memory('USAGE', key, 'SAMPLES', 0);
+      for (const [, bytes] of await pipeline.exec()) total += Number(bytes);
+      count += keys.length;
+    } while (cursor !== '0');
+  }
   return { total, redisKeys: count };
 }
 
 async function main() {
+  console.log(`Redis: ${target.kind}; load average ${loadBefore}`);
   console.log(`populating ${KEYS} keys (100 per owner) …`);
   const started = Date.now();
   const keys = [];
-  const before = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))[1]);
+  const before = await usedMemory();
   for (let o = 0; o < KEYS / 100; o++) {
     const owner = await store.createOwner({ name: `Owner ${o}`, email: `owner${o}@example.com` });
     const batch = await Promise.all(
@@ -69,7 +99,7 @@ async function main() {
     );
     for (const created of batch) keys.push(created.key);
   }
-  const after = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))[1]);
+  const after = await usedMemory();
   const { total, redisKeys } = await memoryPerKey();
   console.log(`populated in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const memory = { perKeyByMemoryUsage: total / KEYS, perKeyByInfo: (after - before) / KEYS, redisKeys };
@@ -82,7 +112,7 @@ async function main() {
     env: {
       ...process.env,
       PORT: String(port),
-      REDIS_URL,
+      ...target.env,
       NEEVSCAN_REDIS_PREFIX: PREFIX,
       NEEVSCAN_ADMIN_TOKEN: ADMIN,
       NEEVSCAN_DEFAULT_RATE_LIMIT: '1000000/60',
@@ -129,16 +159,53 @@ async function main() {
       autocannon({ url, requests: [request], ...opts }, (error, result) => (error ? reject(error) : resolve(result))),
     );
 
+  // One autocannon run with what it cost: service CPU (serve), Redis CPU (all redis-server processes) and Redis
+  // commands, each per completed call, read before and after the run.
+  const measured = async (opts) => {
+    const load0 = load();
+    const [serve0, redis0, perNode0, stats0] = [
+      cpuSeconds(server.pid),
+      redisCpuSeconds(target.pids),
+      perPidCpu(target.pids),
+      await commandStats(masters),
+    ];
+    const result = await run(opts);
+    const [serve1, redis1, perNode1, stats1] = [
+      cpuSeconds(server.pid),
+      redisCpuSeconds(target.pids),
+      perPidCpu(target.pids),
+      await commandStats(masters),
+    ];
+    const calls = result.requests.total;
+    const commands = commandDelta(stats0, stats1);
+    result.cost = {
+      calls,
+      serviceCpuUsPerCall: ((serve1 - serve0) * 1e6) / calls,
+      redisCpuUsPerCall: target.pids.length ? ((redis1 - redis0) * 1e6) / calls : NaN,
+      redisCpuSecondsPerNode: perNode1.map((c, i) => +(c - perNode0[i]).toFixed(2)),
+      redisCommandsPerCall: commands.calls / calls,
+      commandsPerNode: commands.perNode,
+      moved: commands.moved,
+      topCommands: topCommands(commands),
+      load: `${load0} → ${load()}`,
+    };
+    const c = result.cost;
+    console.log(
+      `   ${Math.round(result.requests.average)} requests/s, p99 ${result.latency.p99} ms; per call: service CPU ${c.serviceCpuUsPerCall.toFixed(0)} µs, Redis CPU ${c.redisCpuUsPerCall.toFixed(1)} µs (per node ${c.redisCpuSecondsPerNode.join(' + ')} s), ${c.redisCommandsPerCall.toFixed(2)} Redis commands (per node ${c.commandsPerNode.join(' + ')}; ${c.topCommands}; MOVED ${c.moved}); load ${c.load}`,
+    );
+    return result;
+  };
+
   await run({ connections: 20, duration: 3 }); // warm-up
   const fixed = {};
   for (const mode of values.caller === 'both' ? ['without', 'with'] : [values.caller]) {
     withCaller = mode === 'with';
     console.log(`fixed rate: ${RATE} requests/s for ${SECONDS} s, ${mode} caller context …`);
-    fixed[mode] = await run({ connections: Number(process.env.BENCH_CONNECTIONS ?? 10), overallRate: RATE, duration: SECONDS });
+    fixed[mode] = await measured({ connections: Number(process.env.BENCH_CONNECTIONS ?? 10), overallRate: RATE, duration: SECONDS });
   }
   console.log(`maximum: 50 connections for ${SECONDS} s, ${withCaller ? 'with' : 'without'} caller context …`);
-  const max = await run({ connections: 50, duration: SECONDS });
-  server.kill('SIGTERM');
+  const max = await measured({ connections: 50, duration: SECONDS });
+  await new Promise((resolve) => (server.exitCode !== null ? resolve() : (server.once('exit', resolve), server.kill('SIGTERM'))));
 
   const row = (name, r) =>
     `| ${name} | ${Math.round(r.requests.average)} | ${r.latency.p50} | ${r.latency.p99} | ${r.latency.max} | ${r.non2xx} | ${r.errors + r.timeouts} |`;
@@ -148,12 +215,41 @@ async function main() {
   console.log(
     `\nRedis memory per stored key: ${memory.perKeyByMemoryUsage.toFixed(0)} bytes (MEMORY USAGE), ${memory.perKeyByInfo.toFixed(0)} bytes (INFO used_memory delta), ${KEYS} keys`,
   );
+  const summary = (r) => ({
+    requestsPerSecond: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    max: r.latency.max,
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+    ...r.cost,
+  });
+  const report = {
+    when: new Date().toISOString(),
+    redis: target.kind,
+    machine: { nproc: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+    keys: KEYS,
+    rate: RATE,
+    seconds: SECONDS,
+    loadBefore,
+    loadAfter: load(),
+    memory,
+    fixed: Object.fromEntries(Object.entries(fixed).map(([mode, r]) => [mode, summary(r)])),
+    max: { caller: withCaller ? 'with' : 'without', ...summary(max) },
+  };
+  const dir = join(dirname(fileURLToPath(import.meta.url)), '.data', 'keystore');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `result-${Date.now()}.json`);
+  writeFileSync(file, JSON.stringify(report, null, 2));
+  console.log(`\nresults: ${file}`);
   await cleanup();
-  redis.disconnect();
+  for (const client of [redis, ...masters]) client.disconnect();
+  await target.close();
 }
 
 main().catch(async (error) => {
   console.error(error);
-  await cleanup();
+  await cleanup().catch(() => {});
+  await target.close();
   process.exit(1);
 });

@@ -10,6 +10,10 @@
 //     push -> revoked p50/p99, peak RSS of each process, Redis used_memory.
 //   --workers N: N `neevscan worker` processes beside serve (same Redis); CPU and RSS are summed over all.
 //   --concurrency N: NEEVSCAN_PUSH_CONCURRENCY for every process (push jobs at once per process).
+//   --cluster: a fresh local Redis Cluster of 3 masters (REDIS_CLUSTER_NODES for every process); --fresh-node: a
+//     fresh single redis-server started alike (bench/lib/redis-target.mjs); neither: REDIS_URL. Measure 3 then also
+//     reports Redis's CPU per push (every redis-server process) and Redis commands per push (INFO commandstats,
+//     less the benchmark's own polling).
 //
 //   1. webhook acknowledgement: signed push deliveries (unique ids and bodies) at a fixed rate,
 //      open loop over keep-alive connections; p50/p99 of the 202 answers.
@@ -31,9 +35,17 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
 import { percentile } from './lib/stats.mjs';
-import { freePort, rssMb, cpuSeconds, deletePrefix, serviceNodeFlags } from './lib/proc.mjs';
+import { freePort, rssMb, cpuSeconds, serviceNodeFlags } from './lib/proc.mjs';
+import {
+  commandDelta,
+  commandStats,
+  deletePrefixEverywhere,
+  openRedisTarget,
+  perPidCpu,
+  redisCpuSeconds,
+  topCommands,
+} from './lib/redis-target.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -58,13 +70,18 @@ const { values: opt } = parseArgs({
     workers: { type: 'string', default: '0' },
     concurrency: { type: 'string', default: '' },
     loadtest: { type: 'boolean', default: false },
+    cluster: { type: 'boolean', default: false },
+    'fresh-node': { type: 'boolean', default: false },
   },
 });
 const ONLY = new Set(opt.only.split(',').map(Number));
 let REPOS = Number(opt.repos);
 const DRAIN_MS = Number(opt['drain-seconds']) * 1000;
 const STAGES = opt.stages.split(',').map(Number);
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const TARGET = await openRedisTarget({ cluster: opt.cluster, freshNode: opt['fresh-node'] });
+const MASTERS = TARGET.masters();
+// Commands the benchmark itself sends while a stage is measured (its polling), taken out of the commands per push.
+let benchCommands = 0;
 const SECRET = `bench-webhook-secret-${randomBytes(8).toString('hex')}`;
 const ADMIN = 'bench-admin-token-0123456789';
 const APP_ID = 4242;
@@ -263,7 +280,7 @@ async function startServe(prefix, githubUrl, appKey, profileDir, command = 'serv
       ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
       HOST: '127.0.0.1',
       PORT: String(port),
-      REDIS_URL,
+      ...TARGET.env,
       NEEVSCAN_REDIS_PREFIX: prefix,
       NEEVSCAN_ADMIN_TOKEN: ADMIN,
       GITHUB_API_URL: githubUrl,
@@ -419,7 +436,7 @@ async function environment(name, keysPerRepo, appKey, redis) {
       for (const w of workers) await w.stop();
       await serve.stop();
       await standin.close();
-      await deletePrefix(redis, prefix);
+      if (!TARGET.fresh) await deletePrefixEverywhere(redis, prefix);
       for (const repo of repos) rmSync(join(DATA, repo.name), { recursive: true, force: true });
     },
   };
@@ -434,6 +451,7 @@ function keyPush(repos, k) {
 
 async function queueState(redis, prefix) {
   const q = `${prefix}{q:push}:push`;
+  benchCommands += 6;
   const [wait, active, prioritized, delayed, completed, failed] = await Promise.all([
     redis.llen(`${q}:wait`),
     redis.llen(`${q}:active`),
@@ -448,6 +466,7 @@ async function queueState(redis, prefix) {
 /** Jobs of `queue` not yet done (waiting, active, delayed): the check runs and notices a push leaves behind. */
 async function pendingJobs(redis, prefix, queue) {
   const q = `${prefix}{q:${queue}}:${queue}`;
+  benchCommands += 4;
   const [wait, active, prioritized, delayed] = await Promise.all([
     redis.llen(`${q}:wait`),
     redis.llen(`${q}:active`),
@@ -465,6 +484,23 @@ async function settleFollowOns(redis, prefix, ms) {
     if (left === 0 || Date.now() > deadline) return left;
     await sleep(100);
   }
+}
+
+/** CPU of the service's processes and of Redis, and Redis commands, each per second, over `ms` with nothing sent. */
+async function idleCost(pids, ms) {
+  const service = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const [service0, redis0, stats0, t0] = [service(), redisCpuSeconds(TARGET.pids), await commandStats(MASTERS), Date.now()];
+  await sleep(ms);
+  const [service1, redis1, stats1] = [service(), redisCpuSeconds(TARGET.pids), await commandStats(MASTERS)];
+  const seconds = (Date.now() - t0) / 1000;
+  const commands = commandDelta(stats0, stats1);
+  return {
+    seconds,
+    serviceCpuPerSecond: (service1 - service0) / seconds,
+    redisCpuPerSecond: (redis1 - redis0) / seconds,
+    commandsPerSecond: commands.calls / seconds,
+    topCommands: topCommands(commands),
+  };
 }
 
 async function drain(redis, prefix, expected, ms) {
@@ -489,7 +525,7 @@ const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '—');
 async function main() {
   mkdirSync(DATA, { recursive: true });
   compileStandIn();
-  const redis = new Redis(REDIS_URL);
+  const redis = TARGET.connect();
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const appKey = {
     pkcs8: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
@@ -504,6 +540,7 @@ async function main() {
     loadBefore: loadavg()
       .map((l) => l.toFixed(2))
       .join(' '),
+    redis: TARGET.kind,
   };
   log(`machine: ${JSON.stringify(machine)}`);
   log(
@@ -613,6 +650,15 @@ async function main() {
       // Warm-up: the clean pushes, as in 1.
       await openLoop(serve.base, 50, repos.length, (i) => pushBody(repos[i], repos[i].shas[0], repos[i].shas[1]));
       await drain(redis, prefix, repos.length, Math.min(DRAIN_MS, 10_000));
+      // The idle cost, per second: what serve and Redis use with no push to handle (BullMQ's workers waiting on
+      // blocking commands and checking for stalled and delayed jobs; on a cluster, the slot map refreshes and the
+      // cluster bus), so that a stage's cost per push can also be read less it.
+      await settleFollowOns(redis, prefix, DRAIN_MS);
+      const idle = await idleCost(pids, 4000);
+      report.idle = idle;
+      log(
+        `   idle: serve ${fmt(idle.serviceCpuPerSecond * 1000)} ms of CPU a second, Redis ${fmt(idle.redisCpuPerSecond * 1000)} ms a second, ${fmt(idle.commandsPerSecond)} Redis commands a second (${idle.topCommands})`,
+      );
       let done = repos.length;
       let offset = 0;
       report.stages = [];
@@ -624,6 +670,11 @@ async function main() {
         // (serve, then each worker) from /proc, from the stage's start until its pushes and their follow-on jobs are done.
         const cpuEach = () => pids.map((pid) => cpuSeconds(pid));
         const cpu0 = cpuEach();
+        const redisCpu0 = redisCpuSeconds(TARGET.pids);
+        const redisNodes0 = perPidCpu(TARGET.pids);
+        const stats0 = await commandStats(MASTERS);
+        const bench0 = benchCommands;
+        const window0 = Date.now();
         const rss = [];
         const backlog = [];
         const before = await queueState(redis, prefix);
@@ -636,7 +687,10 @@ async function main() {
         const qsampler = setInterval(() => queueState(redis, prefix).then((s) => backlog.push(s.waiting)), 1000);
         const redisMem = [];
         const msampler = setInterval(
-          () => redis.info('memory').then((info) => redisMem.push(Number(/used_memory:(\d+)/.exec(info)[1]) / 2 ** 20)),
+          () =>
+            Promise.all(MASTERS.map((m) => (benchCommands++, m.info('memory')))).then((infos) =>
+              redisMem.push(infos.reduce((sum, info) => sum + Number(/used_memory:(\d+)/.exec(info)[1]), 0) / 2 ** 20),
+            ),
           500,
         );
         const t0 = Date.now();
@@ -654,6 +708,11 @@ async function main() {
         clearInterval(msampler);
         const cpuPerProcess = cpuEach().map((c, i) => c - cpu0[i]);
         const cpu = cpuPerProcess.reduce((a, b) => a + b, 0);
+        const redisCpu = redisCpuSeconds(TARGET.pids) - redisCpu0;
+        const redisCpuPerNode = perPidCpu(TARGET.pids).map((c, i) => +(c - redisNodes0[i]).toFixed(2));
+        const commands = commandDelta(stats0, await commandStats(MASTERS));
+        const ownCommands = benchCommands - bench0;
+        const windowSeconds = (Date.now() - window0) / 1000;
         const acks = results.filter((r) => r.status === 202).map((r) => r.ms);
         const revokedAt = await revokedAtOf(
           serve.url,
@@ -684,6 +743,18 @@ async function main() {
           redisMemoryMaxMb: Math.max(...redisMem),
           standinRssMb: (await env.standin.stats()).rss / 2 ** 20,
           cpuPerPushMs: (cpu * 1000) / count,
+          redisCpuPerPushUs: TARGET.pids.length ? (redisCpu * 1e6) / count : NaN,
+          redisCommandsPerPush: (commands.calls - ownCommands) / count,
+          redisCommandsPerNode: commands.perNode,
+          windowSeconds,
+          // The same, less what the idle processes would have used over the window.
+          cpuPerPushLessIdleMs: ((cpu - idle.serviceCpuPerSecond * windowSeconds) * 1000) / count,
+          redisCpuPerPushLessIdleUs: TARGET.pids.length ? ((redisCpu - idle.redisCpuPerSecond * windowSeconds) * 1e6) / count : NaN,
+          redisCommandsPerPushLessIdle: (commands.calls - ownCommands - idle.commandsPerSecond * windowSeconds) / count,
+          redisCpuSecondsPerNode: redisCpuPerNode,
+          benchCommands: ownCommands,
+          moved: commands.moved,
+          topCommands: topCommands(commands, 10),
           cpuSecondsPerProcess: cpuPerProcess,
           followOnsLeft,
           serveCpuShare: cpu / ((Date.now() - t0) / 1000),
@@ -692,7 +763,10 @@ async function main() {
         st.keptUp = st.revoked === count && st.backlogAtEnd <= rate && st.drainMs < 2000 && st.notAccepted === 0;
         report.stages.push(st);
         log(
-          `   sent ${fmt(st.sentPerSecond)}/s; completed ${fmt(st.completedPerSecond)}/s while sending; backlog each second ${JSON.stringify(backlog)}; drained ${fmt(drainMs)} ms after; ${st.revoked}/${count} keys revoked (p50 ${fmt(st.p50)} ms, p99 ${fmt(st.p99)} ms); service CPU ${fmt(st.cpuPerPushMs, 2)} ms/push (per process ${cpuPerProcess.map((c) => fmt(c, 2)).join(' + ')} s; follow-on jobs left ${followOnsLeft}; ${fmt(st.serveCpuShare * 100)}% of a core); RSS max ${fmt(st.rssMax)} MB (per process ${st.rssMaxPerProcess.map((m) => fmt(m)).join(' + ')}); load ${st.load}`,
+          `   Redis (${TARGET.kind}): ${fmt(st.redisCpuPerPushUs)} µs of Redis CPU a push (per node ${redisCpuPerNode.join(' + ')} s; ${fmt(st.redisCpuPerPushLessIdleUs)} µs less idle), ${fmt(st.redisCommandsPerPush, 1)} Redis commands a push (${fmt(st.redisCommandsPerPushLessIdle, 1)} less idle; per node ${commands.perNode.join(' + ')}, of which the benchmark's polling ${ownCommands}; ${st.topCommands}; MOVED ${commands.moved})`,
+        );
+        log(
+          `   sent ${fmt(st.sentPerSecond)}/s; completed ${fmt(st.completedPerSecond)}/s while sending; backlog each second ${JSON.stringify(backlog)}; drained ${fmt(drainMs)} ms after; ${st.revoked}/${count} keys revoked (p50 ${fmt(st.p50)} ms, p99 ${fmt(st.p99)} ms); service CPU ${fmt(st.cpuPerPushMs, 2)} ms/push (${fmt(st.cpuPerPushLessIdleMs, 2)} less idle; per process ${cpuPerProcess.map((c) => fmt(c, 2)).join(' + ')} s; follow-on jobs left ${followOnsLeft}; ${fmt(st.serveCpuShare * 100)}% of a core); RSS max ${fmt(st.rssMax)} MB (per process ${st.rssMaxPerProcess.map((m) => fmt(m)).join(' + ')}); load ${st.load}`,
         );
         if (opt.loadtest) {
           rows.push(
@@ -714,8 +788,9 @@ async function main() {
     }
   } finally {
     for (const env of envs) await env.close().catch(() => {});
-    redis.disconnect();
+    for (const client of [redis, ...MASTERS]) client.disconnect();
     agent.destroy();
+    await TARGET.close();
   }
   report.loadAfter = loadavg()
     .map((l) => l.toFixed(2))

@@ -23,7 +23,8 @@ type Hourly = { counts: Map<string, number>; first: Map<string, number> };
 /**
  * Reads the per-hour caller summaries (key-store-scripts.ts, RECORD_CALLER) of one key: the window from the
  * exposure's hour to `until`, and LOOK_BACK_DAYS before it. An address or user agent is new when no hour of the
- * look-back held it and, in the exposure's own hour, it was first seen at or after the exposure. One pipeline.
+ * look-back held it and, in the exposure's own hour, it was first seen at or after the exposure. One read of the
+ * key's lastUsedAt, then one pipeline over the hours up to its last use.
  */
 export async function readCallerEvidence(
   redis: RedisClient,
@@ -40,8 +41,14 @@ export async function readCallerEvidence(
   const firstHour = Math.max(Math.floor(exposedAt / HOUR), lastHour - MAX_WINDOW_HOURS + 1);
   const oldestKept = Math.floor((Date.now() - keptMs) / HOUR);
   const lookBackFrom = Math.max(firstHour - LOOK_BACK_DAYS * 24, oldestKept);
+  // Callers are only counted when the key is used, and every use sets lastUsedAt: no hour after its last use (plus
+  // the next, where a count taken at the turn of the hour lands) holds any, and a key not used since the look-back
+  // began holds none at all. Reading every hour of the week regardless cost a notice ~500 reads for a key never used.
+  const lastUsedHour = await lastUseHour(redis, names, id);
+  if (lastUsedHour === null || lastUsedHour + 1 < lookBackFrom) return emptyEvidence(since, endAt);
+  const readTo = Math.min(lastHour, lastUsedHour + 1);
 
-  const { hours, values } = await readHours(redis, names, id, lookBackFrom, firstHour, lastHour);
+  const { hours, values } = await readHours(redis, names, id, lookBackFrom, firstHour, readTo);
 
   const before = { a: new Set<string>(), u: new Set<string>() };
   const window = { addresses: new Map<string, number>(), userAgents: new Map<string, number>(), endpoints: new Map<string, number>() };
@@ -108,22 +115,45 @@ export async function readCallerEvidence(
  * One pipeline: each hour's address, user agent and first-seen sets from the look-back on, the window's endpoints and
  * "others" counts, and last the window's distinct-address count (HyperLogLog union).
  */
-async function readHours(redis: RedisClient, names: KeyStoreNames, id: KeyRef, lookBackFrom: number, firstHour: number, lastHour: number) {
+async function readHours(redis: RedisClient, names: KeyStoreNames, id: KeyRef, lookBackFrom: number, firstHour: number, readTo: number) {
   const pipeline = redis.pipeline();
   const hours: number[] = [];
-  for (let hour = lookBackFrom; hour <= lastHour; hour++) {
+  for (let hour = lookBackFrom; hour <= readTo; hour++) {
     const k = names.callers(id, hour);
     hours.push(hour);
     pipeline.zrange(k.addresses, 0, -1, 'WITHSCORES').zrange(k.userAgents, 0, -1, 'WITHSCORES').zrange(k.firstSeen, 0, -1, 'WITHSCORES');
     if (hour >= firstHour) pipeline.zrange(k.endpoints, 0, -1, 'WITHSCORES').hgetall(k.others);
   }
   const windowDistinct = [];
-  for (let hour = firstHour; hour <= lastHour; hour++) windowDistinct.push(names.callers(id, hour).distinct);
-  pipeline.pfcount(...(windowDistinct as [string]));
+  for (let hour = firstHour; hour <= readTo; hour++) windowDistinct.push(names.callers(id, hour).distinct);
+  if (windowDistinct.length > 0) pipeline.pfcount(...(windowDistinct as [string]));
   const rows = (await pipeline.exec()) ?? [];
   for (const [error] of rows) if (error) throw error;
   const values = rows.map(([, value]) => value);
   return { hours, values };
+}
+
+/** The hour of the key's last use, or null when it was never used (or is unknown). */
+async function lastUseHour(redis: RedisClient, names: KeyStoreNames, id: KeyRef): Promise<number | null> {
+  const lastUsedAt = Number(await redis.hget(names.key(id), 'u'));
+  return lastUsedAt > 0 ? Math.floor(lastUsedAt / HOUR) : null;
+}
+
+function emptyEvidence(since: Date, endAt: number): CallerEvidence {
+  return {
+    since: since.toISOString(),
+    until: new Date(endAt).toISOString(),
+    lookBackDays: LOOK_BACK_DAYS,
+    distinctAddresses: 0,
+    addresses: [],
+    userAgents: [],
+    endpoints: [],
+    others: { addresses: 0, userAgents: 0, endpoints: 0 },
+    newAddresses: [],
+    newUserAgents: [],
+    firstNewUseAt: null,
+    firstNewUseDelayMs: null,
+  };
 }
 
 /** One hour's sorted set (value → count) with its first-seen times (members tagged `a…` / `u…` in the first-seen set). */

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { afterEach } from 'vitest';
 import { makeRsaKeyPair, startGitHubStandIn, type GitHubStandIn } from './github/standin.js';
-import { deletePrefix, freshPrefix, testRedis } from './redis.js';
+import { TEST_CLUSTER_NODES, deletePrefix, freshPrefix, testRedis } from './redis.js';
 import { callApi, spawnServe } from './server.js';
 
 export const WEBHOOK_SECRET = 'e2e-webhook-secret';
@@ -45,7 +45,10 @@ export interface PipelineOptions {
   standIn?: Omit<Parameters<typeof startGitHubStandIn>[0], 'appId' | 'publicKeyPem'>;
   /** More environment for `serve`. */
   env?: Record<string, string>;
-  /** A Redis Cluster to run on (REDIS_CLUSTER_NODES) instead of the single node at REDIS_URL; the test closes it. */
+  /**
+   * A Redis Cluster of the test's own to run on (REDIS_CLUSTER_NODES); the test closes it. Without one, the tests'
+   * Redis: the node at REDIS_URL, or in the cluster pass (`npm run test:cluster`) that pass's cluster.
+   */
   cluster?: { nodes: string; client(): Cluster };
 }
 
@@ -73,7 +76,7 @@ export async function startPipeline(policy?: string, { standIn = {}, env = {}, c
       ...(cluster ? { REDIS_CLUSTER_NODES: cluster.nodes } : {}),
       ...env,
     },
-    { readyMs: cluster ? 60_000 : undefined },
+    { readyMs: cluster || TEST_CLUSTER_NODES ? 60_000 : undefined },
   );
   cleanups.push(serve.stop);
   const owner = (await callApi(serve.url, 'POST', '/api/v1/owners', { body: { name: 'Acme' } })).body.id as string;

@@ -15,6 +15,7 @@ export default defineConfig({
       'test/server/keys-api.test.ts',
       'test/server/secret-scanning.test.ts',
       'test/server/public-report.test.ts',
+      'test/server/redis-wait.test.ts',
     ],
     // The single node too: a file may still hold a client of REDIS_URL for what is not under test.
     globalSetup: ['test/helpers/global-redis.ts', 'test/helpers/global-redis-cluster.ts'],

@@ -75,21 +75,27 @@ export async function deletePrefix(redis: Redis, prefix: string): Promise<void> 
   }
 }
 
-/** Every Redis key under the prefix with its whole value, as bytes: what a dump of the store would show (every master of a cluster). */
+/**
+ * Every Redis key under the prefix with its whole value, as bytes: what a dump of the store would show (every master
+ * of a cluster). In key order: SCAN's order changes when a node's table is resized by other tests' writes (often on a
+ * cluster, whose nodes hold few keys), and tests compare a dump before and after.
+ */
 export async function dumpPrefix(redis: Redis, prefix: string): Promise<Buffer[]> {
-  const out: Buffer[] = [];
-  for (const node of await scanTargets(redis)) out.push(...(await dumpNode(node, prefix)));
-  return out;
+  const entries: Buffer[][] = [];
+  for (const node of await scanTargets(redis)) entries.push(...(await dumpNode(node, prefix)));
+  entries.sort((a, b) => Buffer.compare(a[0]!, b[0]!));
+  return entries.flat();
 }
 
-async function dumpNode(redis: Redis, prefix: string): Promise<Buffer[]> {
-  const out: Buffer[] = [];
+/** One entry per key: the key, then its value's parts and its DUMP. */
+async function dumpNode(redis: Redis, prefix: string): Promise<Buffer[][]> {
+  const entries: Buffer[][] = [];
   let cursor = '0';
   do {
     const [next, keys] = await redis.scanBuffer(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
     cursor = String(next);
     for (const key of keys) {
-      out.push(key);
+      const out: Buffer[] = [key];
       const type = await redis.type(key);
       if (type === 'string') out.push((await redis.getBuffer(key))!);
       else if (type === 'hash')
@@ -100,7 +106,8 @@ async function dumpNode(redis: Redis, prefix: string): Promise<Buffer[]> {
       // DUMP is the serialized value as Redis would persist it.
       const dumped = await redis.dumpBuffer(key);
       if (dumped) out.push(dumped);
+      entries.push(out);
     }
   } while (cursor !== '0');
-  return out;
+  return entries;
 }

@@ -11,3 +11,10 @@ export function positiveInt(value: string | undefined, fallback: number, name: s
   if (!/^\d+$/.test(value) || Number(value) <= 0) throw new Error(`${name} must be a positive whole number, not "${value}"`);
   return Number(value);
 }
+
+/** `value` as a whole number, 0 included; `fallback` when unset or empty. */
+export function wholeNumber(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  if (!/^\d+$/.test(value)) throw new Error(`${name} must be a whole number (0 or more), not "${value}"`);
+  return Number(value);
+}

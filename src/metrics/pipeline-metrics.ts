@@ -77,6 +77,14 @@ export const pipelineMetrics = {
       help: 'Jobs found stalled (the worker holding them died or stopped renewing its lock) and put back to run again, per pipeline queue',
       labelNames: ['queue'],
     }),
+  replicaWaits: () =>
+    counter<'queue' | 'outcome'>({
+      name: 'neevscan_redis_wait_total',
+      help:
+        'WAITs for NEEVSCAN_REDIS_WAIT_REPLICAS replicas after jobs taken from HTTP (webhook deliveries, public reports) were added, per queue, ' +
+        "by outcome: confirmed, or short (fewer replicas within NEEVSCAN_REDIS_WAIT_TIMEOUT_MS, answered 202 anyway: the jobs were on the queue's master only, and a failover then would have lost them)",
+      labelNames: ['queue', 'outcome'],
+    }),
 };
 
 /** Every metric above at once, so a counter still at 0 is exported as 0 rather than missing. */

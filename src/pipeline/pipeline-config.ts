@@ -1,4 +1,4 @@
-import { positiveInt, type EnvSection } from '../core/env-section.js';
+import { positiveInt, wholeNumber, type EnvSection } from '../core/env-section.js';
 import { DEFAULT_JOB_LOCK_MS } from './job-locks.js';
 
 /** The variables the pipeline's section reads (docs/configuration.md). */
@@ -11,6 +11,8 @@ export const PIPELINE_ENV = [
   'NEEVSCAN_REVOCATION_CHECK_ATTEMPTS',
   'NEEVSCAN_REVOCATION_CHECK_BACKOFF_MS',
   'NEEVSCAN_CI_LOG_MAX_BYTES',
+  'NEEVSCAN_REDIS_WAIT_REPLICAS',
+  'NEEVSCAN_REDIS_WAIT_TIMEOUT_MS',
 ] as const;
 
 export interface PipelineConfig {
@@ -35,6 +37,12 @@ export interface PipelineConfig {
   revocationCheck: { attempts: number; backoffMs: number };
   /** NEEVSCAN_CI_LOG_MAX_BYTES: the largest GitHub Actions logs archive (zip) downloaded; a larger one is reported not scanned. */
   ciLogMaxBytes: number;
+  /**
+   * NEEVSCAN_REDIS_WAIT_REPLICAS, NEEVSCAN_REDIS_WAIT_TIMEOUT_MS: before the webhook receiver and the public report
+   * endpoint answer 202, WAIT for this many replicas of the queue's master to hold the jobs just added, at most this
+   * long (src/pipeline/replica-confirm.ts). 0 replicas (the default): no WAIT, as on a single node without replicas.
+   */
+  redisWait: { replicas: number; timeoutMs: number };
 }
 
 export function readPipelineConfig(env: EnvSection<typeof PIPELINE_ENV>): PipelineConfig {
@@ -49,6 +57,10 @@ export function readPipelineConfig(env: EnvSection<typeof PIPELINE_ENV>): Pipeli
       backoffMs: positiveInt(env.NEEVSCAN_REVOCATION_CHECK_BACKOFF_MS, 2000, 'NEEVSCAN_REVOCATION_CHECK_BACKOFF_MS'),
     },
     ciLogMaxBytes: positiveInt(env.NEEVSCAN_CI_LOG_MAX_BYTES, 256 * 1024 * 1024, 'NEEVSCAN_CI_LOG_MAX_BYTES'),
+    redisWait: {
+      replicas: wholeNumber(env.NEEVSCAN_REDIS_WAIT_REPLICAS, 0, 'NEEVSCAN_REDIS_WAIT_REPLICAS'),
+      timeoutMs: positiveInt(env.NEEVSCAN_REDIS_WAIT_TIMEOUT_MS, 100, 'NEEVSCAN_REDIS_WAIT_TIMEOUT_MS'),
+    },
   };
 }
 

@@ -76,9 +76,10 @@ export async function closeQueues(queues: OpenQueues): Promise<void> {
  * The one way jobs enter the pipeline: each queue's jobs go in one addBulk (one
  * transaction: all or none), named after their queue, under their id (enqueueing
  * the same delivery twice adds nothing). A queue not open here is a programming
- * error: it throws before anything is added.
+ * error: it throws before anything is added. `afterAdd` runs after each queue's
+ * add (the receiver's WAIT for replicas: src/pipeline/replica-confirm.ts).
  */
-export function enqueueInto(queues: OpenQueues): Enqueue {
+export function enqueueInto(queues: OpenQueues, afterAdd?: (queue: string) => Promise<unknown>): Enqueue {
   return async (jobs) => {
     const byQueue = new Map<Queue, QueuedJob[]>();
     for (const job of jobs) {
@@ -88,6 +89,7 @@ export function enqueueInto(queues: OpenQueues): Enqueue {
     }
     for (const [queue, queued] of byQueue) {
       await queue.addBulk(queued.map((job) => ({ name: job.queue, data: job.data, opts: { jobId: job.jobId } })));
+      if (afterAdd) await afterAdd(queue.name);
     }
   };
 }

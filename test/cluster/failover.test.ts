@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOTIFY_QUEUE, PUSH_QUEUE, queuePrefix } from '../../src/core/queue-names.js';
 import { AlertStore } from '../../src/stores/alert-store.js';
@@ -26,9 +25,10 @@ async function deliverUntilTaken(url: string, payload: unknown, id: string): Pro
 /**
  * The master holding the push queue dies with pushes in flight: jobs waiting, running (locked by workers),
  * completing. Its replica takes over; every push is then carried out exactly once: each key revoked once, one
- * alert location, one check run, one notification job. The queue's adds are made durable on the replica before
- * the kill (a write and WAIT on the master, as `WAIT` after enqueueing would); what follows them (moves to
- * active, locks, completions) is not, so the failover replays some of it, and the pipeline must absorb that.
+ * alert location, one check run, one notification job. The receiver runs with NEEVSCAN_REDIS_WAIT_REPLICAS=1: each
+ * 202 came after the replica of the push queue's master confirmed the delivery's job, so every acknowledged push is
+ * on the replica when its master dies; what follows the adds (moves to active, locks, completions) is not waited
+ * for, so the failover replays some of it, and the pipeline must absorb that.
  */
 describe('failover of the push queue master mid-batch (3 masters, 1 replica each)', () => {
   let cluster: LocalCluster;
@@ -40,7 +40,11 @@ describe('failover of the push queue master mid-batch (3 masters, 1 replica each
   });
 
   it('loses and doubles nothing', async () => {
-    const { gh, serve, owner, redis, prefix } = await startPipeline(undefined, { cluster });
+    // A long timeout: on this quiet cluster the replica confirms within milliseconds, and a short WAIT fails the test below.
+    const { gh, serve, owner, redis, prefix } = await startPipeline(undefined, {
+      cluster,
+      env: { NEEVSCAN_REDIS_WAIT_REPLICAS: '1', NEEVSCAN_REDIS_WAIT_TIMEOUT_MS: '5000' },
+    });
     const keys: Array<{ id: string; key: string }> = [];
     for (let i = 0; i < PUSHES; i += 1) {
       const created = await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name: `key ${i}` } });
@@ -70,15 +74,11 @@ describe('failover of the push queue master mid-batch (3 masters, 1 replica each
         ),
       ),
     );
-    // Every add is on the replica before the kill: a write on the master, then WAIT for one replica to have it
-    // (the replication stream is ordered, so everything written before it is there too).
-    const direct = new Redis({ host: '127.0.0.1', port: master, maxRetriesPerRequest: 0 });
-    try {
-      await direct.set(`${pushQueueTag}:fence`, '1');
-      expect(await direct.call('WAIT', '1', '5000')).toBe(1);
-    } finally {
-      direct.disconnect();
-    }
+    // No WAIT of the test's own: the receiver's, one per delivery, each confirmed by the replica before the 202.
+    const waits = (await (await fetch(`${serve.url}/metrics`)).text())
+      .split('\n')
+      .filter((l) => l.startsWith('neevscan_redis_wait_total{'));
+    expect(waits).toEqual([`neevscan_redis_wait_total{queue="push",outcome="confirmed"} ${PUSHES}`]);
     const push = new Queue(PUSH_QUEUE, { connection: redis, prefix: pushQueueTag });
     const beforeKill = await push.getJobCounts('waiting', 'active', 'completed');
     const killedAt = Date.now();

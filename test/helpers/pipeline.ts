@@ -45,7 +45,10 @@ export interface PipelineOptions {
   standIn?: Omit<Parameters<typeof startGitHubStandIn>[0], 'appId' | 'publicKeyPem'>;
   /** More environment for `serve`. */
   env?: Record<string, string>;
-  /** A Redis Cluster to run on (REDIS_CLUSTER_NODES) instead of the single node at REDIS_URL; the test closes it. */
+  /**
+   * A Redis Cluster of the test's own to run on (REDIS_CLUSTER_NODES); the test closes it. Without one, the tests'
+   * Redis: the node at REDIS_URL, or in the cluster pass (`npm run test:cluster`) that pass's cluster.
+   */
   cluster?: { nodes: string; client(): Cluster };
 }
 
@@ -61,7 +64,8 @@ export async function startPipeline(policy?: string, { standIn = {}, env = {}, c
     if (!cluster) await deletePrefix(redis, prefix);
     redis.disconnect();
   });
-  // On a cluster the client first learns the slot map: on a loaded machine, starting takes longer.
+  // On a cluster the client first learns the slot map: on a loaded machine, starting takes longer (spawnServe waits
+  // 60 s in the cluster pass).
   const serve = await spawnServe(
     {
       NEEVSCAN_REDIS_PREFIX: prefix,

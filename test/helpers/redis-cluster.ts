@@ -23,6 +23,11 @@ export interface LocalCluster {
   masterOf(key: string): Promise<number>;
   /** SIGKILLs the node on `port` (no AOF flush, as a crashed machine). */
   kill(port: number): Promise<void>;
+  /** SIGSTOPs / SIGCONTs the node on `port`: a replica that stops reading its master's stream for a while (a stalled link). */
+  pause(port: number): void;
+  resume(port: number): void;
+  /** The ports of the replicas the master on `port` streams to now. */
+  replicasOf(port: number): Promise<number[]>;
   /** Resolves once every slot is served by a live master again (after a kill: the replica's failover). */
   waitHealthy(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -156,13 +161,30 @@ export async function startLocalCluster(
         child.kill('SIGKILL');
       });
     },
+    pause(port: number) {
+      children.get(port)?.kill('SIGSTOP');
+    },
+    resume(port: number) {
+      children.get(port)?.kill('SIGCONT');
+    },
+    async replicasOf(port: number) {
+      const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
+      probe.on('error', () => {});
+      try {
+        await probe.connect();
+        const info = await probe.info('replication');
+        return [...info.matchAll(/^slave\d+:.*\bport=(\d+)/gm)].map((m) => Number(m[1]));
+      } finally {
+        probe.disconnect();
+      }
+    },
     waitHealthy,
     async close() {
       await Promise.all(
         [...children.values()].map(
           (child) =>
             new Promise<void>((resolve) => {
-              if (child.exitCode !== null) return resolve();
+              if (child.exitCode !== null || child.signalCode !== null) return resolve();
               child.once('exit', () => resolve());
               child.kill('SIGKILL');
             }),

@@ -6,7 +6,7 @@ import type { Enqueue, QueuedJob } from '../../src/core/queued-job.js';
 import { buildServer, type Server } from '../../src/server/app.js';
 import { connectRedis, waitReady } from '../../src/stores/redis.js';
 import { BIN } from './cli.js';
-import { REDIS_URL, deletePrefix, freshPrefix, testRedis } from './redis.js';
+import { TEST_CLUSTER_NODES, deletePrefix, freshPrefix, testRedis, testRedisEnv } from './redis.js';
 
 export const ADMIN = 'test-admin-token-0123456789';
 
@@ -24,12 +24,13 @@ export interface TestServer {
   ): Promise<{ status: number; body: any; headers: Headers }>;
 }
 
-/** The real server on a loopback port, with a fresh Redis prefix, removed on close. */
+/** The real server on a loopback port, with a fresh Redis prefix, removed on close (the tests' Redis: a node, or the cluster pass's cluster). */
 export async function startServer(env: Record<string, string> = {}, options: Parameters<typeof buildServer>[2] = {}): Promise<TestServer> {
   const prefix = freshPrefix();
-  const config = readConfig({ REDIS_URL, NEEVSCAN_ADMIN_TOKEN: ADMIN, NEEVSCAN_REDIS_PREFIX: prefix, PORT: '1', ...env });
+  const config = readConfig({ ...testRedisEnv(), NEEVSCAN_ADMIN_TOKEN: ADMIN, NEEVSCAN_REDIS_PREFIX: prefix, PORT: '1', ...env });
   const redis = connectRedis(config, () => {});
-  await waitReady(redis, 5000);
+  // A cluster client first learns the slot map from the nodes: longer on a loaded machine.
+  await waitReady(redis, TEST_CLUSTER_NODES ? 30_000 : 5000);
   const server = buildServer(config, redis, { logLevel: 'silent', ...options });
   await server.app.listen({ host: '127.0.0.1', port: 0 });
   const address = server.app.server.address() as { port: number };
@@ -103,12 +104,12 @@ export function freePort(): Promise<number> {
 /** `neevscan serve` as its own process, waited on until /readyz answers 200. */
 export async function spawnServe(
   env: Record<string, string>,
-  { readyMs = 15_000 }: { readyMs?: number } = {},
+  { readyMs = TEST_CLUSTER_NODES ? 60_000 : 15_000 }: { readyMs?: number } = {},
 ): Promise<{ url: string; child: ChildProcess; output: () => string; stop(): Promise<void>; kill(): Promise<void> }> {
   const port = await freePort();
   let output = '';
   const child = spawn(process.execPath, [BIN, 'serve'], {
-    env: { ...process.env, REDIS_URL, NEEVSCAN_ADMIN_TOKEN: ADMIN, HOST: '127.0.0.1', PORT: String(port), ...env },
+    env: { ...process.env, ...testRedisEnv(), NEEVSCAN_ADMIN_TOKEN: ADMIN, HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d) => (output += d));

@@ -7,6 +7,7 @@ import { jobDeps } from '../../pipeline/job-deps.js';
 import { enqueueNotification } from '../../pipeline/notify-queue.js';
 import { enqueueRevocationCheck } from '../../pipeline/revocation-check.js';
 import { closeQueues, enqueueInto, JOB_QUEUES, openQueues, startQueueWorkers, type OpenQueues } from '../../pipeline/registry.js';
+import { replicaConfirmation } from '../../pipeline/replica-confirm.js';
 import { loadRules } from '../../rules/load.js';
 import { buildServer } from '../../server/app.js';
 import { adminTokenWarning, insecureCookieWarning } from '../../server/startup-warnings.js';
@@ -62,7 +63,12 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
 
   // Loaded once, for the receiver (it scans issue, comment and discussion text as it arrives) and the workers.
   const rules = loadRules();
-  const { app } = buildServer(config, redis, { enqueue, rules, notify, verifyRevocation });
+  // What HTTP acknowledges (202) is first on NEEVSCAN_REDIS_WAIT_REPLICAS replicas; the workers' own adds need not wait.
+  const receiverEnqueue = enqueueInto(
+    queues,
+    replicaConfirmation(producer, config.redisPrefix, config.redisWait, (message) => log(message)),
+  );
+  const { app } = buildServer(config, redis, { enqueue: receiverEnqueue, rules, notify, verifyRevocation });
   log = (message) => app.log.warn(message);
   if (withHttp) warnAtStartup(config, log);
 

@@ -6,7 +6,7 @@
  * Times arrive as ms strings; audit entries arrive as JSON built by the store.
  */
 
-/** Every review script starts here: 0 for an unknown alert. */
+/** Every review script starts here: 0 for an unknown alert. KEYS[1] is the record, KEYS[2] its audit trail. */
 const LOAD = `
 local st = redis.call('HGET', KEYS[1], 'st')
 if not st then return 0 end
@@ -14,66 +14,72 @@ if not st then return 0 end
 
 /** Appends the audit entry (ARGV[a]) and keeps the newest ARGV[a + 1]. */
 const AUDIT = (entry: number) => `
-redis.call('RPUSH', KEYS[1] .. ':audit', ARGV[${entry}])
-redis.call('LTRIM', KEYS[1] .. ':audit', -tonumber(ARGV[${entry + 1}]), -1)
+redis.call('RPUSH', KEYS[2], ARGV[${entry}])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[${entry + 1}]), -1)
 `;
 
 /**
- * KEYS: record. ARGV: 1 base, 2 id, 3 resolution, 4 comment or '', 5 actor name, 6 at ms, 7 audit JSON, 8 audit cap.
+ * KEYS: record, audit, state:open, state:resolved (the alert's shard).
+ * ARGV: 1 id, 2 resolution, 3 comment or '', 4 actor name, 5 at ms, 6 audit JSON, 7 audit cap.
  * Returns 1, 0 unknown, -1 already resolved.
  */
 export const RESOLVE = `
 ${LOAD}
 if st == 'resolved' then return -1 end
 local f = redis.call('HGET', KEYS[1], 'f')
-redis.call('HSET', KEYS[1], 'st', 'resolved', 'rs', ARGV[3], 'rsa', ARGV[6], 'rsb', ARGV[5])
-if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'rsc', ARGV[4]) else redis.call('HDEL', KEYS[1], 'rsc') end
-redis.call('ZREM', ARGV[1] .. 'state:open', ARGV[2])
-redis.call('ZADD', ARGV[1] .. 'state:resolved', f, ARGV[2])
-${AUDIT(7)}
+redis.call('HSET', KEYS[1], 'st', 'resolved', 'rs', ARGV[2], 'rsa', ARGV[5], 'rsb', ARGV[4])
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'rsc', ARGV[3]) else redis.call('HDEL', KEYS[1], 'rsc') end
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('ZADD', KEYS[4], f, ARGV[1])
+${AUDIT(6)}
 return 1
 `;
 
 /**
- * KEYS: record. ARGV: 1 base, 2 id, 3 at ms, 4 audit JSON, 5 audit cap.
+ * KEYS: record, audit, state:open, state:resolved. ARGV: 1 id, 2 at ms, 3 audit JSON, 4 audit cap.
  * Returns 1, 0 unknown, -1 already open.
  */
 export const REOPEN = `
 ${LOAD}
 if st == 'open' then return -1 end
 local f = redis.call('HGET', KEYS[1], 'f')
-redis.call('HSET', KEYS[1], 'st', 'open', 'roa', ARGV[3])
+redis.call('HSET', KEYS[1], 'st', 'open', 'roa', ARGV[2])
 redis.call('HDEL', KEYS[1], 'rs', 'rsa', 'rsb', 'rsc')
-redis.call('ZREM', ARGV[1] .. 'state:resolved', ARGV[2])
-redis.call('ZADD', ARGV[1] .. 'state:open', f, ARGV[2])
-${AUDIT(4)}
+redis.call('ZREM', KEYS[4], ARGV[1])
+redis.call('ZADD', KEYS[3], f, ARGV[1])
+${AUDIT(3)}
 return 1
 `;
 
 /**
- * KEYS: record. ARGV: 1 id, 2 assignee or '' (nobody), 3 its index key or '', 4 audit JSON, 5 audit cap.
- * Returns 1, 0 unknown, -1 unchanged (the same assignee: no audit entry).
+ * KEYS: 1 record, 2 audit, 3 its filter-index set, then the new assignee's index (when ARGV[2] is not ''), then the
+ * index the caller read as the current assignee's (when ARGV[3] is not '').
+ * ARGV: 1 id, 2 assignee or '' (nobody), 3 the current assignee index the caller read, or '' for none,
+ *       4 audit JSON, 5 audit cap.
+ * Returns 1, 0 unknown, -1 unchanged (the same assignee: no audit entry), -2 the assignee changed since the caller
+ * read it (nothing written: read and call again).
  */
 export const ASSIGN = `
 ${LOAD}
 local old = redis.call('HMGET', KEYS[1], 'as', 'asx')
 if (old[1] or '') == ARGV[2] then return -1 end
+if (old[2] or '') ~= ARGV[3] then return -2 end
 if old[2] then
-  redis.call('ZREM', old[2], ARGV[1])
-  redis.call('SREM', KEYS[1] .. ':ix', old[2])
+  redis.call('ZREM', KEYS[#KEYS], ARGV[1])
+  redis.call('SREM', KEYS[3], KEYS[#KEYS])
 end
 if ARGV[2] == '' then
   redis.call('HDEL', KEYS[1], 'as', 'asx')
 else
-  redis.call('HSET', KEYS[1], 'as', ARGV[2], 'asx', ARGV[3])
-  redis.call('ZADD', ARGV[3], redis.call('HGET', KEYS[1], 'f'), ARGV[1])
-  redis.call('SADD', KEYS[1] .. ':ix', ARGV[3])
+  redis.call('HSET', KEYS[1], 'as', ARGV[2], 'asx', KEYS[4])
+  redis.call('ZADD', KEYS[4], redis.call('HGET', KEYS[1], 'f'), ARGV[1])
+  redis.call('SADD', KEYS[3], KEYS[4])
 end
 ${AUDIT(4)}
 return 1
 `;
 
-/** KEYS: record. ARGV: 1 audit JSON, 2 audit cap. Returns 1, 0 unknown. */
+/** KEYS: record, audit. ARGV: 1 audit JSON, 2 audit cap. Returns 1, 0 unknown. */
 export const COMMENT = `
 ${LOAD}
 ${AUDIT(1)}

@@ -132,8 +132,10 @@ local tie = ARGV[3] ~= '' and tonumber(ARGV[3]) or nil
 local examined, offset = 0, 0
 local lastId, lastScore = '', ''
 if card == 0 then return {'done', '', ''} end
+-- One set: every entry matches, so a batch of what is wanted (plus a few a cursor's tie may skip) is enough.
+local batch = #KEYS == 1 and math.min(want + 8, 256) or 256
 while true do
-  local rows = redis.call('ZREVRANGEBYSCORE', KEYS[best], ARGV[1], ARGV[2], 'WITHSCORES', 'LIMIT', offset, 256)
+  local rows = redis.call('ZREVRANGEBYSCORE', KEYS[best], ARGV[1], ARGV[2], 'WITHSCORES', 'LIMIT', offset, batch)
   if #rows == 0 then break end
   offset = offset + #rows / 2
   for i = 1, #rows, 2 do

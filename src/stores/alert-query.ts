@@ -75,6 +75,8 @@ export interface ShardPage {
   status: 'done' | 'full' | 'cut';
   last: AlertCursor | null;
   entries: AlertCursor[];
+  /** Index entries it examined (its share of the scan cap spent). */
+  examined: number;
 }
 
 /**

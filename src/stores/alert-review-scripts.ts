@@ -120,7 +120,7 @@ end
  * which it stops with a cursor where it got to (a short page that is not the last).
  * ARGV: 1 max score ('+inf', '(ms' or 'ms'), 2 min score, 3 cursor score or '' (entries at it are
  *       skipped unless their id sorts before ARGV[4]), 4 cursor id, 5 matches wanted, 6 scan cap.
- * Returns {status 'done'|'full'|'cut', last examined id, its score, id1, score1, id2, score2…}.
+ * Returns {status 'done'|'full'|'cut', last examined id, its score, entries examined, id1, score1, id2, score2…}.
  */
 export const LIST_ALERTS = `
 ${BYTE_ORDER}
@@ -131,7 +131,7 @@ local want, cap = tonumber(ARGV[5]), tonumber(ARGV[6])
 local tie = ARGV[3] ~= '' and tonumber(ARGV[3]) or nil
 local examined, offset = 0, 0
 local lastId, lastScore = '', ''
-if card == 0 then return {'done', '', ''} end
+if card == 0 then return {'done', '', '', 0} end
 -- One set: every entry matches, so a batch of what is wanted (plus a few a cursor's tie may skip) is enough.
 local batch = #KEYS == 1 and math.min(want + 8, 256) or 256
 while true do
@@ -153,13 +153,13 @@ while true do
       if match then
         out[#out + 1] = id
         out[#out + 1] = score
-        if #out >= want * 2 then return {'full', lastId, lastScore, unpack(out)} end
+        if #out >= want * 2 then return {'full', lastId, lastScore, examined, unpack(out)} end
       end
-      if examined >= cap then return {'cut', lastId, lastScore, unpack(out)} end
+      if examined >= cap then return {'cut', lastId, lastScore, examined, unpack(out)} end
     end
   end
 end
-return {'done', lastId, lastScore, unpack(out)}
+return {'done', lastId, lastScore, examined, unpack(out)}
 `;
 
 /**

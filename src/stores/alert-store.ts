@@ -14,7 +14,16 @@ import {
 } from './alert-store-names.js';
 import { MARK_REVOKED, MARK_VERIFICATION, RECORD_EXPOSURE } from './alert-store-scripts.js';
 import { ASSIGN, COMMENT, COUNT_ALERTS, LIST_ALERTS, REOPEN, RESOLVE } from './alert-review-scripts.js';
-import { filterSets, formatCursor, mergeShardPages, parseCursor, scoreRange, type AlertFilter, type ShardPage } from './alert-query.js';
+import {
+  filterSets,
+  formatCursor,
+  mergeShardPages,
+  parseCursor,
+  scoreRange,
+  type AlertCursor,
+  type AlertFilter,
+  type ShardPage,
+} from './alert-query.js';
 import { StoreUnavailableError } from '../core/errors.js';
 import type { KeyStatus } from './key-store.js';
 
@@ -29,7 +38,7 @@ declare module 'ioredis' {
     alReopen(...args: Array<string | Buffer | number>): Result<number, Context>;
     alAssign(...args: Array<string | Buffer | number>): Result<number, Context>;
     alComment(...args: Array<string | Buffer | number>): Result<number, Context>;
-    alList(...args: Array<string | Buffer | number>): Result<string[], Context>;
+    alList(...args: Array<string | Buffer | number>): Result<Array<string | number>, Context>;
     alCount(...args: Array<string | Buffer | number>): Result<[number, number, number], Context>;
   }
 }
@@ -342,35 +351,51 @@ export class AlertStore {
   async list(options: AlertFilter & { cursor?: string | null; limit?: number } = {}): Promise<AlertPage> {
     const limit = Math.min(Math.max(Math.floor(options.limit ?? DEFAULT_PAGE_SIZE), 1), MAX_PAGE_SIZE);
     const after = options.cursor ? parseCursor(options.cursor) : null;
-    const range = scoreRange(options, after);
-    const pages = await this.call(() =>
-      Promise.all(
-        this.names.shards.map(async (shard): Promise<ShardPage> => {
-          const sets = filterSets(this.names, shard, options);
-          if (!sets.length) sets.push(this.names.all(shard));
-          // One more than asked: whether there is a next page.
-          const reply = await this.redis.alList(
-            sets.length,
-            ...sets,
-            range.max,
-            range.min,
-            range.tie,
-            range.tieId,
-            limit + 1,
-            SHARD_SCAN_CAP,
-          );
-          const [status, lastId, lastScore, ...flat] = reply;
-          return {
-            status: status as ShardPage['status'],
-            last: lastId ? { id: lastId, score: Number(lastScore) } : null,
-            entries: pairs(flat),
-          };
-        }),
-      ),
+    // One more than asked: whether there is a next page. A page's alerts spread over the shards, so each is first
+    // asked for a fair share with room to spare; only if a shard that filled its share would cut the page short is
+    // it asked for the rest (a second round, never a third: after it, a full shard holds limit + 1 on its own).
+    const want = limit + 1;
+    const share = Math.min(want, Math.ceil((2 * want) / ALERT_SHARDS) + 4);
+    let pages = await this.call(() =>
+      Promise.all(this.names.shards.map((shard) => this.shardPage(shard, options, after, share, SHARD_SCAN_CAP))),
     );
-    const { page, next } = mergeShardPages(pages, limit);
-    const alerts = (await Promise.all(page.map(({ id }) => this.get(id)))).filter((a): a is Alert => a !== null);
-    return { alerts, nextCursor: next ? formatCursor(next) : null };
+    let merged = mergeShardPages(pages, limit);
+    if (share < want && merged.page.length < limit && pages.some((p) => p.status === 'full')) {
+      pages = await this.call(() =>
+        Promise.all(
+          pages.map(async (first, shard) => {
+            if (first.status !== 'full') return first;
+            const left = SHARD_SCAN_CAP - first.examined;
+            if (left <= 0) return { ...first, status: 'cut' as const };
+            const rest = await this.shardPage(shard, options, first.entries[first.entries.length - 1]!, want - first.entries.length, left);
+            return {
+              status: rest.status,
+              last: rest.last ?? first.last,
+              entries: [...first.entries, ...rest.entries],
+              examined: first.examined + rest.examined,
+            };
+          }),
+        ),
+      );
+      merged = mergeShardPages(pages, limit);
+    }
+    const alerts = (await Promise.all(merged.page.map(({ id }) => this.get(id)))).filter((a): a is Alert => a !== null);
+    return { alerts, nextCursor: merged.next ? formatCursor(merged.next) : null };
+  }
+
+  /** One shard's page: up to `want` matches after `after`, examining at most `cap` index entries (LIST_ALERTS). */
+  private async shardPage(shard: number, filter: AlertFilter, after: AlertCursor | null, want: number, cap: number): Promise<ShardPage> {
+    const sets = filterSets(this.names, shard, filter);
+    if (!sets.length) sets.push(this.names.all(shard));
+    const range = scoreRange(filter, after);
+    const reply = await this.redis.alList(sets.length, ...sets, range.max, range.min, range.tie, range.tieId, want, cap);
+    const [status, lastId, lastScore, examined, ...flat] = reply;
+    return {
+      status: status as ShardPage['status'],
+      last: lastId ? { id: String(lastId), score: Number(lastScore) } : null,
+      entries: pairs(flat.map(String)),
+      examined: Number(examined),
+    };
   }
 
   /**

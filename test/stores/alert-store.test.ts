@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { Redis as IORedis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Exposure, Location } from '../../src/core/exposure.js';
-import { ALERT_LIMITS, alertShardOfId } from '../../src/stores/alert-store-names.js';
+import { ALERT_LIMITS, alertShardOfId, alertShardOfKey } from '../../src/stores/alert-store-names.js';
 import { AlertCursorError, AlertStore, type AlertFilter, type ExposedKey } from '../../src/stores/alert-store.js';
 import { StoreUnavailableError } from '../../src/core/errors.js';
 import { REDIS_URL, deletePrefix, freshPrefix, testRedis } from '../helpers/redis.js';
@@ -305,6 +305,32 @@ describe('AlertStore.list', () => {
     expect(await walk({ state: 'open' }, 4)).toEqual(order.filter((id) => open.includes(id)));
     expect(await store.count()).toEqual({ open: 18, resolved: 6, complete: true });
     expect(await store.count({ repo: 'OCTO-ORG/app' })).toEqual({ open: 18, resolved: 6, complete: true });
+  });
+
+  it('fills a page from a shard that holds most of it (the second round), a full page each time', async () => {
+    // Twenty-five alerts of keys whose alerts all go to one shard, and three elsewhere.
+    const keyIds: string[] = [];
+    for (let i = 0; keyIds.length < 28; i++) {
+      const id = `key_Crowd${String(i).padStart(11, '0')}`;
+      if ((alertShardOfKey(id) === 7) === keyIds.length < 25) keyIds.push(id);
+    }
+    const created: Array<{ id: string; at: number }> = [];
+    for (const [i, id] of keyIds.entries()) {
+      const seenAt = new Date(Date.UTC(2026, 10, 1, 0, i % 20)).toISOString();
+      created.push({ id: (await store.recordExposure(exposure({}, { seenAt }), key({ id }))).alert.id, at: Date.parse(seenAt) });
+    }
+    const order = [...created].sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : -1)).map((c) => c.id);
+    const sizes: number[] = [];
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Awaited<ReturnType<AlertStore['list']>> = await store.list({ limit: 10, cursor });
+      sizes.push(page.alerts.length);
+      ids.push(...page.alerts.map((a) => a.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(ids).toEqual(order);
+    expect(sizes).toEqual([10, 10, 8]);
   });
 
   it('refuses a cursor it did not hand out', async () => {

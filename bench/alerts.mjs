@@ -48,7 +48,7 @@ async function alertMemory() {
   let total = 0;
   let cursor = '0';
   do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${PREFIX}{al}:*`, 'COUNT', 5000);
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${PREFIX}{al:*`, 'COUNT', 5000);
     cursor = next;
     const pipeline = redis.pipeline();
     for (const key of found) pipeline.memory('USAGE', key, 'SAMPLES', 0);

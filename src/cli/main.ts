@@ -130,7 +130,7 @@ function addAdminCommands(program: Command, done: Done): void {
 
   program
     .command('migrate-store')
-    .description('move the key store in REDIS_URL to the sharded layout (idempotent; run with the service stopped)')
+    .description('move the key and alert stores in REDIS_URL to the sharded layouts (idempotent; run with the service stopped)')
     .action(async () => {
       done(await (await admin()).migrateStore());
     });

@@ -6,7 +6,7 @@
  * Times arrive as ms strings; audit entries arrive as JSON built by the store.
  */
 
-/** Every review script starts here: 0 for an unknown alert. */
+/** Every review script starts here: 0 for an unknown alert. KEYS[1] is the record, KEYS[2] its audit trail. */
 const LOAD = `
 local st = redis.call('HGET', KEYS[1], 'st')
 if not st then return 0 end
@@ -14,66 +14,72 @@ if not st then return 0 end
 
 /** Appends the audit entry (ARGV[a]) and keeps the newest ARGV[a + 1]. */
 const AUDIT = (entry: number) => `
-redis.call('RPUSH', KEYS[1] .. ':audit', ARGV[${entry}])
-redis.call('LTRIM', KEYS[1] .. ':audit', -tonumber(ARGV[${entry + 1}]), -1)
+redis.call('RPUSH', KEYS[2], ARGV[${entry}])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[${entry + 1}]), -1)
 `;
 
 /**
- * KEYS: record. ARGV: 1 base, 2 id, 3 resolution, 4 comment or '', 5 actor name, 6 at ms, 7 audit JSON, 8 audit cap.
+ * KEYS: record, audit, state:open, state:resolved (the alert's shard).
+ * ARGV: 1 id, 2 resolution, 3 comment or '', 4 actor name, 5 at ms, 6 audit JSON, 7 audit cap.
  * Returns 1, 0 unknown, -1 already resolved.
  */
 export const RESOLVE = `
 ${LOAD}
 if st == 'resolved' then return -1 end
 local f = redis.call('HGET', KEYS[1], 'f')
-redis.call('HSET', KEYS[1], 'st', 'resolved', 'rs', ARGV[3], 'rsa', ARGV[6], 'rsb', ARGV[5])
-if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'rsc', ARGV[4]) else redis.call('HDEL', KEYS[1], 'rsc') end
-redis.call('ZREM', ARGV[1] .. 'state:open', ARGV[2])
-redis.call('ZADD', ARGV[1] .. 'state:resolved', f, ARGV[2])
-${AUDIT(7)}
+redis.call('HSET', KEYS[1], 'st', 'resolved', 'rs', ARGV[2], 'rsa', ARGV[5], 'rsb', ARGV[4])
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'rsc', ARGV[3]) else redis.call('HDEL', KEYS[1], 'rsc') end
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('ZADD', KEYS[4], f, ARGV[1])
+${AUDIT(6)}
 return 1
 `;
 
 /**
- * KEYS: record. ARGV: 1 base, 2 id, 3 at ms, 4 audit JSON, 5 audit cap.
+ * KEYS: record, audit, state:open, state:resolved. ARGV: 1 id, 2 at ms, 3 audit JSON, 4 audit cap.
  * Returns 1, 0 unknown, -1 already open.
  */
 export const REOPEN = `
 ${LOAD}
 if st == 'open' then return -1 end
 local f = redis.call('HGET', KEYS[1], 'f')
-redis.call('HSET', KEYS[1], 'st', 'open', 'roa', ARGV[3])
+redis.call('HSET', KEYS[1], 'st', 'open', 'roa', ARGV[2])
 redis.call('HDEL', KEYS[1], 'rs', 'rsa', 'rsb', 'rsc')
-redis.call('ZREM', ARGV[1] .. 'state:resolved', ARGV[2])
-redis.call('ZADD', ARGV[1] .. 'state:open', f, ARGV[2])
-${AUDIT(4)}
+redis.call('ZREM', KEYS[4], ARGV[1])
+redis.call('ZADD', KEYS[3], f, ARGV[1])
+${AUDIT(3)}
 return 1
 `;
 
 /**
- * KEYS: record. ARGV: 1 id, 2 assignee or '' (nobody), 3 its index key or '', 4 audit JSON, 5 audit cap.
- * Returns 1, 0 unknown, -1 unchanged (the same assignee: no audit entry).
+ * KEYS: 1 record, 2 audit, 3 its filter-index set, then the new assignee's index (when ARGV[2] is not ''), then the
+ * index the caller read as the current assignee's (when ARGV[3] is not '').
+ * ARGV: 1 id, 2 assignee or '' (nobody), 3 the current assignee index the caller read, or '' for none,
+ *       4 audit JSON, 5 audit cap.
+ * Returns 1, 0 unknown, -1 unchanged (the same assignee: no audit entry), -2 the assignee changed since the caller
+ * read it (nothing written: read and call again).
  */
 export const ASSIGN = `
 ${LOAD}
 local old = redis.call('HMGET', KEYS[1], 'as', 'asx')
 if (old[1] or '') == ARGV[2] then return -1 end
+if (old[2] or '') ~= ARGV[3] then return -2 end
 if old[2] then
-  redis.call('ZREM', old[2], ARGV[1])
-  redis.call('SREM', KEYS[1] .. ':ix', old[2])
+  redis.call('ZREM', KEYS[#KEYS], ARGV[1])
+  redis.call('SREM', KEYS[3], KEYS[#KEYS])
 end
 if ARGV[2] == '' then
   redis.call('HDEL', KEYS[1], 'as', 'asx')
 else
-  redis.call('HSET', KEYS[1], 'as', ARGV[2], 'asx', ARGV[3])
-  redis.call('ZADD', ARGV[3], redis.call('HGET', KEYS[1], 'f'), ARGV[1])
-  redis.call('SADD', KEYS[1] .. ':ix', ARGV[3])
+  redis.call('HSET', KEYS[1], 'as', ARGV[2], 'asx', KEYS[4])
+  redis.call('ZADD', KEYS[4], redis.call('HGET', KEYS[1], 'f'), ARGV[1])
+  redis.call('SADD', KEYS[3], KEYS[4])
 end
 ${AUDIT(4)}
 return 1
 `;
 
-/** KEYS: record. ARGV: 1 audit JSON, 2 audit cap. Returns 1, 0 unknown. */
+/** KEYS: record, audit. ARGV: 1 audit JSON, 2 audit cap. Returns 1, 0 unknown. */
 export const COMMENT = `
 ${LOAD}
 ${AUDIT(1)}
@@ -114,7 +120,7 @@ end
  * which it stops with a cursor where it got to (a short page that is not the last).
  * ARGV: 1 max score ('+inf', '(ms' or 'ms'), 2 min score, 3 cursor score or '' (entries at it are
  *       skipped unless their id sorts before ARGV[4]), 4 cursor id, 5 matches wanted, 6 scan cap.
- * Returns {status 'done'|'full'|'cut', last examined id, its score, id1, score1, id2, score2…}.
+ * Returns {status 'done'|'full'|'cut', last examined id, its score, entries examined, id1, score1, id2, score2…}.
  */
 export const LIST_ALERTS = `
 ${BYTE_ORDER}
@@ -125,9 +131,11 @@ local want, cap = tonumber(ARGV[5]), tonumber(ARGV[6])
 local tie = ARGV[3] ~= '' and tonumber(ARGV[3]) or nil
 local examined, offset = 0, 0
 local lastId, lastScore = '', ''
-if card == 0 then return {'done', '', ''} end
+if card == 0 then return {'done', '', '', 0} end
+-- One set: every entry matches, so a batch of what is wanted (plus a few a cursor's tie may skip) is enough.
+local batch = #KEYS == 1 and math.min(want + 8, 256) or 256
 while true do
-  local rows = redis.call('ZREVRANGEBYSCORE', KEYS[best], ARGV[1], ARGV[2], 'WITHSCORES', 'LIMIT', offset, 256)
+  local rows = redis.call('ZREVRANGEBYSCORE', KEYS[best], ARGV[1], ARGV[2], 'WITHSCORES', 'LIMIT', offset, batch)
   if #rows == 0 then break end
   offset = offset + #rows / 2
   for i = 1, #rows, 2 do
@@ -145,13 +153,13 @@ while true do
       if match then
         out[#out + 1] = id
         out[#out + 1] = score
-        if #out >= want * 2 then return {'full', lastId, lastScore, unpack(out)} end
+        if #out >= want * 2 then return {'full', lastId, lastScore, examined, unpack(out)} end
       end
-      if examined >= cap then return {'cut', lastId, lastScore, unpack(out)} end
+      if examined >= cap then return {'cut', lastId, lastScore, examined, unpack(out)} end
     end
   end
 end
-return {'done', lastId, lastScore, unpack(out)}
+return {'done', lastId, lastScore, examined, unpack(out)}
 `;
 
 /**

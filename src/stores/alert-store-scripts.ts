@@ -9,88 +9,97 @@
 const RANK = `local RANK = { active = 0, expired = 1, revoked = 2 }`;
 
 /**
- * KEYS: byKey, all.
- * ARGV: 1 base, 2 keyId, 3 new alert id, 4 ownerId, 5 hint, 6 sha256, 7 keyStatus,
- *       8 revokedAt ms or '', 9 latency ms or '', 10 seenAt ms, 11 pushedAt ms or '',
- *       12 receivedAt ms, 13 location identity, 14 location JSON, 15 location cap, 16 identity cap.
- *       17 keyName or '', 18 owner index key, 19 repo index key or '', 20 source index key,
- *       21 audit entry (JSON) for a reopen, 22 audit cap, 23 now ms, 24 committedAt ms or ''.
+ * KEYS: 1 record, 2 its filter-index set, 3 location identities, 4 locations, 5 audit, 6 all, 7 state:open,
+ *       8 state:resolved, 9 key → alert map, 10 owner index (all of the alert's shard); 11 … 10+P the new place's
+ *       indexes (repository if any, source); 11+P … the filter indexes the caller believes the alert is in (update).
+ * ARGV: 1 'create' | 'update', 2 keyId, 3 alert id (create: a new one naming this shard; update: the key's alert),
+ *       4 ownerId, 5 hint, 6 sha256, 7 keyStatus, 8 revokedAt ms or '', 9 latency ms or '', 10 seenAt ms,
+ *       11 pushedAt ms or '', 12 receivedAt ms, 13 location identity, 14 location JSON, 15 location cap,
+ *       16 identity cap, 17 keyName or '', 18 P, 19 audit entry (JSON) for a reopen, 20 audit cap, 21 now ms,
+ *       22 committedAt ms or ''.
  * The location JSON is stored as given (the store picks its fields, a partner report's `partnerSource`
  * included), never parsed here, so a new location field needs no change to the script.
  * A new place is added to the filter indexes (repository, source). A new place of a key that is still
  * active reopens a `wont_fix` alert (GitHub's rule: won't-fix stands for the places known when it was
  * decided), with an audit entry; any other resolution stands.
- * Returns {alertId, created 0|1, newLocation 0|1, reopened 0|1}.
+ * No name is built or read here that is not in KEYS: an earlier firstSeenAt re-scores the alert in every index of
+ * its set, so those must all be declared; when one is not, nothing is written and the set's members come back for
+ * the caller to call again with.
+ * Returns {'ok', alertId, created 0|1, newLocation 0|1, reopened 0|1}; {'exists', alertId} (create: the key has
+ * an alert already); {'missing', alertId} (update: no such record); {'stale', index…} (update: undeclared indexes).
  */
 export const RECORD_EXPOSURE = `
 ${RANK}
-local id = redis.call('HGET', KEYS[1], ARGV[2])
+local REC, IX, LK, LOC, AUDIT, ALL, OPEN, RESOLVED, BYKEY, OWNER = unpack(KEYS, 1, 10)
+local places = tonumber(ARGV[18])
+local id = ARGV[3]
 local created = 0
-local rec
-if not id then
-  id = ARGV[3]
+if ARGV[1] == 'create' then
+  local existing = redis.call('HGET', BYKEY, ARGV[2])
+  if existing then return {'exists', existing} end
   created = 1
-  rec = ARGV[1] .. 'a:' .. id
-  redis.call('HSET', KEYS[1], ARGV[2], id)
-  redis.call('HSET', rec, 'k', ARGV[2], 'o', ARGV[4], 'h', ARGV[5], 'sh', ARGV[6], 'st', 'open', 'ks', ARGV[7], 'f', ARGV[10], 'rc', ARGV[12], 'n', 0)
-  if ARGV[11] ~= '' then redis.call('HSET', rec, 'pa', ARGV[11]) end
-  if ARGV[17] ~= '' then redis.call('HSET', rec, 'kn', ARGV[17]) end
-  if ARGV[24] ~= '' then redis.call('HSET', rec, 'ca', ARGV[24]) end
-  redis.call('ZADD', KEYS[2], ARGV[10], id)
-  redis.call('ZADD', ARGV[1] .. 'state:open', ARGV[10], id)
-  redis.call('ZADD', ARGV[18], ARGV[10], id)
-  redis.call('SADD', rec .. ':ix', ARGV[18])
+  redis.call('HSET', BYKEY, ARGV[2], id)
+  redis.call('HSET', REC, 'k', ARGV[2], 'o', ARGV[4], 'h', ARGV[5], 'sh', ARGV[6], 'st', 'open', 'ks', ARGV[7], 'f', ARGV[10], 'rc', ARGV[12], 'n', 0)
+  if ARGV[11] ~= '' then redis.call('HSET', REC, 'pa', ARGV[11]) end
+  if ARGV[17] ~= '' then redis.call('HSET', REC, 'kn', ARGV[17]) end
+  if ARGV[22] ~= '' then redis.call('HSET', REC, 'ca', ARGV[22]) end
+  redis.call('ZADD', ALL, ARGV[10], id)
+  redis.call('ZADD', OPEN, ARGV[10], id)
+  redis.call('ZADD', OWNER, ARGV[10], id)
+  redis.call('SADD', IX, OWNER)
 else
-  rec = ARGV[1] .. 'a:' .. id
-  local old = redis.call('HMGET', rec, 'f', 'pa', 'rc', 'ks', 'st')
+  local old = redis.call('HMGET', REC, 'f', 'pa', 'rc', 'ks', 'st')
+  if not old[1] then return {'missing', id} end
   if tonumber(ARGV[10]) < tonumber(old[1]) then
-    redis.call('HSET', rec, 'f', ARGV[10])
-    redis.call('ZADD', KEYS[2], ARGV[10], id)
-    redis.call('ZADD', ARGV[1] .. 'state:' .. old[5], ARGV[10], id)
-    for _, index in ipairs(redis.call('SMEMBERS', rec .. ':ix')) do redis.call('ZADD', index, ARGV[10], id) end
+    local declared = {}
+    for i = 11 + places, #KEYS do declared[KEYS[i]] = true end
+    local indexes = redis.call('SMEMBERS', IX)
+    for _, index in ipairs(indexes) do
+      if not declared[index] then return {'stale', unpack(indexes)} end
+    end
+    redis.call('HSET', REC, 'f', ARGV[10])
+    redis.call('ZADD', ALL, ARGV[10], id)
+    redis.call('ZADD', old[5] == 'resolved' and RESOLVED or OPEN, ARGV[10], id)
+    for _, index in ipairs(indexes) do redis.call('ZADD', index, ARGV[10], id) end
   end
-  if ARGV[11] ~= '' and (not old[2] or tonumber(ARGV[11]) < tonumber(old[2])) then redis.call('HSET', rec, 'pa', ARGV[11]) end
-  if ARGV[24] ~= '' then
-    local ca = redis.call('HGET', rec, 'ca')
-    if not ca or tonumber(ARGV[24]) < tonumber(ca) then redis.call('HSET', rec, 'ca', ARGV[24]) end
+  if ARGV[11] ~= '' and (not old[2] or tonumber(ARGV[11]) < tonumber(old[2])) then redis.call('HSET', REC, 'pa', ARGV[11]) end
+  if ARGV[22] ~= '' then
+    local ca = redis.call('HGET', REC, 'ca')
+    if not ca or tonumber(ARGV[22]) < tonumber(ca) then redis.call('HSET', REC, 'ca', ARGV[22]) end
   end
-  if tonumber(ARGV[12]) < tonumber(old[3]) then redis.call('HSET', rec, 'rc', ARGV[12]) end
-  if (RANK[ARGV[7]] or 0) > (RANK[old[4]] or 0) then redis.call('HSET', rec, 'ks', ARGV[7]) end
+  if tonumber(ARGV[12]) < tonumber(old[3]) then redis.call('HSET', REC, 'rc', ARGV[12]) end
+  if (RANK[ARGV[7]] or 0) > (RANK[old[4]] or 0) then redis.call('HSET', REC, 'ks', ARGV[7]) end
 end
 -- The first revocation wins; its latency goes with it.
-if ARGV[8] ~= '' and redis.call('HSETNX', rec, 'ra', ARGV[8]) == 1 and ARGV[9] ~= '' then
-  redis.call('HSET', rec, 'lat', ARGV[9])
+if ARGV[8] ~= '' and redis.call('HSETNX', REC, 'ra', ARGV[8]) == 1 and ARGV[9] ~= '' then
+  redis.call('HSET', REC, 'lat', ARGV[9])
 end
 local newLocation = 0
-local ids = rec .. ':lk'
-if redis.call('SISMEMBER', ids, ARGV[13]) == 0 then
+if redis.call('SISMEMBER', LK, ARGV[13]) == 0 then
   newLocation = 1
-  if redis.call('SCARD', ids) < tonumber(ARGV[16]) then redis.call('SADD', ids, ARGV[13]) end
-  redis.call('HINCRBY', rec, 'n', 1)
-  local locs = rec .. ':loc'
-  if redis.call('LLEN', locs) < tonumber(ARGV[15]) then redis.call('RPUSH', locs, ARGV[14]) end
-  local f = redis.call('HGET', rec, 'f')
-  for _, index in ipairs({ARGV[19], ARGV[20]}) do
-    if index ~= '' then
-      redis.call('ZADD', index, f, id)
-      redis.call('SADD', rec .. ':ix', index)
-    end
+  if redis.call('SCARD', LK) < tonumber(ARGV[16]) then redis.call('SADD', LK, ARGV[13]) end
+  redis.call('HINCRBY', REC, 'n', 1)
+  if redis.call('LLEN', LOC) < tonumber(ARGV[15]) then redis.call('RPUSH', LOC, ARGV[14]) end
+  local f = redis.call('HGET', REC, 'f')
+  for i = 11, 10 + places do
+    redis.call('ZADD', KEYS[i], f, id)
+    redis.call('SADD', IX, KEYS[i])
   end
 end
 local reopened = 0
 if newLocation == 1 and created == 0 then
-  local now = redis.call('HMGET', rec, 'st', 'rs', 'ks', 'f')
+  local now = redis.call('HMGET', REC, 'st', 'rs', 'ks', 'f')
   if now[1] == 'resolved' and now[2] == 'wont_fix' and now[3] == 'active' then
     reopened = 1
-    redis.call('HSET', rec, 'st', 'open', 'roa', ARGV[23])
-    redis.call('HDEL', rec, 'rs', 'rsa', 'rsb', 'rsc')
-    redis.call('ZREM', ARGV[1] .. 'state:resolved', id)
-    redis.call('ZADD', ARGV[1] .. 'state:open', now[4], id)
-    redis.call('RPUSH', rec .. ':audit', ARGV[21])
-    redis.call('LTRIM', rec .. ':audit', -tonumber(ARGV[22]), -1)
+    redis.call('HSET', REC, 'st', 'open', 'roa', ARGV[21])
+    redis.call('HDEL', REC, 'rs', 'rsa', 'rsb', 'rsc')
+    redis.call('ZREM', RESOLVED, id)
+    redis.call('ZADD', OPEN, now[4], id)
+    redis.call('RPUSH', AUDIT, ARGV[19])
+    redis.call('LTRIM', AUDIT, -tonumber(ARGV[20]), -1)
   end
 end
-return {id, created, newLocation, reopened}
+return {'ok', id, created, newLocation, reopened}
 `;
 
 /** KEYS: record. ARGV: revokedAt ms, latency ms or ''. Returns 0 for an unknown alert. First revocation wins. */

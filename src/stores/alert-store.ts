@@ -2,11 +2,28 @@ import { createHash } from 'node:crypto';
 import type { Result } from 'ioredis';
 import type { RedisClient } from './redis.js';
 import type { Exposure, Location, LocationRecord } from '../core/exposure.js';
-import { newId, InvalidIdError } from './ids.js';
-import { ALERT_LIMITS, alertStoreNames, type AlertStoreNames } from './alert-store-names.js';
+import { InvalidIdError } from './ids.js';
+import {
+  ALERT_LIMITS,
+  ALERT_SHARDS,
+  alertShardOfId,
+  alertShardOfKey,
+  alertStoreNames,
+  newAlertId,
+  type AlertStoreNames,
+} from './alert-store-names.js';
 import { MARK_REVOKED, MARK_VERIFICATION, RECORD_EXPOSURE } from './alert-store-scripts.js';
 import { ASSIGN, COMMENT, COUNT_ALERTS, LIST_ALERTS, REOPEN, RESOLVE } from './alert-review-scripts.js';
-import { filterSets, formatCursor, parseCursor, scoreRange, type AlertFilter } from './alert-query.js';
+import {
+  filterSets,
+  formatCursor,
+  mergeShardPages,
+  parseCursor,
+  scoreRange,
+  type AlertCursor,
+  type AlertFilter,
+  type ShardPage,
+} from './alert-query.js';
 import { StoreUnavailableError } from '../core/errors.js';
 import type { KeyStatus } from './key-store.js';
 
@@ -14,14 +31,14 @@ export { AlertCursorError, type AlertFilter } from './alert-query.js';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    alRecordExposure(...args: Array<string | Buffer | number>): Result<[string, number, number, number], Context>;
+    alRecordExposure(...args: Array<string | Buffer | number>): Result<Array<string | number>, Context>;
     alMarkRevoked(...args: Array<string | Buffer | number>): Result<number, Context>;
     alMarkVerification(...args: Array<string | Buffer | number>): Result<number, Context>;
     alResolve(...args: Array<string | Buffer | number>): Result<number, Context>;
     alReopen(...args: Array<string | Buffer | number>): Result<number, Context>;
     alAssign(...args: Array<string | Buffer | number>): Result<number, Context>;
     alComment(...args: Array<string | Buffer | number>): Result<number, Context>;
-    alList(...args: Array<string | Buffer | number>): Result<string[], Context>;
+    alList(...args: Array<string | Buffer | number>): Result<Array<string | number>, Context>;
     alCount(...args: Array<string | Buffer | number>): Result<[number, number, number], Context>;
   }
 }
@@ -96,8 +113,12 @@ export class AlertConflictError extends Error {
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
-/** Index entries one list or count call examines at most (a few ms of Redis time); a list then returns a short page with a cursor. */
+/**
+ * Index entries one list or count call examines at most (a few ms of Redis time); a list then returns a short page
+ * with a cursor. Shared out between the shards: each examines at most SHARD_SCAN_CAP.
+ */
 export const SCAN_CAP = 20_000;
+const SHARD_SCAN_CAP = Math.ceil(SCAN_CAP / ALERT_SHARDS);
 
 /**
  * Alerts on Redis. Writes go through Lua scripts (alert-store-scripts.ts), so
@@ -114,34 +135,36 @@ export class AlertStore {
   ) {
     this.names = alertStoreNames(prefix);
     if (!(redis as Partial<RedisClient>).alRecordExposure) {
-      redis.defineCommand('alRecordExposure', { numberOfKeys: 2, lua: RECORD_EXPOSURE });
+      // The new place's indexes and the alert's known ones vary in number: the key count is the first argument.
+      redis.defineCommand('alRecordExposure', { lua: RECORD_EXPOSURE });
       redis.defineCommand('alMarkRevoked', { numberOfKeys: 1, lua: MARK_REVOKED });
     }
     if (!(redis as Partial<RedisClient>).alMarkVerification)
       redis.defineCommand('alMarkVerification', { numberOfKeys: 1, lua: MARK_VERIFICATION });
     if (!(redis as Partial<RedisClient>).alResolve) {
-      redis.defineCommand('alResolve', { numberOfKeys: 1, lua: RESOLVE });
-      redis.defineCommand('alReopen', { numberOfKeys: 1, lua: REOPEN });
-      redis.defineCommand('alAssign', { numberOfKeys: 1, lua: ASSIGN });
-      redis.defineCommand('alComment', { numberOfKeys: 1, lua: COMMENT });
+      redis.defineCommand('alResolve', { numberOfKeys: 4, lua: RESOLVE });
+      redis.defineCommand('alReopen', { numberOfKeys: 4, lua: REOPEN });
+      redis.defineCommand('alAssign', { lua: ASSIGN });
+      redis.defineCommand('alComment', { numberOfKeys: 2, lua: COMMENT });
       // The filters decide how many sets these touch: the key count is the first argument.
       redis.defineCommand('alList', { lua: LIST_ALERTS });
       redis.defineCommand('alCount', { lua: COUNT_ALERTS });
     }
   }
 
-  /** Adds the exposure to its key's alert, creating the alert on the key's first exposure. Atomic and idempotent. */
+  /**
+   * Adds the exposure to its key's alert, creating the alert on the key's first exposure. Atomic and idempotent: one
+   * script on the alert's shard. A first try creates the alert in the key's shard; when the key has one already (or
+   * the script asks for the alert's indexes, or the alert predates sharding and lives elsewhere), the store calls
+   * again with what the script said.
+   */
   async recordExposure(exposure: Exposure, key: ExposedKey): Promise<RecordResult> {
     const location = exposure.location;
     // Times are parsed before Redis is touched: a bad one is a bug upstream, not an outage to retry.
     const revokedAt = key.revokedAt === null ? '' : ms(key.revokedAt, 'revokedAt');
     const latency = revokedAt === '' || key.revokeLatencyMs == null ? '' : Math.round(key.revokeLatencyMs);
+    // ARGV 4 on; 1 to 3 (mode, key id, alert id) go in front on each try.
     const args = [
-      this.names.byKey,
-      this.names.all,
-      this.names.base,
-      key.id,
-      newId('alt'),
       key.ownerId,
       key.hint,
       exposure.secretSha256,
@@ -156,9 +179,7 @@ export class AlertStore {
       ALERT_LIMITS.locations,
       ALERT_LIMITS.locationIds,
       key.name ?? '',
-      this.names.owner(key.ownerId),
-      location.repo ? this.names.repo(location.repo) : '',
-      this.names.source(location.source),
+      location.repo ? 2 : 1,
       auditJson(
         { actor: SYSTEM_ACTOR, action: 'reopened', reason: 'new_location', location: { source: location.source, repo: location.repo } },
         Date.now(),
@@ -167,7 +188,42 @@ export class AlertStore {
       Date.now(),
       exposure.committedAt == null ? '' : ms(exposure.committedAt, 'committedAt'),
     ];
-    const [id, created, newLocation, reopened] = await this.call(() => this.redis.alRecordExposure(...args));
+    let mode: 'create' | 'update' = 'create';
+    let id = newAlertId(alertShardOfKey(key.id));
+    let known: string[] = [];
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const keys = this.exposureKeys(id, key.ownerId, location, known);
+      const [outcome, ...rest] = await this.call(() => this.redis.alRecordExposure(keys.length, ...keys, mode, key.id, id, ...args));
+      if (outcome === 'exists') [mode, id] = ['update', String(rest[0])];
+      else if (outcome === 'stale') known = rest.map(String);
+      else if (outcome === 'missing') throw new StoreUnavailableError(`alert store: the alert ${id} of key ${key.id} has no record`);
+      else return this.recorded(String(rest[0]), key, rest.slice(1).map(Number) as [number, number, number]);
+    }
+    throw new StoreUnavailableError(`alert store: recording an exposure of key ${key.id} did not settle`);
+  }
+
+  /** The names the record script touches (see RECORD_EXPOSURE), all in the alert's shard. */
+  private exposureKeys(id: string, ownerId: string, location: Exposure['location'], known: string[]): string[] {
+    const n = this.names;
+    const shard = alertShardOfId(id);
+    const places = [...(location.repo ? [n.repo(shard, location.repo)] : []), n.source(shard, location.source)];
+    return [
+      n.alert(id),
+      n.indexes(id),
+      n.locationIds(id),
+      n.locations(id),
+      n.audit(id),
+      n.all(shard),
+      n.state(shard, 'open'),
+      n.state(shard, 'resolved'),
+      n.byKey(shard),
+      n.owner(shard, ownerId),
+      ...places,
+      ...known,
+    ];
+  }
+
+  private async recorded(id: string, key: ExposedKey, [created, newLocation, reopened]: [number, number, number]): Promise<RecordResult> {
     if (key.canary) await this.call(() => this.redis.hset(this.names.alert(id), 'cy', '1', 'cyl', key.canary!.label ?? ''));
     const alert = await this.get(id);
     // The script just wrote it and alerts are never deleted.
@@ -181,7 +237,7 @@ export class AlertStore {
     const comment = input.comment?.trim() || '';
     const entry = auditJson({ actor, action: 'resolved', resolution: input.resolution, ...(comment ? { comment } : {}) }, at);
     const done = await this.call(() =>
-      this.redis.alResolve(this.names.alert(id), this.names.base, id, input.resolution, comment, actor.name, at, entry, ALERT_LIMITS.audit),
+      this.redis.alResolve(...this.reviewKeys(id), id, input.resolution, comment, actor.name, at, entry, ALERT_LIMITS.audit),
     );
     if (done === -1) throw new AlertConflictError('already_resolved', `alert ${id} is resolved already; reopen it first`);
     return done === 1 ? this.get(id) : null;
@@ -192,7 +248,7 @@ export class AlertStore {
     const at = Date.now();
     const comment = input.comment?.trim() || '';
     const entry = auditJson({ actor, action: 'reopened', ...(comment ? { comment } : {}) }, at);
-    const done = await this.call(() => this.redis.alReopen(this.names.alert(id), this.names.base, id, at, entry, ALERT_LIMITS.audit));
+    const done = await this.call(() => this.redis.alReopen(...this.reviewKeys(id), id, at, entry, ALERT_LIMITS.audit));
     if (done === -1) throw new AlertConflictError('already_open', `alert ${id} is open already`);
     return done === 1 ? this.get(id) : null;
   }
@@ -205,15 +261,34 @@ export class AlertStore {
       { actor, action: assignee ? 'assigned' : 'unassigned', ...(assignee ? { assignee } : {}), ...(comment ? { comment } : {}) },
       Date.now(),
     );
-    const done = await this.call(() =>
-      this.redis.alAssign(this.names.alert(id), id, assignee, assignee ? this.names.assignee(assignee) : '', entry, ALERT_LIMITS.audit),
-    );
-    return done === 0 ? null : this.get(id);
+    const index = assignee ? this.names.assignee(alertShardOfId(id), assignee) : '';
+    for (let attempt = 0; attempt < 4; attempt++) {
+      // The current assignee's index is read first and checked by the script: it names every key it touches.
+      const current = (await this.call(() => this.redis.hget(this.names.alert(id), 'asx'))) ?? '';
+      const keys = [
+        this.names.alert(id),
+        this.names.audit(id),
+        this.names.indexes(id),
+        ...(index ? [index] : []),
+        ...(current ? [current] : []),
+      ];
+      const done = await this.call(() => this.redis.alAssign(keys.length, ...keys, id, assignee, current, entry, ALERT_LIMITS.audit));
+      if (done !== -2) return done === 0 ? null : this.get(id);
+    }
+    throw new StoreUnavailableError(`alert store: assigning alert ${id} did not settle`);
+  }
+
+  /** The record, audit trail and state indexes of an alert: the review scripts' KEYS. */
+  private reviewKeys(id: string): [string, string, string, string] {
+    const shard = alertShardOfId(id);
+    return [this.names.alert(id), this.names.audit(id), this.names.state(shard, 'open'), this.names.state(shard, 'resolved')];
   }
 
   /** Adds a line to the audit trail (a comment, a key revoked from the review). False for an unknown alert. */
   async appendAudit(id: string, entry: Omit<AuditEntry, 'at'>): Promise<boolean> {
-    const done = await this.call(() => this.redis.alComment(this.names.alert(id), auditJson(entry, Date.now()), ALERT_LIMITS.audit));
+    const done = await this.call(() =>
+      this.redis.alComment(this.names.alert(id), this.names.audit(id), auditJson(entry, Date.now()), ALERT_LIMITS.audit),
+    );
     return done === 1;
   }
 
@@ -263,7 +338,7 @@ export class AlertStore {
   }
 
   async getByKeyId(keyId: string): Promise<Alert | null> {
-    const id = await this.call(() => this.redis.hget(this.names.byKey, keyId));
+    const id = await this.call(() => this.redis.hget(this.names.byKey(alertShardOfKey(keyId)), keyId));
     return id ? this.get(id) : null;
   }
 
@@ -271,47 +346,80 @@ export class AlertStore {
    * Alerts newest first (by firstSeenAt), a page at a time, narrowed by the
    * filter. A page may hold fewer than `limit` alerts and still have a
    * `nextCursor` (when a filter matches few of the alerts it had to look at).
+   * Every shard is asked for a page (the commands go out together) and the pages are merged (mergeShardPages).
    */
   async list(options: AlertFilter & { cursor?: string | null; limit?: number } = {}): Promise<AlertPage> {
     const limit = Math.min(Math.max(Math.floor(options.limit ?? DEFAULT_PAGE_SIZE), 1), MAX_PAGE_SIZE);
     const after = options.cursor ? parseCursor(options.cursor) : null;
-    const sets = filterSets(this.names, options);
-    const range = scoreRange(options, after);
-    // One more than asked: whether there is a next page.
-    const reply = await this.call(() =>
-      this.redis.alList(
-        sets.length || 1,
-        ...(sets.length ? sets : [this.names.all]),
-        range.max,
-        range.min,
-        range.tie,
-        range.tieId,
-        limit + 1,
-        SCAN_CAP,
-      ),
+    // One more than asked: whether there is a next page. A page's alerts spread over the shards, so each is first
+    // asked for a fair share with room to spare; only if a shard that filled its share would cut the page short is
+    // it asked for the rest (a second round, never a third: after it, a full shard holds limit + 1 on its own).
+    const want = limit + 1;
+    const share = Math.min(want, Math.ceil((2 * want) / ALERT_SHARDS) + 4);
+    let pages = await this.call(() =>
+      Promise.all(this.names.shards.map((shard) => this.shardPage(shard, options, after, share, SHARD_SCAN_CAP))),
     );
-    const [status, lastId, lastScore, ...flat] = reply;
-    const entries = pairs(flat);
-    const page = entries.slice(0, limit);
-    const alerts = (await Promise.all(page.map(([id]) => this.get(id)))).filter((a): a is Alert => a !== null);
-    let next: { id: string; score: number } | null = null;
-    const last = page[page.length - 1];
-    if (entries.length > limit && last) next = { id: last[0], score: last[1] };
-    else if (status === 'cut' && lastId) next = { id: lastId, score: Number(lastScore) };
-    return { alerts, nextCursor: next ? formatCursor(next) : null };
+    let merged = mergeShardPages(pages, limit);
+    if (share < want && merged.page.length < limit && pages.some((p) => p.status === 'full')) {
+      pages = await this.call(() =>
+        Promise.all(
+          pages.map(async (first, shard) => {
+            if (first.status !== 'full') return first;
+            const left = SHARD_SCAN_CAP - first.examined;
+            if (left <= 0) return { ...first, status: 'cut' as const };
+            const rest = await this.shardPage(shard, options, first.entries[first.entries.length - 1]!, want - first.entries.length, left);
+            return {
+              status: rest.status,
+              last: rest.last ?? first.last,
+              entries: [...first.entries, ...rest.entries],
+              examined: first.examined + rest.examined,
+            };
+          }),
+        ),
+      );
+      merged = mergeShardPages(pages, limit);
+    }
+    const alerts = (await Promise.all(merged.page.map(({ id }) => this.get(id)))).filter((a): a is Alert => a !== null);
+    return { alerts, nextCursor: merged.next ? formatCursor(merged.next) : null };
+  }
+
+  /** One shard's page: up to `want` matches after `after`, examining at most `cap` index entries (LIST_ALERTS). */
+  private async shardPage(shard: number, filter: AlertFilter, after: AlertCursor | null, want: number, cap: number): Promise<ShardPage> {
+    const sets = filterSets(this.names, shard, filter);
+    if (!sets.length) sets.push(this.names.all(shard));
+    const range = scoreRange(filter, after);
+    const reply = await this.redis.alList(sets.length, ...sets, range.max, range.min, range.tie, range.tieId, want, cap);
+    const [status, lastId, lastScore, examined, ...flat] = reply;
+    return {
+      status: status as ShardPage['status'],
+      last: lastId ? { id: String(lastId), score: Number(lastScore) } : null,
+      entries: pairs(flat.map(String)),
+      examined: Number(examined),
+    };
   }
 
   /**
-   * How many alerts are open and resolved under the filter (its state aside).
+   * How many alerts are open and resolved under the filter (its state aside), added up over the shards.
    * `complete` is false when a filtered count stopped at SCAN_CAP entries: the counts are then lower bounds.
    */
   async count(filter: AlertFilter = {}): Promise<{ open: number; resolved: number; complete: boolean }> {
-    const sets = filterSets(this.names, filter, { state: false });
     const range = scoreRange(filter, null);
-    const [open, resolved, complete] = await this.call(() =>
-      this.redis.alCount(2 + sets.length, this.names.state('open'), this.names.state('resolved'), ...sets, range.max, range.min, SCAN_CAP),
+    const counts = await this.call(() =>
+      Promise.all(
+        this.names.shards.map((shard) => {
+          const sets = filterSets(this.names, shard, filter, { state: false });
+          const states = [this.names.state(shard, 'open'), this.names.state(shard, 'resolved')];
+          return this.redis.alCount(2 + sets.length, ...states, ...sets, range.max, range.min, SHARD_SCAN_CAP);
+        }),
+      ),
     );
-    return { open, resolved, complete: complete === 1 };
+    const total = { open: 0, resolved: 0, complete: true };
+    for (const [open, resolved, complete] of counts) {
+      total.open += open;
+      total.resolved += resolved;
+      total.complete &&= complete === 1;
+    }
+    return total;
   }
 
   /** Every Redis failure is "unavailable": a retry, never "no alert". */
@@ -412,9 +520,9 @@ function toAlert(id: string, h: Record<string, string>, locations: string[], not
   };
 }
 
-function pairs(flat: string[]): Array<[string, number]> {
-  const out: Array<[string, number]> = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!, Number(flat[i + 1])]);
+function pairs(flat: string[]): Array<{ id: string; score: number }> {
+  const out: Array<{ id: string; score: number }> = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push({ id: flat[i]!, score: Number(flat[i + 1]) });
   return out;
 }
 

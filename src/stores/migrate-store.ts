@@ -94,11 +94,12 @@ function newNameOfKeyData(names: ReturnType<typeof keyStoreNames>, ref: KeyRef, 
   return part;
 }
 
-/** A copy across slots (COPY cannot on a cluster): the serialized value, its TTL kept. */
-async function move(redis: RedisClient, from: string, to: string): Promise<void> {
+/** A copy across slots (COPY cannot on a cluster): the serialized value, its TTL kept. False when there was nothing to copy. */
+export async function move(redis: RedisClient, from: string, to: string): Promise<boolean> {
   const [dump, pttl] = await Promise.all([redis.dumpBuffer(from), redis.pttl(from)]);
-  if (dump === null || pttl === -2) return;
+  if (dump === null || pttl === -2) return false;
   await redis.restore(to, pttl > 0 ? pttl : 0, dump, 'REPLACE');
+  return true;
 }
 
 function push(map: Map<string, string[]>, id: string, name: string): void {
@@ -108,7 +109,7 @@ function push(map: Map<string, string[]>, id: string, name: string): void {
 }
 
 /** Every key matching `pattern`, on every master of a cluster. */
-async function scanAll(redis: RedisClient, pattern: string): Promise<string[]> {
+export async function scanAll(redis: RedisClient, pattern: string): Promise<string[]> {
   const nodes: Redis[] =
     'nodes' in redis && typeof (redis as Cluster).nodes === 'function' && (redis as Cluster).isCluster
       ? (redis as Cluster).nodes('master')

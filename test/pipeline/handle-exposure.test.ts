@@ -65,7 +65,7 @@ const deps = (policy: RevokePolicy, store: KeyStore = keyStore, alertStore: Aler
 });
 
 /** The alert store's part of Redis: what must stay empty when nothing is recorded. */
-const alertDump = () => dumpPrefix(redis, `${prefix}{al}:`);
+const alertDump = () => dumpPrefix(redis, `${prefix}{al:`);
 
 /** A KeyStore that counts revokes, delegating to the real one. */
 function counting(store: KeyStore) {

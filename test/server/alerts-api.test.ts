@@ -474,7 +474,7 @@ describe('nothing secret at rest', () => {
     const k = await key(await owner(), 'Production');
     const alert = await expose(k.key);
     await t.api('POST', `/api/v1/alerts/${alert.id}/resolve`, { body: { resolution: 'revoked', comment: 'done' } });
-    const dump = Buffer.concat(await dumpPrefix(t.redis, `${t.prefix}{al}:`));
+    const dump = Buffer.concat(await dumpPrefix(t.redis, `${t.prefix}{al:`));
     expect(dump.length).toBeGreaterThan(0);
     expect(dump.includes(k.key)).toBe(false);
   });

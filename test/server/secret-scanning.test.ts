@@ -196,7 +196,7 @@ describe('POST /github/secret-scanning', () => {
 
     // A repeat leaves the key store and the alerts as they were (BullMQ notes the duplicate job in its event stream).
     const stores = async () =>
-      Buffer.concat((await Promise.all(['{ks}', '{k:', '{o:', '{al}'].map((tag) => dumpPrefix(t.redis, `${t.prefix}${tag}`)))).flat());
+      Buffer.concat((await Promise.all(['{ks}', '{k:', '{o:', '{al:'].map((tag) => dumpPrefix(t.redis, `${t.prefix}${tag}`)))).flat());
     const before = await stores();
     expect((await report(t.url, JSON.stringify([match(key.key, 'https://github.com/fork/b/blob/1/x.env')]), signer)).status).toBe(200);
     expect((await alerts.getByKeyId(key.id))!.locationCount).toBe(3);

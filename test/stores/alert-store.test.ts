@@ -2,8 +2,8 @@ import type { Redis } from 'ioredis';
 import { Redis as IORedis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Exposure, Location } from '../../src/core/exposure.js';
-import { ALERT_LIMITS } from '../../src/stores/alert-store-names.js';
-import { AlertCursorError, AlertStore, type ExposedKey } from '../../src/stores/alert-store.js';
+import { ALERT_LIMITS, alertShardOfId, alertShardOfKey } from '../../src/stores/alert-store-names.js';
+import { AlertCursorError, AlertStore, type AlertFilter, type ExposedKey } from '../../src/stores/alert-store.js';
 import { StoreUnavailableError } from '../../src/core/errors.js';
 import { REDIS_URL, deletePrefix, freshPrefix, testRedis } from '../helpers/redis.js';
 
@@ -275,6 +275,62 @@ describe('AlertStore.list', () => {
     expect(open.alerts.map((a) => a.id)).toEqual(ids);
     expect(open.nextCursor).toBeNull();
     expect(await store.list({ state: 'resolved' })).toEqual({ alerts: [], nextCursor: null });
+  });
+
+  it('walks a cursor across the shards through ties that span them, with and without a filter', async () => {
+    // Twenty-four alerts on three times, eight each: every page boundary falls inside a tie held by several shards.
+    const created: Array<{ id: string; at: number }> = [];
+    for (let i = 0; i < 24; i++) {
+      const seenAt = `2026-11-0${1 + (i % 3)}T00:00:00.000Z`;
+      const { alert } = await store.recordExposure(exposure({}, { seenAt }), key({ id: `key_Tie${String(i).padStart(13, '0')}` }));
+      if (i % 4 === 0) await store.resolve(alert.id, { resolution: 'revoked' }, { id: 'tok_Admin00000000000', name: 'admin' });
+      created.push({ id: alert.id, at: Date.parse(seenAt) });
+    }
+    expect(new Set(created.map((c) => alertShardOfId(c.id))).size).toBeGreaterThan(3);
+    // Newest first; within a time, ids in reverse byte order (as every index lists them).
+    const order = [...created].sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : -1)).map((c) => c.id);
+    const walk = async (filter: AlertFilter, limit: number) => {
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: Awaited<ReturnType<AlertStore['list']>> = await store.list({ ...filter, limit, cursor });
+        expect(page.alerts.length).toBeLessThanOrEqual(limit);
+        ids.push(...page.alerts.map((a) => a.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      return ids;
+    };
+    for (const limit of [1, 3, 5]) expect(await walk({}, limit)).toEqual(order);
+    const open = created.filter((_, i) => i % 4 !== 0).map((c) => c.id);
+    expect(await walk({ state: 'open' }, 4)).toEqual(order.filter((id) => open.includes(id)));
+    expect(await store.count()).toEqual({ open: 18, resolved: 6, complete: true });
+    expect(await store.count({ repo: 'OCTO-ORG/app' })).toEqual({ open: 18, resolved: 6, complete: true });
+  });
+
+  it('fills a page from a shard that holds most of it (the second round), a full page each time', async () => {
+    // Twenty-five alerts of keys whose alerts all go to one shard, and three elsewhere.
+    const keyIds: string[] = [];
+    for (let i = 0; keyIds.length < 28; i++) {
+      const id = `key_Crowd${String(i).padStart(11, '0')}`;
+      if ((alertShardOfKey(id) === 7) === keyIds.length < 25) keyIds.push(id);
+    }
+    const created: Array<{ id: string; at: number }> = [];
+    for (const [i, id] of keyIds.entries()) {
+      const seenAt = new Date(Date.UTC(2026, 10, 1, 0, i % 20)).toISOString();
+      created.push({ id: (await store.recordExposure(exposure({}, { seenAt }), key({ id }))).alert.id, at: Date.parse(seenAt) });
+    }
+    const order = [...created].sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : -1)).map((c) => c.id);
+    const sizes: number[] = [];
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Awaited<ReturnType<AlertStore['list']>> = await store.list({ limit: 10, cursor });
+      sizes.push(page.alerts.length);
+      ids.push(...page.alerts.map((a) => a.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(ids).toEqual(order);
+    expect(sizes).toEqual([10, 10, 8]);
   });
 
   it('refuses a cursor it did not hand out', async () => {

@@ -136,11 +136,12 @@ export async function keysRotate(id: string, options: BackendOptions & { grace?:
   });
 }
 
-/** `neevscan migrate-store`: the key store's one-slot layout to the sharded one (src/stores/migrate-store.ts); prints what it moved. */
+/** `neevscan migrate-store`: the key and alert stores' one-slot layouts to the sharded ones (src/stores/migrate-store.ts, migrate-alert-store.ts); prints what it moved. */
 export async function migrateStore(): Promise<number> {
   const config = readConfig();
   const { Redis } = await import('ioredis');
   const { migrateKeyStore } = await import('../../stores/migrate-store.js');
+  const { migrateAlertStore } = await import('../../stores/migrate-alert-store.js');
   const redis = new Redis(config.redisUrl, {
     lazyConnect: true,
     maxRetriesPerRequest: 1,
@@ -154,7 +155,9 @@ export async function migrateStore(): Promise<number> {
     throw new NeevscanError(`cannot reach Redis at REDIS_URL=${config.redisUrl}: ${(error as Error).message}`, 'redis-unreachable');
   }
   try {
-    const report = await run(() => migrateKeyStore(redis, config.redisPrefix));
+    const keys = await run(() => migrateKeyStore(redis, config.redisPrefix));
+    const alerts = await run(() => migrateAlertStore(redis, config.redisPrefix));
+    const report = { ...keys, alerts: alerts.alerts, copied: keys.copied + alerts.copied, skipped: [...keys.skipped, ...alerts.skipped] };
     print(report);
     return report.skipped.length === 0 ? 0 : 1;
   } finally {

@@ -99,6 +99,16 @@ describe('retries and rate limits', () => {
     expect(gh.requests.map((r) => r.status)).toEqual([500, 500, 200]);
   });
 
+  it('gives up on a 5xx after three retries, and never retries a 404', async () => {
+    const gh = await standIn();
+    const octokit = createTokenClient({ apiUrl: gh.url, token: TOKEN, retryAfterBaseValue: 1, log: () => {} });
+    gh.fail({ path: /\/repos\/octo-org\/app$/, times: 5, status: 502 });
+    await expect(octokit.repos.get({ owner: OWNER, repo: 'app' })).rejects.toMatchObject({ status: 502 });
+    expect(gh.requests.map((r) => r.status)).toEqual([502, 502, 502, 502]);
+    await expect(octokit.repos.get({ owner: OWNER, repo: 'gone' })).rejects.toMatchObject({ status: 404 });
+    expect(gh.requests.map((r) => r.status)).toEqual([502, 502, 502, 502, 404]);
+  });
+
   it('waits out a spent primary limit until its reset, logging the wait', async () => {
     const gh = await standIn();
     const logs: string[] = [];

@@ -1,5 +1,6 @@
 // CPU of one GitHub request as the service makes it (npm run bench:github-request): Octokit with plugin-throttling and
-// plugin-retry, over Node's global fetch and over src/github/http-fetch.ts (node:http keep-alive), against a local
+// plugin-retry, over Node's global fetch and over src/github/http-fetch.ts (node:http keep-alive), and the client as
+// src/github/client.ts builds it now (plugin-throttling, retries as a loop), against a local
 // server answering a compare like the pipeline bench's (one commit, one added file with its patch).
 //
 //   node bench/github-request.mjs [--requests 3000] [--rounds 3] [--concurrency 8]
@@ -13,6 +14,7 @@ import { Octokit } from '@octokit/rest';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { httpFetch } from '../dist/github/http-fetch.js';
+import { createTokenClient } from '../dist/github/client.js';
 
 const { values: opt } = parseArgs({
   options: {
@@ -109,6 +111,11 @@ const variants = {
     (o) => () =>
       o.repos.compareCommitsWithBasehead(where)
   )(service(httpFetch)),
+  // The client as src/github/client.ts builds it now: throttling, and 5xx retries as a loop (no Bottleneck per request).
+  'service client as built (createTokenClient)': (
+    (o) => () =>
+      o.repos.compareCommitsWithBasehead(where)
+  )(createTokenClient({ apiUrl: base, token: 'token', log: () => {} })),
 };
 
 async function run(fn, count) {

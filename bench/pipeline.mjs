@@ -433,6 +433,8 @@ async function environment(name, keysPerRepo, appKey, redis) {
       log(
         `  ${name}: worst event-loop stall: serve ${Math.round(serveStall)} ms${workerStalls.length ? `, workers ${workerStalls.join(', ')} ms` : ''}`,
       );
+      // What the pushes cost in jobs: per queue, BullMQ's event stream counts (completed, delayed, …) over the run.
+      log(`  ${name}: job events per queue: ${JSON.stringify(await jobEvents(redis, prefix))}`);
       for (const w of workers) await w.stop();
       await serve.stop();
       await standin.close();
@@ -440,6 +442,18 @@ async function environment(name, keysPerRepo, appKey, redis) {
       for (const repo of repos) rmSync(join(DATA, repo.name), { recursive: true, force: true });
     },
   };
+}
+
+/** Per queue, how many of each BullMQ event its stream holds (the stream keeps its last ~10,000 events). */
+async function jobEvents(redis, prefix) {
+  const counts = {};
+  for (const queue of ['push', 'check-run', 'verify-revocation', 'notify', 'exposure']) {
+    const events = await redis.xrange(`${prefix}{q:${queue}}:${queue}:events`, '-', '+').catch(() => []);
+    const byEvent = {};
+    for (const [, fields] of events) byEvent[fields[1]] = (byEvent[fields[1]] ?? 0) + 1;
+    if (events.length) counts[queue] = byEvent;
+  }
+  return counts;
 }
 
 /** The k-th key push, round robin over the repositories: repo k % R, its commit floor(k / R). */

@@ -3,7 +3,7 @@ import type { KeyRecord, KeyStore } from '../stores/key-store.js';
 import { pipelineMetrics } from '../metrics/pipeline-metrics.js';
 import { revokeReason } from './revoke-reason.js';
 import type { Exposure, RevokePolicy } from '../core/exposure.js';
-import type { RevocationCheckJob } from './revocation-check.js';
+import { proveRevocationAtOnce, type RevocationCheckJob } from './revocation-check.js';
 
 export type ExposureOutcome = 'unknown' | 'revoked' | 'already-revoked' | 'expired' | 'alert-only';
 
@@ -70,13 +70,18 @@ export async function handleExposure(deps: HandleExposureDeps, exposure: Exposur
   }
   if (created) pipelineMetrics.alerts().inc({ event: 'created' });
   if (reopened) pipelineMetrics.alerts().inc({ event: 'reopened' });
-  // Our revocation, or a revoked key whose alert was never proven: before the notice, so it can show the proof.
+  // Our revocation, or a revoked key whose alert was never proven: before the notice, so it can show the proof. Tried
+  // here first; only a key that is not refused at once (or no answer) gets the verify-revocation job.
+  let told = alert;
   if (revokedAt && deps.verifyRevocation && (outcome === 'revoked' || alert.verifiedRevokedAt === null)) {
-    await deps.verifyRevocation({ alertId: alert.id, keyId: key.id, secretSha256: exposure.secretSha256, keyHint: key.hint, revokedAt });
+    const proven = await proveRevocationAtOnce(deps, alert.id, exposure.secretSha256);
+    if (proven) told = proven;
+    else
+      await deps.verifyRevocation({ alertId: alert.id, keyId: key.id, secretSha256: exposure.secretSha256, keyHint: key.hint, revokedAt });
   }
   // After the alert is written, so a retry after a failed enqueue finds the alert and enqueues again.
   await deps.notify?.(alert.id);
-  return { outcome, alert };
+  return { outcome, alert: told };
 }
 
 export function shouldRevoke(policy: RevokePolicy, exposure: Exposure): boolean {

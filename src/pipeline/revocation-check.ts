@@ -5,7 +5,7 @@ import { KeyStoreUnavailableError } from '../core/errors.js';
 import { pipelineMetrics } from '../metrics/pipeline-metrics.js';
 import { sendRevocationIncident } from '../notify/revocation-incident.js';
 import type { NotifierDeps } from '../notify/notifier.js';
-import type { AlertStore } from '../stores/alert-store.js';
+import type { Alert, AlertStore } from '../stores/alert-store.js';
 import type { KeyStore } from '../stores/key-store.js';
 
 /**
@@ -61,6 +61,28 @@ export interface RevocationCheckDeps {
   alerts: AlertStore;
   notifier: NotifierDeps;
   now?: () => Date;
+}
+
+/**
+ * The proof's first try, made where the key was revoked (handleExposure), before any job is queued: the gateway's check
+ * almost always refuses the key at once, and then the alert records verifiedRevokedAt with no job at all (one job fewer
+ * per revocation, and the check run queued after it finds the proof in). The verified alert, or null when the key still
+ * authenticates or the key store did not answer: then the verify-revocation job is queued as before, and it decides
+ * (incident, revoking again, retries); this try counts nothing and tells no one.
+ */
+export async function proveRevocationAtOnce(
+  deps: Pick<RevocationCheckDeps, 'keyStore' | 'alerts' | 'now'>,
+  alertId: string,
+  secretSha256: string,
+): Promise<Alert | null> {
+  const refused = await deps.keyStore.authenticatesByHash(secretSha256).then(
+    (authenticates) => !authenticates,
+    () => false,
+  );
+  if (!refused) return null;
+  const alert = await deps.alerts.markVerification(alertId, 'verified', (deps.now ?? (() => new Date()))());
+  if (alert) pipelineMetrics.revocationsVerified().inc({ outcome: 'verified' });
+  return alert;
 }
 
 /** One check: `attempt` counts from 1; the last of `attempts` settles the outcome for good. */

@@ -99,6 +99,37 @@ describe('retries and rate limits', () => {
     expect(gh.requests.map((r) => r.status)).toEqual([500, 500, 200]);
   });
 
+  it('gives up on a 5xx after three retries, and never retries a 404', async () => {
+    const gh = await standIn();
+    const octokit = createTokenClient({ apiUrl: gh.url, token: TOKEN, retryAfterBaseValue: 1, log: () => {} });
+    gh.fail({ path: /\/repos\/octo-org\/app$/, times: 5, status: 502 });
+    await expect(octokit.repos.get({ owner: OWNER, repo: 'app' })).rejects.toMatchObject({ status: 502 });
+    expect(gh.requests.map((r) => r.status)).toEqual([502, 502, 502, 502]);
+    await expect(octokit.repos.get({ owner: OWNER, repo: 'gone' })).rejects.toMatchObject({ status: 404 });
+    expect(gh.requests.map((r) => r.status)).toEqual([502, 502, 502, 502, 404]);
+  });
+
+  it("paces an installation's writes a second apart, and lets its reads and other installations' writes go at once", async () => {
+    const gh = await standIn();
+    gh.addRepo({ owner: OWNER, name: 'other', path: repo.path, private: true, installationId: INSTALLATION + 1 });
+    const app = createAppClient({ apiUrl: gh.url, appId: APP_ID, privateKey: appKey.pkcs1, log: () => {} });
+    const head = repo.git('rev-parse', 'HEAD');
+    const run = (installation: number, name: string) =>
+      app.forInstallation(installation).checks.create({ owner: OWNER, repo: name, name: 'neevscan', head_sha: head });
+    // Tokens first: the pace is kept where a write is let go, before its token and its request.
+    await app.forInstallation(INSTALLATION).repos.get({ owner: OWNER, repo: 'app' });
+    await app.forInstallation(INSTALLATION + 1).repos.get({ owner: OWNER, repo: 'other' });
+    await Promise.all([run(INSTALLATION, 'app'), run(INSTALLATION, 'app'), run(INSTALLATION + 1, 'other')]);
+    const writes = gh.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/check-runs'));
+    const ofApp = writes.filter((r) => r.path.includes('/app/')).map((r) => r.at);
+    expect(ofApp).toHaveLength(2);
+    // A second apart as they were let go; on arrival, less what one took more than the other on the way (a loaded
+    // machine's scheduling); unpaced, they would arrive together.
+    expect(Math.abs(ofApp[1]! - ofApp[0]!)).toBeGreaterThanOrEqual(500);
+    const other = writes.find((r) => r.path.includes('/other/'))!.at;
+    expect(other - Math.min(...ofApp)).toBeLessThan(500);
+  });
+
   it('waits out a spent primary limit until its reset, logging the wait', async () => {
     const gh = await standIn();
     const logs: string[] = [];

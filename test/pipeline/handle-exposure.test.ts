@@ -3,6 +3,7 @@ import { Redis as IORedis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateKey, sha256Hex } from '../../src/key-format/key.js';
 import { handleExposure } from '../../src/pipeline/handle-exposure.js';
+import type { RevocationCheckJob } from '../../src/pipeline/revocation-check.js';
 import type { Exposure, Location, RevokePolicy } from '../../src/core/exposure.js';
 import { AlertStore } from '../../src/stores/alert-store.js';
 import { KeyStoreUnavailableError, type KeyStore } from '../../src/stores/key-store.js';
@@ -242,6 +243,27 @@ describe('handleExposure', () => {
       revokedAt: record.revokedAt,
       revokeLatencyMs: Date.parse(record.revokedAt!) - Date.parse(e.pushedAt!),
     });
+  });
+
+  it('proves a revocation where it was made: the key refused at once needs no verification job; one still accepted, or no answer, gets it', async () => {
+    const queued: RevocationCheckJob[] = [];
+    const verifyRevocation = async (job: RevocationCheckJob) => void queued.push(job);
+    const k = await newKey();
+    const proven = await handleExposure({ ...deps('public'), verifyRevocation }, exposure(k.sha));
+    expect(proven.alert).toMatchObject({ keyStatus: 'revoked', revocationVerification: 'verified' });
+    expect(Date.parse(proven.alert!.verifiedRevokedAt!)).toBeGreaterThanOrEqual(Date.parse(proven.alert!.revokedAt!));
+    expect(await alerts.get(proven.alert!.id)).toEqual(proven.alert);
+    expect(queued).toEqual([]);
+
+    // A key store whose gateway still accepts the revoked key, then one that cannot answer: the job decides, as before.
+    for (const authenticatesByHash of [async () => true, async () => Promise.reject(new KeyStoreUnavailableError('down'))]) {
+      const other = await newKey(`other ${queued.length}`);
+      const store: KeyStore = Object.assign(Object.create(keyStore) as KeyStore, { authenticatesByHash });
+      const result = await handleExposure({ ...deps('public', store), verifyRevocation }, exposure(other.sha));
+      expect(result.alert).toMatchObject({ keyStatus: 'revoked', verifiedRevokedAt: null, revocationVerification: null });
+      expect(queued.at(-1)).toMatchObject({ alertId: result.alert!.id, keyId: other.id, secretSha256: other.sha });
+    }
+    expect(queued).toHaveLength(2);
   });
 
   it('nothing in Redis holds a raw key', async () => {

@@ -53,9 +53,11 @@ describe('a push, from signed webhook to revoked key, alert and check run', () =
       }),
     ]);
 
-    // The owner's notification is queued, once, naming the alert.
+    // The owner's notification is queued, once, naming the alert (after the alert is written and the revocation proven).
     const notifyJob = `${prefix}{q:notify}:notify:alert-${alert.id}`;
-    expect(await redis.hget(notifyJob, 'data')).toBe(JSON.stringify({ alertId: alert.id }));
+    expect(await until(async () => (await redis.hget(notifyJob, 'data')) ?? undefined, 'the notify job')).toBe(
+      JSON.stringify({ alertId: alert.id }),
+    );
 
     const run = await until(async () => gh.checkRuns.find((r) => r.head_sha === head && r.conclusion), 'the check run');
     expect(run).toMatchObject({ name: 'neevscan', conclusion: 'failure' });

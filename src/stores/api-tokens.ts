@@ -14,6 +14,16 @@ export interface ApiToken {
   createdAt: string;
 }
 
+/**
+ * How long a process trusts a gateway token it has just verified without asking Redis again. The gateway presents
+ * its token on every `authenticate`, and every one of those reads went to the single slot holding the tokens (`{ks}`):
+ * at 100,000 calls/s that one master would need ~3 cores (docs/SCALING.md). A deleted gateway token therefore keeps
+ * working for up to this long in other processes (at once in the one that deleted it). Admin and security tokens,
+ * and unknown tokens, are never cached: deleting one of those takes effect everywhere at once.
+ */
+export const GATEWAY_TOKEN_CACHE_MS = 1_000;
+const GATEWAY_TOKEN_CACHE_SIZE = 1_000;
+
 /** The id of NEEVSCAN_ADMIN_TOKEN's record (it is never stored). */
 export const ENV_ADMIN_TOKEN_ID = 'env-admin';
 
@@ -30,11 +40,14 @@ export const tokenDigest = (token: string) => digest(token).toString('hex');
 export class ApiTokens {
   private readonly names;
   private readonly adminDigest: Buffer | undefined;
+  /** Gateway tokens verified lately: digest (hex) → record and until when it is trusted (GATEWAY_TOKEN_CACHE_MS). */
+  private readonly recentGateway = new Map<string, { record: ApiToken; until: number }>();
 
   constructor(
     private readonly redis: RedisClient,
     prefix: string,
     adminToken: string | undefined,
+    private readonly gatewayCacheMs = GATEWAY_TOKEN_CACHE_MS,
   ) {
     this.names = keyStoreNames(prefix);
     this.adminDigest = adminToken ? digest(adminToken) : undefined;
@@ -54,6 +67,7 @@ export class ApiTokens {
   async revoke(id: string): Promise<boolean> {
     const hex = await this.call(() => this.redis.hget(this.names.tokenById, checkId('tok', id)));
     if (!hex) return false;
+    this.recentGateway.delete(hex);
     await this.call(() => this.redis.multi().hdel(this.names.tokens, hex).hdel(this.names.tokenById, id).exec());
     return true;
   }
@@ -74,8 +88,21 @@ export class ApiTokens {
     if (this.adminDigest && timingSafeEqual(presented, this.adminDigest)) {
       return { id: ENV_ADMIN_TOKEN_ID, name: 'NEEVSCAN_ADMIN_TOKEN', scope: 'admin', createdAt: new Date(0).toISOString() };
     }
-    const json = await this.call(() => this.redis.hget(this.names.tokens, presented.toString('hex')));
-    return json ? (JSON.parse(json) as ApiToken) : null;
+    const key = presented.toString('hex');
+    const recent = this.recentGateway.get(key);
+    if (recent && recent.until > Date.now()) return recent.record;
+    const json = await this.call(() => this.redis.hget(this.names.tokens, key));
+    const record = json ? (JSON.parse(json) as ApiToken) : null;
+    if (record?.scope === 'gateway' && this.gatewayCacheMs > 0) this.rememberGateway(key, record);
+    else this.recentGateway.delete(key);
+    return record;
+  }
+
+  private rememberGateway(key: string, record: ApiToken): void {
+    this.recentGateway.delete(key);
+    // A Map keeps insertion order: past the bound, the oldest entry goes.
+    if (this.recentGateway.size >= GATEWAY_TOKEN_CACHE_SIZE) this.recentGateway.delete(this.recentGateway.keys().next().value!);
+    this.recentGateway.set(key, { record, until: Date.now() + this.gatewayCacheMs });
   }
 
   private async call<T>(operation: () => Promise<T>): Promise<T> {

@@ -1,4 +1,4 @@
-import examples from '@octokit/webhooks-examples';
+import { webhookExamples } from '../helpers/webhook-examples.js';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +19,7 @@ const SKIP = process.env.NEEVSCAN_SKIP_BROWSER === '1';
 const OUTPUT = new URL('../../test-output/', import.meta.url);
 const README_SCREENSHOT = new URL('../../docs/dashboard.png', import.meta.url);
 
-const commentExample = (examples as Array<{ name: string; examples: Array<Record<string, any>> }>)
+const commentExample = (webhookExamples as Array<{ name: string; examples: Array<Record<string, any>> }>)
   .find((e) => e.name === 'issue_comment')!
   .examples.find((e) => e.action === 'created')!;
 
@@ -121,7 +121,13 @@ describe.skipIf(SKIP)('the dashboard in a browser', () => {
     problems.length = 0; // the refused sign-in's 401 is logged as a failed load: expected
     const cookies = await context.cookies();
     expect(cookies).toEqual([expect.objectContaining({ name: 'neevscan_session', httpOnly: true, sameSite: 'Strict' })]);
-    expect(await page.evaluate(() => JSON.stringify(window.localStorage) + document.cookie)).not.toContain(security.slice(4));
+    expect(
+      await page.evaluate(() => {
+        // Runs in the page: its globals, typed here because the tests compile without the DOM lib (it would clash with Node's fetch types).
+        const { localStorage, document } = globalThis as unknown as { localStorage: Record<string, string>; document: { cookie: string } };
+        return JSON.stringify(localStorage) + document.cookie;
+      }),
+    ).not.toContain(security.slice(4));
 
     const rows = page.locator('table.alerts tbody tr[data-id]');
     await expect.poll(() => rows.count()).toBe(1);

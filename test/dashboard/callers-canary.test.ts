@@ -4,6 +4,7 @@ import { handleExposure } from '../../src/pipeline/handle-exposure.js';
 import { AlertStore } from '../../src/stores/alert-store.js';
 import { until } from '../helpers/pipeline.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { asLocation } from '../helpers/location.js';
 
 const servers: TestServer[] = [];
 afterEach(async () => {
@@ -44,7 +45,7 @@ describe('dashboard: the alert page shows callers since the exposure and canarie
         secretSha256: sha256Hex(key.key),
         redacted: keyHint(key.key),
         ruleId: 'neevcloud-api-key',
-        location: { source: 'push', repo: 'octo-org/app', path: '.env', line: 1, commit: null, url: null, seenAt: now },
+        location: asLocation({ source: 'push', repo: 'octo-org/app', path: '.env', line: 1, commit: null, url: null, seenAt: now }),
         public: true,
         pushedAt: now,
         receivedAt: now,

@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { keyHint, sha256Hex } from '../../src/key-format/key.js';
 import { handleExposure } from '../../src/pipeline/handle-exposure.js';
-import type { Location } from '../../src/core/exposure.js';
+import type { LocationRecord } from '../../src/core/exposure.js';
 import { AlertStore, type Alert } from '../../src/stores/alert-store.js';
 import { dumpPrefix } from '../helpers/redis.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { changeLastChar } from '../helpers/tamper.js';
+import { asLocation } from '../helpers/location.js';
 
 const COMMIT = '1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d';
 
@@ -22,7 +23,7 @@ async function setup(env: Record<string, string> = {}) {
   const mint = async (scope: string, name = `${scope} person`) =>
     (await t.api('POST', '/api/v1/tokens', { body: { name, scope } })).body as { id: string; token: string };
   /** A key leaked at `where`, through the pipeline's confirm → revoke → alert stage. */
-  const leak = async (name: string, where: Partial<Location> = {}, isPublic = true): Promise<{ key: string; alert: Alert }> => {
+  const leak = async (name: string, where: Partial<LocationRecord> = {}, isPublic = true): Promise<{ key: string; alert: Alert }> => {
     const created = (await t.api('POST', '/api/v1/keys', { body: { ownerId, name } })).body as { key: string };
     const now = new Date().toISOString();
     const { alert } = await handleExposure(
@@ -31,7 +32,7 @@ async function setup(env: Record<string, string> = {}) {
         secretSha256: sha256Hex(created.key),
         redacted: keyHint(created.key),
         ruleId: 'neevcloud-api-key',
-        location: {
+        location: asLocation({
           source: 'push',
           repo: 'octo-org/app',
           path: 'config/app.env',
@@ -40,7 +41,7 @@ async function setup(env: Record<string, string> = {}) {
           url: `https://github.com/octo-org/app/blob/${COMMIT}/config/app.env#L3`,
           seenAt: now,
           ...where,
-        },
+        }),
         public: isPublic,
         pushedAt: now,
         receivedAt: now,

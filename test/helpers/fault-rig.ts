@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import examples from '@octokit/webhooks-examples';
+import { webhookExamples } from './webhook-examples.js';
 import { Redis } from 'ioredis';
 import { AlertStore, type Alert } from '../../src/stores/alert-store.js';
 import { makeRsaKeyPair, startGitHubStandIn, type GitHubStandIn } from './github/standin.js';
@@ -165,7 +165,7 @@ export function pushPayload(rig: FaultRig, before: string, after: string) {
   return githubPushPayload({ owner: rig.repo.owner, name: rig.repo.name, before, after, installation: INSTALLATION });
 }
 
-const commentExample = (examples as unknown as Array<{ name: string; examples: Array<Record<string, any>> }>)
+const commentExample = (webhookExamples as Array<{ name: string; examples: Array<Record<string, any>> }>)
   .find((e) => e.name === 'issue_comment')!
   .examples.find((e) => e.action === 'created')!;
 

@@ -1,9 +1,9 @@
-import examples from '@octokit/webhooks-examples';
+import { webhookExamples } from './webhook-examples.js';
 
 type Payload = Record<string, any>;
 
 /** GitHub's own push example (an App installation's), the base of every push a test sends. */
-const pushExample = (examples as unknown as Array<{ name: string; examples: Payload[] }>)
+const pushExample = (webhookExamples as Array<{ name: string; examples: Payload[] }>)
   .find((e) => e.name === 'push')!
   .examples.find((e) => e.ref === 'refs/heads/master' && e.installation)!;
 

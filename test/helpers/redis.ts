@@ -80,7 +80,7 @@ export async function deletePrefix(redis: Redis, prefix: string): Promise<void> 
  * of a cluster). In key order: SCAN's order changes when a node's table is resized by other tests' writes (often on a
  * cluster, whose nodes hold few keys), and tests compare a dump before and after.
  */
-export async function dumpPrefix(redis: Redis, prefix: string): Promise<Buffer[]> {
+export async function dumpPrefix(redis: Redis | Cluster, prefix: string): Promise<Buffer[]> {
   const entries: Buffer[][] = [];
   for (const node of await scanTargets(redis)) entries.push(...(await dumpNode(node, prefix)));
   entries.sort((a, b) => Buffer.compare(a[0]!, b[0]!));

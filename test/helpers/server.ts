@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import type { Redis } from 'ioredis';
 import { readConfig } from '../../src/config.js';
 import type { Enqueue, QueuedJob } from '../../src/core/queued-job.js';
 import { buildServer, type Server } from '../../src/server/app.js';
-import { connectRedis, waitReady } from '../../src/stores/redis.js';
+import { connectRedis, waitReady, type RedisClient } from '../../src/stores/redis.js';
 import { BIN } from './cli.js';
 import { TEST_CLUSTER_NODES, deletePrefix, freshPrefix, testRedis, testRedisEnv } from './redis.js';
 
@@ -14,7 +13,7 @@ export interface TestServer {
   url: string;
   prefix: string;
   server: Server;
-  redis: Redis;
+  redis: RedisClient;
   close(): Promise<void>;
   /** Calls the API with a bearer token. */
   api(

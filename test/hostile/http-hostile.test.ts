@@ -8,7 +8,7 @@
 import { createHmac, randomBytes, sign } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import examples from '@octokit/webhooks-examples';
+import { webhookExamples } from '../helpers/webhook-examples.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/key-format/key.js';
 import { AlertStore } from '../../src/stores/alert-store.js';
@@ -26,7 +26,7 @@ const signer: SecretScanningKey = makeSecretScanningKey();
 let serve: Awaited<ReturnType<typeof spawnServe>>;
 let owner: string;
 
-const commentExample = (examples as Array<{ name: string; examples: Array<Record<string, any>> }>)
+const commentExample = (webhookExamples as Array<{ name: string; examples: Array<Record<string, any>> }>)
   .find((e) => e.name === 'issue_comment')!
   .examples.find((e) => e.action === 'created')!;
 

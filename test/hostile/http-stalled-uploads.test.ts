@@ -8,7 +8,7 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import examples from '@octokit/webhooks-examples';
+import { webhookExamples } from '../helpers/webhook-examples.js';
 import { afterAll, beforeAll, expect, it, onTestFinished } from 'vitest';
 import { REQUEST_TIMEOUT_MS } from '../../src/server/app.js';
 import { BODY_BUDGET } from '../../src/server/body-budget.js';
@@ -22,7 +22,7 @@ const redis = testRedis();
 const prefix = freshPrefix();
 let serve: Awaited<ReturnType<typeof spawnServe>>;
 
-const pushExample = (examples as Array<{ name: string; examples: Array<Record<string, any>> }>).find((e) => e.name === 'push')!
+const pushExample = (webhookExamples as Array<{ name: string; examples: Array<Record<string, any>> }>).find((e) => e.name === 'push')!
   .examples[0]!;
 
 beforeAll(async () => {

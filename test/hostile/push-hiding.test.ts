@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { locationRecord } from '../../src/core/exposure.js';
 import { AlertStore } from '../../src/stores/alert-store.js';
 import { TestRepo } from '../helpers/github/test-repo.js';
 import { INSTALLATION, deliver, startPipeline, until, type PipelineOptions } from '../helpers/pipeline.js';
@@ -82,7 +83,7 @@ describe('a push that hides a key', () => {
     await revoked(key.id);
     const alert = await alertOf(key.id);
     expect(alert.locations[0]).toMatchObject({ source: 'push', path: 'config/app.env', line: 1, commit: head });
-    expect(alert.locations[0].scanIncomplete).toBeUndefined();
+    expect(locationRecord(alert.locations[0]!).scanIncomplete).toBeUndefined();
     const run = await checkRun(head);
     expect(run.conclusion).toBe('failure');
     expect(run.output.title).toBe('1 NeevCloud API key found');
@@ -154,7 +155,7 @@ describe('a push that hides a key', () => {
     expect(insideAlert.locations).toEqual([
       expect.objectContaining({ path: `config/${inName.hint}.env`, line: 1, url: `https://github.com/octo-org/app/tree/${head}/config` }),
     ]);
-    expect(insideAlert.locations[0].field).toBeUndefined();
+    expect(locationRecord(insideAlert.locations[0]!).field).toBeUndefined();
     const key = await callApi(serve.url, 'GET', `/api/v1/keys/${inName.id}`);
     expect(key.body.revokedReason).toContain(`config/${inName.hint}.env`);
 

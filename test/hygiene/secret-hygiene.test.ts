@@ -22,7 +22,7 @@ import { createHmac, sign } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import examples from '@octokit/webhooks-examples';
+import { webhookExamples } from '../helpers/webhook-examples.js';
 import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateKey, sha256Hex } from '../../src/key-format/key.js';
@@ -39,7 +39,7 @@ import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const TOKENS = ['ghp_hygieneTokenOne0000000000000000000000', 'ghp_hygieneTokenTwo0000000000000000000000'];
 const byName = (name: string) =>
-  (examples as Array<{ name: string; examples: Array<Record<string, any>> }>).find((e) => e.name === name)!.examples;
+  (webhookExamples as Array<{ name: string; examples: Array<Record<string, any>> }>).find((e) => e.name === name)!.examples;
 const example = (name: string, action?: string) => structuredClone(byName(name).find((e) => action === undefined || e.action === action)!);
 
 const cleanups: Array<() => Promise<void>> = [];

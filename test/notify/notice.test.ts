@@ -9,6 +9,7 @@ import { signWebhook, webhookHeaders } from '../../src/notify/signature.js';
 import { webhookPayload } from '../../src/notify/webhook-payload.js';
 import type { Location } from '../../src/core/exposure.js';
 import type { Alert } from '../../src/stores/alert-store.js';
+import { asLocation } from '../helpers/location.js';
 
 const KEY = generateKey();
 const COMMIT = '1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d';
@@ -34,6 +35,7 @@ function alertWith(overrides: Partial<Alert> = {}): Alert {
     keyId: 'key_0123456789abcdef',
     ownerId: 'own_0123456789abcdef',
     keyHint: keyHint(KEY),
+    keyName: null,
     secretSha256: sha256Hex(KEY),
     keyStatus: 'revoked',
     revokedAt: '2026-11-26T13:00:01.840Z',
@@ -43,6 +45,17 @@ function alertWith(overrides: Partial<Alert> = {}): Alert {
     revokeLatencyMs: 1840,
     locations,
     locationCount: locations.length,
+    // The rest as the alert store returns them for an alert with none of these.
+    verifiedRevokedAt: null,
+    revocationVerification: null,
+    assignee: null,
+    resolvedAt: null,
+    resolvedBy: null,
+    resolutionComment: null,
+    committedAt: null,
+    canary: false,
+    canaryLabel: null,
+    replacedBy: null,
     notifications: [],
     timeline: [],
     ...overrides,
@@ -239,11 +252,11 @@ describe('what an owner is told', () => {
   });
 
   it('escapes what users wrote: a key name, a path or a URL cannot inject HTML, links or mail lines', () => {
-    const evil: Location = {
+    const evil = asLocation({
       ...push('<img src=x onerror=alert(1)>.env', 1, 'octo-org/"><script>alert(1)</script>'),
       url: 'javascript:alert(document.cookie)',
       commit: null,
-    };
+    });
     const alert = alertWith({ locations: [evil] });
     const notice = buildNotice(
       input({

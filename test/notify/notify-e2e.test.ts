@@ -1,4 +1,4 @@
-import examples from '@octokit/webhooks-examples';
+import { webhookExamples } from '../helpers/webhook-examples.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyNeevscanSignature } from '../../docs/examples/verify-neevscan-webhook.mjs';
 import { AlertStore, type AlertNotification } from '../../src/stores/alert-store.js';
@@ -17,7 +17,7 @@ import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-r
  * their documented settings so the file runs in seconds.
  */
 
-const commentExample = (examples as Array<{ name: string; examples: Array<Record<string, any>> }>)
+const commentExample = (webhookExamples as Array<{ name: string; examples: Array<Record<string, any>> }>)
   .find((e) => e.name === 'issue_comment')!
   .examples.find((e) => e.action === 'created')!;
 

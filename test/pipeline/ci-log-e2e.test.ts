@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import examples from '@octokit/webhooks-examples';
+import { webhookExamples } from '../helpers/webhook-examples.js';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queuePrefix } from '../../src/core/queue-names.js';
@@ -21,7 +21,7 @@ import { tempDir } from '../helpers/tmp.js';
 
 type Payload = Record<string, any>;
 const completedExample = structuredClone(
-  (examples as Array<{ name: string; examples: Payload[] }>)
+  (webhookExamples as Array<{ name: string; examples: Payload[] }>)
     .find((e) => e.name === 'workflow_run')!
     .examples.find((e) => e.action === 'completed')!,
 );

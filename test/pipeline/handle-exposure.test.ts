@@ -4,12 +4,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateKey, sha256Hex } from '../../src/key-format/key.js';
 import { handleExposure } from '../../src/pipeline/handle-exposure.js';
 import type { RevocationCheckJob } from '../../src/pipeline/revocation-check.js';
-import type { Exposure, Location, RevokePolicy } from '../../src/core/exposure.js';
+import type { Exposure, LocationRecord, RevokePolicy } from '../../src/core/exposure.js';
 import { AlertStore } from '../../src/stores/alert-store.js';
 import { KeyStoreUnavailableError, type KeyStore } from '../../src/stores/key-store.js';
 import { StoreUnavailableError } from '../../src/core/errors.js';
 import { RedisKeyStore } from '../../src/stores/redis-key-store.js';
 import { REDIS_URL, deletePrefix, dumpPrefix, freshPrefix, testRedis } from '../helpers/redis.js';
+import { asLocation } from '../helpers/location.js';
 
 const COMMIT = '1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d';
 const URL_L3 = `https://github.com/octo-org/app/blob/${COMMIT}/config/app.env#L3`;
@@ -37,13 +38,13 @@ async function newKey(name = 'Production Web App') {
   return { key, id: record.id, sha: sha256Hex(key) };
 }
 
-function exposure(sha: string, options: { public?: boolean; pushedAt?: string | null; where?: Partial<Location> } = {}): Exposure {
+function exposure(sha: string, options: { public?: boolean; pushedAt?: string | null; where?: Partial<LocationRecord> } = {}): Exposure {
   const now = Date.now();
   return {
     secretSha256: sha,
     redacted: 'neev_…abcd',
     ruleId: 'neevcloud-api-key',
-    location: {
+    location: asLocation({
       source: 'push',
       repo: 'octo-org/app',
       path: 'config/app.env',
@@ -52,7 +53,7 @@ function exposure(sha: string, options: { public?: boolean; pushedAt?: string | 
       url: URL_L3,
       seenAt: new Date(now).toISOString(),
       ...options.where,
-    },
+    }),
     public: options.public ?? true,
     pushedAt: options.pushedAt === undefined ? new Date(now - 1500).toISOString() : options.pushedAt,
     receivedAt: new Date(now - 500).toISOString(),
@@ -77,6 +78,7 @@ function counting(store: KeyStore) {
       counter.revokes++;
       return store.revoke(id, revocation);
     },
+    authenticatesByHash: (sha) => store.authenticatesByHash(sha),
     getOwner: (id) => store.getOwner(id),
     usageSince: (id, since) => store.usageSince(id, since),
   };
@@ -211,6 +213,9 @@ describe('handleExposure', () => {
         throw new KeyStoreUnavailableError('key store unavailable: ECONNREFUSED');
       },
       revoke: async () => {
+        throw new Error('must not be called');
+      },
+      authenticatesByHash: async () => {
         throw new Error('must not be called');
       },
       getOwner: async () => null,

@@ -10,6 +10,7 @@ import type { Exposure } from '../../src/core/exposure.js';
 import { AlertStore } from '../../src/stores/alert-store.js';
 import { RedisKeyStore } from '../../src/stores/redis-key-store.js';
 import { REDIS_URL, deletePrefix, dumpPrefix, freshPrefix } from '../helpers/redis.js';
+import { asLocation } from '../helpers/location.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -22,7 +23,7 @@ function exposure(sha: string, path: string): Exposure {
     secretSha256: sha,
     redacted: 'neev_…abcd',
     ruleId: 'neevcloud-api-key',
-    location: { source: 'push', repo: 'octo-org/app', path, line: 1, commit: 'a'.repeat(40), url: null, seenAt: now },
+    location: asLocation({ source: 'push', repo: 'octo-org/app', path, line: 1, commit: 'a'.repeat(40), url: null, seenAt: now }),
     public: true,
     pushedAt: now,
     receivedAt: now,

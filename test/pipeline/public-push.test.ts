@@ -34,7 +34,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setup(tokens = [TOKEN], limits: Parameters<typeof startGitHubStandIn>[0]['limits'] = {}) {
+async function setup(tokens = [TOKEN], limits: NonNullable<Parameters<typeof startGitHubStandIn>[0]>['limits'] = {}) {
   const gh = await startGitHubStandIn({ tokens: [TOKEN], limits });
   const prefix = freshPrefix();
   const redis = testRedis();

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import examples from '@octokit/webhooks-examples';
+import { webhookExamples } from '../helpers/webhook-examples.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatDuration, formatTime } from '../../src/util/text.js';
 import { AlertStore } from '../../src/stores/alert-store.js';
@@ -19,7 +19,7 @@ import { githubPushPayload } from '../helpers/push-payload.js';
 
 type Payload = Record<string, any>;
 const exampleOf = (event: string, match: (e: Payload) => boolean) =>
-  structuredClone((examples as Array<{ name: string; examples: Payload[] }>).find((e) => e.name === event)!.examples.find(match)!);
+  structuredClone((webhookExamples as Array<{ name: string; examples: Payload[] }>).find((e) => e.name === event)!.examples.find(match)!);
 
 const MINUTE = 60_000;
 const WEEK = 7 * 24 * 60 * MINUTE;

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import examples from '@octokit/webhooks-examples';
+import { webhookExamples } from '../helpers/webhook-examples.js';
 import { describe, expect, it } from 'vitest';
 import { AlertStore } from '../../src/stores/alert-store.js';
 import { TestRepo } from '../helpers/github/test-repo.js';
@@ -9,7 +9,7 @@ import { callApi } from '../helpers/server.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const example = (name: string, pick: (p: Record<string, any>) => boolean) =>
-  (examples as Array<{ name: string; examples: Array<Record<string, any>> }>).find((e) => e.name === name)!.examples.find(pick)!;
+  (webhookExamples as Array<{ name: string; examples: Array<Record<string, any>> }>).find((e) => e.name === name)!.examples.find(pick)!;
 
 describe('whole-repository scans', () => {
   it('a repository added to the installation: keys on its default branch are found and, public, revoked', async () => {

@@ -1,4 +1,4 @@
-import examples from '@octokit/webhooks-examples';
+import { webhookExamples } from '../helpers/webhook-examples.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AlertStore } from '../../src/stores/alert-store.js';
 import { deletePrefix, dumpPrefix, freshPrefix, testRedis } from '../helpers/redis.js';
@@ -7,7 +7,7 @@ import { WEBHOOK_SECRET, deliver as deliverEvent, until } from '../helpers/pipel
 
 const deliver = (url: string, payload: unknown, delivery: string) => deliverEvent(url, 'issue_comment', payload, delivery);
 
-const commentExample = (examples as Array<{ name: string; examples: Array<Record<string, any>> }>)
+const commentExample = (webhookExamples as Array<{ name: string; examples: Array<Record<string, any>> }>)
   .find((e) => e.name === 'issue_comment')!
   .examples.find((e) => e.action === 'created')!;
 
@@ -80,7 +80,7 @@ describe('a comment, from signed webhook to revoked key and alert', () => {
   it("revokes a key in an issue body behind `neevscan:allow`: the marker is the writer's, the alert records it", async () => {
     const { prefix, redis, serve, owner } = await setup();
     const created = (await callApi(serve.url, 'POST', '/api/v1/keys', { body: { ownerId: owner, name: 'Marked' } })).body;
-    const issueExample = (examples as Array<{ name: string; examples: Array<Record<string, any>> }>)
+    const issueExample = (webhookExamples as Array<{ name: string; examples: Array<Record<string, any>> }>)
       .find((e) => e.name === 'issues')!
       .examples.find((e) => e.action === 'opened')!;
     const payload = {

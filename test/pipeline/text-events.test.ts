@@ -1,4 +1,4 @@
-import examples from '@octokit/webhooks-examples';
+import { webhookExamples } from '../helpers/webhook-examples.js';
 import { Redis } from 'ioredis';
 import { deliver as deliverEvent } from '../helpers/pipeline.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -17,7 +17,7 @@ type Payload = Record<string, any>;
 const rules = loadRules();
 const received = new Date('2026-01-02T03:04:05.000Z');
 const examplesOf = (event: string) =>
-  structuredClone((examples as Array<{ name: string; examples: Payload[] }>).find((e) => e.name === event)!.examples);
+  structuredClone((webhookExamples as Array<{ name: string; examples: Payload[] }>).find((e) => e.name === event)!.examples);
 
 /** Per event: where its text lives, which actions bring new text, the source and the url it must report. */
 const EXPECT: Record<TextEvent, { item: string; actions: string[]; source: string }> = {

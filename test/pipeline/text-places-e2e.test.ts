@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import examples from '@octokit/webhooks-examples';
+import { webhookExamples } from '../helpers/webhook-examples.js';
 import { describe, expect, it } from 'vitest';
 import { AlertStore } from '../../src/stores/alert-store.js';
 import { TestRepo } from '../helpers/github/test-repo.js';
@@ -17,7 +17,7 @@ import { tempDir } from '../helpers/tmp.js';
 
 type Payload = Record<string, any>;
 const exampleOf = (event: string, match: (e: Payload) => boolean) =>
-  structuredClone((examples as Array<{ name: string; examples: Payload[] }>).find((e) => e.name === event)!.examples.find(match)!);
+  structuredClone((webhookExamples as Array<{ name: string; examples: Payload[] }>).find((e) => e.name === event)!.examples.find(match)!);
 
 const pushExample = exampleOf('push', (e) => e.ref === 'refs/heads/master' && e.installation);
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import examples from '@octokit/webhooks-examples';
+import { webhookExamples } from '../helpers/webhook-examples.js';
 import { describe, expect, it } from 'vitest';
 import { wikiGitUrl } from '../../src/github/wiki.js';
 import { AlertStore } from '../../src/stores/alert-store.js';
@@ -9,7 +9,7 @@ import { dumpPrefix } from '../helpers/redis.js';
 import { callApi } from '../helpers/server.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const gollumExample = (examples as Array<{ name: string; examples: Array<Record<string, any>> }>).find((e) => e.name === 'gollum')!
+const gollumExample = (webhookExamples as Array<{ name: string; examples: Array<Record<string, any>> }>).find((e) => e.name === 'gollum')!
   .examples[0]!;
 
 /** GitHub's own gollum example, for one page of a repository on the stand-in. */

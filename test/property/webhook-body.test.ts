@@ -5,7 +5,7 @@
  * 2xx or 4xx (never 5xx, never a crash), and what it queues is well-typed.
  */
 import { createHmac, randomUUID } from 'node:crypto';
-import examples from '@octokit/webhooks-examples';
+import { webhookExamples } from '../helpers/webhook-examples.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PUSH_QUEUE, EXPOSURE_QUEUE, REPO_SCAN_QUEUE, WIKI_QUEUE } from '../../src/core/queue-names.js';
@@ -33,7 +33,7 @@ const HANDLED = [
   'release',
   'ping',
 ];
-const byName = new Map((examples as Array<{ name: string; examples: unknown[] }>).map((e) => [e.name, e.examples]));
+const byName = new Map((webhookExamples as Array<{ name: string; examples: unknown[] }>).map((e) => [e.name, e.examples]));
 
 const queued = { pushes: [] as PushJob[], exposures: [] as ExposureJob[], scans: [] as RepoScanJob[], wikis: [] as WikiJob[] };
 let t: TestServer;

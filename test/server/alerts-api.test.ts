@@ -1,11 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keyHint, sha256Hex } from '../../src/key-format/key.js';
 import { handleExposure } from '../../src/pipeline/handle-exposure.js';
-import type { Exposure, Location, RevokePolicy } from '../../src/core/exposure.js';
+import type { Exposure, LocationRecord, RevokePolicy } from '../../src/core/exposure.js';
 import { AlertStore } from '../../src/stores/alert-store.js';
 import { registry } from '../../src/metrics/registry.js';
 import { dumpPrefix } from '../helpers/redis.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { asLocation } from '../helpers/location.js';
 
 const COMMIT = '1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d';
 
@@ -40,7 +41,7 @@ async function token(scope: string, name = `${scope} token`) {
 /** A key found somewhere, through the pipeline's own confirm → revoke → alert stage. */
 async function expose(
   raw: string,
-  where: Partial<Location> = {},
+  where: Partial<LocationRecord> = {},
   options: { public?: boolean; policy?: RevokePolicy; seenAt?: string; pushedAt?: string | null } = {},
 ) {
   const seenAt = options.seenAt ?? new Date().toISOString();
@@ -50,7 +51,7 @@ async function expose(
     secretSha256: sha256Hex(raw),
     redacted: keyHint(raw),
     ruleId: 'neevcloud-api-key',
-    location: {
+    location: asLocation({
       source: 'push',
       repo,
       path,
@@ -59,7 +60,7 @@ async function expose(
       url: repo && path ? `https://github.com/${repo}/blob/${COMMIT}/${path}#L3` : null,
       seenAt,
       ...where,
-    },
+    }),
     public: options.public ?? true,
     pushedAt: options.pushedAt === undefined ? new Date(Date.parse(seenAt) - 1000).toISOString() : options.pushedAt,
     receivedAt: new Date(Date.parse(seenAt) - 200).toISOString(),

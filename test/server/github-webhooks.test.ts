@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import examples from '@octokit/webhooks-examples';
+import { webhookExamples } from '../helpers/webhook-examples.js';
 import { Queue } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PUSH_QUEUE } from '../../src/core/queue-names.js';
@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 
 const SECRET = 'webhook-secret-for-tests';
 const OLD_SECRET = 'the-secret-before-rotation';
-const pushExamples = (examples as Array<{ name: string; examples: unknown[] }>).find((e) => e.name === 'push')!.examples as Array<
+const pushExamples = (webhookExamples as Array<{ name: string; examples: unknown[] }>).find((e) => e.name === 'push')!.examples as Array<
   Record<string, any>
 >;
 
@@ -61,7 +61,7 @@ describe('POST /webhooks/github', () => {
     for (const example of pushExamples) {
       const res = await deliver('push', JSON.stringify(example));
       expect(res.status).toBe(202);
-      const body = await res.json();
+      const body = (await res.json()) as { status: string };
       expect(body.status).toBe(example.ref.startsWith('refs/heads/') && !example.deleted ? 'queued' : 'ignored');
     }
     const jobs = await queue.getJobs(['waiting']);

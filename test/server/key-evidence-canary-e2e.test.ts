@@ -1,4 +1,4 @@
-import examples from '@octokit/webhooks-examples';
+import { webhookExamples } from '../helpers/webhook-examples.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey } from '../../src/key-format/key.js';
 import { AlertStore } from '../../src/stores/alert-store.js';
@@ -14,7 +14,7 @@ import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-r
  * refused like an unknown key and raises an alert to the owner and the security team; a revoked key is replaced.
  */
 
-const commentExample = (examples as Array<{ name: string; examples: Array<Record<string, any>> }>)
+const commentExample = (webhookExamples as Array<{ name: string; examples: Array<Record<string, any>> }>)
   .find((e) => e.name === 'issue_comment')!
   .examples.find((e) => e.action === 'created')!;
 

@@ -32,7 +32,7 @@ async function token(scope: string) {
 /** The key with its last checksum character changed: the right shape, the wrong checksum. */
 const badChecksum = (k: string) => k.slice(0, -1) + (k.endsWith('0') ? '1' : '0');
 
-const authenticate = (k: string, tokenValue?: string, tokens?: number) =>
+const authenticate = (k: string, tokenValue?: string | null, tokens?: number) =>
   t.api('POST', '/api/v1/authenticate', { token: tokenValue, body: tokens === undefined ? { key: k } : { key: k, tokens } });
 
 describe('API tokens and scopes', () => {

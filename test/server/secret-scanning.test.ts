@@ -9,6 +9,7 @@ import { makeSecretScanningKey, signSecretScanningPayload, startGitHubStandIn, t
 import type { SecretScanningKey } from '../helpers/github/keys.js';
 import { deletePrefix, dumpPrefix, freshPrefix, testRedis } from '../helpers/redis.js';
 import { callApi, spawnServe, startServer, type TestServer } from '../helpers/server.js';
+import { locationRecord } from '../../src/core/exposure.js';
 
 const KEYS_PATH = '/meta/public_keys/secret_scanning';
 const TYPE = 'neevcloud_api_key';
@@ -242,8 +243,8 @@ describe('POST /github/secret-scanning', () => {
       partnerSource: 'script',
     });
     expect((await alerts.getByKeyId(b.id))!.locations[0]!.url).toBeNull();
-    expect((await alerts.getByKeyId(b.id))!.locations[0]!.partnerSource).toBeUndefined();
-    expect((await alerts.getByKeyId(c.id))!.locations[0]!.partnerSource).toBe(`a${'b'.repeat(63)}`);
+    expect(locationRecord((await alerts.getByKeyId(b.id))!.locations[0]!).partnerSource).toBeUndefined();
+    expect(locationRecord((await alerts.getByKeyId(c.id))!.locations[0]!).partnerSource).toBe(`a${'b'.repeat(63)}`);
     for (const key of [a, b, c]) expect((await t.api('GET', `/api/v1/keys/${key.id}`)).body.status).toBe('revoked');
   });
 
@@ -262,14 +263,14 @@ describe('POST /github/secret-scanning', () => {
       'content',
       'Some_new_place',
     ];
-    const keys = [];
+    const keys: Awaited<ReturnType<typeof createKey>>[] = [];
     for (const name of names) keys.push(await createKey(t, owner, name));
     const body = JSON.stringify(
       names.map((source, i) => ({ token: keys[i]!.key, type: TYPE, url: `https://github.com/octo-org/app/blob/abc/f${i}`, source })),
     );
     expect((await report(t.url, body, signer)).status).toBe(200);
     const kept = [];
-    for (const key of keys) kept.push((await alerts.getByKeyId(key.id))!.locations[0]!.partnerSource);
+    for (const key of keys) kept.push(locationRecord((await alerts.getByKeyId(key.id))!.locations[0]!).partnerSource);
     expect(kept).toEqual([
       'content',
       'commit',

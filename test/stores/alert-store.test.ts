@@ -1,17 +1,18 @@
 import type { Redis } from 'ioredis';
 import { Redis as IORedis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Exposure, Location } from '../../src/core/exposure.js';
+import type { Exposure, Location, LocationRecord } from '../../src/core/exposure.js';
 import { ALERT_LIMITS, alertShardOfId, alertShardOfKey } from '../../src/stores/alert-store-names.js';
 import { AlertCursorError, AlertStore, type AlertFilter, type ExposedKey } from '../../src/stores/alert-store.js';
 import { StoreUnavailableError } from '../../src/core/errors.js';
 import { REDIS_URL, deletePrefix, freshPrefix, testRedis } from '../helpers/redis.js';
+import { asLocation } from '../helpers/location.js';
 
 const SHA = 'a'.repeat(64);
 const COMMIT = '1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d';
 
-function location(overrides: Partial<Location> = {}): Location {
-  return {
+function location(overrides: Partial<LocationRecord> = {}): Location {
+  return asLocation({
     source: 'push',
     repo: 'octo-org/app',
     path: 'config/app.env',
@@ -20,10 +21,10 @@ function location(overrides: Partial<Location> = {}): Location {
     url: `https://github.com/octo-org/app/blob/${COMMIT}/config/app.env#L3`,
     seenAt: '2026-11-26T13:00:00.500Z',
     ...overrides,
-  };
+  });
 }
 
-function exposure(overrides: Partial<Exposure> = {}, where: Partial<Location> = {}): Exposure {
+function exposure(overrides: Partial<Exposure> = {}, where: Partial<LocationRecord> = {}): Exposure {
   return {
     secretSha256: SHA,
     redacted: 'neev_…pzQj',

@@ -5,6 +5,7 @@ import { alertShardOfId, alertShardOfKey } from '../../src/stores/alert-store-na
 import { AlertStore, locationIdentity } from '../../src/stores/alert-store.js';
 import { neevscanAsync } from '../helpers/cli.js';
 import { REDIS_URL, deletePrefix, freshPrefix, testRedis } from '../helpers/redis.js';
+import { asLocation } from '../helpers/location.js';
 
 const OWNER = 'own_LegacyOwner00001';
 // Ids made before sharding: each names a shard that is not its key's, the harder case.
@@ -15,7 +16,7 @@ const T1 = Date.parse('2026-11-20T10:00:00.000Z');
 const T2 = Date.parse('2026-11-21T10:00:00.000Z');
 
 function place(repo: string, source: Location['source'], seenAt: number): Location {
-  return {
+  return asLocation({
     source,
     repo,
     path: '.env',
@@ -23,7 +24,7 @@ function place(repo: string, source: Location['source'], seenAt: number): Locati
     commit: null,
     url: `https://github.com/${repo}/blob/main/.env#L1`,
     seenAt: new Date(seenAt).toISOString(),
-  };
+  });
 }
 
 /** Writes two alerts the way the one-slot layout (everything under `{al}`, before sharding) kept them. */

@@ -40,6 +40,10 @@ describe('failover of the push queue master mid-batch (3 masters, 1 replica each
   });
 
   it('loses and doubles nothing', async () => {
+    // Each phase is written as it ends (straight to stdout, not held with the test's console), so a run that
+    // overruns shows where the time went.
+    const started = Date.now();
+    const phase = (name: string) => process.stdout.write(`failover: ${name} at ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     // A long timeout: on this quiet cluster the replica confirms within milliseconds, and a short WAIT fails the test below.
     const { gh, serve, owner, redis, prefix } = await startPipeline(undefined, {
       cluster,
@@ -75,6 +79,7 @@ describe('failover of the push queue master mid-batch (3 masters, 1 replica each
       ),
     );
     // No WAIT of the test's own: the receiver's, one per delivery, each confirmed by the replica before the 202.
+    phase('every delivery taken');
     const waits = (await (await fetch(`${serve.url}/metrics`)).text())
       .split('\n')
       .filter((l) => l.startsWith('neevscan_redis_wait_total{'));
@@ -85,6 +90,7 @@ describe('failover of the push queue master mid-batch (3 masters, 1 replica each
     await cluster.kill(master);
     await cluster.waitHealthy(60_000);
     const failoverMs = Date.now() - killedAt;
+    phase('slots served again');
     expect(await cluster.masterOf(pushQueueTag)).not.toBe(master);
 
     // Every key revoked, once.
@@ -101,17 +107,20 @@ describe('failover of the push queue master mid-batch (3 masters, 1 replica each
       'every key to be revoked after the failover',
       120_000,
     );
+    phase('every key revoked');
     await until(
       async () => ((await push.getJobCounts('completed')).completed === PUSHES ? true : undefined),
       'every push job to complete',
       120_000,
     );
+    phase('every push job completed');
     const runsDone = await until(
       async () => (shas.slice(1).every((sha) => gh.checkRuns.some((r) => r.head_sha === sha && r.conclusion)) ? true : undefined),
       'a finished check run for every push',
       120_000,
     );
     expect(runsDone).toBe(true);
+    phase('every check run finished');
 
     const alerts = new AlertStore(redis, prefix);
     const notify = new Queue(NOTIFY_QUEUE, { connection: redis, prefix: queuePrefix(prefix, NOTIFY_QUEUE) });
@@ -132,7 +141,11 @@ describe('failover of the push queue master mid-batch (3 masters, 1 replica each
     }
     // Stopped here, inside this test's own time: after a failover, BullMQ's close can use most of serve's 25 s grace
     // (a blocking connection to the dead master), which with the cluster-wide key cleanup overran the 30 s cleanup hook.
+    phase('records checked');
     await serve.stop();
+    phase('serve stopped');
+    // A socket to a cluster node can outlive serve's close after the failover; serve names it and exits anyway.
+    for (const line of serve.output().split('\n')) if (line.includes('held open')) process.stdout.write(`failover: serve said ${line}\n`);
     // The figures for docs/SCALING.md ("Measured").
     process.stdout.write(
       `failover: ${PUSHES} pushes; at the kill waiting=${beforeKill.waiting} active=${beforeKill.active} completed=${beforeKill.completed}; ` +

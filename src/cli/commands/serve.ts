@@ -144,5 +144,23 @@ async function shutDown(running: Running, signal: string): Promise<void> {
     // Reconnect timers of queues that never connected would keep the process alive.
     setTimeout(() => process.exit(process.exitCode ?? 0), 100).unref();
     process.exitCode = 0;
+    return;
   }
+  // Everything closed: the process ends by itself. Should a handle still hold it (seen after a Redis Cluster failover:
+  // one socket to a cluster node outlived the close), it is named and the process ends anyway: a service
+  // told to stop must stop, not wait for its supervisor's kill.
+  setTimeout(() => {
+    app.log.warn(`${signal}: closed, but still held open by ${heldOpenBy()}: exiting`);
+    process.exit(process.exitCode ?? 0);
+  }, HELD_OPEN_MS).unref();
+}
+
+/** How long a closed service may take to end by itself before it exits anyway. */
+const HELD_OPEN_MS = 3000;
+
+/** What keeps the event loop alive, counted by kind ("2 TCPSocketWrap, 1 Timeout"). */
+function heldOpenBy(): string {
+  const counts = new Map<string, number>();
+  for (const kind of process.getActiveResourcesInfo()) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  return [...counts].map(([kind, n]) => `${n} ${kind}`).join(', ') || 'nothing visible';
 }

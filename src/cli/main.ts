@@ -6,6 +6,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { terminalSafeLines } from '../report/terminal-safe.js';
 import { errorStatus } from './error-status.js';
+import { SCAN_DEFAULTS, SCAN_FORMATS } from './scan-options.js';
 import { VERSION } from '../version.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -43,11 +44,11 @@ function addScanCommands(program: Command, done: Done): void {
     .argument('[paths...]', "files and folders to scan, or '-' for stdin")
     .option('--staged', 'scan what is staged in the current git repository (for pre-commit)')
     .option('--git [range]', 'scan git history: all commits, or a range such as main..HEAD')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
+    .addOption(new Option('--format <format>', 'output format').choices(SCAN_FORMATS).default(SCAN_DEFAULTS.format))
     .option('--output <file>', 'write the report to a file instead of stdout')
     .option('--rules <path>', 'more rule files or folders of them (repeatable)', collect, [])
     .option('--no-color', 'no colour in text output')
-    .option('--max-file-size <bytes>', 'skip files larger than this (0: no limit)', '0')
+    .option('--max-file-size <bytes>', 'skip files larger than this (0: no limit)', SCAN_DEFAULTS.maxFileSize)
     .option('--baseline <file>', 'report only secrets not recorded in this baseline')
     .option('--write-baseline <file>', 'record every secret found in a baseline file, and exit 0')
     .addOption(new Option('--threads <n>', 'worker threads for folder scans (default: one per core)').hideHelp())

@@ -8,8 +8,9 @@
  */
 import { runScan, type ScanOptions } from './commands/scan.js';
 import { errorStatus } from './error-status.js';
+import { SCAN_DEFAULTS, SCAN_FORMATS } from './scan-options.js';
 
-const FORMATS = new Set(['text', 'json', 'sarif']);
+const FORMATS = new Set<string>(SCAN_FORMATS);
 
 /** The options that take a value (main.ts declares them with `<value>`), by flag. */
 const VALUE_OPTIONS = new Map<string, 'format' | 'output' | 'rules' | 'maxFileSize' | 'baseline' | 'writeBaseline'>([
@@ -30,7 +31,7 @@ const VALUE_OPTIONS = new Map<string, 'format' | 'output' | 'rules' | 'maxFileSi
  */
 export function parseStagedArgs(argv: readonly string[]): ScanOptions | undefined {
   if (argv[0] !== 'scan') return undefined;
-  const options: ScanOptions = { format: 'text', rules: [], color: true, maxFileSize: '0' };
+  const options: ScanOptions = { ...SCAN_DEFAULTS, rules: [] };
   for (let i = 1; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--staged') options.staged = true;

@@ -8,6 +8,7 @@ import { terminalSafe } from '../../report/terminal-safe.js';
 import { clockMs, mark } from '../../util/marks.js';
 import { readBaseline, writeBaseline } from '../baseline.js';
 import { progressBar } from '../progress.js';
+import { SCAN_FORMATS } from '../scan-options.js';
 
 export interface ScanOptions {
   staged?: boolean;
@@ -22,7 +23,7 @@ export interface ScanOptions {
   threads?: string;
 }
 
-const FORMATS = ['text', 'json', 'sarif'];
+const FORMATS: readonly string[] = SCAN_FORMATS;
 
 function parseCount(value: string, flag: string): number {
   if (!/^\d+$/.test(value)) throw new NeevscanError(`${flag} takes a whole number of bytes, not "${value}"`, 'bad-argument');

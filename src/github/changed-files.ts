@@ -4,7 +4,7 @@ import type { BlobFindings, BlobMemo } from '../stores/blob-memo.js';
 import type { CompiledRule } from '../rules/types.js';
 import { scanFragment } from '../scanner/fragment.js';
 import type { GitData, TreeBlob } from './git-data.js';
-import { hidePathSecrets, hiddenPath, secretsInPath } from './path-secrets.js';
+import { hidePathSecrets, hiddenPath, pathFinding, pathSecretId, secretsInPath } from './path-secrets.js';
 import { patchFragment } from './patch.js';
 
 /** Defined in core (the push memo keeps it too); exported here for the scan's callers. */
@@ -228,21 +228,10 @@ export class PushScanState {
   /** Keys in a new file's name: one place per key and name (a folder's key once, however many files it holds). */
   private recordName(path: string, commit: string): void {
     for (const s of secretsInPath(path, this.rules)) {
-      const key = `${s.place}\0${s.secretSha256}`;
-      if (this.firstCommit.has(key)) continue;
-      this.firstCommit.set(key, commit);
-      this.findings.push({
-        path: s.place,
-        line: null,
-        column: s.column,
-        commit,
-        secretSha256: s.secretSha256,
-        redacted: s.redacted,
-        ruleId: s.ruleId,
-        inPath: true,
-        folder: s.folder,
-        ...(s.allowed ? { allowMarker: true as const } : {}),
-      });
+      const id = pathSecretId(s);
+      if (this.firstCommit.has(id)) continue;
+      this.firstCommit.set(id, commit);
+      this.findings.push(pathFinding(s, commit));
     }
   }
 }

@@ -2,6 +2,7 @@
  * Keys written into a file's path (`config/neev_….env`): a name is text the
  * pusher chose, published with the repository like any line of a file.
  */
+import type { PushFinding } from '../core/push-finding.js';
 import { sha256Hex } from '../key-format/key.js';
 import type { CompiledRule } from '../rules/types.js';
 import { findMatches } from '../scanner/engine.js';
@@ -50,6 +51,27 @@ export function secretsInPath(path: string, rules: readonly CompiledRule[]): Pat
       allowed,
     };
   });
+}
+
+/** What tells one path finding from another: a key at a place (a folder's key is one, however many files it holds). */
+export function pathSecretId(secret: PathSecret): string {
+  return `${secret.place}\0${secret.secretSha256}`;
+}
+
+/** A key in a path as a finding of `commit`: no line, the hint-only place as its path. */
+export function pathFinding(secret: PathSecret, commit: string): PushFinding {
+  return {
+    path: secret.place,
+    line: null,
+    column: secret.column,
+    commit,
+    secretSha256: secret.secretSha256,
+    redacted: secret.redacted,
+    ruleId: secret.ruleId,
+    inPath: true,
+    folder: secret.folder,
+    ...(secret.allowed ? { allowMarker: true as const } : {}),
+  };
 }
 
 /** `path` with every key in it replaced by its hint: the only form of a path that may go into a log or a message. */

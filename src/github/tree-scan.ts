@@ -3,7 +3,7 @@ import { scanFragment } from '../scanner/fragment.js';
 import type { PushFinding } from './changed-files.js';
 import type { GitHubClient } from './client.js';
 import { GitData } from './git-data.js';
-import { hiddenPath, secretsInPath } from './path-secrets.js';
+import { hiddenPath, pathFinding, pathSecretId, secretsInPath } from './path-secrets.js';
 import type { BlobMemo, BlobFindings } from '../stores/blob-memo.js';
 
 export interface TreeScanOptions {
@@ -55,20 +55,9 @@ export async function findSecretsInTree(
   for (const entry of data.tree) {
     if (!entry.path) continue;
     for (const s of secretsInPath(entry.path, rules)) {
-      if (namesSeen.has(`${s.place}\0${s.secretSha256}`)) continue;
-      namesSeen.add(`${s.place}\0${s.secretSha256}`);
-      findings.push({
-        path: s.place,
-        line: null,
-        column: s.column,
-        commit,
-        secretSha256: s.secretSha256,
-        redacted: s.redacted,
-        ruleId: s.ruleId,
-        inPath: true,
-        folder: s.folder,
-        ...(s.allowed ? { allowMarker: true as const } : {}),
-      });
+      if (namesSeen.has(pathSecretId(s))) continue;
+      namesSeen.add(pathSecretId(s));
+      findings.push(pathFinding(s, commit));
     }
   }
   const files = data.tree.filter((e) => e.type === 'blob' && e.path && e.sha && e.mode !== '120000');

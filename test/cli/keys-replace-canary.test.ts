@@ -1,23 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { isValidKey } from '../../src/key-format/key.js';
 import { neevscan, neevscanAsync } from '../helpers/cli.js';
-import { REDIS_URL, deletePrefix, freshPrefix, testRedis } from '../helpers/redis.js';
+import { cliRedisEnv } from '../helpers/redis-prefix.js';
 import { ADMIN, startServer, type TestServer } from '../helpers/server.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
-
-function direct() {
-  const prefix = freshPrefix();
-  cleanups.push(async () => {
-    const redis = testRedis();
-    await deletePrefix(redis, prefix);
-    redis.disconnect();
-  });
-  return { REDIS_URL, NEEVSCAN_REDIS_PREFIX: prefix };
-}
 
 async function server(): Promise<TestServer> {
   const t = await startServer();
@@ -27,7 +17,7 @@ async function server(): Promise<TestServer> {
 
 describe('neevscan keys create --canary / keys replace', () => {
   it('straight to Redis: a canary is created like any key and listed as a canary; replace refuses an active key, replaces a revoked one once', () => {
-    const env = direct();
+    const env = cliRedisEnv();
     const ownerId = JSON.parse(neevscan(['owners', 'create', '--name', 'Acme'], { env }).stdout).id;
 
     const canary = neevscan(['keys', 'create', '--owner', ownerId, '--canary', '--label', 'planted in staging .env'], { env });

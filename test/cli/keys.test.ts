@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { isValidKey } from '../../src/key-format/key.js';
 import { neevscan, neevscanAsync } from '../helpers/cli.js';
-import { REDIS_URL, deletePrefix, freshPrefix, testRedis } from '../helpers/redis.js';
+import { cliRedisEnv } from '../helpers/redis-prefix.js';
 import { ADMIN, callApi, startServer, type TestServer } from '../helpers/server.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -9,19 +9,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-function direct() {
-  const prefix = freshPrefix();
-  cleanups.push(async () => {
-    const redis = testRedis();
-    await deletePrefix(redis, prefix);
-    redis.disconnect();
-  });
-  return { REDIS_URL, NEEVSCAN_REDIS_PREFIX: prefix };
-}
-
 describe('neevscan owners / keys', () => {
   it('straight to Redis: create an owner and a key (printed once, alone on stdout), list, rotate, revoke', () => {
-    const env = direct();
+    const env = cliRedisEnv();
     const owner = neevscan(['owners', 'create', '--name', 'Acme', '--email', 'sec@acme.example'], { env });
     expect(owner.status).toBe(0);
     const ownerId = JSON.parse(owner.stdout).id;

@@ -1,10 +1,11 @@
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Location } from '../../src/core/exposure.js';
 import { alertShardOfId, alertShardOfKey } from '../../src/stores/alert-store-names.js';
 import { AlertStore, locationIdentity } from '../../src/stores/alert-store.js';
 import { neevscanAsync } from '../helpers/cli.js';
-import { REDIS_URL, deletePrefix, freshPrefix, testRedis } from '../helpers/redis.js';
+import { REDIS_URL } from '../helpers/redis.js';
+import { redisPrefixForFile } from '../helpers/redis-prefix.js';
 import { asLocation } from '../helpers/location.js';
 
 const OWNER = 'own_LegacyOwner00001';
@@ -71,16 +72,7 @@ async function writeLegacy(redis: Redis, prefix: string): Promise<void> {
 }
 
 describe('neevscan migrate-store: the alert store', () => {
-  let redis: Redis;
-  let prefix: string;
-  beforeAll(() => {
-    redis = testRedis();
-    prefix = freshPrefix();
-  });
-  afterAll(async () => {
-    await deletePrefix(redis, prefix);
-    redis.disconnect();
-  });
+  const { redis, prefix } = redisPrefixForFile();
 
   it('moves one-slot alerts to their shards: found by id, by key and by every filter; a rerun moves nothing; they keep working', async () => {
     expect(alertShardOfId(OPEN.id)).not.toBe(alertShardOfKey(OPEN.key));

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateKey } from '../../src/key-format/key.js';
 import { RedisKeyStore } from '../../src/stores/redis-key-store.js';
 import { neevscanAsync } from '../helpers/cli.js';
-import { REDIS_URL, deletePrefix, freshPrefix, testRedis } from '../helpers/redis.js';
+import { REDIS_URL } from '../helpers/redis.js';
+import { redisPrefixForFile } from '../helpers/redis-prefix.js';
 
 const OWNER = 'own_LegacyOwner00001';
 const KEY_ID = 'key_LegacyKey0000001';
@@ -50,16 +51,7 @@ async function writeLegacy(redis: Redis, prefix: string, key: string, revokedKey
 }
 
 describe('neevscan migrate-store', () => {
-  let redis: Redis;
-  let prefix: string;
-  beforeAll(() => {
-    redis = testRedis();
-    prefix = freshPrefix();
-  });
-  afterAll(async () => {
-    await deletePrefix(redis, prefix);
-    redis.disconnect();
-  });
+  const { redis, prefix } = redisPrefixForFile();
 
   it('moves a one-slot key store to the sharded layout, keys keep working by id and by secret, and a rerun moves nothing', async () => {
     const key = generateKey();

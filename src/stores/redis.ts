@@ -22,6 +22,13 @@ interface Policy {
   /** Reconnect with back-off (true), or give up at the first failure (the CLI: it reports and exits). */
   reconnect: boolean;
   lazyConnect: boolean;
+  /**
+   * Send the commands issued in one turn of the event loop in one write (ioredis' auto-pipelining): fewer writes for
+   * the service and fewer reads for Redis. Only for the stores' connection (BullMQ's connections keep their own
+   * command flow) and only on a single node: in a cluster one batch can span slots, and a failover's MOVED answers
+   * then fail commands of the batch instead of redirecting them.
+   */
+  autoPipelining?: boolean;
 }
 
 const backOff = (attempt: number) => Math.min(50 * 2 ** Math.min(attempt, 6), 2000);
@@ -35,6 +42,7 @@ function open(target: RedisTarget, policy: Policy): RedisClient {
       lazyConnect: policy.lazyConnect,
       enableOfflineQueue: policy.offlineQueue,
       maxRetriesPerRequest: policy.maxRetriesPerRequest,
+      enableAutoPipelining: policy.autoPipelining ?? false,
       retryStrategy,
     });
   }
@@ -69,7 +77,7 @@ function open(target: RedisTarget, policy: Policy): RedisClient {
  */
 export function connectRedis(target: RedisTarget, log: Log = (m) => process.stderr.write(`${m}\n`)): RedisClient {
   let lastLogged = 0;
-  const redis = open(target, { lazyConnect: false, offlineQueue: false, maxRetriesPerRequest: 1, reconnect: true });
+  const redis = open(target, { lazyConnect: false, offlineQueue: false, maxRetriesPerRequest: 1, reconnect: true, autoPipelining: true });
   redis.on('error', (error: Error) => {
     const now = Date.now();
     if (now - lastLogged < 5000) return;

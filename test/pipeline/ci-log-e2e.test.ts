@@ -61,7 +61,8 @@ async function ciLogResult(prefix: string, deliveryId: string): Promise<Record<s
   try {
     return await until(async () => {
       const job = await queue.getJob(deliveryId);
-      if (job && (await job.isCompleted())) return job.returnvalue as Record<string, unknown>;
+      // Read again once completed: the job read above may predate its completion, and so its return value.
+      if (job && (await job.isCompleted())) return (await queue.getJob(deliveryId))!.returnvalue as Record<string, unknown>;
       if (job && (await job.isFailed())) throw new Error(`the ci-log job failed: ${job.failedReason}`);
       return undefined;
     }, 'the ci-log job to complete');

@@ -26,15 +26,17 @@
 // --github replay (default): every compare the bench will deliver is asked of the stand-in once
 // beforehand, and answered again from memory during the run (bench/lib/github-standin.mjs).
 // Expects dist/ built. Compiles test/helpers/github into bench/.data/standin-js when needed.
-import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { compileStandIn } from './lib/compile-standin.mjs';
+import { buildRepo, git } from './lib/fast-import-repo.mjs';
 import { percentile } from './lib/stats.mjs';
 import { freePort, rssMb, cpuSeconds, serviceNodeFlags } from './lib/proc.mjs';
 import {
@@ -50,8 +52,6 @@ import {
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
 const DATA = join(HERE, '.data', 'pipeline');
-const STANDIN_SRC = join(ROOT, 'test', 'helpers', 'github');
-const STANDIN_JS = join(HERE, '.data', 'standin-js');
 
 const { values: opt } = parseArgs({
   options: {
@@ -90,25 +90,7 @@ const OWNER = 'bench-org';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (...a) => console.log(...a);
 
-// ---------------------------------------------------------------- the stand-in, compiled and forked
-function compileStandIn() {
-  const newest = (dir, ext) =>
-    Math.max(
-      0,
-      ...readdirSync(dir)
-        .filter((f) => f.endsWith(ext))
-        .map((f) => statSync(join(dir, f)).mtimeMs),
-    );
-  if (existsSync(join(STANDIN_JS, 'standin.js')) && newest(STANDIN_JS, '.js') >= newest(STANDIN_SRC, '.ts')) return;
-  log('compiling the GitHub stand-in (test/helpers/github) into bench/.data/standin-js …');
-  const r = spawnSync(
-    process.execPath,
-    [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(HERE, 'standin.tsconfig.json')],
-    { stdio: 'inherit' },
-  );
-  if (r.status !== 0) throw new Error('tsc failed on the stand-in');
-}
-
+// ---------------------------------------------------------------- the stand-in, forked
 async function startStandIn(appKey, mode) {
   const child = fork(join(HERE, 'lib', 'github-standin.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let nextId = 0;
@@ -138,50 +120,27 @@ async function startStandIn(appKey, mode) {
 }
 
 // ---------------------------------------------------------------- repositories
-const GIT_ENV = {
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  LC_ALL: 'C',
-  GIT_AUTHOR_NAME: 'Bench Author',
-  GIT_AUTHOR_EMAIL: 'author@example.com',
-  GIT_COMMITTER_NAME: 'Bench Committer',
-  GIT_COMMITTER_EMAIL: 'committer@example.com',
-};
-const git = (dir, args, input) =>
-  execFileSync('git', ['-C', dir, ...args], { env: { ...process.env, ...GIT_ENV }, input, encoding: 'utf8', maxBuffer: 1 << 28 }).trim();
-
 /**
  * One repository: a README commit (c0), a clean docs commit (c1, the acknowledgement pushes), then
- * one commit per key, each adding `config/k<i>.env` holding that key among ordinary settings.
- * Built with one `git fast-import`. Returns the SHAs, oldest first.
+ * one commit per key, each adding `config/k<i>.env` holding that key among ordinary settings,
+ * checked out. Returns the SHAs, oldest first.
  */
-function buildRepo(dir, keys) {
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  git(dir, ['init', '-q', '-b', 'main']);
-  const data = (text) => `data ${Buffer.byteLength(text)}\n${text}\n`;
-  let stream = '';
-  let t = 1_700_000_000;
-  const commit = (i, message, path, content) => {
-    stream += `commit refs/heads/main\nmark :${i + 1}\n`;
-    stream += `author Bench Author <author@example.com> ${t} +0000\ncommitter Bench Committer <committer@example.com> ${t++} +0000\n`;
-    stream += data(message);
-    if (i > 0) stream += `from :${i}\n`;
-    stream += `M 100644 inline ${path}\n${data(content)}`;
-  };
-  commit(0, 'initial', 'README.md', '# service\n\nA service.\n');
-  commit(1, 'docs', 'docs/usage.md', '# Usage\n\nRun it with `npm start`. No secrets here.\n');
-  keys.forEach((key, i) =>
-    commit(
-      i + 2,
-      `config ${i}`,
-      `config/k${i}.env`,
-      `# settings for worker ${i}\nREGION=in-west-1\nTIMEOUT_MS=3000\nNEEV_API_KEY=${key}\nLOG_LEVEL=info\n`,
-    ),
+function repoWithKeys(dir, keys) {
+  const shas = buildRepo(
+    dir,
+    [
+      { message: 'initial', path: 'README.md', content: '# service\n\nA service.\n' },
+      { message: 'docs', path: 'docs/usage.md', content: '# Usage\n\nRun it with `npm start`. No secrets here.\n' },
+      ...keys.map((key, i) => ({
+        message: `config ${i}`,
+        path: `config/k${i}.env`,
+        content: `# settings for worker ${i}\nREGION=in-west-1\nTIMEOUT_MS=3000\nNEEV_API_KEY=${key}\nLOG_LEVEL=info\n`,
+      })),
+    ],
+    { author: 'Bench Author <author@example.com>', committer: 'Bench Committer <committer@example.com>' },
   );
-  git(dir, ['fast-import', '--quiet'], stream);
   git(dir, ['reset', '-q', '--hard']);
-  return git(dir, ['rev-list', '--reverse', 'main']).split('\n');
+  return shas;
 }
 
 // ---------------------------------------------------------------- payloads and delivery
@@ -389,7 +348,7 @@ async function environment(name, keysPerRepo, appKey, redis) {
   for (let r = 0; r < REPOS; r++) {
     const keys = created.slice(r * keysPerRepo, (r + 1) * keysPerRepo);
     const repo = { name: `svc-${name}-${r}`, installationId: 100 + r, keys };
-    repo.shas = buildRepo(
+    repo.shas = repoWithKeys(
       join(DATA, repo.name),
       keys.map((k) => k.key),
     );

@@ -18,9 +18,9 @@
 // --github replay (default): every compare the bench will send is asked of the stand-in once
 // beforehand and answered again from memory during the run (bench/lib/github-standin.mjs), so the
 // stand-in's git processes (~9 per compare) do not compete with neevscan for the 2 cores.
-import { execFileSync, fork, spawn } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,7 @@ import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { compileStandIn } from './lib/compile-standin.mjs';
+import { buildRepo } from './lib/fast-import-repo.mjs';
 import { percentile } from './lib/stats.mjs';
 import { freePort, cpuSeconds, deletePrefix, serviceNodeFlags } from './lib/proc.mjs';
 
@@ -99,32 +100,16 @@ async function startStandIn(mode) {
 }
 
 // ---------------------------------------------------------------- repositories
-const GIT_ENV = { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', LC_ALL: 'C' };
-const git = (dir, args, input) =>
-  execFileSync('git', ['-C', dir, ...args], { env: { ...process.env, ...GIT_ENV }, input, encoding: 'utf8', maxBuffer: 1 << 28 }).trim();
-
 /** A repository of `changes.length + 1` commits: a README, then one small change each (a key file when the change holds a key). */
-function buildRepo(dir, changes) {
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  git(dir, ['init', '-q', '-b', 'main']);
-  const data = (text) => `data ${Buffer.byteLength(text)}\n${text}\n`;
-  let stream = '';
-  let t = 1_700_000_000;
-  const commit = (i, message, path, content) => {
-    stream += `commit refs/heads/main\nmark :${i + 1}\n`;
-    stream += `author Bench <bench@example.com> ${t} +0000\ncommitter Bench <bench@example.com> ${t++} +0000\n`;
-    stream += data(message);
-    if (i > 0) stream += `from :${i}\n`;
-    stream += `M 100644 inline ${path}\n${data(content)}`;
-  };
-  commit(0, 'initial', 'README.md', '# service\n');
-  changes.forEach((change, i) => {
-    if (change.key) commit(i + 1, `config ${i}`, `config/k${i}.env`, `REGION=in-west-1\nNEEV_API_KEY=${change.key}\nLOG_LEVEL=info\n`);
-    else commit(i + 1, `change ${i}`, `src/part-${i % 7}.txt`, `line ${i}: ${randomBytes(12).toString('hex')}\n`);
-  });
-  git(dir, ['fast-import', '--quiet'], stream);
-  return git(dir, ['rev-list', '--reverse', 'main']).split('\n');
+function repoOfChanges(dir, changes) {
+  return buildRepo(dir, [
+    { message: 'initial', path: 'README.md', content: '# service\n' },
+    ...changes.map((change, i) =>
+      change.key
+        ? { message: `config ${i}`, path: `config/k${i}.env`, content: `REGION=in-west-1\nNEEV_API_KEY=${change.key}\nLOG_LEVEL=info\n` }
+        : { message: `change ${i}`, path: `src/part-${i % 7}.txt`, content: `line ${i}: ${randomBytes(12).toString('hex')}\n` },
+    ),
+  ]);
 }
 
 // ---------------------------------------------------------------- processes
@@ -248,7 +233,7 @@ async function main() {
       const name = `svc-${r}`;
       const dir = join(DATA, name);
       repoDirs.push(dir);
-      const shas = buildRepo(dir, changes);
+      const shas = repoOfChanges(dir, changes);
       await standin.addRepo({ owner: OWNER, name, path: dir, private: false, installationId: 900 + r });
       repos.push({ name, shas, installationId: 900 + r });
     }

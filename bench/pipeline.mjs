@@ -26,7 +26,6 @@
 // --github replay (default): every compare the bench will deliver is asked of the stand-in once
 // beforehand, and answered again from memory during the run (bench/lib/github-standin.mjs).
 // Expects dist/ built. Compiles test/helpers/github into bench/.data/standin-js when needed.
-import { fork, spawn } from 'node:child_process';
 import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -38,7 +37,9 @@ import { parseArgs } from 'node:util';
 import { compileStandIn } from './lib/compile-standin.mjs';
 import { buildRepo, git } from './lib/fast-import-repo.mjs';
 import { percentile } from './lib/stats.mjs';
+import { ADMIN_TOKEN, adminApi, spawnNeevscan, waitReady } from './lib/neevscan-process.mjs';
 import { freePort, rssMb, cpuSeconds, serviceNodeFlags } from './lib/proc.mjs';
+import { forkStandIn } from './lib/standin-process.mjs';
 import {
   commandDelta,
   commandStats,
@@ -50,7 +51,6 @@ import {
 } from './lib/redis-target.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = join(HERE, '..');
 const DATA = join(HERE, '.data', 'pipeline');
 
 const { values: opt } = parseArgs({
@@ -83,7 +83,6 @@ const MASTERS = TARGET.masters();
 // Commands the benchmark itself sends while a stage is measured (its polling), taken out of the commands per push.
 let benchCommands = 0;
 const SECRET = `bench-webhook-secret-${randomBytes(8).toString('hex')}`;
-const ADMIN = 'bench-admin-token-0123456789';
 const APP_ID = 4242;
 const OWNER = 'bench-org';
 
@@ -91,33 +90,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (...a) => console.log(...a);
 
 // ---------------------------------------------------------------- the stand-in, forked
-async function startStandIn(appKey, mode) {
-  const child = fork(join(HERE, 'lib', 'github-standin.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  let nextId = 0;
-  const pending = new Map();
-  let ready;
-  const readyP = new Promise((r) => (ready = r));
-  child.on('message', (m) => {
-    if (m.type === 'ready') ready(m);
-    else pending.get(m.id)?.(m.result);
-  });
-  const call = (message) =>
-    new Promise((resolve) => {
-      const id = nextId++;
-      pending.set(id, resolve);
-      child.send({ ...message, id });
-    });
-  child.send({ type: 'start', appId: APP_ID, publicKeyPem: appKey.publicKeyPem, privateKeyPem: appKey.pkcs8, mode });
-  const { url } = await readyP;
-  return {
-    url,
-    pid: child.pid,
-    addRepo: (options) => call({ type: 'addRepo', options }),
-    warm: (urls) => call({ type: 'warm', urls }),
-    stats: () => call({ type: 'stats' }),
-    close: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.send({ type: 'close' })))),
-  };
-}
+const startStandIn = (appKey, mode) => forkStandIn({ appId: APP_ID, publicKeyPem: appKey.publicKeyPem, privateKeyPem: appKey.pkcs8, mode });
 
 // ---------------------------------------------------------------- repositories
 /**
@@ -231,78 +204,34 @@ async function startServe(prefix, githubUrl, appKey, profileDir, command = 'serv
   const port = await freePort();
   // As `npm start` runs it; --cpu-prof is refused in NODE_OPTIONS, so it too goes on the command line.
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  let output = '';
-  const child = spawn(process.execPath, [...serviceNodeFlags(), ...profile, join(ROOT, 'bin', 'neevscan.js'), command], {
-    env: {
-      ...(opt.concurrency ? { NEEVSCAN_PUSH_CONCURRENCY: opt.concurrency } : {}),
-      ...process.env,
-      ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      ...TARGET.env,
-      NEEVSCAN_REDIS_PREFIX: prefix,
-      NEEVSCAN_ADMIN_TOKEN: ADMIN,
-      GITHUB_API_URL: githubUrl,
-      GITHUB_APP_ID: String(APP_ID),
-      GITHUB_APP_PRIVATE_KEY: appKey.pkcs8,
-      GITHUB_WEBHOOK_SECRET: SECRET,
-      REVOKE_POLICY: 'public',
-      // A worker's readiness is its "worker running" log line (info).
-      LOG_LEVEL: command === 'worker' ? 'info' : 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const keep = (d) => {
-    output += d;
-    if (output.length > 200_000) output = output.slice(-100_000);
+  const env = {
+    ...(opt.concurrency ? { NEEVSCAN_PUSH_CONCURRENCY: opt.concurrency } : {}),
+    ...process.env,
+    ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    ...TARGET.env,
+    NEEVSCAN_REDIS_PREFIX: prefix,
+    NEEVSCAN_ADMIN_TOKEN: ADMIN_TOKEN,
+    GITHUB_API_URL: githubUrl,
+    GITHUB_APP_ID: String(APP_ID),
+    GITHUB_APP_PRIVATE_KEY: appKey.pkcs8,
+    GITHUB_WEBHOOK_SECRET: SECRET,
+    REVOKE_POLICY: 'public',
+    // A worker's readiness is its "worker running" log line (info).
+    LOG_LEVEL: command === 'worker' ? 'info' : 'warn',
   };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
+  const child = spawnNeevscan([command], env, [...serviceNodeFlags(), ...profile]);
   const url = `http://127.0.0.1:${port}`;
-  const handle = {
-    url,
-    base: new URL(url),
-    pid: child.pid,
-    output: () => output,
-    stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))),
-  };
+  const handle = { ...child, url, base: new URL(url) };
   // `neevscan worker` has no HTTP server: it is ready once it has logged that it runs.
   if (command === 'worker') {
-    for (let i = 0; !/worker running/.test(output); i++) {
-      if (i > 2400) throw new Error(`worker did not start: ${output}`);
+    for (let i = 0; !/worker running/.test(child.output()); i++) {
+      if (i > 2400) throw new Error(`worker did not start: ${child.output()}`);
       await sleep(50);
     }
-    return handle;
-  }
-  for (let i = 0; ; i++) {
-    if (
-      await fetch(`${url}/readyz`).then(
-        (r) => r.status === 200,
-        () => false,
-      )
-    )
-      break;
-    if (i > 2400) throw new Error(`serve did not start: ${output}`);
-    await sleep(50);
-  }
-  return {
-    url,
-    base: new URL(url),
-    pid: child.pid,
-    output: () => output,
-    stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))),
-  };
-}
-
-async function api(url, method, path, body) {
-  const r = await fetch(url + path, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = await r.json();
-  if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(json)}`);
-  return json;
+  } else await waitReady(url, 'serve', { attempts: 2400, output: child.output });
+  return handle;
 }
 
 async function pool(items, width, fn) {
@@ -339,10 +268,10 @@ async function environment(name, keysPerRepo, appKey, redis) {
     await standin.close();
     throw error;
   }
-  const owner = (await api(serve.url, 'POST', '/api/v1/owners', { name: 'Bench Org' })).id;
+  const owner = (await adminApi(serve.url, 'POST', '/api/v1/owners', { name: 'Bench Org' })).id;
   const t0 = Date.now();
   const created = await pool(Array.from({ length: REPOS * keysPerRepo }), 16, (_, i) =>
-    api(serve.url, 'POST', '/api/v1/keys', { ownerId: owner, name: `bench key ${i}` }),
+    adminApi(serve.url, 'POST', '/api/v1/keys', { ownerId: owner, name: `bench key ${i}` }),
   );
   const repos = [];
   for (let r = 0; r < REPOS; r++) {
@@ -487,7 +416,7 @@ async function drain(redis, prefix, expected, ms) {
 
 async function revokedAtOf(serveUrl, keys) {
   return pool(keys, 16, async (k) => {
-    const record = await api(serveUrl, 'GET', `/api/v1/keys/${k.id}`);
+    const record = await adminApi(serveUrl, 'GET', `/api/v1/keys/${k.id}`);
     return record.status === 'revoked' ? Date.parse(record.revokedAt) : null;
   });
 }

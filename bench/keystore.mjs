@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { RedisKeyStore } from '../dist/stores/redis-key-store.js';
+import { waitReady } from './lib/neevscan-process.mjs';
 import { cpuSeconds, freePort, serviceNodeFlags } from './lib/proc.mjs';
 import {
   commandDelta,
@@ -121,15 +122,7 @@ async function main() {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    const ready = await fetch(`${url}/readyz`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ready) break;
-    if (i > 600) throw new Error('server did not start');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitReady(url, 'server', { attempts: 600 });
 
   // A gateway token, as the inference gateway has: NEEVSCAN_ADMIN_TOKEN costs a look at the failed-token count on each use.
   const minted = await fetch(`${url}/api/v1/tokens`, {

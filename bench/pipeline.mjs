@@ -40,15 +40,7 @@ import { percentile } from './lib/stats.mjs';
 import { ADMIN_TOKEN, adminApi, spawnNeevscan, waitReady } from './lib/neevscan-process.mjs';
 import { freePort, rssMb, cpuSeconds, serviceNodeFlags } from './lib/proc.mjs';
 import { forkStandIn } from './lib/standin-process.mjs';
-import {
-  commandDelta,
-  commandStats,
-  deletePrefixEverywhere,
-  openRedisTarget,
-  perPidCpu,
-  redisCpuSeconds,
-  topCommands,
-} from './lib/redis-target.mjs';
+import { deletePrefixEverywhere, openRedisTarget, readRedisCost, redisCostSince, topCommands } from './lib/redis-target.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DATA = join(HERE, '.data', 'pipeline');
@@ -391,17 +383,16 @@ async function settleFollowOns(redis, prefix, ms) {
 /** CPU of the service's processes and of Redis, and Redis commands, each per second, over `ms` with nothing sent. */
 async function idleCost(pids, ms) {
   const service = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
-  const [service0, redis0, stats0, t0] = [service(), redisCpuSeconds(TARGET.pids), await commandStats(MASTERS), Date.now()];
+  const [service0, redis0, t0] = [service(), await readRedisCost(TARGET, MASTERS), Date.now()];
   await sleep(ms);
-  const [service1, redis1, stats1] = [service(), redisCpuSeconds(TARGET.pids), await commandStats(MASTERS)];
+  const [service1, redisCost] = [service(), await redisCostSince(redis0, TARGET, MASTERS)];
   const seconds = (Date.now() - t0) / 1000;
-  const commands = commandDelta(stats0, stats1);
   return {
     seconds,
     serviceCpuPerSecond: (service1 - service0) / seconds,
-    redisCpuPerSecond: (redis1 - redis0) / seconds,
-    commandsPerSecond: commands.calls / seconds,
-    topCommands: topCommands(commands),
+    redisCpuPerSecond: redisCost.cpu / seconds,
+    commandsPerSecond: redisCost.commands.calls / seconds,
+    topCommands: topCommands(redisCost.commands),
   };
 }
 
@@ -572,9 +563,7 @@ async function main() {
         // (serve, then each worker) from /proc, from the stage's start until its pushes and their follow-on jobs are done.
         const cpuEach = () => pids.map((pid) => cpuSeconds(pid));
         const cpu0 = cpuEach();
-        const redisCpu0 = redisCpuSeconds(TARGET.pids);
-        const redisNodes0 = perPidCpu(TARGET.pids);
-        const stats0 = await commandStats(MASTERS);
+        const redis0 = await readRedisCost(TARGET, MASTERS);
         const bench0 = benchCommands;
         const window0 = Date.now();
         const rss = [];
@@ -610,9 +599,7 @@ async function main() {
         clearInterval(msampler);
         const cpuPerProcess = cpuEach().map((c, i) => c - cpu0[i]);
         const cpu = cpuPerProcess.reduce((a, b) => a + b, 0);
-        const redisCpu = redisCpuSeconds(TARGET.pids) - redisCpu0;
-        const redisCpuPerNode = perPidCpu(TARGET.pids).map((c, i) => +(c - redisNodes0[i]).toFixed(2));
-        const commands = commandDelta(stats0, await commandStats(MASTERS));
+        const { cpu: redisCpu, cpuPerNode: redisCpuPerNode, commands } = await redisCostSince(redis0, TARGET, MASTERS);
         const ownCommands = benchCommands - bench0;
         const windowSeconds = (Date.now() - window0) / 1000;
         const acks = results.filter((r) => r.status === 202).map((r) => r.ms);

@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
 import { RedisKeyStore } from '../dist/stores/redis-key-store.js';
-import { openRedisTarget, redisCpuSeconds, commandStats, commandDelta } from './lib/redis-target.mjs';
+import { openRedisTarget, readRedisCost, redisCostSince } from './lib/redis-target.mjs';
 
 const { values } = parseArgs({ options: { reads: { type: 'string', default: '300' } } });
 const READS = Number(values.reads);
@@ -23,11 +23,10 @@ try {
   const read = () => store.callerEvidence(key.record.id, new Date(Date.now() - 3_600_000), new Date());
   for (let i = 0; i < 50; i++) await read(); // warm-up
   const load0 = loadavg()[0].toFixed(2);
-  const [cpu0, redis0, stats0] = [process.cpuUsage(), redisCpuSeconds(target.pids), await commandStats(masters)];
+  const [cpu0, redis0] = [process.cpuUsage(), await readRedisCost(target, masters)];
   for (let i = 0; i < READS; i++) await read();
   const cpu = process.cpuUsage(cpu0);
-  const redisCpu = redisCpuSeconds(target.pids) - redis0;
-  const commands = commandDelta(stats0, await commandStats(masters));
+  const { cpu: redisCpu, commands } = await redisCostSince(redis0, target, masters);
   console.log(
     `caller evidence, key never used, exposure 1 h old: ${((cpu.user + cpu.system) / READS).toFixed(0)} µs of client CPU and ${((redisCpu * 1e6) / READS).toFixed(0)} µs of Redis CPU a read, ${(commands.calls / READS).toFixed(0)} Redis commands a read; ${READS} reads; load ${load0} → ${loadavg()[0].toFixed(2)}`,
   );

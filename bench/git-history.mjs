@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { GIT_ENV } from './lib/git-env.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const projectRoot = join(here, '..');
@@ -28,17 +29,6 @@ const RUNS = Number(args[args.indexOf('--runs') + 1]) || 3;
 // Another build's CLI (bin/neevscan.js of a checkout of an earlier commit), run in turns with this one: before/after.
 const otherBin = args.includes('--compare') ? args[args.indexOf('--compare') + 1] : undefined;
 const GENERATOR_VERSION = 1; // bump when the generated repository changes shape
-
-// A clean git environment: the machine's and the user's config must not change what is measured.
-const gitEnv = {
-  ...process.env,
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_AUTHOR_NAME: 'Bench',
-  GIT_AUTHOR_EMAIL: 'bench@example.com',
-  GIT_COMMITTER_NAME: 'Bench',
-  GIT_COMMITTER_EMAIL: 'bench@example.com',
-};
 
 if (!existsSync(join(projectRoot, 'dist', 'cli', 'main.js'))) {
   console.error('dist/ is not built: run `npx tsc -p tsconfig.json` first');
@@ -60,7 +50,7 @@ async function generate() {
   const started = Date.now();
   rmSync(repo, { recursive: true, force: true });
   mkdirSync(repo, { recursive: true });
-  execFileSync('git', ['init', '-q', '-b', 'main', repo], { env: gitEnv });
+  execFileSync('git', ['init', '-q', '-b', 'main', repo], { env: GIT_ENV });
   const random = prng(42);
   const pick = (list) => list[Math.floor(random() * list.length)];
 
@@ -91,7 +81,7 @@ async function generate() {
       lines: Array.from({ length: Math.round((1 + random() * 2) * 17000) }, () => pick(pool)),
     });
 
-  const child = spawn('git', ['fast-import', '--quiet', '--done'], { cwd: repo, env: gitEnv, stdio: ['pipe', 'inherit', 'inherit'] });
+  const child = spawn('git', ['fast-import', '--quiet', '--done'], { cwd: repo, env: GIT_ENV, stdio: ['pipe', 'inherit', 'inherit'] });
   const closed = new Promise((resolve, reject) =>
     child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`git fast-import: exit ${code}`)))),
   );
@@ -179,7 +169,7 @@ async function generate() {
   await closed;
   // fast-import deltas each blob against the previous one written, rarely a good base: repack as git gc would,
   // so that reading blobs costs what it does in a real repository (deltas against earlier versions).
-  execFileSync('git', ['repack', '-a', '-d', '-f', '-q', '--window=10', '--depth=50'], { cwd: repo, env: gitEnv, stdio: 'inherit' });
+  execFileSync('git', ['repack', '-a', '-d', '-f', '-q', '--window=10', '--depth=50'], { cwd: repo, env: GIT_ENV, stdio: 'inherit' });
   const manifest = { generator: GENERATOR_VERSION, commits: COMMITS + 5, keys, seconds: Math.round((Date.now() - started) / 1000) };
   writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
   return manifest;
@@ -199,7 +189,7 @@ function readManifest() {
 function uniqueBlobBytes() {
   const out = execFileSync('git', ['cat-file', '--batch-all-objects', '--batch-check=%(objecttype) %(objectsize)'], {
     cwd: repo,
-    env: gitEnv,
+    env: GIT_ENV,
     maxBuffer: 1 << 30,
   }).toString();
   let bytes = 0;
@@ -227,7 +217,7 @@ function childCpuSeconds() {
 function time(command, commandArgs, options = {}) {
   const started = process.hrtime.bigint();
   const cpuBefore = childCpuSeconds();
-  const result = spawnSync(command, commandArgs, { cwd: repo, env: gitEnv, maxBuffer: 1 << 30, ...options });
+  const result = spawnSync(command, commandArgs, { cwd: repo, env: GIT_ENV, maxBuffer: 1 << 30, ...options });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return { seconds, cpu: childCpuSeconds() - cpuBefore, result };
 }

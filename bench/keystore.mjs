@@ -20,17 +20,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { RedisKeyStore } from '../dist/stores/redis-key-store.js';
+import { waitReady } from './lib/neevscan-process.mjs';
 import { cpuSeconds, freePort, serviceNodeFlags } from './lib/proc.mjs';
-import {
-  commandDelta,
-  commandStats,
-  deletePrefixEverywhere,
-  openRedisTarget,
-  perPidCpu,
-  redisCpuSeconds,
-  scanNodes,
-  topCommands,
-} from './lib/redis-target.mjs';
+import { deletePrefixEverywhere, openRedisTarget, readRedisCost, redisCostSince, scanNodes, topCommands } from './lib/redis-target.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -121,15 +113,7 @@ async function main() {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    const ready = await fetch(`${url}/readyz`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ready) break;
-    if (i > 600) throw new Error('server did not start');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitReady(url, 'server', { attempts: 600 });
 
   // A gateway token, as the inference gateway has: NEEVSCAN_ADMIN_TOKEN costs a look at the failed-token count on each use.
   const minted = await fetch(`${url}/api/v1/tokens`, {
@@ -163,26 +147,18 @@ async function main() {
   // commands, each per completed call, read before and after the run.
   const measured = async (opts) => {
     const load0 = load();
-    const [serve0, redis0, perNode0, stats0] = [
-      cpuSeconds(server.pid),
-      redisCpuSeconds(target.pids),
-      perPidCpu(target.pids),
-      await commandStats(masters),
-    ];
+    const serve0 = cpuSeconds(server.pid);
+    const redis0 = await readRedisCost(target, masters);
     const result = await run(opts);
-    const [serve1, redis1, perNode1, stats1] = [
-      cpuSeconds(server.pid),
-      redisCpuSeconds(target.pids),
-      perPidCpu(target.pids),
-      await commandStats(masters),
-    ];
+    const serve1 = cpuSeconds(server.pid);
+    const redisCost = await redisCostSince(redis0, target, masters);
     const calls = result.requests.total;
-    const commands = commandDelta(stats0, stats1);
+    const { commands } = redisCost;
     result.cost = {
       calls,
       serviceCpuUsPerCall: ((serve1 - serve0) * 1e6) / calls,
-      redisCpuUsPerCall: target.pids.length ? ((redis1 - redis0) * 1e6) / calls : NaN,
-      redisCpuSecondsPerNode: perNode1.map((c, i) => +(c - perNode0[i]).toFixed(2)),
+      redisCpuUsPerCall: target.pids.length ? (redisCost.cpu * 1e6) / calls : NaN,
+      redisCpuSecondsPerNode: redisCost.cpuPerNode,
       redisCommandsPerCall: commands.calls / calls,
       commandsPerNode: commands.perNode,
       moved: commands.moved,

@@ -21,6 +21,7 @@ import examples from '@octokit/webhooks-examples' with { type: 'json' };
 import { Redis } from 'ioredis';
 import { SMTPServer } from 'smtp-server';
 import { percentile } from './lib/stats.mjs';
+import { ADMIN_TOKEN, adminApi, waitReady } from './lib/neevscan-process.mjs';
 import { freePort } from './lib/proc.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -38,21 +39,10 @@ const RATE = Number(opt.rate);
 const DELAY_MS = Number(opt['delay-ms']);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECRET = `bench-webhook-secret-${randomBytes(8).toString('hex')}`;
-const ADMIN = 'bench-admin-token-0123456789';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (...a) => console.log(...a);
 
 const commentExample = examples.find((e) => e.name === 'issue_comment').examples.find((e) => e.action === 'created');
-
-async function api(base, method, path, body) {
-  const res = await fetch(base + path, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return res.json();
-}
 
 async function main() {
   const mailAt = new Map(); // owner address → ms
@@ -92,7 +82,7 @@ async function main() {
       ...process.env,
       REDIS_URL,
       NEEVSCAN_REDIS_PREFIX: prefix,
-      NEEVSCAN_ADMIN_TOKEN: ADMIN,
+      NEEVSCAN_ADMIN_TOKEN: ADMIN_TOKEN,
       HOST: '127.0.0.1',
       PORT: String(port),
       LOG_LEVEL: 'error',
@@ -108,20 +98,16 @@ async function main() {
   const base = `http://127.0.0.1:${port}`;
   const redis = new Redis(REDIS_URL);
   try {
-    for (let i = 0; ; i++) {
-      if ((await fetch(`${base}/readyz`).catch(() => null))?.status === 200) break;
-      if (i > 300) throw new Error('serve did not become ready');
-      await sleep(50);
-    }
+    await waitReady(base, 'serve');
     const hookUrl = `http://127.0.0.1:${receiver.address().port}/hook`;
     const keys = [];
     for (let i = 0; i < KEYS; i++) {
-      const owner = await api(base, 'POST', '/api/v1/owners', {
+      const owner = await adminApi(base, 'POST', '/api/v1/owners', {
         name: `Owner ${i}`,
         email: `owner-${i}@bench.example`,
         webhookUrl: hookUrl,
       });
-      const key = await api(base, 'POST', '/api/v1/keys', { ownerId: owner.id, name: `bench key ${i}` });
+      const key = await adminApi(base, 'POST', '/api/v1/keys', { ownerId: owner.id, name: `bench key ${i}` });
       keys.push({ id: key.id, key: key.key, email: `owner-${i}@bench.example` });
     }
     log(`neevscan notify bench: ${KEYS} keys (one owner each), ${RATE} deliveries/s, NEEVSCAN_NOTIFY_DELAY_MS=${DELAY_MS}`);

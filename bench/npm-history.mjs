@@ -12,6 +12,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { GIT_ENV } from './lib/git-env.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dataDir = join(here, '.data');
@@ -21,16 +22,6 @@ const pkg = option('--package', 'eslint');
 const count = Number(option('--versions', '120'));
 const repo = join(dataDir, `npm-${pkg.replace(/[^a-z0-9.-]/gi, '_')}-${count}.git`);
 const tarballs = join(dataDir, 'npm-tarballs', pkg.replace(/[^a-z0-9.-]/gi, '_'));
-
-const gitEnv = {
-  ...process.env,
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_AUTHOR_NAME: 'Bench',
-  GIT_AUTHOR_EMAIL: 'bench@example.com',
-  GIT_COMMITTER_NAME: 'Bench',
-  GIT_COMMITTER_EMAIL: 'bench@example.com',
-};
 
 if (existsSync(join(repo, 'HEAD'))) {
   console.log(repo);
@@ -55,19 +46,19 @@ const work = join(dataDir, `npm-${pkg}-work`);
 rmSync(work, { recursive: true, force: true });
 rmSync(repo, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
-execFileSync('git', ['init', '-q', '-b', 'main', work], { env: gitEnv });
+execFileSync('git', ['init', '-q', '-b', 'main', work], { env: GIT_ENV });
 let time = 1_500_000_000;
 for (const version of versions) {
   for (const entry of readdirSync(work)) if (entry !== '.git') rmSync(join(work, entry), { recursive: true, force: true });
   execFileSync('tar', ['xzf', join(tarballs, fileFor(version)), '--strip-components=1', '-C', work]);
-  execFileSync('git', ['add', '-A'], { cwd: work, env: gitEnv });
+  execFileSync('git', ['add', '-A'], { cwd: work, env: GIT_ENV });
   time += 86_400;
-  const env = { ...gitEnv, GIT_AUTHOR_DATE: `${time} +0000`, GIT_COMMITTER_DATE: `${time} +0000` };
+  const env = { ...GIT_ENV, GIT_AUTHOR_DATE: `${time} +0000`, GIT_COMMITTER_DATE: `${time} +0000` };
   execFileSync('git', ['commit', '-q', '--allow-empty', '-m', `${pkg} ${version}`], { cwd: work, env });
   execFileSync('git', ['tag', `v${version}`], { cwd: work, env });
 }
 // A bare clone, packed as a server packs (git gc), like what a scan of a real clone reads.
-execFileSync('git', ['clone', '-q', '--bare', '--no-local', work, repo], { env: gitEnv });
-execFileSync('git', ['gc', '-q'], { cwd: repo, env: gitEnv });
+execFileSync('git', ['clone', '-q', '--bare', '--no-local', work, repo], { env: GIT_ENV });
+execFileSync('git', ['gc', '-q'], { cwd: repo, env: GIT_ENV });
 rmSync(work, { recursive: true, force: true });
 console.log(repo);

@@ -13,20 +13,16 @@
 //      connections, each a distinct token (half active, a quarter unknown, a quarter malformed);
 //      p50/p99/max of the 200 answers.
 // Expects dist/ built (npx tsc -p tsconfig.json).
-import { spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { Agent, createServer as createHttpServer, request } from 'node:http';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { generateKey } from '../dist/key-format/key.js';
 import { RedisKeyStore } from '../dist/stores/redis-key-store.js';
 import { machineLine, median, percentile } from './lib/stats.mjs';
+import { ADMIN_TOKEN, spawnNeevscan, waitReady } from './lib/neevscan-process.mjs';
 import { freePort, deletePrefix, serviceNodeFlags } from './lib/proc.mjs';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = join(HERE, '..');
 const { values: opt } = parseArgs({
   options: {
     runs: { type: 'string', default: '3' },
@@ -40,7 +36,6 @@ const BATCH = Number(opt.batch);
 const RATE = Number(opt.rate);
 const SECONDS = Number(opt.seconds);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const ADMIN = 'bench-admin-token-0123456789';
 const TYPE = 'neevcloud_api_key';
 const log = (...a) => console.log(...a);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -76,43 +71,21 @@ function startKeyServer(key) {
 
 async function startServe(prefix, githubUrl) {
   const port = await freePort();
-  let output = '';
-  const child = spawn(process.execPath, [...serviceNodeFlags(), join(ROOT, 'bin', 'neevscan.js'), 'serve'], {
-    env: {
-      ...process.env,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      REDIS_URL,
-      NEEVSCAN_REDIS_PREFIX: prefix,
-      NEEVSCAN_ADMIN_TOKEN: ADMIN,
-      GITHUB_API_URL: githubUrl,
-      REVOKE_POLICY: 'public',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const keep = (d) => {
-    output = (output + d).slice(-100_000);
+  const env = {
+    ...process.env,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    REDIS_URL,
+    NEEVSCAN_REDIS_PREFIX: prefix,
+    NEEVSCAN_ADMIN_TOKEN: ADMIN_TOKEN,
+    GITHUB_API_URL: githubUrl,
+    REVOKE_POLICY: 'public',
+    LOG_LEVEL: 'warn',
   };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
+  const serve = spawnNeevscan(['serve'], env, serviceNodeFlags());
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (
-      await fetch(`${url}/readyz`).then(
-        (r) => r.status === 200,
-        () => false,
-      )
-    )
-      break;
-    if (i > 300) throw new Error(`serve did not start: ${output}`);
-    await sleep(50);
-  }
-  return {
-    url,
-    output: () => output,
-    stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))),
-  };
+  await waitReady(url, 'serve', { output: serve.output });
+  return { url, output: serve.output, stop: serve.stop };
 }
 
 // ---------------------------------------------------------------- tokens and requests

@@ -26,32 +26,24 @@
 // --github replay (default): every compare the bench will deliver is asked of the stand-in once
 // beforehand, and answered again from memory during the run (bench/lib/github-standin.mjs).
 // Expects dist/ built. Compiles test/helpers/github into bench/.data/standin-js when needed.
-import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { compileStandIn } from './lib/compile-standin.mjs';
+import { buildRepo, git } from './lib/fast-import-repo.mjs';
 import { percentile } from './lib/stats.mjs';
+import { ADMIN_TOKEN, adminApi, spawnNeevscan, waitReady } from './lib/neevscan-process.mjs';
 import { freePort, rssMb, cpuSeconds, serviceNodeFlags } from './lib/proc.mjs';
-import {
-  commandDelta,
-  commandStats,
-  deletePrefixEverywhere,
-  openRedisTarget,
-  perPidCpu,
-  redisCpuSeconds,
-  topCommands,
-} from './lib/redis-target.mjs';
+import { forkStandIn } from './lib/standin-process.mjs';
+import { deletePrefixEverywhere, openRedisTarget, readRedisCost, redisCostSince, topCommands } from './lib/redis-target.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = join(HERE, '..');
 const DATA = join(HERE, '.data', 'pipeline');
-const STANDIN_SRC = join(ROOT, 'test', 'helpers', 'github');
-const STANDIN_JS = join(HERE, '.data', 'standin-js');
 
 const { values: opt } = parseArgs({
   options: {
@@ -83,105 +75,37 @@ const MASTERS = TARGET.masters();
 // Commands the benchmark itself sends while a stage is measured (its polling), taken out of the commands per push.
 let benchCommands = 0;
 const SECRET = `bench-webhook-secret-${randomBytes(8).toString('hex')}`;
-const ADMIN = 'bench-admin-token-0123456789';
 const APP_ID = 4242;
 const OWNER = 'bench-org';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (...a) => console.log(...a);
 
-// ---------------------------------------------------------------- the stand-in, compiled and forked
-function compileStandIn() {
-  const newest = (dir, ext) =>
-    Math.max(
-      0,
-      ...readdirSync(dir)
-        .filter((f) => f.endsWith(ext))
-        .map((f) => statSync(join(dir, f)).mtimeMs),
-    );
-  if (existsSync(join(STANDIN_JS, 'standin.js')) && newest(STANDIN_JS, '.js') >= newest(STANDIN_SRC, '.ts')) return;
-  log('compiling the GitHub stand-in (test/helpers/github) into bench/.data/standin-js …');
-  const r = spawnSync(
-    process.execPath,
-    [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(HERE, 'standin.tsconfig.json')],
-    { stdio: 'inherit' },
-  );
-  if (r.status !== 0) throw new Error('tsc failed on the stand-in');
-}
-
-async function startStandIn(appKey, mode) {
-  const child = fork(join(HERE, 'lib', 'github-standin.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  let nextId = 0;
-  const pending = new Map();
-  let ready;
-  const readyP = new Promise((r) => (ready = r));
-  child.on('message', (m) => {
-    if (m.type === 'ready') ready(m);
-    else pending.get(m.id)?.(m.result);
-  });
-  const call = (message) =>
-    new Promise((resolve) => {
-      const id = nextId++;
-      pending.set(id, resolve);
-      child.send({ ...message, id });
-    });
-  child.send({ type: 'start', appId: APP_ID, publicKeyPem: appKey.publicKeyPem, privateKeyPem: appKey.pkcs8, mode });
-  const { url } = await readyP;
-  return {
-    url,
-    pid: child.pid,
-    addRepo: (options) => call({ type: 'addRepo', options }),
-    warm: (urls) => call({ type: 'warm', urls }),
-    stats: () => call({ type: 'stats' }),
-    close: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.send({ type: 'close' })))),
-  };
-}
+// ---------------------------------------------------------------- the stand-in, forked
+const startStandIn = (appKey, mode) => forkStandIn({ appId: APP_ID, publicKeyPem: appKey.publicKeyPem, privateKeyPem: appKey.pkcs8, mode });
 
 // ---------------------------------------------------------------- repositories
-const GIT_ENV = {
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  LC_ALL: 'C',
-  GIT_AUTHOR_NAME: 'Bench Author',
-  GIT_AUTHOR_EMAIL: 'author@example.com',
-  GIT_COMMITTER_NAME: 'Bench Committer',
-  GIT_COMMITTER_EMAIL: 'committer@example.com',
-};
-const git = (dir, args, input) =>
-  execFileSync('git', ['-C', dir, ...args], { env: { ...process.env, ...GIT_ENV }, input, encoding: 'utf8', maxBuffer: 1 << 28 }).trim();
-
 /**
  * One repository: a README commit (c0), a clean docs commit (c1, the acknowledgement pushes), then
- * one commit per key, each adding `config/k<i>.env` holding that key among ordinary settings.
- * Built with one `git fast-import`. Returns the SHAs, oldest first.
+ * one commit per key, each adding `config/k<i>.env` holding that key among ordinary settings,
+ * checked out. Returns the SHAs, oldest first.
  */
-function buildRepo(dir, keys) {
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  git(dir, ['init', '-q', '-b', 'main']);
-  const data = (text) => `data ${Buffer.byteLength(text)}\n${text}\n`;
-  let stream = '';
-  let t = 1_700_000_000;
-  const commit = (i, message, path, content) => {
-    stream += `commit refs/heads/main\nmark :${i + 1}\n`;
-    stream += `author Bench Author <author@example.com> ${t} +0000\ncommitter Bench Committer <committer@example.com> ${t++} +0000\n`;
-    stream += data(message);
-    if (i > 0) stream += `from :${i}\n`;
-    stream += `M 100644 inline ${path}\n${data(content)}`;
-  };
-  commit(0, 'initial', 'README.md', '# service\n\nA service.\n');
-  commit(1, 'docs', 'docs/usage.md', '# Usage\n\nRun it with `npm start`. No secrets here.\n');
-  keys.forEach((key, i) =>
-    commit(
-      i + 2,
-      `config ${i}`,
-      `config/k${i}.env`,
-      `# settings for worker ${i}\nREGION=in-west-1\nTIMEOUT_MS=3000\nNEEV_API_KEY=${key}\nLOG_LEVEL=info\n`,
-    ),
+function repoWithKeys(dir, keys) {
+  const shas = buildRepo(
+    dir,
+    [
+      { message: 'initial', path: 'README.md', content: '# service\n\nA service.\n' },
+      { message: 'docs', path: 'docs/usage.md', content: '# Usage\n\nRun it with `npm start`. No secrets here.\n' },
+      ...keys.map((key, i) => ({
+        message: `config ${i}`,
+        path: `config/k${i}.env`,
+        content: `# settings for worker ${i}\nREGION=in-west-1\nTIMEOUT_MS=3000\nNEEV_API_KEY=${key}\nLOG_LEVEL=info\n`,
+      })),
+    ],
+    { author: 'Bench Author <author@example.com>', committer: 'Bench Committer <committer@example.com>' },
   );
-  git(dir, ['fast-import', '--quiet'], stream);
   git(dir, ['reset', '-q', '--hard']);
-  return git(dir, ['rev-list', '--reverse', 'main']).split('\n');
+  return shas;
 }
 
 // ---------------------------------------------------------------- payloads and delivery
@@ -272,78 +196,34 @@ async function startServe(prefix, githubUrl, appKey, profileDir, command = 'serv
   const port = await freePort();
   // As `npm start` runs it; --cpu-prof is refused in NODE_OPTIONS, so it too goes on the command line.
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  let output = '';
-  const child = spawn(process.execPath, [...serviceNodeFlags(), ...profile, join(ROOT, 'bin', 'neevscan.js'), command], {
-    env: {
-      ...(opt.concurrency ? { NEEVSCAN_PUSH_CONCURRENCY: opt.concurrency } : {}),
-      ...process.env,
-      ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      ...TARGET.env,
-      NEEVSCAN_REDIS_PREFIX: prefix,
-      NEEVSCAN_ADMIN_TOKEN: ADMIN,
-      GITHUB_API_URL: githubUrl,
-      GITHUB_APP_ID: String(APP_ID),
-      GITHUB_APP_PRIVATE_KEY: appKey.pkcs8,
-      GITHUB_WEBHOOK_SECRET: SECRET,
-      REVOKE_POLICY: 'public',
-      // A worker's readiness is its "worker running" log line (info).
-      LOG_LEVEL: command === 'worker' ? 'info' : 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const keep = (d) => {
-    output += d;
-    if (output.length > 200_000) output = output.slice(-100_000);
+  const env = {
+    ...(opt.concurrency ? { NEEVSCAN_PUSH_CONCURRENCY: opt.concurrency } : {}),
+    ...process.env,
+    ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    ...TARGET.env,
+    NEEVSCAN_REDIS_PREFIX: prefix,
+    NEEVSCAN_ADMIN_TOKEN: ADMIN_TOKEN,
+    GITHUB_API_URL: githubUrl,
+    GITHUB_APP_ID: String(APP_ID),
+    GITHUB_APP_PRIVATE_KEY: appKey.pkcs8,
+    GITHUB_WEBHOOK_SECRET: SECRET,
+    REVOKE_POLICY: 'public',
+    // A worker's readiness is its "worker running" log line (info).
+    LOG_LEVEL: command === 'worker' ? 'info' : 'warn',
   };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
+  const child = spawnNeevscan([command], env, [...serviceNodeFlags(), ...profile]);
   const url = `http://127.0.0.1:${port}`;
-  const handle = {
-    url,
-    base: new URL(url),
-    pid: child.pid,
-    output: () => output,
-    stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))),
-  };
+  const handle = { ...child, url, base: new URL(url) };
   // `neevscan worker` has no HTTP server: it is ready once it has logged that it runs.
   if (command === 'worker') {
-    for (let i = 0; !/worker running/.test(output); i++) {
-      if (i > 2400) throw new Error(`worker did not start: ${output}`);
+    for (let i = 0; !/worker running/.test(child.output()); i++) {
+      if (i > 2400) throw new Error(`worker did not start: ${child.output()}`);
       await sleep(50);
     }
-    return handle;
-  }
-  for (let i = 0; ; i++) {
-    if (
-      await fetch(`${url}/readyz`).then(
-        (r) => r.status === 200,
-        () => false,
-      )
-    )
-      break;
-    if (i > 2400) throw new Error(`serve did not start: ${output}`);
-    await sleep(50);
-  }
-  return {
-    url,
-    base: new URL(url),
-    pid: child.pid,
-    output: () => output,
-    stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))),
-  };
-}
-
-async function api(url, method, path, body) {
-  const r = await fetch(url + path, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = await r.json();
-  if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(json)}`);
-  return json;
+  } else await waitReady(url, 'serve', { attempts: 2400, output: child.output });
+  return handle;
 }
 
 async function pool(items, width, fn) {
@@ -380,16 +260,16 @@ async function environment(name, keysPerRepo, appKey, redis) {
     await standin.close();
     throw error;
   }
-  const owner = (await api(serve.url, 'POST', '/api/v1/owners', { name: 'Bench Org' })).id;
+  const owner = (await adminApi(serve.url, 'POST', '/api/v1/owners', { name: 'Bench Org' })).id;
   const t0 = Date.now();
   const created = await pool(Array.from({ length: REPOS * keysPerRepo }), 16, (_, i) =>
-    api(serve.url, 'POST', '/api/v1/keys', { ownerId: owner, name: `bench key ${i}` }),
+    adminApi(serve.url, 'POST', '/api/v1/keys', { ownerId: owner, name: `bench key ${i}` }),
   );
   const repos = [];
   for (let r = 0; r < REPOS; r++) {
     const keys = created.slice(r * keysPerRepo, (r + 1) * keysPerRepo);
     const repo = { name: `svc-${name}-${r}`, installationId: 100 + r, keys };
-    repo.shas = buildRepo(
+    repo.shas = repoWithKeys(
       join(DATA, repo.name),
       keys.map((k) => k.key),
     );
@@ -503,17 +383,16 @@ async function settleFollowOns(redis, prefix, ms) {
 /** CPU of the service's processes and of Redis, and Redis commands, each per second, over `ms` with nothing sent. */
 async function idleCost(pids, ms) {
   const service = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
-  const [service0, redis0, stats0, t0] = [service(), redisCpuSeconds(TARGET.pids), await commandStats(MASTERS), Date.now()];
+  const [service0, redis0, t0] = [service(), await readRedisCost(TARGET, MASTERS), Date.now()];
   await sleep(ms);
-  const [service1, redis1, stats1] = [service(), redisCpuSeconds(TARGET.pids), await commandStats(MASTERS)];
+  const [service1, redisCost] = [service(), await redisCostSince(redis0, TARGET, MASTERS)];
   const seconds = (Date.now() - t0) / 1000;
-  const commands = commandDelta(stats0, stats1);
   return {
     seconds,
     serviceCpuPerSecond: (service1 - service0) / seconds,
-    redisCpuPerSecond: (redis1 - redis0) / seconds,
-    commandsPerSecond: commands.calls / seconds,
-    topCommands: topCommands(commands),
+    redisCpuPerSecond: redisCost.cpu / seconds,
+    commandsPerSecond: redisCost.commands.calls / seconds,
+    topCommands: topCommands(redisCost.commands),
   };
 }
 
@@ -528,7 +407,7 @@ async function drain(redis, prefix, expected, ms) {
 
 async function revokedAtOf(serveUrl, keys) {
   return pool(keys, 16, async (k) => {
-    const record = await api(serveUrl, 'GET', `/api/v1/keys/${k.id}`);
+    const record = await adminApi(serveUrl, 'GET', `/api/v1/keys/${k.id}`);
     return record.status === 'revoked' ? Date.parse(record.revokedAt) : null;
   });
 }
@@ -684,9 +563,7 @@ async function main() {
         // (serve, then each worker) from /proc, from the stage's start until its pushes and their follow-on jobs are done.
         const cpuEach = () => pids.map((pid) => cpuSeconds(pid));
         const cpu0 = cpuEach();
-        const redisCpu0 = redisCpuSeconds(TARGET.pids);
-        const redisNodes0 = perPidCpu(TARGET.pids);
-        const stats0 = await commandStats(MASTERS);
+        const redis0 = await readRedisCost(TARGET, MASTERS);
         const bench0 = benchCommands;
         const window0 = Date.now();
         const rss = [];
@@ -722,9 +599,7 @@ async function main() {
         clearInterval(msampler);
         const cpuPerProcess = cpuEach().map((c, i) => c - cpu0[i]);
         const cpu = cpuPerProcess.reduce((a, b) => a + b, 0);
-        const redisCpu = redisCpuSeconds(TARGET.pids) - redisCpu0;
-        const redisCpuPerNode = perPidCpu(TARGET.pids).map((c, i) => +(c - redisNodes0[i]).toFixed(2));
-        const commands = commandDelta(stats0, await commandStats(MASTERS));
+        const { cpu: redisCpu, cpuPerNode: redisCpuPerNode, commands } = await redisCostSince(redis0, TARGET, MASTERS);
         const ownCommands = benchCommands - bench0;
         const windowSeconds = (Date.now() - window0) / 1000;
         const acks = results.filter((r) => r.status === 202).map((r) => r.ms);

@@ -18,9 +18,8 @@
 // --github replay (default): every compare the bench will send is asked of the stand-in once
 // beforehand and answered again from memory during the run (bench/lib/github-standin.mjs), so the
 // stand-in's git processes (~9 per compare) do not compete with neevscan for the 2 cores.
-import { execFileSync, fork, spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,11 +27,13 @@ import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { compileStandIn } from './lib/compile-standin.mjs';
+import { buildRepo } from './lib/fast-import-repo.mjs';
 import { percentile } from './lib/stats.mjs';
-import { freePort, cpuSeconds, deletePrefix, serviceNodeFlags } from './lib/proc.mjs';
+import { ADMIN_TOKEN, adminApi, spawnNeevscan, waitReady } from './lib/neevscan-process.mjs';
+import { freePort, cpuSeconds, deletePrefix, rssMb, serviceNodeFlags } from './lib/proc.mjs';
+import { forkStandIn } from './lib/standin-process.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = join(HERE, '..');
 const DATA = join(HERE, '.data', 'poller');
 const { values: opt } = parseArgs({
   options: {
@@ -50,7 +51,6 @@ const SECONDS = Number(opt.seconds);
 const REPOS = Number(opt.repos);
 const KEYS = Number(opt.keys);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const ADMIN = 'bench-admin-token-0123456789';
 const OWNER = 'bench-org';
 const APP_ID = 4242;
 const TOKENS = [`ghp_bench${randomBytes(16).toString('hex')}`, `ghp_bench${randomBytes(16).toString('hex')}`];
@@ -67,120 +67,25 @@ async function startStandIn(mode) {
     publicKeyEncoding: { type: 'spki', format: 'pem' },
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
   });
-  const child = fork(join(HERE, 'lib', 'github-standin.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  let nextId = 0;
-  const pending = new Map();
-  let ready;
-  const readyP = new Promise((r) => (ready = r));
-  child.on('message', (m) => {
-    if (m.type === 'ready') ready(m);
-    else {
-      pending.get(m.id)?.(m.result);
-      pending.delete(m.id);
-    }
-  });
-  const call = (message) =>
-    new Promise((resolve) => {
-      const id = nextId++;
-      pending.set(id, resolve);
-      child.send({ ...message, id });
-    });
-  child.send({ type: 'start', appId: APP_ID, publicKeyPem: publicKey, privateKeyPem: privateKey, mode, tokens: TOKENS, pollInterval: 1 });
-  const { url } = await readyP;
-  return {
-    url,
-    pid: child.pid,
-    addRepo: (options) => call({ type: 'addRepo', options }),
-    warm: (urls) => call({ type: 'warm', urls }),
-    pushEvent: (event) => call({ type: 'pushEvent', event }),
-    stats: () => call({ type: 'stats' }),
-    close: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.send({ type: 'close' })))),
-  };
+  return forkStandIn({ appId: APP_ID, publicKeyPem: publicKey, privateKeyPem: privateKey, mode, tokens: TOKENS, pollInterval: 1 });
 }
 
 // ---------------------------------------------------------------- repositories
-const GIT_ENV = { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', LC_ALL: 'C' };
-const git = (dir, args, input) =>
-  execFileSync('git', ['-C', dir, ...args], { env: { ...process.env, ...GIT_ENV }, input, encoding: 'utf8', maxBuffer: 1 << 28 }).trim();
-
 /** A repository of `changes.length + 1` commits: a README, then one small change each (a key file when the change holds a key). */
-function buildRepo(dir, changes) {
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  git(dir, ['init', '-q', '-b', 'main']);
-  const data = (text) => `data ${Buffer.byteLength(text)}\n${text}\n`;
-  let stream = '';
-  let t = 1_700_000_000;
-  const commit = (i, message, path, content) => {
-    stream += `commit refs/heads/main\nmark :${i + 1}\n`;
-    stream += `author Bench <bench@example.com> ${t} +0000\ncommitter Bench <bench@example.com> ${t++} +0000\n`;
-    stream += data(message);
-    if (i > 0) stream += `from :${i}\n`;
-    stream += `M 100644 inline ${path}\n${data(content)}`;
-  };
-  commit(0, 'initial', 'README.md', '# service\n');
-  changes.forEach((change, i) => {
-    if (change.key) commit(i + 1, `config ${i}`, `config/k${i}.env`, `REGION=in-west-1\nNEEV_API_KEY=${change.key}\nLOG_LEVEL=info\n`);
-    else commit(i + 1, `change ${i}`, `src/part-${i % 7}.txt`, `line ${i}: ${randomBytes(12).toString('hex')}\n`);
-  });
-  git(dir, ['fast-import', '--quiet'], stream);
-  return git(dir, ['rev-list', '--reverse', 'main']).split('\n');
+function repoOfChanges(dir, changes) {
+  return buildRepo(dir, [
+    { message: 'initial', path: 'README.md', content: '# service\n' },
+    ...changes.map((change, i) =>
+      change.key
+        ? { message: `config ${i}`, path: `config/k${i}.env`, content: `REGION=in-west-1\nNEEV_API_KEY=${change.key}\nLOG_LEVEL=info\n` }
+        : { message: `change ${i}`, path: `src/part-${i % 7}.txt`, content: `line ${i}: ${randomBytes(12).toString('hex')}\n` },
+    ),
+  ]);
 }
 
 // ---------------------------------------------------------------- processes
 
-function spawnNeevscan(args, env) {
-  let output = '';
-  const child = spawn(process.execPath, [...(args[0] === 'serve' ? serviceNodeFlags() : []), join(ROOT, 'bin', 'neevscan.js'), ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const keep = (d) => {
-    output += d;
-    if (output.length > 200_000) output = output.slice(-100_000);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  return {
-    pid: child.pid,
-    output: () => output,
-    stop: () => new Promise((r) => (child.exitCode !== null ? r(child.exitCode) : (child.once('exit', r), child.kill('SIGTERM')))),
-  };
-}
-
-async function waitFor(url, what) {
-  for (let i = 0; ; i++) {
-    if (
-      await fetch(url).then(
-        (r) => r.status === 200,
-        () => false,
-      )
-    )
-      return;
-    if (i > 300) throw new Error(`${what} did not start`);
-    await sleep(50);
-  }
-}
-
-const procStatus = (pid) => {
-  try {
-    return readFileSync(`/proc/${pid}/status`, 'utf8');
-  } catch {
-    return '';
-  }
-};
-const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(procStatus(pid))?.[1] ?? NaN) / 1024;
-
-async function api(url, method, path, body) {
-  const r = await fetch(url + path, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = await r.json();
-  if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const spawnPoller = (args, env) => spawnNeevscan(args, { ...process.env, ...env }, args[0] === 'serve' ? serviceNodeFlags() : []);
 
 /** Sums a Prometheus text metric's samples whose labels include `labels`. */
 function metricSum(text, name, labels = {}) {
@@ -220,20 +125,20 @@ async function main() {
   const env = {
     REDIS_URL,
     NEEVSCAN_REDIS_PREFIX: prefix,
-    NEEVSCAN_ADMIN_TOKEN: ADMIN,
+    NEEVSCAN_ADMIN_TOKEN: ADMIN_TOKEN,
     GITHUB_API_URL: standin.url,
     GITHUB_TOKENS: TOKENS.join(','),
     LOG_LEVEL: 'warn',
   };
-  const serve = spawnNeevscan(['serve'], { ...env, HOST: '127.0.0.1', PORT: String(servePort) });
+  const serve = spawnPoller(['serve'], { ...env, HOST: '127.0.0.1', PORT: String(servePort) });
   const serveUrl = `http://127.0.0.1:${servePort}`;
   let poll;
   const repoDirs = [];
   try {
-    await waitFor(`${serveUrl}/readyz`, 'serve');
-    const owner = (await api(serveUrl, 'POST', '/api/v1/owners', { name: 'Bench Org' })).id;
+    await waitReady(serveUrl, 'serve');
+    const owner = (await adminApi(serveUrl, 'POST', '/api/v1/owners', { name: 'Bench Org' })).id;
     const keys = [];
-    for (let i = 0; i < KEYS; i++) keys.push(await api(serveUrl, 'POST', '/api/v1/keys', { ownerId: owner, name: `bench key ${i}` }));
+    for (let i = 0; i < KEYS; i++) keys.push(await adminApi(serveUrl, 'POST', '/api/v1/keys', { ownerId: owner, name: `bench key ${i}` }));
 
     // Push k goes to repository k % REPOS as its commit floor(k / REPOS) + 1; key pushes are spread evenly.
     const keyPush = new Map(Array.from({ length: pushKeys }, (_, i) => [Math.floor(((i + 0.5) * pushCount) / pushKeys), keys[i]]));
@@ -248,7 +153,7 @@ async function main() {
       const name = `svc-${r}`;
       const dir = join(DATA, name);
       repoDirs.push(dir);
-      const shas = buildRepo(dir, changes);
+      const shas = repoOfChanges(dir, changes);
       await standin.addRepo({ owner: OWNER, name, path: dir, private: false, installationId: 900 + r });
       repos.push({ name, shas, installationId: 900 + r });
     }
@@ -272,9 +177,9 @@ async function main() {
       payload: { action: 'started' },
     });
     const metricsPort = await freePort();
-    poll = spawnNeevscan(['poll', '--interval', opt.interval, '--metrics-port', String(metricsPort)], { ...env, HOST: '127.0.0.1' });
+    poll = spawnPoller(['poll', '--interval', opt.interval, '--metrics-port', String(metricsPort)], { ...env, HOST: '127.0.0.1' });
     const pollUrl = `http://127.0.0.1:${metricsPort}`;
-    await waitFor(`${pollUrl}/readyz`, 'poll');
+    await waitReady(pollUrl, 'poll');
     await sleep(1500);
 
     // RSS and CPU of both processes, sampled every 250 ms.
@@ -377,7 +282,7 @@ async function main() {
       (j) => j.data.exposure.location.source === 'public-events',
     );
     const textKeyLag = exposureJobs.map((j) => j.finishedOn - Date.parse(j.data.exposure.pushedAt));
-    const listed = (await api(serveUrl, 'GET', `/api/v1/keys?ownerId=${owner}`)).keys;
+    const listed = (await adminApi(serveUrl, 'GET', `/api/v1/keys?ownerId=${owner}`)).keys;
     const keyLag = listed.filter((k) => k.revokedAt && keySentAt.has(k.id)).map((k) => Date.parse(k.revokedAt) - keySentAt.get(k.id));
 
     const pollMetrics = await (await fetch(`${pollUrl}/metrics`)).text();

@@ -1,6 +1,6 @@
 // The test GitHub stand-in (test/helpers/github, compiled to bench/.data/standin-js by
-// bench/pipeline.mjs) in a process of its own, driven over IPC by bench/pipeline.mjs, so that
-// its git processes do not stall the load generator's event loop.
+// bench/lib/compile-standin.mjs) in a process of its own, forked and driven over IPC by
+// bench/lib/standin-process.mjs, so that its git processes do not stall the load generator's event loop.
 //
 // Two modes:
 //   live   GITHUB_API_URL is the stand-in itself: every compare runs ~9 git processes.

@@ -216,3 +216,24 @@ export function topCommands(delta, n = 6) {
 export function perPidCpu(pids) {
   return pids.map((pid) => cpuSeconds(pid));
 }
+
+/**
+ * A reading of what Redis has done so far, for redisCostSince to take from a later one: the CPU seconds of the
+ * target's redis-server processes (in all, and per process) and the commands its masters have run.
+ */
+export async function readRedisCost(target, masterClients) {
+  return { cpu: redisCpuSeconds(target.pids), cpuPerNode: perPidCpu(target.pids), commands: await commandStats(masterClients) };
+}
+
+/**
+ * What Redis has done since `before` (a readRedisCost reading): `{ cpu, cpuPerNode, commands }`, CPU in seconds
+ * (per node to the hundredth) and the commands as commandDelta gives them.
+ */
+export async function redisCostSince(before, target, masterClients) {
+  const now = await readRedisCost(target, masterClients);
+  return {
+    cpu: now.cpu - before.cpu,
+    cpuPerNode: now.cpuPerNode.map((c, i) => +(c - before.cpuPerNode[i]).toFixed(2)),
+    commands: commandDelta(before.commands, now.commands),
+  };
+}

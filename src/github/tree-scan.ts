@@ -55,8 +55,9 @@ export async function findSecretsInTree(
   for (const entry of data.tree) {
     if (!entry.path) continue;
     for (const s of secretsInPath(entry.path, rules)) {
-      if (namesSeen.has(pathSecretId(s))) continue;
-      namesSeen.add(pathSecretId(s));
+      const id = pathSecretId(s);
+      if (namesSeen.has(id)) continue;
+      namesSeen.add(id);
       findings.push(pathFinding(s, commit));
     }
   }

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster, Redis } from 'ioredis';
+import { waitForPing } from './redis-ping.js';
 
 /**
  * A real Redis Cluster of the test's own: `masters` masters (3 by default, the
@@ -106,7 +107,7 @@ export async function startLocalCluster(
     child.once('exit', () => live.delete(child));
     children.set(port, child);
   }
-  for (const port of ports) await waitForPing(port, () => logs.get(port) ?? '');
+  for (const port of ports) await waitForPing(port, 'cluster node', () => logs.get(port) ?? '');
   const create = spawnSync(
     'redis-cli',
     ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes'],
@@ -235,23 +236,5 @@ async function waitForReplicas(masterPorts: number[], replicas: number): Promise
     } finally {
       probe.disconnect();
     }
-  }
-}
-
-async function waitForPing(port: number, output: () => string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => {});
-    try {
-      await probe.connect();
-      if ((await probe.ping()) === 'PONG') return;
-    } catch {
-      /* not up yet */
-    } finally {
-      probe.disconnect();
-    }
-    if (Date.now() > deadline) throw new Error(`cluster node on ${port} did not answer: ${output()}`);
-    await new Promise((r) => setTimeout(r, 50));
   }
 }

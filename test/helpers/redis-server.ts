@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { waitForPing } from './redis-ping.js';
 import { freePort } from './server.js';
 
 /**
@@ -59,8 +59,9 @@ export async function startDedicatedRedis(options: { port?: number } = {}): Prom
     child = started;
     await waitForPing(
       port,
-      () => child === started,
+      'redis-server',
       () => output,
+      () => child === started,
     );
   };
 
@@ -88,24 +89,4 @@ export async function startDedicatedRedis(options: { port?: number } = {}): Prom
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-async function waitForPing(port: number, alive: () => boolean, output: () => string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (!alive()) throw new Error(`redis-server exited: ${output()}`);
-    const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => {});
-    try {
-      await probe.connect();
-      // Loading the AOF answers PING with an error until it is done.
-      if ((await probe.ping()) === 'PONG') return;
-    } catch {
-      /* not up yet */
-    } finally {
-      probe.disconnect();
-    }
-    if (Date.now() > deadline) throw new Error(`redis-server on ${port} did not answer: ${output()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

@@ -1,19 +1,17 @@
 import { InvalidIdError } from '../stores/ids.js';
-import type { Result } from 'ioredis';
 import type { RedisClient } from '../stores/redis.js';
 import { alertStoreNames, type AlertStoreNames } from '../stores/alert-store-names.js';
 import type { AlertNotification } from '../core/alert.js';
 import { StoreUnavailableError } from '../core/errors.js';
+import { LuaScript } from '../stores/lua-script.js';
 import { CLAIM_CHANNEL, SCHEDULE_NOTICE, SETTLE_CHANNEL, TAKE_NOTICE } from './delivery-state-scripts.js';
 
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    ntScheduleNotice(...args: Array<string | Buffer | number>): Result<[string, number], Context>;
-    ntTakeNotice(...args: Array<string | Buffer | number>): Result<string | null, Context>;
-    ntClaimChannel(...args: Array<string | Buffer | number>): Result<[string, string | number], Context>;
-    ntSettleChannel(...args: Array<string | Buffer | number>): Result<number, Context>;
-  }
-}
+const SCRIPTS = {
+  scheduleNotice: new LuaScript<[string, number]>(SCHEDULE_NOTICE),
+  takeNotice: new LuaScript<string | null>(TAKE_NOTICE),
+  claimChannel: new LuaScript<[string, string | number]>(CLAIM_CHANNEL),
+  settleChannel: new LuaScript<number>(SETTLE_CHANNEL),
+};
 
 export type Channel = AlertNotification['channel'];
 
@@ -48,12 +46,6 @@ export class DeliveryState {
     prefix: string,
   ) {
     this.names = alertStoreNames(prefix);
-    if (!(redis as Partial<RedisClient>).ntClaimChannel) {
-      redis.defineCommand('ntScheduleNotice', { numberOfKeys: 1, lua: SCHEDULE_NOTICE });
-      redis.defineCommand('ntTakeNotice', { numberOfKeys: 2, lua: TAKE_NOTICE });
-      redis.defineCommand('ntClaimChannel', { numberOfKeys: 2, lua: CLAIM_CHANNEL });
-      redis.defineCommand('ntSettleChannel', { numberOfKeys: 2, lua: SETTLE_CHANNEL });
-    }
   }
 
   /**
@@ -69,14 +61,16 @@ export class DeliveryState {
     // A pending job not taken after this long was lost (enqueued, never run): schedule a new one.
     const staleMs = timing.followUpMs + timing.delayMs + 3_600_000;
     const [jobId, delayMs] = await this.call(() =>
-      this.redis.ntScheduleNotice(this.names.notifyState(alertId), alertId, now, timing.delayMs, timing.followUpMs, staleMs),
+      SCRIPTS.scheduleNotice.run(this.redis, [this.names.notifyState(alertId)], [alertId, now, timing.delayMs, timing.followUpMs, staleMs]),
     );
     return { jobId, delayMs: Math.max(0, Number(delayMs)) };
   }
 
   /** The notice this job sends: taken on its first run, the same on every retry. Null for an unknown alert, 'nothing-new' when every place was told already. */
   async takeNotice(alertId: string, jobId: string, now: number): Promise<TakenNotice | 'nothing-new' | null> {
-    const value = await this.call(() => this.redis.ntTakeNotice(this.names.alert(alertId), this.names.notifyState(alertId), jobId, now));
+    const value = await this.call(() =>
+      SCRIPTS.takeNotice.run(this.redis, [this.names.alert(alertId), this.names.notifyState(alertId)], [jobId, now]),
+    );
     if (value === null) return null;
     if (value === '') return 'nothing-new';
     const [number, from, to] = value.split(',').map(Number) as [number, number, number];
@@ -86,14 +80,10 @@ export class DeliveryState {
   /** Claims the channel for one attempt (counted), unless it is settled or another worker holds a live claim. */
   async claim(alertId: string, notice: number, channel: Channel, now: Date): Promise<Claim> {
     const [outcome, value] = await this.call(() =>
-      this.redis.ntClaimChannel(
-        this.names.notifications(alertId),
-        this.names.notifyState(alertId),
-        channel,
-        notice,
-        now.getTime(),
-        now.toISOString(),
-        CLAIM_LEASE_MS,
+      SCRIPTS.claimChannel.run(
+        this.redis,
+        [this.names.notifications(alertId), this.names.notifyState(alertId)],
+        [channel, notice, now.getTime(), now.toISOString(), CLAIM_LEASE_MS],
       ),
     );
     if (outcome === 'claimed') return { outcome, attempts: Number(value) };
@@ -111,14 +101,10 @@ export class DeliveryState {
     error?: string,
   ): Promise<boolean> {
     const written = await this.call(() =>
-      this.redis.ntSettleChannel(
-        this.names.notifications(alertId),
-        this.names.notifyState(alertId),
-        channel,
-        notice,
-        status,
-        now.toISOString(),
-        error ?? '',
+      SCRIPTS.settleChannel.run(
+        this.redis,
+        [this.names.notifications(alertId), this.names.notifyState(alertId)],
+        [channel, notice, status, now.toISOString(), error ?? ''],
       ),
     );
     return written === 1;

@@ -1,14 +1,7 @@
-import type { Result } from 'ioredis';
 import type { RedisClient } from '../stores/redis.js';
 import { StoreUnavailableError } from '../core/errors.js';
+import { LuaScript } from '../stores/lua-script.js';
 import { clientKey } from './client-key.js';
-
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    nsAuthFailure(key: string, windowSeconds: number): Result<[number, number], Context>;
-    nsAuthBlocked(key: string, max: number): Result<number, Context>;
-  }
-}
 
 /** The seconds the window has left when its count is over `max`, else 0: one round trip. */
 const BLOCKED_FOR = `
@@ -36,6 +29,11 @@ export interface AuthFailureLimit {
   windowSeconds: number;
 }
 
+const SCRIPTS = {
+  countFailure: new LuaScript<[number, number]>(COUNT_FAILURE),
+  blockedFor: new LuaScript<number>(BLOCKED_FOR),
+};
+
 /**
  * Failed bearer-token authentications per client address, counted in Redis
  * so that every process of the service shares one count. Only failures are
@@ -48,16 +46,11 @@ export class AuthFailures {
     private readonly redis: RedisClient,
     private readonly prefix: string,
     readonly limit: AuthFailureLimit,
-  ) {
-    if (!(redis as Partial<RedisClient>).nsAuthFailure) {
-      redis.defineCommand('nsAuthFailure', { numberOfKeys: 1, lua: COUNT_FAILURE });
-      redis.defineCommand('nsAuthBlocked', { numberOfKeys: 1, lua: BLOCKED_FOR });
-    }
-  }
+  ) {}
 
   /** Counts a failure from `ip`: the seconds to wait when this one went over the limit, else 0. */
   async fail(ip: string): Promise<number> {
-    const [count, ttl] = await this.call(() => this.redis.nsAuthFailure(this.key(ip), this.limit.windowSeconds));
+    const [count, ttl] = await this.call(() => SCRIPTS.countFailure.run(this.redis, [this.key(ip)], [this.limit.windowSeconds]));
     return count > this.limit.max ? Math.max(1, ttl) : 0;
   }
 
@@ -67,7 +60,7 @@ export class AuthFailures {
    */
   async blockedFor(ip: string): Promise<number> {
     try {
-      return await this.redis.nsAuthBlocked(this.key(ip), this.limit.max);
+      return await SCRIPTS.blockedFor.run(this.redis, [this.key(ip)], [this.limit.max]);
     } catch {
       return 0;
     }

@@ -124,3 +124,11 @@ if ARGV[1] == 'verified' then redis.call('HSET', KEYS[1], 'vra', ARGV[2])
 elseif ARGV[1] == 'still_authenticates' then redis.call('HDEL', KEYS[1], 'vra') end
 return 1
 `;
+
+/**
+ * KEYS: 1 record, 2 locations, 3 notifications. Returns {record as HGETALL's flat list, locations, notifications}:
+ * an alert whole in one round trip (a MULTI of three reads was three replies and a transaction's framing).
+ */
+export const GET_ALERT = `
+return {redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[2], 0, -1), redis.call('LRANGE', KEYS[3], 0, -1)}
+`;

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Result } from 'ioredis';
 import type { RedisClient } from './redis.js';
 import type { Exposure, Location, LocationRecord } from '../core/exposure.js';
 import { InvalidIdError } from './ids.js';
@@ -12,8 +11,9 @@ import {
   newAlertId,
   type AlertStoreNames,
 } from './alert-store-names.js';
-import { MARK_REVOKED, MARK_VERIFICATION, RECORD_EXPOSURE } from './alert-store-scripts.js';
+import { GET_ALERT, MARK_REVOKED, MARK_VERIFICATION, RECORD_EXPOSURE } from './alert-store-scripts.js';
 import { ASSIGN, COMMENT, COUNT_ALERTS, LIST_ALERTS, REOPEN, RESOLVE } from './alert-review-scripts.js';
+import { LuaScript } from './lua-script.js';
 import {
   filterSets,
   formatCursor,
@@ -28,20 +28,6 @@ import { StoreUnavailableError } from '../core/errors.js';
 import type { KeyStatus } from './key-store.js';
 
 export { AlertCursorError, type AlertFilter } from './alert-query.js';
-
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    alRecordExposure(...args: Array<string | Buffer | number>): Result<Array<string | number>, Context>;
-    alMarkRevoked(...args: Array<string | Buffer | number>): Result<number, Context>;
-    alMarkVerification(...args: Array<string | Buffer | number>): Result<number, Context>;
-    alResolve(...args: Array<string | Buffer | number>): Result<number, Context>;
-    alReopen(...args: Array<string | Buffer | number>): Result<number, Context>;
-    alAssign(...args: Array<string | Buffer | number>): Result<number, Context>;
-    alComment(...args: Array<string | Buffer | number>): Result<number, Context>;
-    alList(...args: Array<string | Buffer | number>): Result<Array<string | number>, Context>;
-    alCount(...args: Array<string | Buffer | number>): Result<[number, number, number], Context>;
-  }
-}
 
 /** The alert record itself is the domain's (src/core/alert.ts); re-exported for the store's callers. */
 export {
@@ -120,6 +106,20 @@ export const MAX_PAGE_SIZE = 200;
 export const SCAN_CAP = 20_000;
 const SHARD_SCAN_CAP = Math.ceil(SCAN_CAP / ALERT_SHARDS);
 
+/** The store's scripts (alert-store-scripts.ts, alert-review-scripts.ts), each with the reply it gives. */
+const SCRIPTS = {
+  recordExposure: new LuaScript<Array<string | number>>(RECORD_EXPOSURE),
+  markRevoked: new LuaScript<number>(MARK_REVOKED),
+  markVerification: new LuaScript<number>(MARK_VERIFICATION),
+  get: new LuaScript<[string[], string[], string[]]>(GET_ALERT),
+  resolve: new LuaScript<number>(RESOLVE),
+  reopen: new LuaScript<number>(REOPEN),
+  assign: new LuaScript<number>(ASSIGN),
+  comment: new LuaScript<number>(COMMENT),
+  list: new LuaScript<Array<string | number>>(LIST_ALERTS),
+  count: new LuaScript<[number, number, number]>(COUNT_ALERTS),
+};
+
 /**
  * Alerts on Redis. Writes go through Lua scripts (alert-store-scripts.ts), so
  * a redelivered or concurrent exposure never makes a second alert or a second
@@ -134,22 +134,6 @@ export class AlertStore {
     prefix: string,
   ) {
     this.names = alertStoreNames(prefix);
-    if (!(redis as Partial<RedisClient>).alRecordExposure) {
-      // The new place's indexes and the alert's known ones vary in number: the key count is the first argument.
-      redis.defineCommand('alRecordExposure', { lua: RECORD_EXPOSURE });
-      redis.defineCommand('alMarkRevoked', { numberOfKeys: 1, lua: MARK_REVOKED });
-    }
-    if (!(redis as Partial<RedisClient>).alMarkVerification)
-      redis.defineCommand('alMarkVerification', { numberOfKeys: 1, lua: MARK_VERIFICATION });
-    if (!(redis as Partial<RedisClient>).alResolve) {
-      redis.defineCommand('alResolve', { numberOfKeys: 4, lua: RESOLVE });
-      redis.defineCommand('alReopen', { numberOfKeys: 4, lua: REOPEN });
-      redis.defineCommand('alAssign', { lua: ASSIGN });
-      redis.defineCommand('alComment', { numberOfKeys: 2, lua: COMMENT });
-      // The filters decide how many sets these touch: the key count is the first argument.
-      redis.defineCommand('alList', { lua: LIST_ALERTS });
-      redis.defineCommand('alCount', { lua: COUNT_ALERTS });
-    }
   }
 
   /**
@@ -193,7 +177,7 @@ export class AlertStore {
     let known: string[] = [];
     for (let attempt = 0; attempt < 4; attempt++) {
       const keys = this.exposureKeys(id, key.ownerId, location, known);
-      const [outcome, ...rest] = await this.call(() => this.redis.alRecordExposure(keys.length, ...keys, mode, key.id, id, ...args));
+      const [outcome, ...rest] = await this.call(() => SCRIPTS.recordExposure.run(this.redis, keys, [mode, key.id, id, ...args]));
       if (outcome === 'exists') [mode, id] = ['update', String(rest[0])];
       else if (outcome === 'stale') known = rest.map(String);
       else if (outcome === 'missing') throw new StoreUnavailableError(`alert store: the alert ${id} of key ${key.id} has no record`);
@@ -237,7 +221,7 @@ export class AlertStore {
     const comment = input.comment?.trim() || '';
     const entry = auditJson({ actor, action: 'resolved', resolution: input.resolution, ...(comment ? { comment } : {}) }, at);
     const done = await this.call(() =>
-      this.redis.alResolve(...this.reviewKeys(id), id, input.resolution, comment, actor.name, at, entry, ALERT_LIMITS.audit),
+      SCRIPTS.resolve.run(this.redis, this.reviewKeys(id), [id, input.resolution, comment, actor.name, at, entry, ALERT_LIMITS.audit]),
     );
     if (done === -1) throw new AlertConflictError('already_resolved', `alert ${id} is resolved already; reopen it first`);
     return done === 1 ? this.get(id) : null;
@@ -248,7 +232,7 @@ export class AlertStore {
     const at = Date.now();
     const comment = input.comment?.trim() || '';
     const entry = auditJson({ actor, action: 'reopened', ...(comment ? { comment } : {}) }, at);
-    const done = await this.call(() => this.redis.alReopen(...this.reviewKeys(id), id, at, entry, ALERT_LIMITS.audit));
+    const done = await this.call(() => SCRIPTS.reopen.run(this.redis, this.reviewKeys(id), [id, at, entry, ALERT_LIMITS.audit]));
     if (done === -1) throw new AlertConflictError('already_open', `alert ${id} is open already`);
     return done === 1 ? this.get(id) : null;
   }
@@ -272,7 +256,7 @@ export class AlertStore {
         ...(index ? [index] : []),
         ...(current ? [current] : []),
       ];
-      const done = await this.call(() => this.redis.alAssign(keys.length, ...keys, id, assignee, current, entry, ALERT_LIMITS.audit));
+      const done = await this.call(() => SCRIPTS.assign.run(this.redis, keys, [id, assignee, current, entry, ALERT_LIMITS.audit]));
       if (done !== -2) return done === 0 ? null : this.get(id);
     }
     throw new StoreUnavailableError(`alert store: assigning alert ${id} did not settle`);
@@ -287,7 +271,7 @@ export class AlertStore {
   /** Adds a line to the audit trail (a comment, a key revoked from the review). False for an unknown alert. */
   async appendAudit(id: string, entry: Omit<AuditEntry, 'at'>): Promise<boolean> {
     const done = await this.call(() =>
-      this.redis.alComment(this.names.alert(id), this.names.audit(id), auditJson(entry, Date.now()), ALERT_LIMITS.audit),
+      SCRIPTS.comment.run(this.redis, [this.names.alert(id), this.names.audit(id)], [auditJson(entry, Date.now()), ALERT_LIMITS.audit]),
     );
     return done === 1;
   }
@@ -305,7 +289,7 @@ export class AlertStore {
   async markRevoked(alertId: string, revokedAt: string, latencyMs: number | null): Promise<Alert | null> {
     const at = ms(revokedAt, 'revokedAt');
     const found = await this.call(() =>
-      this.redis.alMarkRevoked(this.names.alert(alertId), at, latencyMs === null ? '' : Math.round(latencyMs)),
+      SCRIPTS.markRevoked.run(this.redis, [this.names.alert(alertId)], [at, latencyMs === null ? '' : Math.round(latencyMs)]),
     );
     return found ? this.get(alertId) : null;
   }
@@ -320,21 +304,19 @@ export class AlertStore {
 
   /** Records where proving the key's revocation stands (`verified` sets verifiedRevokedAt to `at`). Null for an unknown alert. */
   async markVerification(alertId: string, status: RevocationVerification, at: Date): Promise<Alert | null> {
-    const found = await this.call(() => this.redis.alMarkVerification(this.names.alert(alertId), status, at.getTime()));
+    const found = await this.call(() => SCRIPTS.markVerification.run(this.redis, [this.names.alert(alertId)], [status, at.getTime()]));
     return found ? this.get(alertId) : null;
   }
 
   async get(id: string): Promise<Alert | null> {
-    const rows = await this.call(() =>
-      this.redis
-        .multi()
-        .hgetall(this.names.alert(id))
-        .lrange(this.names.locations(id), 0, -1)
-        .lrange(this.names.notifications(id), 0, -1)
-        .exec(),
+    const n = this.names;
+    const [flat, locations, notifications] = await this.call(() =>
+      SCRIPTS.get.run(this.redis, [n.alert(id), n.locations(id), n.notifications(id)]),
     );
-    const [h, locations, notifications] = (rows ?? []).map(([, value]) => value) as [Record<string, string>, string[], string[]];
-    return h?.k ? toAlert(id, h, locations ?? [], notifications ?? []) : null;
+    if (flat.length === 0) return null;
+    const h: Record<string, string> = {};
+    for (let i = 0; i < flat.length; i += 2) h[flat[i]!] = flat[i + 1]!;
+    return h.k ? toAlert(id, h, locations, notifications) : null;
   }
 
   async getByKeyId(keyId: string): Promise<Alert | null> {
@@ -388,7 +370,7 @@ export class AlertStore {
     const sets = filterSets(this.names, shard, filter);
     if (!sets.length) sets.push(this.names.all(shard));
     const range = scoreRange(filter, after);
-    const reply = await this.redis.alList(sets.length, ...sets, range.max, range.min, range.tie, range.tieId, want, cap);
+    const reply = await SCRIPTS.list.run(this.redis, sets, [range.max, range.min, range.tie, range.tieId, want, cap]);
     const [status, lastId, lastScore, examined, ...flat] = reply;
     return {
       status: status as ShardPage['status'],
@@ -409,7 +391,7 @@ export class AlertStore {
         this.names.shards.map((shard) => {
           const sets = filterSets(this.names, shard, filter, { state: false });
           const states = [this.names.state(shard, 'open'), this.names.state(shard, 'resolved')];
-          return this.redis.alCount(2 + sets.length, ...states, ...sets, range.max, range.min, SHARD_SCAN_CAP);
+          return SCRIPTS.count.run(this.redis, [...states, ...sets], [range.max, range.min, SHARD_SCAN_CAP]);
         }),
       ),
     );

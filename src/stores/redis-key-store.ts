@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Result } from 'ioredis';
 import type { RedisClient } from './redis.js';
 import { KEY_PREFIX, generateKey } from '../key-format/key.js';
 import { newId, InvalidIdError } from './ids.js';
@@ -14,6 +13,7 @@ import {
   REVOKE_KEY,
   UNMARK_REPLACED,
 } from './key-store-scripts.js';
+import { LuaScript } from './lua-script.js';
 import { readCallerEvidence, type CallerContext } from './caller-evidence.js';
 import {
   KeyStoreUnavailableError,
@@ -26,29 +26,17 @@ import {
   type CallerEvidence,
 } from './key-store.js';
 
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    nsClaimName(...args: Array<string | Buffer | number>): Result<[number, (string | number)?], Context>;
-    nsReleaseName(...args: Array<string | Buffer | number>): Result<number, Context>;
-    nsMarkRotated(...args: Array<string | Buffer | number>): Result<[number, string?, string?, string?, string?], Context>;
-    nsMarkReplaced(...args: Array<string | Buffer | number>): Result<[number, ...string[]], Context>;
-    nsUnmarkReplaced(...args: Array<string | Buffer | number>): Result<number, Context>;
-    nsRevokeKey(...args: Array<string | Buffer | number>): Result<0 | string[], Context>;
-    nsAuthenticate(...args: Array<string | Buffer | number>): Result<[number, (string | number)?, string?], Context>;
-    nsRecordCaller(...args: Array<string | Buffer | number>): Result<number, Context>;
-  }
-}
-
+/** The store's scripts (key-store-scripts.ts), each with the reply it gives. */
 const SCRIPTS = {
-  nsClaimName: [3, CLAIM_NAME],
-  nsReleaseName: [2, RELEASE_NAME],
-  nsMarkRotated: [1, MARK_ROTATED],
-  nsMarkReplaced: [1, MARK_REPLACED],
-  nsUnmarkReplaced: [1, UNMARK_REPLACED],
-  nsRevokeKey: [1, REVOKE_KEY],
-  nsAuthenticate: [3, AUTHENTICATE],
-  nsRecordCaller: [6, RECORD_CALLER],
-} as const;
+  claimName: new LuaScript<[number, (string | number)?]>(CLAIM_NAME),
+  releaseName: new LuaScript<number>(RELEASE_NAME),
+  markRotated: new LuaScript<[number, string?, string?, string?, string?]>(MARK_ROTATED),
+  markReplaced: new LuaScript<[number, ...string[]]>(MARK_REPLACED),
+  unmarkReplaced: new LuaScript<number>(UNMARK_REPLACED),
+  revokeKey: new LuaScript<0 | string[]>(REVOKE_KEY),
+  authenticate: new LuaScript<[number, (string | number)?, string?]>(AUTHENTICATE),
+  recordCaller: new LuaScript<number>(RECORD_CALLER),
+};
 
 /** A name claimed for a key whose record is still missing this long after is a crashed create's leftover (healed). */
 const ABANDONED_CLAIM_MS = 60_000;
@@ -103,9 +91,6 @@ export class RedisKeyStore implements KeyStore {
     private readonly defaults: { requests: number; windowSeconds: number } = { requests: 600, windowSeconds: 60 },
   ) {
     this.names = keyStoreNames(prefix);
-    for (const [name, [numberOfKeys, lua]] of Object.entries(SCRIPTS)) {
-      if (!(redis as unknown as Record<string, unknown>)[name]) redis.defineCommand(name, { numberOfKeys, lua });
-    }
   }
 
   // ---- owners
@@ -185,7 +170,7 @@ export class RedisKeyStore implements KeyStore {
     const ref = await this.refOf(id);
     if (!ref) return null;
     const fresh = this.freshKey();
-    const marked = await this.call(() => this.redis.nsMarkRotated(this.names.key(ref), fresh.id, graceSeconds * 1000));
+    const marked = await this.call(() => SCRIPTS.markRotated.run(this.redis, [this.names.key(ref)], [fresh.id, graceSeconds * 1000]));
     const [status, owner, name, rl, rw] = marked;
     if (status === 0) return null;
     if (status === -1) throw new KeyStoreError(`key ${id} is revoked, expired or already rotated`, 409, 'not_rotatable');
@@ -205,7 +190,7 @@ export class RedisKeyStore implements KeyStore {
     if (!ref) return null;
     const fresh = this.freshKey();
     const record = this.names.key(ref);
-    const [status, ...old] = await this.call(() => this.redis.nsMarkReplaced(record, fresh.id));
+    const [status, ...old] = await this.call(() => SCRIPTS.markReplaced.run(this.redis, [record], [fresh.id]));
     if (status === 0) return null;
     if (status === -1)
       throw new KeyStoreError(
@@ -217,7 +202,7 @@ export class RedisKeyStore implements KeyStore {
     const [owner, name, rl, rw, canary, label] = old as string[];
     const [claimed, at] = await this.claimName(owner!, name!, fresh.id, id);
     if (claimed !== 1) {
-      await this.call(() => this.redis.nsUnmarkReplaced(record, fresh.id));
+      await this.call(() => SCRIPTS.unmarkReplaced.run(this.redis, [record], [fresh.id]));
       if (claimed === 0) return null;
       throw new KeyStoreError(`the name of key ${id} now belongs to key ${at}`, 409, 'name_taken', String(at));
     }
@@ -235,10 +220,12 @@ export class RedisKeyStore implements KeyStore {
   async revoke(id: string, revocation: { reason: string; by: RevokedBy }): Promise<KeyRecord | null> {
     const ref = await this.refOf(id);
     if (!ref) return null;
-    const flat = await this.call(() => this.redis.nsRevokeKey(this.names.key(ref), revocation.reason, revocation.by));
+    const flat = await this.call(() => SCRIPTS.revokeKey.run(this.redis, [this.names.key(ref)], [revocation.reason, revocation.by]));
     if (!flat) return null;
     const fields = fieldsOf(flat);
-    await this.call(() => this.redis.nsReleaseName(this.names.ownerNames(fields.o!), this.names.ownerKeys(fields.o!), fields.n!, id, ''));
+    await this.call(() =>
+      SCRIPTS.releaseName.run(this.redis, [this.names.ownerNames(fields.o!), this.names.ownerKeys(fields.o!)], [fields.n!, id, '']),
+    );
     return this.existing(id, fields);
   }
 
@@ -320,15 +307,10 @@ export class RedisKeyStore implements KeyStore {
     const hour = Math.floor((now % 86_400_000) / 3_600_000);
     const n = this.names;
     const result = await this.call(() =>
-      this.redis.nsAuthenticate(
-        n.key(ref),
-        n.rate(ref),
-        n.usage(ref, day),
-        tokens,
-        this.defaults.requests,
-        this.defaults.windowSeconds,
-        USAGE_TTL_SECONDS,
-        hour,
+      SCRIPTS.authenticate.run(
+        this.redis,
+        [n.key(ref), n.rate(ref), n.usage(ref, day)],
+        [tokens, this.defaults.requests, this.defaults.windowSeconds, USAGE_TTL_SECONDS, hour],
       ),
     );
     if (result[0] === 1) {
@@ -348,20 +330,11 @@ export class RedisKeyStore implements KeyStore {
   private recordCaller(ref: KeyRef, caller: CallerContext): void {
     const now = Date.now();
     const k = this.names.callers(ref, Math.floor(now / 3_600_000));
-    this.redis
-      .nsRecordCaller(
-        k.addresses,
-        k.userAgents,
-        k.endpoints,
-        k.firstSeen,
-        k.distinct,
-        k.others,
-        caller.clientIp ?? '',
-        caller.userAgent ?? '',
-        caller.endpoint ?? '',
-        now,
-        CALLER_TOP_N,
-        USAGE_TTL_SECONDS,
+    SCRIPTS.recordCaller
+      .run(
+        this.redis,
+        [k.addresses, k.userAgents, k.endpoints, k.firstSeen, k.distinct, k.others],
+        [caller.clientIp ?? '', caller.userAgent ?? '', caller.endpoint ?? '', now, CALLER_TOP_N, USAGE_TTL_SECONDS],
       )
       .catch(() => undefined);
   }
@@ -382,16 +355,10 @@ export class RedisKeyStore implements KeyStore {
     const ref = this.names.ref(Buffer.from(sha256Hex, 'hex'));
     const n = this.names;
     const result = await this.call(() =>
-      this.redis.nsAuthenticate(
-        n.key(ref),
-        n.rate(ref),
-        n.usage(ref, 0),
-        0,
-        this.defaults.requests,
-        this.defaults.windowSeconds,
-        USAGE_TTL_SECONDS,
-        0,
-        '1',
+      SCRIPTS.authenticate.run(
+        this.redis,
+        [n.key(ref), n.rate(ref), n.usage(ref, 0)],
+        [0, this.defaults.requests, this.defaults.windowSeconds, USAGE_TTL_SECONDS, 0, '1'],
       ),
     );
     return result[0] === 1;
@@ -464,7 +431,7 @@ export class RedisKeyStore implements KeyStore {
   ): Promise<[number, (string | number)?]> {
     const n = this.names;
     const [owner, names, listing] = [n.owner(ownerId), n.ownerNames(ownerId), n.ownerKeys(ownerId)];
-    const claim = () => this.call(() => this.redis.nsClaimName(owner, names, listing, id, name, allowed, force ? '1' : ''));
+    const claim = () => this.call(() => SCRIPTS.claimName.run(this.redis, [owner, names, listing], [id, name, allowed, force ? '1' : '']));
     const first = await claim();
     if (first[0] !== -1) return first;
     const holder = String(first[1]);
@@ -475,7 +442,9 @@ export class RedisKeyStore implements KeyStore {
       stale = listedAt === null || Date.now() - Number(listedAt) > ABANDONED_CLAIM_MS;
     }
     if (!stale) return first;
-    await this.call(() => this.redis.nsReleaseName(n.ownerNames(ownerId), n.ownerKeys(ownerId), name, holder, held === null ? '1' : ''));
+    await this.call(() =>
+      SCRIPTS.releaseName.run(this.redis, [n.ownerNames(ownerId), n.ownerKeys(ownerId)], [name, holder, held === null ? '1' : '']),
+    );
     return claim();
   }
 

@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'neevscan.js');
+// BENCH_NEEVSCAN_BIN: another checkout's bin/neevscan.js (built), to measure two versions of the service in turns.
+const BIN = process.env.BENCH_NEEVSCAN_BIN || join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'neevscan.js');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** The admin token the benchmarks give the service (NEEVSCAN_ADMIN_TOKEN) and call its API with. */

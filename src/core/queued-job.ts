@@ -11,5 +11,8 @@ export interface QueuedJob<T = unknown> {
   jobId: string;
 }
 
-/** Adds jobs to their queues; the jobs of one queue go in one transaction (all or none). */
+/**
+ * Adds jobs to their queues, each under its id: adding a job again adds nothing, so when an add fails part way the
+ * caller's retry (a delivery answered 503 and redelivered) adds what is missing and no job twice.
+ */
 export type Enqueue = (jobs: readonly QueuedJob[]) => Promise<void>;

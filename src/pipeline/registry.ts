@@ -73,9 +73,10 @@ export async function closeQueues(queues: OpenQueues): Promise<void> {
 }
 
 /**
- * The one way jobs enter the pipeline: each queue's jobs go in one addBulk (one
- * transaction: all or none), named after their queue, under their id (enqueueing
- * the same delivery twice adds nothing). A queue not open here is a programming
+ * The one way jobs enter the pipeline: each queue's jobs go in one addBulk (a pipeline of adds), or a queue's single
+ * job, the usual case, in one add (BullMQ builds addBulk's pipeline on its connection, and ioredis copies every script
+ * BullMQ defined there onto each pipeline: most of a one-job add's cost). Named after their queue, under their id:
+ * enqueueing the same delivery twice adds nothing, and a retry after a failed enqueue adds what is missing. A queue not open here is a programming
  * error: it throws before anything is added. `afterAdd` runs after each queue's
  * add (the receiver's WAIT for replicas: src/pipeline/replica-confirm.ts).
  */
@@ -88,7 +89,9 @@ export function enqueueInto(queues: OpenQueues, afterAdd?: (queue: string) => Pr
       byQueue.set(queue, [...(byQueue.get(queue) ?? []), job]);
     }
     for (const [queue, queued] of byQueue) {
-      await queue.addBulk(queued.map((job) => ({ name: job.queue, data: job.data, opts: { jobId: job.jobId } })));
+      const bulk = queued.map((job) => ({ name: job.queue, data: job.data, opts: { jobId: job.jobId } }));
+      if (bulk.length === 1) await queue.add(bulk[0]!.name, bulk[0]!.data, bulk[0]!.opts);
+      else await queue.addBulk(bulk);
       if (afterAdd) await afterAdd(queue.name);
     }
   };

@@ -15,7 +15,7 @@ export interface DeliveryContext {
 export type QueuedCounts = Partial<Record<'repositories' | 'pages' | 'runs' | 'exposures', number>>;
 
 /**
- * What a delivery becomes: the jobs to queue (all or none) and the counts to
+ * What a delivery becomes: the jobs to queue (each under an id of the delivery's) and the counts to
  * answer with, or the reason it asks for nothing.
  */
 export type Planned = { jobs: QueuedJob[]; counts: QueuedCounts } | { ignored: string };

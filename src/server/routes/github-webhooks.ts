@@ -17,8 +17,8 @@ export interface WebhookOptions {
   redis: RedisClient;
   redisPrefix: string;
   /**
-   * Queues a delivery's jobs, all or none: the delivery is answered 503 when this throws, and GitHub redelivers it.
-   * The jobs are named by the delivery id, so that queueing one delivery twice adds nothing.
+   * Queues a delivery's jobs: the delivery is answered 503 when this throws, and GitHub redelivers it. The jobs are
+   * named by the delivery id, so that queueing one delivery twice adds nothing and a redelivery adds what is missing.
    */
   enqueue: Enqueue;
   /** Bytes of unverified bodies being received at once, shared with the partner endpoint. */

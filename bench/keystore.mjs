@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { RedisKeyStore } from '../dist/stores/redis-key-store.js';
-import { waitReady } from './lib/neevscan-process.mjs';
+import { BIN, waitReady } from './lib/neevscan-process.mjs';
 import { cpuSeconds, freePort, serviceNodeFlags } from './lib/proc.mjs';
 import { deletePrefixEverywhere, openRedisTarget, readRedisCost, redisCostSince, scanNodes, topCommands } from './lib/redis-target.mjs';
 
@@ -100,7 +100,7 @@ async function main() {
   );
 
   const port = await freePort();
-  const server = spawn(process.execPath, [...serviceNodeFlags(), 'bin/neevscan.js', 'serve'], {
+  const server = spawn(process.execPath, [...serviceNodeFlags(), BIN, 'serve'], {
     env: {
       ...process.env,
       PORT: String(port),

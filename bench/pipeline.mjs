@@ -663,7 +663,7 @@ async function main() {
           );
         } else
           rows.push(
-            `| 3. ${rate} pushes/s for ${seconds} s | ${fmt(st.completedPerSecond)} completed/s while sending, backlog at end ${st.backlogAtEnd}, drained ${fmt(drainMs / 1000, 1)} s after; revoke p50 ${fmt(st.p50)} ms / p99 ${fmt(st.p99)} ms; RSS max ${fmt(st.rssMax)} MB | keeps up, RSS < 300 MB | ${st.keptUp && st.rssMax < 300 ? 'kept up' : 'did not keep up'} |`,
+            `| 3. ${rate} pushes/s for ${seconds} s | ${fmt(st.completedPerSecond)} completed/s while sending, backlog at end ${st.backlogAtEnd}, drained ${fmt(drainMs / 1000, 1)} s after; revoke p50 ${fmt(st.p50)} ms / p99 ${fmt(st.p99)} ms; RSS max ${st.rssMaxPerProcess.map((m) => fmt(m)).join(' + ')} MB | keeps up, RSS < 300 MB a process | ${st.keptUp && Math.max(...st.rssMaxPerProcess) < 300 ? 'kept up' : 'did not keep up'} |`,
           );
         done += count;
         offset += count;

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 // BENCH_NEEVSCAN_BIN: another checkout's bin/neevscan.js (built), to measure two versions of the service in turns.
-const BIN = process.env.BENCH_NEEVSCAN_BIN || join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'neevscan.js');
+export const BIN = process.env.BENCH_NEEVSCAN_BIN || join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'neevscan.js');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** The admin token the benchmarks give the service (NEEVSCAN_ADMIN_TOKEN) and call its API with. */

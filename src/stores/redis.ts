@@ -7,7 +7,7 @@ export type Log = (message: string) => void;
 
 /**
  * A connection to the service's Redis: one node, or a Redis Cluster's client.
- * Both take the same commands (and the scripts defined with defineCommand); a
+ * Both take the same commands (and the stores' scripts, lua-script.ts); a
  * cluster routes each command by its keys' slot, so every multi-key command,
  * script or MULTI must keep its keys under one hash tag (`{ks}`, an alert shard's `{al:N}`, one queue's `{q:…}`).
  */

@@ -102,27 +102,34 @@ end
 return {'ok', id, created, newLocation, reopened}
 `;
 
-/** KEYS: record. ARGV: revokedAt ms, latency ms or ''. Returns 0 for an unknown alert. First revocation wins. */
+/** The alert as GET_ALERT returns it (KEYS 1 record, 2 locations, 3 notifications): writes answer with it. */
+const ALERT_REPLY = `{redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[2], 0, -1), redis.call('LRANGE', KEYS[3], 0, -1)}`;
+
+/**
+ * KEYS: 1 record, 2 locations, 3 notifications. ARGV: revokedAt ms, latency ms or ''. First revocation wins.
+ * Returns 0 for an unknown alert, else the alert as GET_ALERT does (no second round trip to read it back).
+ */
 export const MARK_REVOKED = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'ks', 'revoked')
 if redis.call('HSETNX', KEYS[1], 'ra', ARGV[1]) == 1 and ARGV[2] ~= '' then
   redis.call('HSET', KEYS[1], 'lat', ARGV[2])
 end
-return 1
+return ${ALERT_REPLY}
 `;
 
 /**
- * KEYS: record. ARGV: 1 status ('verified', 'still_authenticates', 'failed'), 2 checked at ms.
- * The outcome of proving the key's revocation: `verified` sets verifiedRevokedAt; a key found still
- * authenticating clears it (an earlier proof no longer holds). Returns 0 for an unknown alert.
+ * KEYS: 1 record, 2 locations, 3 notifications. ARGV: 1 status ('verified', 'still_authenticates', 'failed'),
+ * 2 checked at ms. The outcome of proving the key's revocation: `verified` sets verifiedRevokedAt; a key found still
+ * authenticating clears it (an earlier proof no longer holds). Returns 0 for an unknown alert, else the alert as
+ * GET_ALERT does.
  */
 export const MARK_VERIFICATION = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'vs', ARGV[1], 'vat', ARGV[2])
 if ARGV[1] == 'verified' then redis.call('HSET', KEYS[1], 'vra', ARGV[2])
 elseif ARGV[1] == 'still_authenticates' then redis.call('HDEL', KEYS[1], 'vra') end
-return 1
+return ${ALERT_REPLY}
 `;
 
 /**
@@ -130,5 +137,5 @@ return 1
  * an alert whole in one round trip (a MULTI of three reads was three replies and a transaction's framing).
  */
 export const GET_ALERT = `
-return {redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[2], 0, -1), redis.call('LRANGE', KEYS[3], 0, -1)}
+return ${ALERT_REPLY}
 `;

@@ -106,12 +106,15 @@ export const MAX_PAGE_SIZE = 200;
 export const SCAN_CAP = 20_000;
 const SHARD_SCAN_CAP = Math.ceil(SCAN_CAP / ALERT_SHARDS);
 
+/** An alert as the scripts return it: the record as HGETALL's flat list, its locations, its notifications. */
+type AlertReply = [string[], string[], string[]];
+
 /** The store's scripts (alert-store-scripts.ts, alert-review-scripts.ts), each with the reply it gives. */
 const SCRIPTS = {
   recordExposure: new LuaScript<Array<string | number>>(RECORD_EXPOSURE),
-  markRevoked: new LuaScript<number>(MARK_REVOKED),
-  markVerification: new LuaScript<number>(MARK_VERIFICATION),
-  get: new LuaScript<[string[], string[], string[]]>(GET_ALERT),
+  markRevoked: new LuaScript<AlertReply | 0>(MARK_REVOKED),
+  markVerification: new LuaScript<AlertReply | 0>(MARK_VERIFICATION),
+  get: new LuaScript<AlertReply>(GET_ALERT),
   resolve: new LuaScript<number>(RESOLVE),
   reopen: new LuaScript<number>(REOPEN),
   assign: new LuaScript<number>(ASSIGN),
@@ -288,10 +291,10 @@ export class AlertStore {
   /** Records the key's revocation on the alert; the first one wins. Null for an unknown alert. */
   async markRevoked(alertId: string, revokedAt: string, latencyMs: number | null): Promise<Alert | null> {
     const at = ms(revokedAt, 'revokedAt');
-    const found = await this.call(() =>
-      SCRIPTS.markRevoked.run(this.redis, [this.names.alert(alertId)], [at, latencyMs === null ? '' : Math.round(latencyMs)]),
+    const reply = await this.call(() =>
+      SCRIPTS.markRevoked.run(this.redis, this.alertKeys(alertId), [at, latencyMs === null ? '' : Math.round(latencyMs)]),
     );
-    return found ? this.get(alertId) : null;
+    return reply ? alertOf(alertId, reply) : null;
   }
 
   /** Records the key that replaced the alert's key. Null for an unknown alert. */
@@ -304,19 +307,17 @@ export class AlertStore {
 
   /** Records where proving the key's revocation stands (`verified` sets verifiedRevokedAt to `at`). Null for an unknown alert. */
   async markVerification(alertId: string, status: RevocationVerification, at: Date): Promise<Alert | null> {
-    const found = await this.call(() => SCRIPTS.markVerification.run(this.redis, [this.names.alert(alertId)], [status, at.getTime()]));
-    return found ? this.get(alertId) : null;
+    const reply = await this.call(() => SCRIPTS.markVerification.run(this.redis, this.alertKeys(alertId), [status, at.getTime()]));
+    return reply ? alertOf(alertId, reply) : null;
   }
 
   async get(id: string): Promise<Alert | null> {
-    const n = this.names;
-    const [flat, locations, notifications] = await this.call(() =>
-      SCRIPTS.get.run(this.redis, [n.alert(id), n.locations(id), n.notifications(id)]),
-    );
-    if (flat.length === 0) return null;
-    const h: Record<string, string> = {};
-    for (let i = 0; i < flat.length; i += 2) h[flat[i]!] = flat[i + 1]!;
-    return h.k ? toAlert(id, h, locations, notifications) : null;
+    return alertOf(id, await this.call(() => SCRIPTS.get.run(this.redis, this.alertKeys(id))));
+  }
+
+  /** The names an alert is read from (ALERT_REPLY in alert-store-scripts.ts), in its shard. */
+  private alertKeys(id: string): [string, string, string] {
+    return [this.names.alert(id), this.names.locations(id), this.names.notifications(id)];
   }
 
   async getByKeyId(keyId: string): Promise<Alert | null> {
@@ -414,6 +415,13 @@ export class AlertStore {
       throw new StoreUnavailableError(`alert store unavailable: ${(error as Error).message}`, { cause: error });
     }
   }
+}
+
+/** The alert of a script's AlertReply; null when its record holds no alert. */
+function alertOf(id: string, [flat, locations, notifications]: AlertReply): Alert | null {
+  const h: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) h[flat[i]!] = flat[i + 1]!;
+  return h.k ? toAlert(id, h, locations, notifications) : null;
 }
 
 /** What makes a place the same place: everything but when it was seen. */

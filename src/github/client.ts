@@ -5,6 +5,7 @@ import { Octokit } from '@octokit/rest';
 import { appJwtSigner } from './app-jwt.js';
 import { GitHubRestingError } from './github-wait.js';
 import { httpFetch } from './http-fetch.js';
+import { parseJsonAnswersHere } from './json-answers.js';
 import { readPrivateKey } from './private-key.js';
 import { pacingLimiters } from './pacing.js';
 import { retryFailedRequests } from './retry-failed.js';
@@ -157,5 +158,7 @@ function build(
       if (restUntil - Date.now() > maxWait * base) throw new GitHubRestingError(restUntil, who);
     });
   }
+  // Outermost: the hot routes' answers parsed with JSON.parse instead of Octokit's json-with-bigint (json-answers.ts).
+  parseJsonAnswersHere(client);
   return client;
 }

@@ -1,5 +1,6 @@
 /** Blobs and trees read through the API, each fetched at most once per push scan. */
 import type { GitHubClient } from './client.js';
+import { readAnswerBody } from './answer-body.js';
 
 export interface RepoRef {
   owner: string;
@@ -56,7 +57,7 @@ export class GitData {
         headers: { accept: 'application/vnd.github.raw' },
         request: { parseSuccessResponseBody: false },
       });
-      return await readAll(data as unknown as ReadableStream<Uint8Array> | null);
+      return await readAnswerBody(data as unknown as ReadableStream<Uint8Array> | null);
     } catch (error) {
       if (isMissing(error)) return null;
       throw error;
@@ -136,13 +137,4 @@ export class GitData {
     }
     return null;
   }
-}
-
-/** The bytes of an answer's body stream. */
-async function readAll(body: ReadableStream<Uint8Array> | null): Promise<Buffer> {
-  if (body === null) return Buffer.alloc(0);
-  const chunks: Buffer[] = [];
-  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>)
-    chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-  return Buffer.concat(chunks);
 }

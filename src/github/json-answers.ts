@@ -13,6 +13,7 @@
  */
 import { JSONParse } from 'json-with-bigint';
 import type { Octokit } from '@octokit/rest';
+import { readAnswerBody } from './answer-body.js';
 
 /** The routes (method and Octokit's URL template) whose answers are parsed here. */
 const ROUTES = new Set([
@@ -63,12 +64,6 @@ export function parseGitHubJson(text: string): unknown {
   }
 }
 
-async function readText(body: AsyncIterable<Uint8Array>): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /** Octokit's test: the media type (before any parameter) is JSON. */
 function isJson(contentType: unknown): boolean {
   if (typeof contentType !== 'string') return false;
@@ -93,7 +88,7 @@ export function parseJsonAnswersHere(client: Octokit): void {
     // 204 and 205 carry no body; Octokit leaves data unset for them.
     if (body === undefined || body === null || typeof (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] !== 'function')
       return response;
-    const text = await readText(body as AsyncIterable<Uint8Array>);
+    const text = (await readAnswerBody(body as AsyncIterable<Uint8Array>)).toString('utf8');
     if (!isJson(response.headers['content-type'])) return { ...response, data: text };
     try {
       return { ...response, data: parseGitHubJson(text) };

@@ -76,9 +76,9 @@ export async function closeQueues(queues: OpenQueues): Promise<void> {
  * The one way jobs enter the pipeline: each queue's jobs go in one addBulk (a pipeline of adds), or a queue's single
  * job, the usual case, in one add (BullMQ builds addBulk's pipeline on its connection, and ioredis copies every script
  * BullMQ defined there onto each pipeline: most of a one-job add's cost). Named after their queue, under their id:
- * enqueueing the same delivery twice adds nothing, and a retry after a failed enqueue adds what is missing. A queue not open here is a programming
- * error: it throws before anything is added. `afterAdd` runs after each queue's
- * add (the receiver's WAIT for replicas: src/pipeline/replica-confirm.ts).
+ * enqueueing the same delivery twice adds nothing, and a retry after a failed enqueue adds what is missing. A queue
+ * not open here is a programming error: it throws before anything is added. `afterAdd` runs after each queue's add
+ * (the receiver's WAIT for replicas: src/pipeline/replica-confirm.ts).
  */
 export function enqueueInto(queues: OpenQueues, afterAdd?: (queue: string) => Promise<unknown>): Enqueue {
   return async (jobs) => {
@@ -90,7 +90,8 @@ export function enqueueInto(queues: OpenQueues, afterAdd?: (queue: string) => Pr
     }
     for (const [queue, queued] of byQueue) {
       const bulk = queued.map((job) => ({ name: job.queue, data: job.data, opts: { jobId: job.jobId } }));
-      if (bulk.length === 1) await queue.add(bulk[0]!.name, bulk[0]!.data, bulk[0]!.opts);
+      const [only] = bulk;
+      if (bulk.length === 1 && only) await queue.add(only.name, only.data, only.opts);
       else await queue.addBulk(bulk);
       if (afterAdd) await afterAdd(queue.name);
     }

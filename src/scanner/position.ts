@@ -88,8 +88,20 @@ export function utf16Length(bytes: Buffer, start: number, end: number): number {
   return ascii ? end - start : bytes.toString('utf8', start, end).length;
 }
 
-/** The line state at `offset` of a buffer that started at `state`: how a stream carries positions from chunk to chunk. */
-export function advanceLineState(bytes: Buffer, offset: number, state: LineState): LineState {
+/** Counts the `\n` bytes of bytes[start, end): the native addon's, where a caller has it. */
+export type NewlineCounter = (bytes: Buffer, start: number, end: number) => number;
+
+/**
+ * The line state at `offset` of a buffer that started at `state`: how a stream carries positions from chunk to chunk.
+ * With `countNewlines` the lines are counted in one call; without, one indexOf call a line.
+ */
+export function advanceLineState(bytes: Buffer, offset: number, state: LineState, countNewlines?: NewlineCounter): LineState {
+  if (countNewlines) {
+    const lines = countNewlines(bytes, 0, offset);
+    if (lines === 0) return { line: state.line, columnCarry: state.columnCarry + utf16Length(bytes, 0, offset) };
+    const lastNewline = bytes.lastIndexOf(NEWLINE, offset - 1);
+    return { line: state.line + lines, columnCarry: utf16Length(bytes, lastNewline + 1, offset) };
+  }
   let line = state.line;
   let lastNewline = -1;
   let at = bytes.indexOf(NEWLINE, 0);

@@ -27,8 +27,11 @@ export const GIT_RECORD_FIELDS = 5;
 export const GIT_RECORD = { blob: 0, missing: 1, tooLarge: 2 } as const;
 
 export interface Addon {
-  /** Per path: the bytes of a file without any keyword, or a negative number for "scan it in JavaScript". */
-  scan(paths: string[], keywords: Buffer[], options: PrefilterOptions): Promise<Float64Array>;
+  /**
+   * Per path: the bytes of a file without any keyword, or a negative number for "scan it in JavaScript". The paths
+   * may come joined by NUL in one string (one conversion for the batch), which none of them may then hold.
+   */
+  scan(paths: string[] | string, keywords: Buffer[], options: PrefilterOptions): Promise<Float64Array>;
   /** A pipe for a `git cat-file --batch` process's stdout: [read end, write end], both close-on-exec. */
   pipe(): [number, number];
   /**
@@ -37,6 +40,8 @@ export interface Addon {
    * what onBatch threw, if it threw).
    */
   readBlobs(fd: number, keywords: Buffer[], options: { maxSize: number }, onBatch: GitBatchHandler): Promise<void>;
+  /** How many `\n` bytes buffer[start, end) holds; missing from an addon built before it was added. */
+  countNewlines?: (buffer: Buffer, start: number, end: number) => number;
 }
 
 let addon: Addon | null | undefined;

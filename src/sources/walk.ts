@@ -44,6 +44,15 @@ const byName = (a: Dirent, b: Dirent) => (a.name < b.name ? -1 : a.name > b.name
  */
 export function walk(root: string, onWarning: (warning: WalkWarning) => void): WalkedFile[] {
   const files: WalkedFile[] = [];
+  walkEach(root, onWarning, (file) => files.push(file));
+  return files;
+}
+
+/**
+ * The same walk, each file handed to `onFile` as soon as it is listed: a folder
+ * scan starts reading the first files while the walk goes on (folder-scan.ts).
+ */
+export function walkEach(root: string, onWarning: (warning: WalkWarning) => void, onFile: (file: WalkedFile) => void): void {
   // `dir` is what to open; `rel` the same folder relative to the root, in posix form.
   const visit = (dir: string, rel: string, layers: IgnoreLayer[]) => {
     let entries: Dirent[];
@@ -75,12 +84,11 @@ export function walk(root: string, onWarning: (warning: WalkWarning) => void): W
         visit(path, relative, layers);
       } else {
         if (isIgnored(layers, relative, false)) continue;
-        files.push({ path, relative });
+        onFile({ path, relative });
       }
     }
   };
   visit(root, '', []);
-  return files;
 }
 
 /** The deepest ignore file with an opinion decides, as git does with nested .gitignore files. */

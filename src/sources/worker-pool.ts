@@ -5,7 +5,6 @@ import { Worker } from 'node:worker_threads';
 import type { CompiledRule } from '../rules/types.js';
 import type { Located } from '../scanner/finding.js';
 import { toFileResult, type FileResult } from './file-batch.js';
-import { keywordsOf, nativePrefilter } from './native-prefilter.js';
 import { FileScanner, type ReadOptions } from './read-file.js';
 import { toPortable, type PortableRule } from './rule-transfer.js';
 import type { WalkedFile } from './walk.js';
@@ -36,8 +35,6 @@ const PARALLEL_MIN_FILES = 256;
 const PARALLEL_MIN_BYTES = 64 * 1024 * 1024;
 /** Files a thread takes at a time: few, so that threads finish together; taking them is one atomic add. */
 export const CLAIM = 8;
-/** Files per call to the native pre-filter: enough to keep its threads busy, few enough for steady progress. */
-const NATIVE_BATCH = 2048;
 /** How long the main thread scans before it lets worker reports in. */
 const YIELD_MS = 20;
 
@@ -45,6 +42,11 @@ export interface ScanFilesOptions {
   rules: readonly CompiledRule[];
   readOptions: ReadOptions;
   onResult: (result: FileResult) => void;
+  /**
+   * A file the native pre-filter found no keyword in (clean), in its turn among the results: its size only. Without
+   * it such a file comes through onResult like any other. A large tree is nearly all such files.
+   */
+  onClean?: (bytes: number) => void;
   /** Threads to use, the main thread included; default one per core. */
   threads?: number;
 }
@@ -56,69 +58,6 @@ interface Started {
   worker: Worker;
   /** Settles once the worker's last report is in. */
   finished: Promise<void>;
-}
-
-/**
- * Scans files, reporting results in the order of `files`. The native
- * pre-filter (native-prefilter.ts), when built, first reads them all on every
- * core and answers for those without any keyword; the others, or all of them
- * without it, go through the JavaScript engine (scanWithEngine).
- */
-export async function scanFiles(files: readonly WalkedFile[], options: ScanFilesOptions): Promise<void> {
-  const addon = nativePrefilter();
-  const keywords = addon && keywordsOf(options.rules);
-  if (!addon || !keywords) return scanWithEngine(files, options);
-
-  // The native pre-filter answers for files without a keyword; the rest go through the engine below, and results
-  // are still reported in the order of `files`. The next batch is read while this one's verdicts are handled.
-  const prefilter = {
-    threads: Math.max(1, Math.min(options.threads ?? availableParallelism(), files.length)),
-    maxFileSize: options.readOptions.maxFileSize,
-  };
-  const results: Array<FileResult | undefined> = new Array(files.length);
-  let emitted = 0;
-  const flush = () => {
-    for (; emitted < files.length && results[emitted] !== undefined; emitted++) {
-      options.onResult(results[emitted]!);
-      results[emitted] = undefined;
-    }
-  };
-  // A batch the addon failed on (out of memory) is left to the engine whole.
-  const check = async (from: number) => {
-    try {
-      return await addon.scan(
-        files.slice(from, from + NATIVE_BATCH).map((f) => f.path),
-        keywords,
-        prefilter,
-      );
-    } catch {
-      return undefined;
-    }
-  };
-  const pending: number[] = [];
-  let verdicts = check(0);
-  for (let from = 0; from < files.length; from += NATIVE_BATCH) {
-    const batch = await verdicts;
-    if (from + NATIVE_BATCH < files.length) verdicts = check(from + NATIVE_BATCH);
-    for (let i = 0; i < Math.min(NATIVE_BATCH, files.length - from); i++) {
-      const file = files[from + i]!;
-      const bytes = batch === undefined ? -1 : batch[i]!;
-      if (bytes >= 0) results[from + i] = { relative: file.relative, path: file.path, bytes, findings: [] };
-      else pending.push(from + i);
-    }
-    flush();
-  }
-  let next = 0;
-  await scanWithEngine(
-    pending.map((index) => files[index]!),
-    {
-      ...options,
-      onResult: (result) => {
-        results[pending[next++]!] = result;
-        flush();
-      },
-    },
-  );
 }
 
 /**
@@ -135,7 +74,7 @@ export async function scanFiles(files: readonly WalkedFile[], options: ScanFiles
  * after another has exited, crash the process (SIGSEGV in
  * WrappedRE2Set::Init). The CLI scans once per process.
  */
-async function scanWithEngine(files: readonly WalkedFile[], options: ScanFilesOptions): Promise<void> {
+export async function scanWithEngine(files: readonly WalkedFile[], options: ScanFilesOptions): Promise<void> {
   const threads = Math.min(options.threads ?? availableParallelism(), files.length);
   const rules = options.rules.map(toPortable);
   const portable = rules.every((r) => r !== undefined);

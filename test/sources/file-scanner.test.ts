@@ -9,7 +9,7 @@ import type { FileResult } from '../../src/sources/file-batch.js';
 import { walk } from '../../src/sources/walk.js';
 // Worker threads load compiled JavaScript, so the pool is tested as built (npm test builds first), with rules loaded there too.
 // @ts-expect-error: dist has no type declarations
-import { scanFiles } from '../../dist/sources/worker-pool.js';
+import { scanFiles } from '../../dist/sources/folder-scan.js';
 // @ts-expect-error: dist has no type declarations
 import { loadRules } from '../../dist/rules/load.js';
 import { BUILTIN } from '../helpers/rules.js';

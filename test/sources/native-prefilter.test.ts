@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateKey } from '../../src/key-format/key.js';
+import { START_OF_INPUT, advanceLineState, type LineState } from '../../src/scanner/position.js';
 import { nativePrefilter } from '../../src/sources/native-prefilter.js';
 import { neevscanJson } from '../helpers/cli.js';
 import { tempDir, writeTree } from '../helpers/tmp.js';
@@ -77,6 +78,44 @@ describe('the native pre-filter', () => {
     expect([...verdicts]).toEqual([5, -1, -1, -1, -1, 200, -1, 5 * 1024 * 1024 + 3]);
     const capped = await addon!.scan([paths[0]!, paths[5]!], [Buffer.from('zzz')], { threads: 1, maxFileSize: 100 });
     expect([...capped]).toEqual([5, -1]);
+  });
+
+  it('takes a batch as one string with NUL between the paths, and answers as for the list', async () => {
+    const addon = nativePrefilter()!;
+    const root = tempDir();
+    writeTree(root, { 'a.txt': 'clean', 'b.txt': `x ${NOT_A_KEY}`, 'sub/c.txt': 'also clean', 'ü ñ.txt': 'neev_' });
+    const paths = ['a.txt', 'b.txt', 'gone.txt', 'sub/c.txt', 'ü ñ.txt', 'sub'].map((p) => join(root, p));
+    const listed = await addon.scan(paths, [Buffer.from('neev_')], { threads: 2, maxFileSize: 0 });
+    const joined = await addon.scan(paths.join('\0'), [Buffer.from('neev_')], { threads: 2, maxFileSize: 0 });
+    expect([...joined]).toEqual([...listed]);
+    expect([...joined]).toEqual([5, -1, -1, 10, -1, -1]);
+    expect([...(await addon.scan(paths[0]!, [Buffer.from('neev_')], { threads: 1, maxFileSize: 0 }))]).toEqual([5]);
+  });
+
+  it('counts newlines in a range, clamped to the buffer, and carries line states as the JavaScript count does', () => {
+    const count = nativePrefilter()!.countNewlines!;
+    expect(count(Buffer.from('a\nb\n\nc'), 0, 7)).toBe(3);
+    expect(count(Buffer.from('a\nb\n\nc'), 2, 4)).toBe(1);
+    expect(count(Buffer.from('a\n'), -5, 99)).toBe(1);
+    expect(count(Buffer.alloc(0), 0, 0)).toBe(0);
+    expect(count(Buffer.from('\n\n'), 2, 1)).toBe(0);
+    // Random text with multi-byte characters, cut and long lines: each chunk boundary gives the same state either way.
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    const pieces = ['\n', 'abc', 'é', '日本', '😀', ' ', '\r\n', 'x'.repeat(300)];
+    const text = Buffer.from(Array.from({ length: 4000 }, () => pieces[Math.floor(random() * pieces.length)]).join(''));
+    let js: LineState = START_OF_INPUT;
+    let native: LineState = START_OF_INPUT;
+    for (let at = 0; at < text.length;) {
+      const length = 1 + Math.floor(random() * 2000);
+      const chunk = text.subarray(at, at + length);
+      const offset = Math.floor(random() * (chunk.length + 1));
+      js = advanceLineState(chunk, offset, js);
+      native = advanceLineState(chunk, offset, native, count);
+      expect(native).toEqual(js);
+      at += offset === 0 ? 1 : offset;
+    }
+    expect(js.line).toBeGreaterThan(100);
   });
 
   it.each([

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateKey, sha256Hex } from '../../src/key-format/key.js';
-import { neevscan, neevscanJson } from '../helpers/cli.js';
+import { neevscan, neevscanAsync, neevscanJson } from '../helpers/cli.js';
 import { tempDir, writeTree } from '../helpers/tmp.js';
 
 describe('neevscan scan PATH', () => {
@@ -149,5 +149,30 @@ describe('neevscan scan PATH', () => {
     expect(parallel.report.findings).toHaveLength(keys.length);
     expect(parallel.report.findings).toEqual(serial.report.findings);
     expect(parallel.report.stats.files).toBe(600);
+  });
+
+  it('ends as soon as the report is out, with all of it and its status, through a pipe many times its buffer', async () => {
+    // 2,000 findings: a report of some MB, many times a pipe's buffer; the reader below takes it in as events come.
+    const root = tempDir();
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 2000; i++) files[`d${i % 20}/f${i}.env`] = `KEY_${i}=${generateKey()}\n`;
+    writeTree(root, files);
+    for (const env of [{}, { NEEVSCAN_NATIVE: '0' }]) {
+      const run = await neevscanAsync(['scan', root, '--format', 'json'], { env });
+      expect(run.status).toBe(1);
+      expect((JSON.parse(run.stdout) as { findings: unknown[] }).findings).toHaveLength(2000);
+      expect(run.stderr).toContain('2000 secrets found');
+      const text = await neevscanAsync(['scan', root], { env });
+      expect(text.status).toBe(1);
+      expect(
+        text.stdout
+          .trimEnd()
+          .split('\n')
+          .filter((line) => line.includes('neevcloud-api-key')),
+      ).toHaveLength(2000);
+    }
+    const clean = await neevscanAsync(['scan', join(root, 'd0', 'f0.env'), '--max-file-size', '1']);
+    expect(clean.status).toBe(0);
+    expect(neevscan(['scan', join(root, 'missing')]).status).toBe(2);
   });
 });

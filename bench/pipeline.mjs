@@ -5,11 +5,14 @@
 //   node bench/pipeline.mjs [--github live|replay] [--only 1,2,3] [--repos 100] [--ack-rate 200] [--ack-seconds 20]
 //                           [--revoke-rate 50] [--revoke-seconds 20] [--stage-repos 400] [--stages 100,200,300]
 //                           [--stage-seconds 5] [--drain-seconds 15] [--profile] [--workers 0] [--concurrency N]
+//                           [--key-every 1]
 //
 //   --loadtest: measure 3 reported as the load-test table (npm run loadtest): accepted/s, ack p50/p99,
 //     push -> revoked p50/p99, peak RSS of each process, Redis used_memory.
 //   --workers N: N `neevscan worker` processes beside serve (same Redis); CPU and RSS are summed over all.
 //   --concurrency N: NEEVSCAN_PUSH_CONCURRENCY for every process (push jobs at once per process).
+//   --key-every N: in 3, one push in N adds a key (the others a file of plain settings: a push as nearly all are);
+//     1 (the default): every push adds a key, so every push is also revoked, noted and reported on.
 //   --cluster: a fresh local Redis Cluster of 3 masters (REDIS_CLUSTER_NODES for every process); --fresh-node: a
 //     fresh single redis-server started alike (bench/lib/redis-target.mjs); neither: REDIS_URL. Measure 3 then also
 //     reports Redis's CPU per push (every redis-server process) and Redis commands per push (INFO commandstats,
@@ -64,6 +67,7 @@ const { values: opt } = parseArgs({
     loadtest: { type: 'boolean', default: false },
     cluster: { type: 'boolean', default: false },
     'fresh-node': { type: 'boolean', default: false },
+    'key-every': { type: 'string', default: '1' },
   },
 });
 const ONLY = new Set(opt.only.split(',').map(Number));
@@ -87,8 +91,8 @@ const startStandIn = (appKey, mode) => forkStandIn({ appId: APP_ID, publicKeyPem
 // ---------------------------------------------------------------- repositories
 /**
  * One repository: a README commit (c0), a clean docs commit (c1, the acknowledgement pushes), then
- * one commit per key, each adding `config/k<i>.env` holding that key among ordinary settings,
- * checked out. Returns the SHAs, oldest first.
+ * one commit per entry of `keys`, each adding `config/k<i>.env` holding that key among ordinary settings
+ * (or only the settings, for a null entry), checked out. Returns the SHAs, oldest first.
  */
 function repoWithKeys(dir, keys) {
   const shas = buildRepo(
@@ -99,7 +103,7 @@ function repoWithKeys(dir, keys) {
       ...keys.map((key, i) => ({
         message: `config ${i}`,
         path: `config/k${i}.env`,
-        content: `# settings for worker ${i}\nREGION=in-west-1\nTIMEOUT_MS=3000\nNEEV_API_KEY=${key}\nLOG_LEVEL=info\n`,
+        content: `# settings for worker ${i}\nREGION=in-west-1\nTIMEOUT_MS=3000\n${key === null ? '' : `NEEV_API_KEY=${key}\n`}LOG_LEVEL=info\n`,
       })),
     ],
     { author: 'Bench Author <author@example.com>', committer: 'Bench Committer <committer@example.com>' },
@@ -245,7 +249,8 @@ async function pool(items, width, fn) {
  * Builds `REPOS` repositories with `keysPerRepo` keys each (created through the API of a serve on
  * a fresh prefix), registers them with the stand-in, and in replay mode warms every compare.
  */
-async function environment(name, keysPerRepo, appKey, redis) {
+/** `keyEvery`: push k (repository k % REPOS, its commit k / REPOS) adds a key when k % keyEvery is 0, else plain settings. */
+async function environment(name, keysPerRepo, appKey, redis, keyEvery = 1) {
   const prefix = `nsbench:${process.pid}:${name}:`;
   const standin = await startStandIn(appKey, opt.github);
   const profileDir = opt.profile ? join(DATA, `profile-${name}`) : undefined;
@@ -262,16 +267,20 @@ async function environment(name, keysPerRepo, appKey, redis) {
   }
   const owner = (await adminApi(serve.url, 'POST', '/api/v1/owners', { name: 'Bench Org' })).id;
   const t0 = Date.now();
-  const created = await pool(Array.from({ length: REPOS * keysPerRepo }), 16, (_, i) =>
+  const keyed = (r, i) => (i * REPOS + r) % keyEvery === 0;
+  let wanted = 0;
+  for (let r = 0; r < REPOS; r++) for (let i = 0; i < keysPerRepo; i++) if (keyed(r, i)) wanted++;
+  const created = await pool(Array.from({ length: wanted }), 16, (_, i) =>
     adminApi(serve.url, 'POST', '/api/v1/keys', { ownerId: owner, name: `bench key ${i}` }),
   );
   const repos = [];
+  let taken = 0;
   for (let r = 0; r < REPOS; r++) {
-    const keys = created.slice(r * keysPerRepo, (r + 1) * keysPerRepo);
+    const keys = Array.from({ length: keysPerRepo }, (_, i) => (keyed(r, i) ? created[taken++] : null));
     const repo = { name: `svc-${name}-${r}`, installationId: 100 + r, keys };
     repo.shas = repoWithKeys(
       join(DATA, repo.name),
-      keys.map((k) => k.key),
+      keys.map((k) => k?.key ?? null),
     );
     await standin.addRepo({
       owner: OWNER,
@@ -530,13 +539,14 @@ async function main() {
       envs.pop();
     }
 
-    // ---- 3: rising rates, every push adding a key.
+    // ---- 3: rising rates, every push adding a key (or one in --key-every).
     if (ONLY.has(3)) {
       const seconds = Number(opt['stage-seconds']);
       const total = STAGES.reduce((s, r) => s + r * seconds, 0);
+      const keyEvery = Math.max(1, Number(opt['key-every']));
       // Many installations: GitHub writes are paced per installation (at best; see docs/PERFORMANCE.md).
       REPOS = Number(opt['stage-repos']);
-      const env = await environment('b', Math.ceil(total / REPOS), appKey, redis);
+      const env = await environment('b', Math.ceil(total / REPOS), appKey, redis, keyEvery);
       envs.push(env);
       const { serve, repos, prefix, pids } = env;
       const pushes = Array.from({ length: total }, (_, k) => keyPush(repos, k));
@@ -557,7 +567,9 @@ async function main() {
       report.stages = [];
       for (const rate of STAGES) {
         const count = rate * seconds;
-        log(`3. ${rate} pushes/s for ${seconds} s (${count} pushes, one key each) …`);
+        log(
+          `3. ${rate} pushes/s for ${seconds} s (${count} pushes, ${keyEvery === 1 ? 'one key each' : `one in ${keyEvery} adding a key`}) …`,
+        );
         const load0 = loadavg()[0];
         // CPU per push, the primary figure: robust to machine load, unlike pushes per second. Read per process
         // (serve, then each worker) from /proc, from the stage's start until its pushes and their follow-on jobs are done.
@@ -603,16 +615,20 @@ async function main() {
         const ownCommands = benchCommands - bench0;
         const windowSeconds = (Date.now() - window0) / 1000;
         const acks = results.filter((r) => r.status === 202).map((r) => r.ms);
+        // The pushes of this stage that added a key, by their index in the stage.
+        const keyedAt = [];
+        for (let i = 0; i < count; i++) if (pushes[base + i].key) keyedAt.push(i);
         const revokedAt = await revokedAtOf(
           serve.url,
-          pushes.slice(base, base + count).map((p) => p.key),
+          keyedAt.map((i) => pushes[base + i].key),
         );
         const inWindow = revokedAt.filter((t) => t !== null && t <= sendEnd).length;
-        const lat = revokedAt.map((t, i) => (t === null ? null : t - results[i].sentAt)).filter((x) => x !== null);
+        const lat = revokedAt.map((t, j) => (t === null ? null : t - results[keyedAt[j]].sentAt)).filter((x) => x !== null);
         const processedInWindow = atEnd.completed + atEnd.failed - (before.completed + before.failed);
         const st = {
           rate,
           sent: count,
+          withKey: keyedAt.length,
           sentPerSecond: count / ((sendEnd - t0) / 1000),
           notAccepted: results.filter((r) => r.status !== 202).length,
           completedPerSecond: processedInWindow / ((sendEnd - t0) / 1000),
@@ -649,17 +665,17 @@ async function main() {
           serveCpuShare: cpu / ((Date.now() - t0) / 1000),
           load: `${load0.toFixed(2)} → ${loadavg()[0].toFixed(2)}`,
         };
-        st.keptUp = st.revoked === count && st.backlogAtEnd <= rate && st.drainMs < 2000 && st.notAccepted === 0;
+        st.keptUp = st.revoked === keyedAt.length && st.backlogAtEnd <= rate && st.drainMs < 2000 && st.notAccepted === 0;
         report.stages.push(st);
         log(
           `   Redis (${TARGET.kind}): ${fmt(st.redisCpuPerPushUs)} µs of Redis CPU a push (per node ${redisCpuPerNode.join(' + ')} s; ${fmt(st.redisCpuPerPushLessIdleUs)} µs less idle), ${fmt(st.redisCommandsPerPush, 1)} Redis commands a push (${fmt(st.redisCommandsPerPushLessIdle, 1)} less idle; per node ${commands.perNode.join(' + ')}, of which the benchmark's polling ${ownCommands}; ${st.topCommands}; MOVED ${commands.moved})`,
         );
         log(
-          `   sent ${fmt(st.sentPerSecond)}/s; completed ${fmt(st.completedPerSecond)}/s while sending; backlog each second ${JSON.stringify(backlog)}; drained ${fmt(drainMs)} ms after; ${st.revoked}/${count} keys revoked (p50 ${fmt(st.p50)} ms, p99 ${fmt(st.p99)} ms); service CPU ${fmt(st.cpuPerPushMs, 2)} ms/push (${fmt(st.cpuPerPushLessIdleMs, 2)} less idle; per process ${cpuPerProcess.map((c) => fmt(c, 2)).join(' + ')} s; follow-on jobs left ${followOnsLeft}; ${fmt(st.serveCpuShare * 100)}% of a core); RSS max ${fmt(st.rssMax)} MB (per process ${st.rssMaxPerProcess.map((m) => fmt(m)).join(' + ')}); load ${st.load}`,
+          `   sent ${fmt(st.sentPerSecond)}/s; completed ${fmt(st.completedPerSecond)}/s while sending; backlog each second ${JSON.stringify(backlog)}; drained ${fmt(drainMs)} ms after; ${st.revoked}/${keyedAt.length} keys revoked (p50 ${fmt(st.p50)} ms, p99 ${fmt(st.p99)} ms); service CPU ${fmt(st.cpuPerPushMs, 2)} ms/push (${fmt(st.cpuPerPushLessIdleMs, 2)} less idle; per process ${cpuPerProcess.map((c) => fmt(c, 2)).join(' + ')} s; follow-on jobs left ${followOnsLeft}; ${fmt(st.serveCpuShare * 100)}% of a core); RSS max ${fmt(st.rssMax)} MB (per process ${st.rssMaxPerProcess.map((m) => fmt(m)).join(' + ')}); load ${st.load}`,
         );
         if (opt.loadtest) {
           rows.push(
-            `| ${rate}/s for ${seconds} s | ${fmt(st.acceptedPerSecond)}/s | ${fmt(st.ackP50, 1)} / ${fmt(st.ackP99, 1)} ms | ${fmt(st.p50)} / ${fmt(st.p99)} ms | ${st.revoked}/${count} | ${st.rssMaxPerProcess.map((m) => fmt(m)).join(' + ')} MB (stand-in ${fmt(st.standinRssMb)} MB) | ${fmt(st.redisMemoryMaxMb)} MB | ${st.keptUp ? 'kept up' : `backlog ${st.backlogAtEnd}, drained ${fmt(drainMs / 1000, 1)} s after`} |`,
+            `| ${rate}/s for ${seconds} s | ${fmt(st.acceptedPerSecond)}/s | ${fmt(st.ackP50, 1)} / ${fmt(st.ackP99, 1)} ms | ${fmt(st.p50)} / ${fmt(st.p99)} ms | ${st.revoked}/${st.withKey} | ${st.rssMaxPerProcess.map((m) => fmt(m)).join(' + ')} MB (stand-in ${fmt(st.standinRssMb)} MB) | ${fmt(st.redisMemoryMaxMb)} MB | ${st.keptUp ? 'kept up' : `backlog ${st.backlogAtEnd}, drained ${fmt(drainMs / 1000, 1)} s after`} |`,
           );
         } else
           rows.push(

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "git-blobs.h"
+#include "spawn.h"
 #include "keywords.h"
 
 #define MAX_THREADS 64
@@ -321,6 +322,7 @@ static napi_value init(napi_env env, napi_value exports) {
   if (napi_set_named_property(env, exports, "countNewlines", fn) != napi_ok) return NULL;
   if (napi_create_function(env, "exitNow", NAPI_AUTO_LENGTH, exit_now, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "exitNow", fn) != napi_ok) return NULL;
+  if (spawn_init(env, exports) == NULL) return NULL;
   return git_blobs_init(env, exports);
 }
 

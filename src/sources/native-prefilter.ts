@@ -42,6 +42,21 @@ export interface Addon {
   readBlobs(fd: number, keywords: Buffer[], options: { maxSize: number }, onBatch: GitBatchHandler): Promise<void>;
   /** How many `\n` bytes buffer[start, end) holds; missing from an addon built before it was added. */
   countNewlines?: (buffer: Buffer, start: number, end: number) => number;
+  /**
+   * Starts `file` (looked up on PATH) with posix_spawn in `cwd`: stdin a pipe (its write end) or /dev/null (-1),
+   * stdout and stderr pipes (their read ends). Throws an Error whose code is the errno name. Missing where the C
+   * library has no posix_spawn_file_actions_addchdir_np (see git/spawn-git.ts).
+   */
+  spawnPiped?: (
+    file: string,
+    argv: string[],
+    cwd: string,
+    pipeStdin: boolean,
+  ) => { pid: number; stdin: number; stdout: number; stderr: number };
+  /** Reaps the child on a thread of its own; `callback` gets its exit code (-1 if none) and the signal number (0 if none). */
+  waitExit?: (pid: number, callback: (code: number, signal: number) => void) => void;
+  /** Ends the process at once with `status` (_exit): see bin/neevscan.js. */
+  exitNow?: (status: number) => never;
 }
 
 let addon: Addon | null | undefined;

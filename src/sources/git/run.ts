@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { NeevscanError } from '../../errors.js';
+import { spawnGit, type GitChild } from './spawn-git.js';
 
 /**
  * Options every git call takes: no pager, no colour, no external diff or
@@ -17,12 +18,18 @@ export function runGit(
 ): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     // Without input, stdin is /dev/null, which git reads as an ended pipe: one pipe fewer to set up per process.
-    const child = spawn('git', [...GIT_ENV_OVERRIDES, ...args], {
-      cwd,
-      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      env: options.env ?? process.env,
-      timeout: options.timeoutMs,
-    });
+    const stdin = input === undefined ? 'ignore' : 'pipe';
+    const argv = [...GIT_ENV_OVERRIDES, ...args];
+    // Without an environment or a timeout of its own, posix_spawn where the addon has it (spawn-git.ts): no fork of Node.
+    const child: GitChild =
+      options.env === undefined && options.timeoutMs === undefined
+        ? spawnGit(argv, cwd, stdin)
+        : (spawn('git', argv, {
+            cwd,
+            stdio: [stdin, 'pipe', 'pipe'],
+            env: options.env ?? process.env,
+            timeout: options.timeoutMs,
+          }) as GitChild);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));

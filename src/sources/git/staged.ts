@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { NeevscanError } from '../../errors.js';
 import type { CompiledRule } from '../../rules/types.js';
 import type { Located } from '../../scanner/finding.js';
@@ -7,6 +6,7 @@ import { mark } from '../../util/marks.js';
 import { BatchParser, readBlobs } from './cat-file.js';
 import { inRanges, parseAddedLines, parseRawZ } from './diff.js';
 import { GIT_ENV_OVERRIDES, repoRoot, runGit } from './run.js';
+import { spawnGit } from './spawn-git.js';
 import { knownWorkTreeTop } from './work-tree.js';
 
 const SUBMODULE = '160000';
@@ -149,7 +149,8 @@ interface BlobReader {
  * diff's. The same records as readBlobs (cat-file.ts) parse the output; the handler here is synchronous.
  */
 function startBlobReader(cwd: string): BlobReader {
-  const child = spawn('git', [...GIT_ENV_OVERRIDES, 'cat-file', '--batch', '--buffer'], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawnGit([...GIT_ENV_OVERRIDES, 'cat-file', '--batch', '--buffer'], cwd, 'pipe');
+  const stdin = child.stdin!; // asked for as a pipe
   const stderr: Buffer[] = [];
   let spawnError: Error | undefined;
   let exit: { code: number | null } | undefined;
@@ -163,7 +164,7 @@ function startBlobReader(cwd: string): BlobReader {
     onExit?.();
   });
   child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-  child.stdin.on('error', () => {}); // git may exit before reading all input; its exit status tells
+  stdin.on('error', () => {}); // git may exit before reading all input; its exit status tells
   let cancelled = false;
   return {
     read(oids, onBlob, onSkipped, maxSize) {
@@ -188,14 +189,14 @@ function startBlobReader(cwd: string): BlobReader {
           reject(new NeevscanError(`git cat-file: ${line}`, 'git-failed'));
         };
         if (spawnError || exit) onExit();
-        child.stdin.end(oids.length ? oids.join('\n') + '\n' : undefined);
+        stdin.end(oids.length ? oids.join('\n') + '\n' : undefined);
       });
     },
     cancel() {
       if (cancelled) return;
       cancelled = true;
       child.stdout.resume();
-      child.stdin.end();
+      stdin.end();
       child.kill();
     },
   };

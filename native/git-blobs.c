@@ -9,7 +9,8 @@
  * CPU than git's own inflation, and all on the one thread.
  *
  *   pipe() → [readFd, writeFd]: a pipe for git's stdout (close-on-exec, 1 MiB where the kernel allows)
- *   readBlobs(readFd, keywords: Buffer[], { maxSize }, onBatch) → Promise<void>, settled after the last batch
+ *   readBlobs(readFd, keywords: Buffer[], { maxSize, tails? }, onBatch) → Promise<void>, settled after the last batch
+ *     (tails: what must follow each keyword, keywords.h)
  *     onBatch(data: Buffer, records: Float64Array, files: number, bytes: number)
  *       records: FIELDS numbers each: kind (0 a blob to scan, 1 missing, 2 over maxSize), name start and length
  *       in data, content start in data, size; files, bytes: the blobs passed over as clean since the last batch.
@@ -364,6 +365,7 @@ static napi_value read_blobs(napi_env env, napi_callback_info info) {
     goto fail;
   r->fd = fd;
   if (napi_get_named_property(env, argv[2], "maxSize", &value) == napi_ok) napi_get_value_double(env, value, &r->max_size);
+  read_tails(env, argv[2], r->keywords, r->keyword_count);
   if (napi_create_promise(env, &r->deferred, &promise) != napi_ok ||
       napi_create_string_utf8(env, "neevscan:git-blobs", NAPI_AUTO_LENGTH, &name) != napi_ok ||
       napi_create_threadsafe_function(env, argv[3], NULL, name, QUEUE, 1, r, finish, r, deliver, &r->tsfn) != napi_ok)

@@ -7,9 +7,10 @@
  * which reads it again and decides as it always did. So the answer only has
  * to be a superset of the files where the engine could find something.
  *
- *   scan(paths: string[] | string, keywords: Buffer[], options: { threads, maxFileSize })
+ *   scan(paths: string[] | string, keywords: Buffer[], options: { threads, maxFileSize, tails? })
  *     → Promise<Float64Array>: per path, the bytes of a clean file, or -1 for "let JavaScript scan it".
- *     paths may come as one string with NUL between them (no path holds NUL: the walk lists them).
+ *     paths may come as one string with NUL between them (no path holds NUL: the walk lists them); tails: what
+ *     must follow each keyword for a rule to match (keywords.h).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -256,6 +257,11 @@ static napi_value scan(napi_env env, napi_callback_info info) {
     if (length > batch->overlap + 1) batch->overlap = length - 1;
   }
   batch->keyword_count = keyword_count;
+  read_tails(env, argv[2], batch->keywords, keyword_count);
+  /* A chunk keeps what a keyword and its tail need of the chunk before: a match cut by the boundary is whole in the next. */
+  for (uint32_t i = 0; i < keyword_count; i++)
+    if (batch->keywords[i].length + batch->keywords[i].tail > batch->overlap + 1)
+      batch->overlap = batch->keywords[i].length + batch->keywords[i].tail - 1;
 
   double threads = number_option(env, argv[2], "threads", 1);
   batch->threads = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : (int)threads;

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { FileResult } from './file-batch.js';
 import { toFileResult } from './file-batch.js';
-import { keywordsOf, nativePrefilter, type Addon } from './native-prefilter.js';
+import { keywordTails, keywordsOf, nativePrefilter, type Addon } from './native-prefilter.js';
 import { FileScanner } from './read-file.js';
 import type { WalkedFile } from './walk.js';
 import { scanWithEngine, type ScanFilesOptions } from './worker-pool.js';
@@ -33,7 +33,7 @@ export class FolderScan {
   /** Each file's result once known, until reported: a clean file's size alone, or what the engine gave. */
   private readonly results: Array<FileResult | number | undefined> = [];
   private emitted = 0;
-  private readonly native: { addon: Addon; keywords: Buffer[] } | undefined;
+  private readonly native: { addon: Addon; keywords: Buffer[]; tails: Buffer[] } | undefined;
   private readonly threads: number;
   /** Files handed to the addon so far (a prefix of `files`). */
   private submitted = 0;
@@ -49,7 +49,7 @@ export class FolderScan {
   constructor(private readonly options: ScanFilesOptions) {
     const addon = nativePrefilter();
     const keywords = addon && keywordsOf(options.rules);
-    this.native = addon && keywords ? { addon, keywords } : undefined;
+    this.native = addon && keywords ? { addon, keywords, tails: keywordTails(options.rules) } : undefined;
     this.threads = Math.max(1, options.threads ?? availableParallelism());
   }
 
@@ -91,7 +91,7 @@ export class FolderScan {
 
   /** Hands the addon the next batches, up to IN_FLIGHT at once; while walking, only full ones. */
   private submit(): void {
-    const { addon, keywords } = this.native!;
+    const { addon, keywords, tails } = this.native!;
     while (this.inFlight < IN_FLIGHT) {
       const size = this.submitted === 0 ? FIRST_BATCH : NATIVE_BATCH;
       const available = this.files.length - this.submitted;
@@ -108,6 +108,7 @@ export class FolderScan {
         reading = addon.scan(paths, keywords, {
           threads: Math.min(this.threads, count),
           maxFileSize: this.options.readOptions.maxFileSize,
+          tails,
         });
       } catch (error) {
         reading = Promise.reject(error as Error);

@@ -14,6 +14,8 @@ export interface PrefilterOptions {
   threads: number;
   /** Larger files are left to the JavaScript path, which reports them skipped (0: no limit). */
   maxFileSize: number;
+  /** What must follow each keyword (keywordTails), in the order of the keywords. */
+  tails?: Buffer[];
 }
 
 /**
@@ -39,7 +41,7 @@ export interface Addon {
    * over blobs without a keyword there; settles once the last batch has been handed to `onBatch` (rejected with
    * what onBatch threw, if it threw).
    */
-  readBlobs(fd: number, keywords: Buffer[], options: { maxSize: number }, onBatch: GitBatchHandler): Promise<void>;
+  readBlobs(fd: number, keywords: Buffer[], options: { maxSize: number; tails?: Buffer[] }, onBatch: GitBatchHandler): Promise<void>;
   /** How many `\n` bytes buffer[start, end) holds; missing from an addon built before it was added. */
   countNewlines?: (buffer: Buffer, start: number, end: number) => number;
   /**
@@ -88,4 +90,38 @@ export function keywordsOf(rules: readonly CompiledRule[]): Buffer[] | undefined
     keywords.push(...rule.keywords);
   }
   return keywords;
+}
+
+/** A keyword (or a class's member) the tail parser takes literally: no regex syntax in it. */
+const LITERAL = /^[A-Za-z0-9_]+$/;
+/** A whole pattern that is a keyword, then one character class repeated: `neev_[0-9A-Za-z]{38}`. */
+const KEYWORD_THEN_CLASS = /^([A-Za-z0-9_]+)\[((?:[A-Za-z0-9_]-[A-Za-z0-9_]|[A-Za-z0-9_])+)\](?:\{(\d+)(?:,\d*)?\}|(\+))$/;
+
+/**
+ * For each keyword keywordsOf lists, what must follow it for its rule to match there, as the addon reads it: a
+ * 33-byte Buffer (how many bytes, at most 255, then a 256-bit set of the bytes allowed), or an empty one for
+ * nothing. Only a rule whose whole pattern is the keyword then one character class repeated N times (the built-in
+ * `neev_[0-9A-Za-z]{38}`) has one: no match of it can start anywhere else, so a keyword not followed by N such bytes
+ * (`neev_region`, `neev_` at the end of a file) is no reason to hand a file to the engine. Anything else (another
+ * shape, alternation, flags, escapes) asks for nothing, which only passes more files to the engine.
+ */
+export function keywordTails(rules: readonly CompiledRule[]): Buffer[] {
+  const tails: Buffer[] = [];
+  for (const rule of rules) {
+    const shape = KEYWORD_THEN_CLASS.exec(rule.spec.pattern);
+    for (const keyword of rule.keywords) {
+      const text = keyword.toString('utf8');
+      if (!shape || shape[1] !== text || !LITERAL.test(text)) {
+        tails.push(Buffer.alloc(0));
+        continue;
+      }
+      const tail = Buffer.alloc(33);
+      tail[0] = Math.min(255, shape[4] ? 1 : Number(shape[3]));
+      for (const [, from, to] of shape[2]!.matchAll(/(.)(?:-(.))?/g)) {
+        for (let byte = from!.charCodeAt(0); byte <= (to ?? from!).charCodeAt(0); byte++) tail[1 + (byte >> 3)]! |= 1 << (byte & 7);
+      }
+      tails.push(tail);
+    }
+  }
+  return tails;
 }

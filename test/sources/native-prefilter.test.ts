@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateKey } from '../../src/key-format/key.js';
 import { START_OF_INPUT, advanceLineState, type LineState } from '../../src/scanner/position.js';
-import { nativePrefilter } from '../../src/sources/native-prefilter.js';
+import { keywordTails, keywordsOf, nativePrefilter } from '../../src/sources/native-prefilter.js';
+import { compileRule } from '../../src/rules/load.js';
+import { BUILTIN } from '../helpers/rules.js';
 import { neevscanJson } from '../helpers/cli.js';
 import { tempDir, writeTree } from '../helpers/tmp.js';
 
@@ -90,6 +92,64 @@ describe('the native pre-filter', () => {
     expect([...joined]).toEqual([...listed]);
     expect([...joined]).toEqual([5, -1, -1, 10, -1, -1]);
     expect([...(await addon.scan(paths[0]!, [Buffer.from('neev_')], { threads: 1, maxFileSize: 0 }))]).toEqual([5]);
+  });
+
+  it('asks what must follow a keyword only of a rule that is the keyword then one class repeated', () => {
+    const rule = (pattern: string, keywords = ['acme_']) =>
+      compileRule({ id: 't', description: 't', keywords, pattern, examples: [] }, 'test.yaml');
+    const tailOf = (pattern: string, keywords?: string[]) => keywordTails([rule(pattern, keywords)]);
+    const builtin = keywordTails(BUILTIN);
+    expect(builtin).toHaveLength(keywordsOf(BUILTIN)!.length);
+    expect(builtin[0]![0]).toBe(38);
+    const allowed = (tail: Buffer) => Array.from({ length: 256 }, (_, b) => b).filter((b) => tail[1 + (b >> 3)]! & (1 << (b & 7)));
+    expect(String.fromCharCode(...allowed(builtin[0]!))).toBe('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz');
+    expect(tailOf('acme_[a-z]{10}')[0]![0]).toBe(10);
+    expect(tailOf('acme_[a-f0-9_]{4,}')[0]![0]).toBe(4);
+    expect(String.fromCharCode(...allowed(tailOf('acme_[a-f0-9_]{4,}')[0]!))).toBe('0123456789_abcdef');
+    expect(tailOf('acme_[a-z]+')[0]![0]).toBe(1);
+    expect(tailOf('acme_[a-z]{999}')[0]![0]).toBe(255);
+    // Anything else asks for nothing: alternation, a group, flags, an escape, another start, another keyword.
+    for (const pattern of [
+      'acme_[a-z]{10}|other_',
+      '(acme_[a-z]{10})',
+      '(?i)acme_[a-z]{10}',
+      'acme_\\w{10}',
+      'x?acme_[a-z]{10}',
+      'acme_[^a]{3}',
+    ]) {
+      expect(tailOf(pattern), pattern).toEqual([Buffer.alloc(0)]);
+    }
+    expect(tailOf('acme_[a-z]{10}', ['other', 'acme_']).map((t) => t.length)).toEqual([0, 33]);
+  });
+
+  it('passes over a keyword without the tail its rule needs, anywhere in a file, and nothing more', async () => {
+    const addon = nativePrefilter()!;
+    const keywords = [Buffer.from('neev_')];
+    const tails = keywordTails(BUILTIN);
+    const root = tempDir();
+    const shape = `neev_${'Q'.repeat(38)}`;
+    writeTree(root, {
+      'region.txt': 'client = neev_region\nneev_client neev_',
+      'shape.txt': `x ${shape} y`,
+      'at-end.txt': `${'z'.repeat(100)}neev_${'Q'.repeat(37)}`,
+      'across.txt': `${'z'.repeat(1024 * 1024 - 20)}${shape}${'z'.repeat(100)}`,
+      'dense.txt': `${'neev_x '.repeat(50_000)}${shape}`,
+      'dense-clean.txt': 'neev_x '.repeat(50_000),
+    });
+    const names = ['region.txt', 'shape.txt', 'at-end.txt', 'across.txt', 'dense.txt', 'dense-clean.txt'];
+    const verdicts = await addon.scan(
+      names.map((n) => join(root, n)),
+      keywords,
+      { threads: 2, maxFileSize: 0, tails },
+    );
+    expect([...verdicts].map((v) => v >= 0)).toEqual([true, false, true, false, false, true]);
+    // Without tails, every one of them has the keyword.
+    const plain = await addon.scan(
+      names.map((n) => join(root, n)),
+      keywords,
+      { threads: 2, maxFileSize: 0 },
+    );
+    expect([...plain].every((v) => v < 0)).toBe(true);
   });
 
   it('counts newlines in a range, clamped to the buffer, and carries line states as the JavaScript count does', () => {

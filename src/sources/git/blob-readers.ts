@@ -22,7 +22,7 @@ export interface BlobReadersOptions {
    * The native reader (native/git-blobs.c) and every rule's keyword: git's output is then taken apart on the
    * addon's threads, and blobs without a keyword are only counted (onClean), never handed to onBlob.
    */
-  native?: { addon: Addon; keywords: Buffer[] };
+  native?: { addon: Addon; keywords: Buffer[]; tails?: Buffer[] };
   /** Blobs the native reader found no keyword in, and their bytes: clean, so scanned. */
   onClean?: (files: number, bytes: number) => void;
 }
@@ -116,9 +116,14 @@ export class BlobReaders {
       } finally {
         closeSync(writeFd); // git holds its own copy: the read end sees the end of output when git exits
       }
-      reading = native.addon.readBlobs(readFd, native.keywords, { maxSize: this.options.maxSize }, (data, records, files, bytes) => {
-        if (!this.failure) this.takeBatch(data, records, files, bytes);
-      });
+      reading = native.addon.readBlobs(
+        readFd,
+        native.keywords,
+        { maxSize: this.options.maxSize, tails: native.tails },
+        (data, records, files, bytes) => {
+          if (!this.failure) this.takeBatch(data, records, files, bytes);
+        },
+      );
     } else {
       child = spawn('git', args, { cwd: this.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
       reading = this.parseOutput(child.stdout!);

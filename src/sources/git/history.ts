@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { CompiledRule } from '../../rules/types.js';
 import { scanBuffer } from '../../scanner/scan-buffer.js';
-import { keywordsOf, nativePrefilter } from '../native-prefilter.js';
+import { keywordTails, keywordsOf, nativePrefilter } from '../native-prefilter.js';
 import type { Progress, SourceResult } from '../types.js';
 import type { Located } from '../../scanner/finding.js';
 import { indexBlobs, type BlobIndex } from './blob-index.js';
@@ -105,5 +105,5 @@ export async function scanHistory(cwd: string, range: string | undefined, option
 function nativeReader(rules: readonly CompiledRule[]) {
   const addon = nativePrefilter();
   const keywords = keywordsOf(rules);
-  return addon && typeof addon.readBlobs === 'function' && keywords ? { addon, keywords } : undefined;
+  return addon && typeof addon.readBlobs === 'function' && keywords ? { addon, keywords, tails: keywordTails(rules) } : undefined;
 }

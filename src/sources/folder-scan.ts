@@ -45,6 +45,8 @@ export class FolderScan {
   private scanner: FileScanner | undefined;
   /** Wakes finish() when a batch's verdicts are in. */
   private wake: (() => void) | undefined;
+  /** What handling a batch's verdicts threw (a result handler's error): finish() throws it. */
+  private failure: Error | undefined;
 
   constructor(private readonly options: ScanFilesOptions) {
     const addon = nativePrefilter();
@@ -65,6 +67,7 @@ export class FolderScan {
     if (!this.native) return scanWithEngine(this.files, this.options);
     this.submit();
     for (;;) {
+      if (this.failure) throw this.failure;
       const allRead = this.inFlight === 0 && this.submitted === this.files.length;
       if (allRead) break;
       if (this.flaggedDone < this.flagged.length) {
@@ -74,6 +77,7 @@ export class FolderScan {
         await new Promise<void>((resolve) => (this.wake = resolve));
       }
     }
+    if (this.failure) throw this.failure;
     // Every batch is read: what the engine has left may be worth worker threads.
     const rest = this.flagged.slice(this.flaggedDone);
     let next = 0;
@@ -119,8 +123,14 @@ export class FolderScan {
         .catch(() => undefined)
         .then((verdicts) => {
           this.inFlight--;
-          this.take(from, count, verdicts);
-          this.submit();
+          try {
+            if (!this.failure) {
+              this.take(from, count, verdicts);
+              this.submit();
+            }
+          } catch (error) {
+            this.failure = error as Error;
+          }
           const wake = this.wake;
           this.wake = undefined;
           wake?.();

@@ -1,5 +1,5 @@
 // Loads a CommonJS bundle as `require` would, but compiled with V8's code cache: `file`.cache, written by
-// `npm run build` (scripts/staged-code-cache.mjs) after the bundle. V8 checks a cache against its own version,
+// `npm run build` (scripts/scan-code-cache.mjs) after the bundle. V8 checks a cache against its own version,
 // its flags and the source's length, not the source itself, so one older than the bundle is never used.
 'use strict';
 const { readFileSync, statSync } = require('node:fs');

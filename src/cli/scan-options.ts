@@ -1,6 +1,6 @@
 /**
  * The `scan` command's option values that more than one parser needs: commander's in main.ts, the pre-commit fast
- * path's in staged-fast.ts, and runScan's own check. A module of constants, so main.ts can read them without loading
+ * path's in scan-fast.ts, and runScan's own check. A module of constants, so main.ts can read them without loading
  * the scan itself.
  */
 export const SCAN_FORMATS = ['text', 'json', 'sarif'] as const;

@@ -2,7 +2,7 @@ import { copyFileSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseStagedArgs } from '../../src/cli/staged-fast.js';
+import { parseScanArgs, parseStagedArgs } from '../../src/cli/scan-fast.js';
 import { generateKey, sha256Hex } from '../../src/key-format/key.js';
 import { neevscan } from '../helpers/cli.js';
 import { GIT_ENV, git, gitRepo, tempDir, writeTree } from '../helpers/tmp.js';
@@ -52,7 +52,6 @@ describe('the scan --staged command line, parsed without commander', () => {
       ['scan', '--staged', '--git'],
       ['scan', '--staged', '--help'],
       ['scan', '--staged', '-h'],
-      ['scan', '--staged', '--threads', '2'],
       ['scan', '--staged', '--format'],
       ['scan', '--staged', '--format', 'xml'],
       ['scan', '--staged', '--format='],
@@ -64,6 +63,55 @@ describe('the scan --staged command line, parsed without commander', () => {
     ]) {
       expect(parseStagedArgs(argv), argv.join(' ')).toBeUndefined();
     }
+  });
+});
+
+describe('the scan PATH command line, parsed without commander', () => {
+  const OPTIONS = { format: 'text', rules: [], color: true, maxFileSize: '0' };
+
+  it('takes paths between options, and --threads, as commander reads them', () => {
+    expect(parseScanArgs(['scan'])).toEqual({ paths: [], options: OPTIONS });
+    expect(parseScanArgs(['scan', 'a', '--format', 'json', 'b c', '--threads=3', '--no-color', './-x'])).toEqual({
+      paths: ['a', 'b c', './-x'],
+      options: { ...OPTIONS, format: 'json', threads: '3', color: false },
+    });
+    expect(parseScanArgs(['scan', '--staged', '--threads', '2'])).toEqual({
+      paths: [],
+      options: { ...OPTIONS, staged: true, threads: '2' },
+    });
+  });
+
+  it('leaves stdin, --git, short flags, -- and --staged with a path to commander', () => {
+    for (const argv of [
+      ['scan', '-'],
+      ['scan', 'a', '-'],
+      ['scan', '--git'],
+      ['scan', '.', '--git', 'main..HEAD'],
+      ['scan', '-h'],
+      ['scan', 'a', '--', 'b'],
+      ['scan', '--staged', 'a.env'],
+      ['scan', '.', '--threads'],
+      ['keys', 'list'],
+    ]) {
+      expect(parseScanArgs(argv), argv.join(' ')).toBeUndefined();
+    }
+  });
+});
+
+describe('scan PATH through bin/neevscan.js (the bundled path when built)', () => {
+  it('scans folders and files named between options, as commander would have them', () => {
+    const root = tempDir();
+    const key = generateKey();
+    writeTree(root, { 'a/one.env': `KEY=${key}\n`, 'b/two.txt': 'nothing\n', 'c.txt': `k=${generateKey()}\n` });
+    const run = neevscan(['scan', join(root, 'a'), '--format', 'json', join(root, 'c.txt'), '--threads=1', join(root, 'b')]);
+    expect(run.status).toBe(1);
+    const report = JSON.parse(run.stdout) as { findings: Array<{ secretSha256: string }>; stats: { files: number } };
+    expect(report.stats.files).toBe(3);
+    expect(report.findings.map((f) => f.secretSha256)).toContain(sha256Hex(key));
+    expect(report.findings).toHaveLength(2);
+    const missing = neevscan(['scan', join(root, 'nope'), '--no-color']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toBe(`neevscan: ${join(root, 'nope')}: no such file or folder\n`);
   });
 });
 
@@ -123,22 +171,22 @@ describe("the bundle's code cache (bin/load-bundle.cjs)", () => {
   const { loadBundle } = createRequire(import.meta.url)('../../bin/load-bundle.cjs') as {
     loadBundle: (file: string) => { script: { cachedDataRejected?: boolean }; exports: Record<string, unknown> };
   };
-  const BUNDLE = new URL('../../dist/bundle/staged.cjs', import.meta.url).pathname;
+  const BUNDLE = new URL('../../dist/bundle/scan.cjs', import.meta.url).pathname;
 
   it('is taken by this Node when the build made it', () => {
     const { script, exports } = loadBundle(BUNDLE);
     expect(script.cachedDataRejected).toBe(false);
-    expect(typeof exports.runStagedFast).toBe('function');
+    expect(typeof exports.runScanFast).toBe('function');
   });
 
   it('is not used when older than the bundle', () => {
     const dir = tempDir();
-    const copy = join(dir, 'staged.cjs');
+    const copy = join(dir, 'scan.cjs');
     copyFileSync(`${BUNDLE}.cache`, `${copy}.cache`);
     copyFileSync(BUNDLE, copy);
     utimesSync(`${copy}.cache`, new Date(0), new Date(0));
     const { script, exports } = loadBundle(copy);
     expect(script.cachedDataRejected).toBeUndefined(); // no cache handed to V8
-    expect(typeof exports.runStagedFast).toBe('function');
+    expect(typeof exports.runScanFast).toBe('function');
   });
 });

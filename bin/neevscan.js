@@ -9,9 +9,9 @@ const { join } = require('node:path');
 const mark = process.env.NEEVSCAN_MARKS === '1' ? (name) => performance.mark(`neevscan:${name}`) : () => {};
 mark('start');
 
-// `npm run build` bundles the CLI (scripts/bundle-cli.mjs): dist/bundle/scan.cjs, one CommonJS file for
-// `scan --staged` and `scan PATH...` (src/cli/scan-fast.ts), compiled with the code cache the build leaves beside it
-// (load-bundle.cjs), and
+// `npm run build` bundles the CLI (scripts/bundle-cli.mjs): dist/bundle/staged.cjs and dist/bundle/scan.cjs, one
+// CommonJS file each for `scan --staged` and for `scan PATH...` (both src/cli/scan-fast.ts; the hook's leaves the
+// folder scan out), compiled with the code cache the build leaves beside each (load-bundle.cjs), and
 // dist/bundle/neevscan.js for everything (the scan command and commander in one file, the other commands apart).
 // A bundle older than the last tsc build (`npx tsc` alone, during development) would run stale code, so then, or
 // without a bundle, the CLI runs from dist/cli/main.js.
@@ -25,8 +25,9 @@ const fresh = (bundle) => {
 
 const argv = process.argv.slice(2);
 let run;
-if (argv[0] === 'scan' && fresh('bundle/scan.cjs')) {
-  const { runScanFast } = require('./load-bundle.cjs').loadBundle(join(dist, 'bundle', 'scan.cjs')).exports;
+const scanBundle = argv[0] === 'scan' ? (argv.includes('--staged') ? 'bundle/staged.cjs' : 'bundle/scan.cjs') : undefined;
+if (scanBundle && fresh(scanBundle)) {
+  const { runScanFast } = require('./load-bundle.cjs').loadBundle(join(dist, scanBundle)).exports;
   mark('loaded');
   run = runScanFast(argv); // undefined: options it does not parse, for commander in main.js
 }

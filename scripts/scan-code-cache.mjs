@@ -1,7 +1,7 @@
-// Part of `npm run build`, after bundle-cli.mjs: writes V8's code cache for dist/bundle/scan.cjs (the
-// `scan --staged` and `scan PATH` bundle) to dist/bundle/scan.cjs.cache, which bin/neevscan.js hands to V8 so that
-// it compiles none of the functions a pre-commit scan or a folder scan runs. The cache is made after such scans (of
-// a throw-away repository with a staged key, and of its folder, in a child process whose output is dropped), so it
+// Part of `npm run build`, after bundle-cli.mjs: writes V8's code cache for dist/bundle/staged.cjs (`scan --staged`)
+// and dist/bundle/scan.cjs (`scan PATH`) beside each (`.cache`), which bin/neevscan.js hands to V8 so that it
+// compiles none of the functions a pre-commit scan or a folder scan runs. Each cache is made after such scans (of a
+// throw-away repository with a staged key, or of its folder, in a child process whose output is dropped), so it
 // holds those functions, not only the top level. V8 refuses a cache made by another Node version, for other flags or other source; the
 // bundle is then compiled as usual.
 import { spawnSync } from 'node:child_process';
@@ -11,21 +11,30 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const BUNDLE = join(ROOT, 'dist', 'bundle', 'scan.cjs');
-const CACHE = `${BUNDLE}.cache`;
+// Each bundle, and the scans that warm it: the hook's text report and the JSON one (the benchmark's); a folder's.
+const WARM_UPS = {
+  staged: [
+    ['scan', '--staged'],
+    ['scan', '--staged', '--format', 'json'],
+  ],
+  scan: [
+    ['scan', '.'],
+    ['scan', '.', '--format', 'json'],
+  ],
+};
+const bundleOf = (name) => join(ROOT, 'dist', 'bundle', `${name}.cjs`);
 
 if (process.argv[2] === '--warm') {
   // In the throw-away repository: compile the bundle as bin/neevscan.js does, scan, then save what V8 compiled.
+  const name = process.argv[3];
   const { loadBundle } = (await import('../bin/load-bundle.cjs')).default;
-  const { script, exports } = loadBundle(BUNDLE, undefined);
-  // The hook's text report and the JSON one (the benchmark's), so that both paths are in the cache.
-  const text = await exports.runScanFast(['scan', '--staged']);
-  const json = await exports.runScanFast(['scan', '--staged', '--format', 'json']);
-  const folder = await exports.runScanFast(['scan', '.', '--format', 'json']);
-  process.exitCode = text === json && json === folder ? text : 2;
-  process.on('exit', () => writeFileSync(CACHE, script.createCachedData()));
+  const { script, exports } = loadBundle(bundleOf(name), undefined);
+  const statuses = [];
+  for (const argv of WARM_UPS[name]) statuses.push(await exports.runScanFast(argv));
+  process.exitCode = statuses.every((status) => status === statuses[0]) ? statuses[0] : 2;
+  process.on('exit', () => writeFileSync(`${bundleOf(name)}.cache`, script.createCachedData()));
 } else {
-  rmSync(CACHE, { force: true });
+  for (const name of Object.keys(WARM_UPS)) rmSync(`${bundleOf(name)}.cache`, { force: true });
   const repo = mkdtempSync(join(tmpdir(), 'neevscan-code-cache-'));
   try {
     const git = (...args) => spawnSync('git', args, { cwd: repo, stdio: 'ignore' });
@@ -33,10 +42,12 @@ if (process.argv[2] === '--warm') {
     const { generateKey } = await import('../dist/key-format/key.js');
     writeFileSync(join(repo, 'config.ts'), `export const NEEV_API_KEY = "${generateKey()}";\n`);
     git('add', '-A');
-    const run = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--warm'], { cwd: repo, stdio: 'ignore' });
-    if (run.status !== 1) {
-      rmSync(CACHE, { force: true });
-      console.error(`staged-code-cache: the warm-up scan exited ${run.status}; no code cache (the CLI works without one)`);
+    for (const name of Object.keys(WARM_UPS)) {
+      const run = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--warm', name], { cwd: repo, stdio: 'ignore' });
+      if (run.status !== 1) {
+        rmSync(`${bundleOf(name)}.cache`, { force: true });
+        console.error(`scan-code-cache: the ${name} warm-up scan exited ${run.status}; no code cache for it (the CLI works without one)`);
+      }
     }
   } finally {
     rmSync(repo, { recursive: true, force: true });

@@ -173,10 +173,12 @@ describe("the bundle's code cache (bin/load-bundle.cjs)", () => {
   };
   const BUNDLE = new URL('../../dist/bundle/scan.cjs', import.meta.url).pathname;
 
-  it('is taken by this Node when the build made it', () => {
-    const { script, exports } = loadBundle(BUNDLE);
-    expect(script.cachedDataRejected).toBe(false);
-    expect(typeof exports.runScanFast).toBe('function');
+  it('is taken by this Node when the build made it, for the hook’s bundle and the folder scan’s', () => {
+    for (const bundle of [BUNDLE, new URL('../../dist/bundle/staged.cjs', import.meta.url).pathname]) {
+      const { script, exports } = loadBundle(bundle);
+      expect(script.cachedDataRejected, bundle).toBe(false);
+      expect(typeof exports.runScanFast).toBe('function');
+    }
   });
 
   it('is not used when older than the bundle', () => {

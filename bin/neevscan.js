@@ -42,11 +42,13 @@ run.then((status) => {
 
 /**
  * Ends a scan as soon as it has said everything: Node's own teardown after the report (its platform's threads,
- * libuv's pool, the heap) took 6-7 ms of a pre-commit scan's ~150 (the rest of the 25 ms from the 'exit' event to the
- * parent seeing the process gone is the kernel's). The native addon's exitNow calls _exit. Only on Linux (stdout and stderr, files, pipes and terminals alike, are written synchronously
- * there), with nothing left in either stream's buffer, and never where something still has to happen at exit: a
- * profiler, coverage or a preloaded module (any node flag or NODE_OPTIONS, but bench:staged's marks), or
- * NEEVSCAN_NATIVE=0. 'exit' listeners still run first. Anything else: Node exits as it always did.
+ * libuv's pool, the heap) took 6-7 ms of a pre-commit scan's ~150 (the rest of the 25 ms from the 'exit' event to
+ * the parent seeing the process gone is the kernel's). The native addon's exitNow calls _exit. Only on Linux
+ * (stdout and stderr, files, pipes and terminals alike, are written synchronously there), with nothing left in
+ * either stream's buffer, and never where something still has to happen at exit: a profiler, coverage or a
+ * preloaded module (any node flag or NODE_OPTIONS, but bench:staged's marks), or NEEVSCAN_NATIVE=0. 'exit'
+ * listeners still run first. Anything else: Node exits as it always did. The addon's path is the one
+ * src/sources/native-prefilter.ts loads (this CommonJS file cannot import that module without the ES module loader).
  */
 function exitNow(status) {
   if (process.platform !== 'linux') return;

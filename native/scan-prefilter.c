@@ -39,7 +39,7 @@ typedef struct {
   unsigned char *keyword_bytes;
   size_t keyword_count;
   int threads;
-  size_t overlap; /* longest keyword - 1: what a chunk keeps of the one before */
+  size_t overlap; /* longest keyword plus its tail, - 1: what a chunk keeps of the one before */
   double max_file_size; /* 0: no limit */
   double *results;
   size_t next; /* next file nobody has taken (atomic) */
@@ -254,7 +254,6 @@ static napi_value scan(napi_env env, napi_callback_info info) {
     batch->keywords[i].length = length;
     batch->keywords[i].anchor = pick_anchor(batch->keyword_bytes + at, length);
     at += length;
-    if (length > batch->overlap + 1) batch->overlap = length - 1;
   }
   batch->keyword_count = keyword_count;
   read_tails(env, argv[2], batch->keywords, keyword_count);

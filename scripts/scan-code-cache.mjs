@@ -2,8 +2,8 @@
 // and dist/bundle/scan.cjs (`scan PATH`) beside each (`.cache`), which bin/neevscan.js hands to V8 so that it
 // compiles none of the functions a pre-commit scan or a folder scan runs. Each cache is made after such scans (of a
 // throw-away repository with a staged key, or of its folder, in a child process whose output is dropped), so it
-// holds those functions, not only the top level. V8 refuses a cache made by another Node version, for other flags or other source; the
-// bundle is then compiled as usual.
+// holds those functions, not only the top level. V8 refuses a cache made by another Node version, for other flags
+// or other source; the bundle is then compiled as usual.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -2,8 +2,9 @@
  * The scan command's fast path: `neevscan scan --staged` (the pre-commit hook)
  * and `neevscan scan [PATH...]` with the long options they may carry, run
  * without commander. `npm run build` bundles this module and what it imports
- * into one CommonJS file, dist/bundle/scan.cjs (scripts/bundle-cli.mjs), which
- * bin/neevscan.js loads for any `scan` command line. Anything else on the line
+ * twice (scripts/bundle-cli.mjs): dist/bundle/staged.cjs, which leaves the
+ * folder scan out, and dist/bundle/scan.cjs, which bin/neevscan.js loads for
+ * every other `scan` command line. Anything else on the line
  * (help, stdin, --git, a short flag, a bad value) goes to main.ts, whose
  * commander parses it and words its errors as before.
  */

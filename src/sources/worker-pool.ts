@@ -51,7 +51,7 @@ export interface ScanFilesOptions {
   threads?: number;
 }
 
-/** Set once a scan has used worker threads: see scanFiles on re2. */
+/** Set once a scan has used worker threads: see scanWithEngine on re2. */
 let workersUsed = false;
 
 interface Started {

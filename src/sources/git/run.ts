@@ -32,8 +32,8 @@ export function runGit(
           }) as GitChild);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
     child.on('error', (error: NodeJS.ErrnoException) =>
       reject(new NeevscanError(error.code === 'ENOENT' ? 'git is not installed (or not on PATH)' : `git: ${error.message}`, 'git-failed')),
     );

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { positiveInt, type EnvSection } from '../core/env-section.js';
+import { positiveInt, wholeNumber, type EnvSection } from '../core/env-section.js';
 
 /** The variables the HTTP server's section reads (docs/configuration.md). */
 export const SERVER_ENV = [
@@ -36,7 +36,8 @@ export function readServerConfig(env: EnvSection<typeof SERVER_ENV>): ServerConf
   const [failures, failureWindow] = (env.NEEVSCAN_AUTH_FAILURE_LIMIT || '20/300').split('/');
   return {
     host: env.HOST || '127.0.0.1',
-    port: positiveInt(env.PORT, 3000, 'PORT'),
+    // 0: any free port, the one taken logged at start (how tests run many servers without racing for a port).
+    port: wholeNumber(env.PORT, 3000, 'PORT'),
     adminToken: env.NEEVSCAN_ADMIN_TOKEN || undefined,
     allowPrivateWebhooks: env.NEEVSCAN_ALLOW_PRIVATE_WEBHOOKS === '1',
     defaultRateLimit: {

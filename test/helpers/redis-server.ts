@@ -34,7 +34,7 @@ process.once('exit', () => {
 
 /** On a spare port, or on `options.port` (the run-wide Redis of test/helpers/global-redis.ts). */
 export async function startDedicatedRedis(options: { port?: number } = {}): Promise<DedicatedRedis> {
-  const port = options.port ?? (await freePort());
+  let port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'neevscan-redis-'));
   let child: ChildProcess | null = null;
   let output = '';
@@ -74,7 +74,16 @@ export async function startDedicatedRedis(options: { port?: number } = {}): Prom
     });
   };
 
-  await start();
+  // A spare port is spare only until some connection takes it: the first start tries again on another.
+  for (let tries = 1; ; tries++) {
+    try {
+      await start();
+      break;
+    } catch (error) {
+      if (options.port !== undefined || tries === 5 || !/already in use/i.test(output)) throw error;
+      port = await freePort();
+    }
+  }
   return {
     url: `redis://127.0.0.1:${port}`,
     port,

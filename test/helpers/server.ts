@@ -100,28 +100,33 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** `neevscan serve` as its own process, waited on until /readyz answers 200. */
+/**
+ * `neevscan serve` as its own process, waited on until /readyz answers 200.
+ * It listens on PORT=0 and the test reads the port it took from its start-up
+ * line: a port picked here and handed over would be free only until some
+ * other connection took it (EADDRINUSE, or worse, another server answering).
+ */
 export async function spawnServe(
   env: Record<string, string>,
   { readyMs = TEST_CLUSTER_NODES ? 60_000 : 15_000 }: { readyMs?: number } = {},
 ): Promise<{ url: string; child: ChildProcess; output: () => string; stop(): Promise<void>; kill(): Promise<void> }> {
-  const port = await freePort();
   let output = '';
   const child = spawn(process.execPath, [BIN, 'serve'], {
-    env: { ...process.env, ...testRedisEnv(), NEEVSCAN_ADMIN_TOKEN: ADMIN, HOST: '127.0.0.1', PORT: String(port), ...env },
+    env: { ...process.env, ...testRedisEnv(), NEEVSCAN_ADMIN_TOKEN: ADMIN, HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
-  const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + readyMs;
+  let url: string | undefined;
   for (;;) {
+    url ??= /neevscan serving on (http:\/\/[^\s"]+)/.exec(output)?.[1];
     try {
-      if ((await fetch(`${url}/readyz`)).status === 200) break;
+      if (url && (await fetch(`${url}/readyz`)).status === 200) break;
     } catch {
-      /* not listening yet */
+      /* not answering yet */
     }
-    if (Date.now() > deadline) {
+    if (Date.now() > deadline || child.exitCode !== null || child.signalCode !== null) {
       // Not left running (and reconnecting to a Redis the test is about to stop) after the test gave up on it.
       child.kill('SIGKILL');
       throw new Error(`serve did not become ready: ${output}`);

@@ -11,7 +11,7 @@ import { startGitHubStandIn } from '../helpers/github/standin.js';
 import { TestRepo } from '../helpers/github/test-repo.js';
 import { until } from '../helpers/pipeline.js';
 import { REDIS_URL, deletePrefix, dumpPrefix, freshPrefix, testRedis } from '../helpers/redis.js';
-import { callApi, freePort, spawnServe } from '../helpers/server.js';
+import { callApi, spawnServe } from '../helpers/server.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const TOKENS = ['ghp_e2eTokenOne00000000000000000000000000', 'ghp_e2eTokenTwo00000000000000000000000000'];
@@ -73,8 +73,8 @@ describe('neevscan poll with neevscan serve, against the GitHub stand-in', () =>
     const head = repo.commit('add config', { 'config/app.env': `REGION=in-west-1\nNEEV_API_KEY=${pushed.key}\n` });
     gh.addRepo({ owner: 'octo-org', name: 'app', path: repo.path, private: false });
 
-    const metricsPort = await freePort();
-    const poll = spawnPoll(env, ['--interval', '0.2', '--metrics-port', String(metricsPort)]);
+    // Port 0: the poller takes a free one and names it in its log.
+    const poll = spawnPoll(env, ['--interval', '0.2', '--metrics-port', '0']);
 
     // A PushEvent as the feed has carried them since October 2025: no commit list.
     gh.pushEvent({
@@ -156,12 +156,14 @@ describe('neevscan poll with neevscan serve, against the GitHub stand-in', () =>
     ]);
 
     // The poller's own metrics, and the workers' lag in serve's.
-    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const metricsUrl = /metrics on (http:\/\/\S+)\/metrics/.exec(poll.output())?.[1];
+    expect(metricsUrl).toBeDefined();
+    const metrics = await (await fetch(`${metricsUrl}/metrics`)).text();
     expect(metrics).toMatch(/neevscan_public_events_seen_total\{type="PushEvent"\} 2/);
     expect(metrics).toMatch(/neevscan_public_events_seen_total\{type="IssueCommentEvent"\} 1/);
     expect(metrics).toMatch(/neevscan_github_rate_limit_remaining\{token="1"\} \d+/);
     expect(metrics).toMatch(/neevscan_public_events_lost_total 0/);
-    expect((await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status).toBe(200);
+    expect((await fetch(`${metricsUrl}/healthz`)).status).toBe(200);
     // The workers observe lag as their jobs end, just after the alert is written.
     const serveMetrics = () => fetch(`${serve.url}/metrics`).then((r) => r.text());
     for (const lag of [

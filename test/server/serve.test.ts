@@ -5,24 +5,25 @@ import { freePort } from '../helpers/server.js';
 
 describe('neevscan serve without Redis', () => {
   it('starts, answers 503 on /readyz, and keeps retrying with a line naming REDIS_URL', async () => {
-    const port = await freePort();
+    // A port nothing listens on (it was free a moment ago); serve itself takes any free port (PORT=0).
     const deadPort = await freePort();
     const child = spawn(process.execPath, [BIN, 'serve'], {
-      env: { ...process.env, PORT: String(port), REDIS_URL: `redis://127.0.0.1:${deadPort}`, NEEVSCAN_ADMIN_TOKEN: 'x' },
+      env: { ...process.env, PORT: '0', REDIS_URL: `redis://127.0.0.1:${deadPort}`, NEEVSCAN_ADMIN_TOKEN: 'x' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
     try {
-      let ready: Response | undefined;
-      for (let i = 0; i < 100 && !ready; i++) {
-        ready = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
-        if (!ready) await new Promise((r) => setTimeout(r, 50));
+      let url: string | undefined;
+      for (let i = 0; i < 200 && !url; i++) {
+        url = /neevscan serving on (http:\/\/[^\s"]+)/.exec(output)?.[1];
+        if (!url) await new Promise((r) => setTimeout(r, 50));
       }
-      expect(ready?.status).toBe(503);
-      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
-      const api = await fetch(`http://127.0.0.1:${port}/api/v1/owners`, { headers: { authorization: 'Bearer x' } });
+      expect(url, output).toBeDefined();
+      expect((await fetch(`${url}/readyz`)).status).toBe(503);
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      const api = await fetch(`${url}/api/v1/owners`, { headers: { authorization: 'Bearer x' } });
       expect(api.status).toBe(503);
       expect(await api.json()).toMatchObject({ error: { code: 'unavailable' } });
       await new Promise((r) => setTimeout(r, 300));

@@ -1,4 +1,5 @@
 import type { Worker } from 'bullmq';
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { readConfig, type Config } from '../../config.js';
 import { NOTIFY_QUEUE } from '../../core/queue-names.js';
@@ -91,8 +92,10 @@ export async function runServe(options: { http?: boolean } = {}): Promise<number
 
   if (withHttp) {
     await app.listen({ host: config.host, port: config.port });
+    // The port bound, not the one asked for: PORT=0 takes any free one.
+    const { port } = app.server.address() as AddressInfo;
     app.log.info(
-      `neevscan serving on http://${config.host}:${config.port} (Redis ${describeRedisTarget(config)}, REVOKE_POLICY=${config.revokePolicy})`,
+      `neevscan serving on http://${config.host}:${port} (Redis ${describeRedisTarget(config)}, REVOKE_POLICY=${config.revokePolicy})`,
     );
   } else {
     app.log.info(`neevscan worker running (Redis ${describeRedisTarget(config)}, REVOKE_POLICY=${config.revokePolicy})`);

@@ -28,11 +28,10 @@
 #include <unistd.h>
 
 #include "git-blobs.h"
-#include "keywords.h"
+#include "blob-batch.h"
 
 #define READ_SIZE (1024 * 1024)
 #define PIPE_SIZE (1024 * 1024)
-#define FIELDS 5
 #define BATCH_BYTES (4 * 1024 * 1024)
 #define BATCH_RECORDS 4096
 #define COUNTS_EVERY_NS (50 * 1000 * 1000) /* clean counts go out at least this often while reading: progress */
@@ -40,81 +39,20 @@
 #define FILL_WAIT_NS (1000 * 1000)
 #define QUEUE 8                            /* batches waiting for the main thread before the reader waits */
 
-enum { KIND_BLOB = 0, KIND_MISSING = 1, KIND_TOO_LARGE = 2 };
-
 typedef struct {
-  unsigned char *data;
-  size_t length, capacity;
-  double *records;
-  size_t count, record_capacity;
-  double files, bytes;
-} batch_t;
-
-typedef struct {
+  sink_t sink; /* the tsfn's context */
   int fd;
-  keyword_t *keywords;
-  unsigned char *keyword_bytes;
-  size_t keyword_count;
+  keyword_set_t keywords;
   double max_size; /* 0: no limit */
-  napi_threadsafe_function tsfn;
-  napi_deferred deferred;
-  napi_ref exception; /* what onBatch threw: the promise is rejected with it */
-  int error;          /* errno of a failed read or allocation (the reader's thread) */
-  int failed;         /* onBatch could not be called (the main thread) */
+  int error;       /* errno of a failed read or allocation (the reader's thread) */
   batch_t *batch;
   struct timespec sent;
 } reader_t;
 
-static void free_batch(batch_t *batch) {
-  if (batch == NULL) return;
-  free(batch->data);
-  free(batch->records);
-  free(batch);
-}
-
-static int grow(void **block, size_t *capacity, size_t needed, size_t unit) {
-  if (needed <= *capacity) return 0;
-  size_t next = *capacity * 2 > needed ? *capacity * 2 : needed;
-  void *grown = realloc(*block, next * unit);
-  if (grown == NULL) return ENOMEM;
-  *block = grown;
-  *capacity = next;
-  return 0;
-}
-
-/* Adds a record (with the blob's content for KIND_BLOB) to the batch being filled. */
-static int add_record(reader_t *r, int kind, const unsigned char *name, size_t name_length, const unsigned char *content,
-                      size_t size) {
-  if (r->batch == NULL && (r->batch = calloc(1, sizeof(batch_t))) == NULL) return ENOMEM;
-  batch_t *b = r->batch;
-  size_t kept = kind == KIND_BLOB ? size : 0;
-  if (grow((void **)&b->data, &b->capacity, b->length + name_length + kept, 1) != 0) return ENOMEM;
-  if (grow((void **)&b->records, &b->record_capacity, (b->count + 1) * FIELDS, sizeof(double)) != 0) return ENOMEM;
-  double *record = b->records + b->count * FIELDS;
-  record[0] = kind;
-  record[1] = (double)b->length;
-  record[2] = (double)name_length;
-  memcpy(b->data + b->length, name, name_length);
-  b->length += name_length;
-  record[3] = (double)b->length;
-  record[4] = (double)size;
-  if (kept > 0) memcpy(b->data + b->length, content, kept);
-  b->length += kept;
-  b->count++;
-  return 0;
-}
-
-static int count_clean(reader_t *r, size_t size) {
-  if (r->batch == NULL && (r->batch = calloc(1, sizeof(batch_t))) == NULL) return ENOMEM;
-  r->batch->files++;
-  r->batch->bytes += (double)size;
-  return 0;
-}
-
 /* Hands the batch to the main thread (waiting while QUEUE batches are already waiting there). */
 static void send_batch(reader_t *r) {
   if (r->batch == NULL) return;
-  if (napi_call_threadsafe_function(r->tsfn, r->batch, napi_tsfn_blocking) != napi_ok) free_batch(r->batch);
+  if (napi_call_threadsafe_function(r->sink.tsfn, r->batch, napi_tsfn_blocking) != napi_ok) free_batch(r->batch);
   r->batch = NULL;
   clock_gettime(CLOCK_MONOTONIC, &r->sent);
 }
@@ -129,15 +67,6 @@ static void maybe_send(reader_t *r) {
     if (elapsed < COUNTS_EVERY_NS) return;
   }
   send_batch(r);
-}
-
-/* Whether the JavaScript engine must see a blob: a keyword in it, or a UTF-16 byte-order mark (it scans the decoded text). */
-static int needs_engine(const reader_t *r, const unsigned char *bytes, size_t size) {
-  if (size >= 2 && ((bytes[0] == 0xff && bytes[1] == 0xfe) || (bytes[0] == 0xfe && bytes[1] == 0xff))) return 1;
-  if (r->keyword_count == 0) return 1;
-  for (size_t i = 0; i < r->keyword_count; i++)
-    if (contains(bytes, size, &r->keywords[i])) return 1;
-  return 0;
 }
 
 /* The decimal number in [from, to), or -1 when it is not one. */
@@ -181,20 +110,20 @@ static size_t parse(reader_t *r, unsigned char *buffer, size_t *start, size_t en
     }
     size_t body = (size_t)(newline + 1 - buffer);
     if (size < 0) {
-      if ((r->error = add_record(r, KIND_MISSING, header, name_length, NULL, 0)) != 0) return 0;
+      if ((r->error = add_record(&r->batch, KIND_MISSING, header, name_length, NULL, 0)) != 0) return 0;
       *start = body;
       continue;
     }
     if (!blob || (r->max_size > 0 && (double)size > r->max_size)) {
-      if (blob && (r->error = add_record(r, KIND_TOO_LARGE, header, name_length, NULL, (size_t)size)) != 0) return 0;
+      if (blob && (r->error = add_record(&r->batch, KIND_TOO_LARGE, header, name_length, NULL, (size_t)size)) != 0) return 0;
       *start = body;
       *discard = (size_t)size + 1;
       continue;
     }
     if (end - body < (size_t)size + 1) return body - *start + (size_t)size + 1;
     const unsigned char *content = buffer + body;
-    r->error = needs_engine(r, content, (size_t)size) ? add_record(r, KIND_BLOB, header, name_length, content, (size_t)size)
-                                                      : count_clean(r, (size_t)size);
+    r->error = needs_engine(&r->keywords, content, (size_t)size) ? add_record(&r->batch, KIND_BLOB, header, name_length, content, (size_t)size)
+                                                      : count_clean(&r->batch, (size_t)size);
     if (r->error != 0) return 0;
     *start = body + (size_t)size + 1;
     if (r->batch->length >= BATCH_BYTES || r->batch->count >= BATCH_RECORDS) send_batch(r);
@@ -251,55 +180,16 @@ static void *run(void *arg) {
   if (r->error == 0) send_batch(r);
   free_batch(r->batch);
   r->batch = NULL;
-  napi_release_threadsafe_function(r->tsfn, napi_tsfn_release);
+  napi_release_threadsafe_function(r->sink.tsfn, napi_tsfn_release);
   return NULL;
-}
-
-/* On the main thread: one batch to onBatch. */
-static void deliver(napi_env env, napi_value callback, void *context, void *data) {
-  reader_t *r = context;
-  batch_t *b = data;
-  if (env != NULL && r->exception == NULL && !r->failed) {
-    static const unsigned char empty = 0;
-    napi_value args[4], array_buffer, undefined, thrown;
-    void *records;
-    size_t fields = b->count * FIELDS;
-    int ok = napi_create_buffer_copy(env, b->length, b->length ? (void *)b->data : (void *)&empty, NULL, &args[0]) == napi_ok &&
-             napi_create_arraybuffer(env, fields * sizeof(double), &records, &array_buffer) == napi_ok &&
-             napi_create_typedarray(env, napi_float64_array, fields, array_buffer, 0, &args[1]) == napi_ok &&
-             napi_create_double(env, b->files, &args[2]) == napi_ok && napi_create_double(env, b->bytes, &args[3]) == napi_ok &&
-             napi_get_undefined(env, &undefined) == napi_ok;
-    if (ok && fields > 0) memcpy(records, b->records, fields * sizeof(double));
-    if (!ok || napi_call_function(env, undefined, callback, 4, args, NULL) != napi_ok) {
-      bool pending = false;
-      if (napi_is_exception_pending(env, &pending) == napi_ok && pending && napi_get_and_clear_last_exception(env, &thrown) == napi_ok)
-        napi_create_reference(env, thrown, 1, &r->exception);
-      else
-        r->failed = 1;
-    }
-  }
-  free_batch(b);
 }
 
 /* On the main thread, once the reader's thread is done and every batch was delivered. */
 static void finish(napi_env env, void *data, void *hint) {
   (void)hint;
   reader_t *r = data;
-  napi_value value;
-  if (r->exception != NULL && napi_get_reference_value(env, r->exception, &value) == napi_ok) {
-    napi_reject_deferred(env, r->deferred, value);
-  } else if (r->exception != NULL || r->error != 0 || r->failed) {
-    napi_value message;
-    napi_create_string_utf8(env, r->error ? strerror(r->error) : "git blob reader failed", NAPI_AUTO_LENGTH, &message);
-    napi_create_error(env, NULL, message, &value);
-    napi_reject_deferred(env, r->deferred, value);
-  } else {
-    napi_get_undefined(env, &value);
-    napi_resolve_deferred(env, r->deferred, value);
-  }
-  if (r->exception != NULL) napi_delete_reference(env, r->exception);
-  free(r->keywords);
-  free(r->keyword_bytes);
+  settle(env, &r->sink, r->error ? strerror(r->error) : NULL, NULL);
+  free_keyword_set(&r->keywords);
   free(r);
 }
 
@@ -324,33 +214,6 @@ fail:
   return NULL;
 }
 
-static int read_keywords(napi_env env, napi_value list, reader_t *r) {
-  uint32_t count;
-  if (napi_get_array_length(env, list, &count) != napi_ok) return 0;
-  size_t total = 0;
-  for (int pass = 0; pass < 2; pass++) {
-    if (pass == 1) {
-      r->keywords = calloc(count + 1, sizeof(keyword_t));
-      r->keyword_bytes = malloc(total + 1);
-      if (r->keywords == NULL || r->keyword_bytes == NULL) return 0;
-      total = 0;
-    }
-    for (uint32_t i = 0; i < count; i++) {
-      napi_value element;
-      void *data;
-      size_t length;
-      if (napi_get_element(env, list, i, &element) != napi_ok || napi_get_buffer_info(env, element, &data, &length) != napi_ok) return 0;
-      if (pass == 1) {
-        if (length > 0) memcpy(r->keyword_bytes + total, data, length);
-        r->keywords[i] = (keyword_t){r->keyword_bytes + total, length, pick_anchor(r->keyword_bytes + total, length)};
-      }
-      total += length;
-    }
-  }
-  r->keyword_count = count;
-  return 1;
-}
-
 static napi_value read_blobs(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4], promise, name, value;
@@ -361,28 +224,26 @@ static napi_value read_blobs(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4 || napi_get_value_int32(env, argv[0], &fd) != napi_ok ||
-      !read_keywords(env, argv[1], r))
+      !read_keyword_set(env, argv[1], argv[2], &r->keywords))
     goto fail;
   r->fd = fd;
   if (napi_get_named_property(env, argv[2], "maxSize", &value) == napi_ok) napi_get_value_double(env, value, &r->max_size);
-  read_tails(env, argv[2], r->keywords, r->keyword_count);
-  if (napi_create_promise(env, &r->deferred, &promise) != napi_ok ||
+  if (napi_create_promise(env, &r->sink.deferred, &promise) != napi_ok ||
       napi_create_string_utf8(env, "neevscan:git-blobs", NAPI_AUTO_LENGTH, &name) != napi_ok ||
-      napi_create_threadsafe_function(env, argv[3], NULL, name, QUEUE, 1, r, finish, r, deliver, &r->tsfn) != napi_ok)
+      napi_create_threadsafe_function(env, argv[3], NULL, name, QUEUE, 1, r, finish, &r->sink, deliver_batch, &r->sink.tsfn) != napi_ok)
     goto fail;
   pthread_t thread;
   if (pthread_create(&thread, NULL, run, r) != 0) {
     /* No thread: settle at once (finish rejects, as the thread's end would have). */
     r->error = EAGAIN;
     close(r->fd);
-    napi_release_threadsafe_function(r->tsfn, napi_tsfn_release);
+    napi_release_threadsafe_function(r->sink.tsfn, napi_tsfn_release);
     return promise;
   }
   pthread_detach(thread);
   return promise;
 fail:
-  free(r->keywords);
-  free(r->keyword_bytes);
+  free_keyword_set(&r->keywords);
   free(r);
   napi_throw_error(env, NULL, "git-blobs: bad arguments");
   return NULL;

@@ -3,13 +3,16 @@
 // It never fails the install or the build: without the addon, scans take the JavaScript path, which gives the
 // same results (see src/sources/native-prefilter.ts). Skipped when the addon is newer than its sources.
 import { execFileSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const NATIVE = join(dirname(fileURLToPath(import.meta.url)), '..', 'native');
 const ADDON = join(NATIVE, 'build', 'Release', 'scan_prefilter.node');
-const SOURCES = ['scan-prefilter.c', 'git-blobs.c', 'git-blobs.h', 'keywords.h', 'binding.gyp'].map((name) => join(NATIVE, name));
+// Every source beside binding.gyp: a file left off a hand-kept list would not trigger a rebuild when it changed.
+const SOURCES = readdirSync(NATIVE)
+  .filter((name) => /\.(c|h|gyp)$/.test(name))
+  .map((name) => join(NATIVE, name));
 
 const mtime = (path) => statSync(path, { throwIfNoEntry: false })?.mtimeMs;
 const built = mtime(ADDON);

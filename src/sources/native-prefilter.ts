@@ -42,6 +42,18 @@ export interface Addon {
    * what onBatch threw, if it threw).
    */
   readBlobs(fd: number, keywords: Buffer[], options: { maxSize: number; tails?: Buffer[] }, onBatch: GitBatchHandler): Promise<void>;
+  /**
+   * Reads every blob of the given pack files (each with its version-2 .idx beside it) on `threads` threads of its
+   * own, handing batches to `onBatch` as readBlobs does (names in hex); settles with each pack's blob sizes in its
+   * .idx's order, -1 for an object it did not read (not a blob, damaged, a base outside the pack), and an empty
+   * array for a pack it could not open. Missing from an addon built before it was added (see git/pack-blobs.ts).
+   */
+  readPacks?: (
+    packs: string[],
+    keywords: Buffer[],
+    options: { maxSize: number; tails?: Buffer[]; threads?: number },
+    onBatch: GitBatchHandler,
+  ) => Promise<Float64Array[]>;
   /** How many `\n` bytes buffer[start, end) holds; missing from an addon built before it was added. */
   countNewlines?: (buffer: Buffer, start: number, end: number) => number;
   /**

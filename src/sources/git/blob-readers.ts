@@ -121,7 +121,7 @@ export class BlobReaders {
         native.keywords,
         { maxSize: this.options.maxSize, tails: native.tails },
         (data, records, files, bytes) => {
-          if (!this.failure) this.takeBatch(data, records, files, bytes);
+          if (!this.failure) takeGitBatch(this.options, data, records, files, bytes);
         },
       );
     } else {
@@ -163,20 +163,26 @@ export class BlobReaders {
       stdout.on('end', resolve);
     });
   }
+}
 
-  /** A batch from the native reader: clean blobs as counts, then the blobs with a keyword, the missing and the too large. */
-  private takeBatch(data: Buffer, records: Float64Array, files: number, bytes: number): void {
-    const { onBlob, onSkipped, onClean } = this.options;
-    if (files > 0) onClean?.(files, bytes);
-    for (let i = 0; i < records.length; i += GIT_RECORD_FIELDS) {
-      const nameAt = records[i + 1]!;
-      const oid = data.toString('latin1', nameAt, nameAt + records[i + 2]!);
-      const at = records[i + 3]!;
-      const size = records[i + 4]!;
-      if (records[i] === GIT_RECORD.blob) onBlob(oid, data.subarray(at, at + size));
-      else if (records[i] === GIT_RECORD.missing) onSkipped(oid, 'missing from the repository', 0);
-      else onSkipped(oid, `larger than --max-file-size (${size} bytes)`, size);
-    }
+/** A batch from either native reader (git-blobs.c, git-packs.c): clean blobs as counts, then the blobs with a keyword, the missing and the too large. */
+export function takeGitBatch(
+  handlers: Pick<BlobReadersOptions, 'onBlob' | 'onSkipped' | 'onClean'>,
+  data: Buffer,
+  records: Float64Array,
+  files: number,
+  bytes: number,
+): void {
+  const { onBlob, onSkipped, onClean } = handlers;
+  if (files > 0) onClean?.(files, bytes);
+  for (let i = 0; i < records.length; i += GIT_RECORD_FIELDS) {
+    const nameAt = records[i + 1]!;
+    const oid = data.toString('latin1', nameAt, nameAt + records[i + 2]!);
+    const at = records[i + 3]!;
+    const size = records[i + 4]!;
+    if (records[i] === GIT_RECORD.blob) onBlob(oid, data.subarray(at, at + size));
+    else if (records[i] === GIT_RECORD.missing) onSkipped(oid, 'missing from the repository', 0);
+    else onSkipped(oid, `larger than --max-file-size (${size} bytes)`, size);
   }
 }
 

@@ -46,6 +46,10 @@
 #define MAX_THREADS 8
 #define MAX_CHAIN 100000 /* longer than any real delta chain (git's own limit is 4095): a cycle in a damaged pack */
 #define HASH 20
+/* Larger objects, and versions whose bases hold more than MAX_HELD in all, are left to git (as a damaged one is):
+ * a pack from an untrusted repository may claim any size, or stack big versions deep. */
+#define MAX_OBJECT ((uint64_t)1 << 30)
+#define MAX_HELD ((uint64_t)2 << 30)
 
 enum { OBJ_COMMIT = 1, OBJ_TREE = 2, OBJ_BLOB = 3, OBJ_TAG = 4, OBJ_OFS_DELTA = 6, OBJ_REF_DELTA = 7 };
 
@@ -165,6 +169,9 @@ static int open_pack(pack_t *p) {
   uint32_t n = be32(p->idx + 8 + 4 * 255);
   size_t small = 8 + 1024 + (size_t)n * (HASH + 4 + 4);
   if (p->idx_size < small + 2 * HASH || be32(p->pack + 8) != n) return 0;
+  /* The fan-out must climb to n: the name search trusts it. */
+  for (int i = 1; i < 256; i++)
+    if (be32(p->idx + 8 + 4 * i) < be32(p->idx + 8 + 4 * (i - 1))) return 0;
   size_t large_count = (p->idx_size - small - 2 * HASH) / 8;
   p->n = n;
   p->names = p->idx + 8 + 1024;
@@ -340,7 +347,7 @@ static int reserve(worker_t *w, buffer_t *buffer, uint64_t needed) {
 static int inflate_object(worker_t *w, const pack_t *p, uint32_t pos, buffer_t *out) {
   uint64_t length = p->length[pos];
   uint64_t end = pos + 1 < p->n ? p->offset[pos + 1] : p->pack_size - HASH;
-  if (length >= UINT32_MAX) return 0; /* zlib counts in 32 bits here: git reads it */
+  if (length > MAX_OBJECT) return 0;
   if (!reserve(w, out, length + 1)) return 0;
   if (!w->z_ready) {
     memset(&w->z, 0, sizeof(w->z));
@@ -375,7 +382,7 @@ static int apply_delta(worker_t *w, const unsigned char *base, uint64_t base_len
                        buffer_t *out, uint64_t *length) {
   const unsigned char *at = delta, *end = delta + delta_length;
   uint64_t claimed_base, size;
-  if (!read_varint(&at, end, &claimed_base) || claimed_base != base_length || !read_varint(&at, end, &size) || size > SIZE_MAX / 2)
+  if (!read_varint(&at, end, &claimed_base) || claimed_base != base_length || !read_varint(&at, end, &size) || size > MAX_OBJECT)
     return 0;
   if (!reserve(w, out, size + 1)) return 0;
   unsigned char *bytes = out->bytes;
@@ -487,9 +494,11 @@ static void walk_tree(worker_t *w, pack_t *p, uint32_t root, stack_t *stack) {
   top->length = p->length[root];
   take_blob(w, p, root, top->content.bytes, top->length);
   size_t depth = 1;
+  uint64_t held = top->length; /* the versions on the stack: bases still to rebuild from */
   while (depth > 0 && w->error == 0) {
     top = &stack->frames[depth - 1];
     if (top->next == p->child_start[top->pos + 1]) {
+      held -= top->length;
       depth--;
       continue;
     }
@@ -499,11 +508,14 @@ static void walk_tree(worker_t *w, pack_t *p, uint32_t root, stack_t *stack) {
     if (above == NULL) break;
     top = &stack->frames[depth - 1]; /* frame_at may have moved the frames */
     if (!apply_delta(w, top->content.bytes, top->length, stack->delta.bytes, p->length[child], &above->content, &above->length)) continue;
+    if (held + above->length > MAX_HELD) continue; /* git's to read, with the versions built on it */
     above->pos = child;
     above->next = p->child_start[child];
     take_blob(w, p, child, above->content.bytes, above->length);
+    held += above->length;
     if (top->next == p->child_start[top->pos + 1]) {
       /* The base is done: the version takes its place. */
+      held -= top->length;
       frame_t done = *top;
       *top = *above;
       *above = done;

@@ -29,6 +29,8 @@
 
 #include "spawn.h"
 
+#define STDOUT_PIPE_SIZE (1024 * 1024)
+
 extern char **environ;
 
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 29))
@@ -90,6 +92,9 @@ static napi_value spawn_piped(napi_env env, napi_callback_info info) {
     returned = errno_error(env, errno);
     goto done;
   }
+  /* A 1 MiB pipe for stdout (best effort): git writes on while Node parses what it read, instead of stopping
+   * every 64 KiB until Node comes back for more (a long `git log --raw` ran half again as long into 64 KiB). */
+  (void)fcntl(out[0], F_SETPIPE_SZ, STDOUT_PIPE_SIZE);
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attributes;
   sigset_t all, none;

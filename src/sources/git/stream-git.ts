@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { NeevscanError } from '../../errors.js';
 import { GIT_ENV_OVERRIDES } from './run.js';
+import { spawnGit } from './spawn-git.js';
 
 /**
  * Runs git and hands its stdout to `onChunk` as it arrives (for outputs too
@@ -9,7 +9,8 @@ import { GIT_ENV_OVERRIDES } from './run.js';
  */
 export function streamGit(args: readonly string[], cwd: string, onChunk: (chunk: Buffer) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', [...GIT_ENV_OVERRIDES, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    // posix_spawn where the addon has it (no fork of Node), with a 1 MiB pipe for git's output (spawn-git.ts).
+    const child = spawnGit([...GIT_ENV_OVERRIDES, ...args], cwd, 'ignore');
     const err: Buffer[] = [];
     let failed = false;
     const fail = (error: Error) => {

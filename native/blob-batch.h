@@ -14,6 +14,8 @@
 
 #include <errno.h>
 #include <node_api.h>
+#include <pthread.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +39,7 @@ typedef struct {
   napi_deferred deferred;
   napi_ref exception; /* what onBatch threw: the promise is rejected with it */
   int failed;         /* onBatch could not be called (the main thread) */
+  size_t fields;      /* numbers a record (0: FIELDS, the blob readers') */
 } sink_t;
 
 /* Every rule's keyword, and whether a blob needs the JavaScript engine. */
@@ -145,7 +148,7 @@ static inline void deliver_batch(napi_env env, napi_value callback, void *contex
     static const unsigned char empty = 0;
     napi_value args[4], array_buffer, undefined, thrown;
     void *records;
-    size_t fields = b->count * FIELDS;
+    size_t fields = b->count * (sink->fields ? sink->fields : FIELDS);
     int ok = napi_create_buffer_copy(env, b->length, b->length ? (void *)b->data : (void *)&empty, NULL, &args[0]) == napi_ok &&
              napi_create_arraybuffer(env, fields * sizeof(double), &records, &array_buffer) == napi_ok &&
              napi_create_typedarray(env, napi_float64_array, fields, array_buffer, 0, &args[1]) == napi_ok &&
@@ -179,6 +182,30 @@ static inline void settle(napi_env env, sink_t *sink, const char *message, napi_
   }
   if (sink->exception != NULL) napi_delete_reference(env, sink->exception);
   sink->exception = NULL;
+}
+
+/*
+ * Makes the reader's promise and its thread-safe function (onBatch through deliver_batch, `sink` its context,
+ * `finish(owner)` once it is released) and starts `run(owner)` on a detached thread. 0 when the promise or the
+ * function could not be made (nothing started: the caller frees and throws). With no thread, the promise still
+ * settles: *error is EAGAIN, `fd` (if any) is closed and the function released, so `finish` rejects it.
+ */
+static inline int start_reader(napi_env env, napi_value on_batch, const char *name, size_t queue, sink_t *sink, void *owner,
+                               napi_finalize finish, void *(*run)(void *), int fd, int *error, napi_value *promise) {
+  napi_value resource;
+  if (napi_create_promise(env, &sink->deferred, promise) != napi_ok ||
+      napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &resource) != napi_ok ||
+      napi_create_threadsafe_function(env, on_batch, NULL, resource, queue, 1, owner, finish, sink, deliver_batch, &sink->tsfn) != napi_ok)
+    return 0;
+  pthread_t thread;
+  if (pthread_create(&thread, NULL, run, owner) != 0) {
+    *error = EAGAIN;
+    if (fd >= 0) close(fd);
+    napi_release_threadsafe_function(sink->tsfn, napi_tsfn_release);
+    return 1;
+  }
+  pthread_detach(thread);
+  return 1;
 }
 
 #endif

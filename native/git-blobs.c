@@ -216,7 +216,7 @@ fail:
 
 static napi_value read_blobs(napi_env env, napi_callback_info info) {
   size_t argc = 4;
-  napi_value argv[4], promise, name, value;
+  napi_value argv[4], promise, value;
   int32_t fd;
   reader_t *r = calloc(1, sizeof(reader_t));
   if (r == NULL) {
@@ -228,19 +228,7 @@ static napi_value read_blobs(napi_env env, napi_callback_info info) {
     goto fail;
   r->fd = fd;
   if (napi_get_named_property(env, argv[2], "maxSize", &value) == napi_ok) napi_get_value_double(env, value, &r->max_size);
-  if (napi_create_promise(env, &r->sink.deferred, &promise) != napi_ok ||
-      napi_create_string_utf8(env, "neevscan:git-blobs", NAPI_AUTO_LENGTH, &name) != napi_ok ||
-      napi_create_threadsafe_function(env, argv[3], NULL, name, QUEUE, 1, r, finish, &r->sink, deliver_batch, &r->sink.tsfn) != napi_ok)
-    goto fail;
-  pthread_t thread;
-  if (pthread_create(&thread, NULL, run, r) != 0) {
-    /* No thread: settle at once (finish rejects, as the thread's end would have). */
-    r->error = EAGAIN;
-    close(r->fd);
-    napi_release_threadsafe_function(r->sink.tsfn, napi_tsfn_release);
-    return promise;
-  }
-  pthread_detach(thread);
+  if (!start_reader(env, argv[3], "neevscan:git-blobs", QUEUE, &r->sink, r, finish, run, r->fd, &r->error, &promise)) goto fail;
   return promise;
 fail:
   free_keyword_set(&r->keywords);

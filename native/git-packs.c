@@ -635,7 +635,7 @@ static int read_paths(napi_env env, napi_value list, reader_t *r) {
 
 static napi_value read_packs(napi_env env, napi_callback_info info) {
   size_t argc = 4;
-  napi_value argv[4], promise, name, value;
+  napi_value argv[4], promise, value;
   reader_t *r = calloc(1, sizeof(reader_t));
   if (r == NULL) {
     napi_throw_error(env, NULL, "git-packs: out of memory");
@@ -650,17 +650,7 @@ static napi_value read_packs(napi_env env, napi_callback_info info) {
   int32_t threads;
   if (napi_get_named_property(env, argv[2], "threads", &value) == napi_ok && napi_get_value_int32(env, value, &threads) == napi_ok)
     r->threads = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : threads;
-  if (napi_create_promise(env, &r->sink.deferred, &promise) != napi_ok ||
-      napi_create_string_utf8(env, "neevscan:git-packs", NAPI_AUTO_LENGTH, &name) != napi_ok ||
-      napi_create_threadsafe_function(env, argv[3], NULL, name, QUEUE, 1, r, finish, &r->sink, deliver_batch, &r->sink.tsfn) != napi_ok)
-    goto fail;
-  pthread_t thread;
-  if (pthread_create(&thread, NULL, run, r) != 0) {
-    r->error = EAGAIN;
-    napi_release_threadsafe_function(r->sink.tsfn, napi_tsfn_release);
-    return promise;
-  }
-  pthread_detach(thread);
+  if (!start_reader(env, argv[3], "neevscan:git-packs", QUEUE, &r->sink, r, finish, run, -1, &r->error, &promise)) goto fail;
   return promise;
 fail:
   for (uint32_t i = 0; i < r->pack_count; i++) free(r->packs[i].path);

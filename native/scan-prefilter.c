@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "git-blobs.h"
+#include "git-log.h"
 #include "git-packs.h"
 #include "spawn.h"
 #include "keywords.h"
@@ -330,6 +331,7 @@ static napi_value init(napi_env env, napi_value exports) {
   if (napi_set_named_property(env, exports, "exitNow", fn) != napi_ok) return NULL;
   if (spawn_init(env, exports) == NULL) return NULL;
   if (git_packs_init(env, exports) == NULL) return NULL;
+  if (git_log_init(env, exports) == NULL) return NULL;
   return git_blobs_init(env, exports);
 }
 

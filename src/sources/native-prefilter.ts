@@ -54,6 +54,12 @@ export interface Addon {
     options: { maxSize: number; tails?: Buffer[]; threads?: number },
     onBatch: GitBatchHandler,
   ) => Promise<Float64Array[]>;
+  /**
+   * Takes `git log --raw -z` output (the whole-history index's) apart from `fd` (which it closes at the end) on a
+   * thread of its own: batches of commits, new paths and first sightings of blobs at paths (native/git-log.c).
+   * Missing from an addon built before it was added (see git/native-log.ts).
+   */
+  readLog?: (fd: number, onBatch: (data: Buffer, records: Float64Array) => void) => Promise<void>;
   /** How many `\n` bytes buffer[start, end) holds; missing from an addon built before it was added. */
   countNewlines?: (buffer: Buffer, start: number, end: number) => number;
   /**

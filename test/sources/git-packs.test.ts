@@ -205,7 +205,10 @@ describe('the pack reader', () => {
       const inPack = round % 2 === 0;
       const [packCopy, idxCopy] = [Buffer.from(packBytes), Buffer.from(idxBytes)];
       const target = inPack ? packCopy : idxCopy;
-      for (let flips = 1 + random(3); flips > 0; flips--) target[random(target.length)] ^= 1 + random(255);
+      for (let flips = 1 + random(3); flips > 0; flips--) {
+        const at = random(target.length);
+        target[at] = target[at]! ^ (1 + random(255));
+      }
       writeFileSync(join(copy, 'x.pack'), packCopy);
       writeFileSync(join(copy, 'x.idx'), idxCopy);
       let wrong = 0;

@@ -1,17 +1,15 @@
+import { nativePrefilter } from '../native-prefilter.js';
 import { RawLogParser, type LogEntry } from './log-parser.js';
+import { nativeLogIndex } from './native-log.js';
+import type { IndexListener, Introduction } from './introduction.js';
+
+export type { IndexListener, Introduction } from './introduction.js';
 import { streamGit } from './stream-git.js';
 
 const REGULAR_FILES = new Set(['100644', '100755', '100664']); // 100664: group-writable, written by very old gits, still in some histories
 const NO_OBJECT = /^0+$/;
 /** An all-zeros name: no object (an added or deleted side). */
 const isNoObject = (oid: string) => oid.charCodeAt(0) === 0x30 && NO_OBJECT.test(oid);
-
-/** Where a blob first appeared at one path: the earliest commit (parents before children) that put it there. */
-export interface Introduction {
-  path: string;
-  /** Index into BlobIndex.commits. */
-  commit: number;
-}
 
 export interface BlobIndex {
   /** Commit SHAs, parents before children. */
@@ -25,13 +23,6 @@ export interface BlobIndex {
   boundary: Map<string, Set<string>>;
 }
 
-/** Told of each blob as the log first shows it, so that reading can start before the log ends. */
-export interface IndexListener {
-  blob(oid: string, path: string): void;
-  /** A piece of the log has been parsed: a good moment to pass on the blobs found in it. */
-  chunk(): void;
-}
-
 /**
  * Lists the blobs a history introduced, from one `git log --raw` pass (tree
  * diffs only, no file content). `--reverse --topo-order` puts parents before
@@ -43,7 +34,12 @@ export interface IndexListener {
  * any branch has leaked. Deletions, submodules (160000) and symlinks (120000)
  * carry no file content to scan.
  */
-export async function indexBlobs(root: string, range: string | undefined, listener?: IndexListener): Promise<BlobIndex> {
+export async function indexBlobs(
+  root: string,
+  range: string | undefined,
+  listener?: IndexListener,
+  { native = true }: { native?: boolean } = {},
+): Promise<BlobIndex> {
   const blobs = new Map<string, Introduction[]>();
   const boundary = new Map<string, Set<string>>();
   const paths = new Map<string, string>(); // interned: one string per path, however many versions it has
@@ -85,6 +81,12 @@ export async function indexBlobs(root: string, range: string | undefined, listen
     ...(range === undefined ? ['--all'] : ['--end-of-options', range]),
     '--',
   ];
+  // A whole history with the addon: its thread parses the log (native-log.ts); a range needs each parent's side too.
+  const addon = native ? nativePrefilter() : undefined;
+  if (range === undefined && addon?.readLog && addon.spawnPiped && addon.waitExit) {
+    const { readLog, spawnPiped, waitExit } = addon;
+    return { ...(await nativeLogIndex({ readLog, spawnPiped, waitExit }, args, root, listener)), boundary };
+  }
   await streamGit(args, root, (chunk) => {
     parser.push(chunk);
     listener?.chunk();

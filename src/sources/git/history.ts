@@ -28,7 +28,7 @@ export interface HistoryOptions {
   onProgress?: Progress;
   /** `git cat-file` processes reading blobs side by side; default one per core, at most 4, more than one for long histories. */
   readers?: number;
-  /** Take git's output apart in the native addon when it is built (default); false: in JavaScript (the results are the same). */
+  /** Take git's output (the log's, cat-file's) apart in the native addon when it is built (default); false: in JavaScript (the results are the same). */
   native?: boolean;
   /** Read a whole history's blobs from the pack files with the addon (default); false: through `git cat-file` (the same results). */
   packs?: boolean;
@@ -58,7 +58,8 @@ export async function scanHistory(cwd: string, range: string | undefined, option
   const progress = (files: number, bytes: number) => {
     seen.files += files;
     seen.bytes += bytes;
-    options.onProgress?.({ files: seen.files, bytes: seen.bytes, total });
+    // A pack may hold blobs no ref reaches, read all the same: never more than the history's count on the bar.
+    options.onProgress?.({ files: total === undefined ? seen.files : Math.min(seen.files, total), bytes: seen.bytes, total });
   };
   const scanBlob = (oid: string, content: Buffer) => {
     // Findings keep hashes and positions, never the bytes: the reader reuses `content`'s buffer.
@@ -110,10 +111,15 @@ export async function scanHistory(cwd: string, range: string | undefined, option
   });
   let index: BlobIndex;
   try {
-    index = await indexBlobs(root, range, {
-      blob: (oid, path) => (packed ? packed.add(oid, path) : readers.add(oid, path)),
-      chunk: () => readers.flush(),
-    });
+    index = await indexBlobs(
+      root,
+      range,
+      {
+        blob: (oid, path) => (packed ? packed.add(oid, path) : readers.add(oid, path)),
+        chunk: () => readers.flush(),
+      },
+      { native: options.native !== false },
+    );
   } catch (error) {
     readers.abort();
     throw error;

@@ -123,7 +123,14 @@ static napi_value spawn_piped(napi_env env, napi_callback_info info) {
     returned = errno_error(env, failed);
     goto done;
   }
-  if (napi_create_object(env, &result) != napi_ok) goto done;
+  if (napi_create_object(env, &result) != napi_ok) {
+    /* No answer to hand over: the child must not outlive it unreaped. Its pipes close below, then it is ended. */
+    kill(pid, SIGKILL);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+    }
+    napi_throw_error(env, NULL, "spawnPiped: out of memory");
+    goto done;
+  }
   napi_create_int32(env, pid, &number);
   napi_set_named_property(env, result, "pid", number);
   napi_create_int32(env, in[1], &number);

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Addon, GitBatchHandler } from '../native-prefilter.js';
-import type { Introduction } from './blob-index.js';
+import type { Introduction } from './introduction.js';
 import { takeGitBatch, type BlobReadersOptions } from './blob-readers.js';
 import { runGit } from './run.js';
 

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "keywords.h"
+#include "options.h"
 
 #define FIELDS 5
 

@@ -216,7 +216,7 @@ fail:
 
 static napi_value read_blobs(napi_env env, napi_callback_info info) {
   size_t argc = 4;
-  napi_value argv[4], promise, value;
+  napi_value argv[4], promise;
   int32_t fd;
   reader_t *r = calloc(1, sizeof(reader_t));
   if (r == NULL) {
@@ -227,7 +227,7 @@ static napi_value read_blobs(napi_env env, napi_callback_info info) {
       !read_keyword_set(env, argv[1], argv[2], &r->keywords))
     goto fail;
   r->fd = fd;
-  if (napi_get_named_property(env, argv[2], "maxSize", &value) == napi_ok) napi_get_value_double(env, value, &r->max_size);
+  r->max_size = number_option(env, argv[2], "maxSize", 0);
   if (!start_reader(env, argv[3], "neevscan:git-blobs", QUEUE, &r->sink, r, finish, run, r->fd, &r->error, &promise)) goto fail;
   return promise;
 fail:

@@ -635,21 +635,19 @@ static int read_paths(napi_env env, napi_value list, reader_t *r) {
 
 static napi_value read_packs(napi_env env, napi_callback_info info) {
   size_t argc = 4;
-  napi_value argv[4], promise, value;
+  napi_value argv[4], promise;
   reader_t *r = calloc(1, sizeof(reader_t));
   if (r == NULL) {
     napi_throw_error(env, NULL, "git-packs: out of memory");
     return NULL;
   }
   pthread_mutex_init(&r->lock, NULL);
-  r->threads = 2;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4 || !read_paths(env, argv[0], r) ||
       !read_keyword_set(env, argv[1], argv[2], &r->keywords))
     goto fail;
-  if (napi_get_named_property(env, argv[2], "maxSize", &value) == napi_ok) napi_get_value_double(env, value, &r->max_size);
-  int32_t threads;
-  if (napi_get_named_property(env, argv[2], "threads", &value) == napi_ok && napi_get_value_int32(env, value, &threads) == napi_ok)
-    r->threads = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : threads;
+  r->max_size = number_option(env, argv[2], "maxSize", 0);
+  double threads = number_option(env, argv[2], "threads", 2);
+  r->threads = !(threads >= 1) ? 1 : threads > MAX_THREADS ? MAX_THREADS : (int)threads;
   if (!start_reader(env, argv[3], "neevscan:git-packs", QUEUE, &r->sink, r, finish, run, -1, &r->error, &promise)) goto fail;
   return promise;
 fail:

@@ -28,6 +28,7 @@
 #include "git-packs.h"
 #include "spawn.h"
 #include "keywords.h"
+#include "options.h"
 
 #define MAX_THREADS 64
 #define NEEDS_ENGINE (-1.0)
@@ -159,16 +160,6 @@ static void complete(napi_env env, napi_status status, void *data) {
       goto fail;                                                                      \
     }                                                                                 \
   } while (0)
-
-static double number_option(napi_env env, napi_value options, const char *name, double fallback) {
-  napi_value value;
-  napi_valuetype type;
-  double number;
-  if (napi_get_named_property(env, options, name, &value) != napi_ok) return fallback;
-  if (napi_typeof(env, value, &type) != napi_ok || type != napi_number) return fallback;
-  if (napi_get_value_double(env, value, &number) != napi_ok) return fallback;
-  return number;
-}
 
 static napi_value scan(napi_env env, napi_callback_info info) {
   size_t argc = 3;

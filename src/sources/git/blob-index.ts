@@ -1,10 +1,10 @@
 import { nativePrefilter } from '../native-prefilter.js';
+import type { IndexListener, Introduction } from './introduction.js';
 import { RawLogParser, type LogEntry } from './log-parser.js';
 import { nativeLogIndex } from './native-log.js';
-import type { IndexListener, Introduction } from './introduction.js';
+import { streamGit } from './stream-git.js';
 
 export type { IndexListener, Introduction } from './introduction.js';
-import { streamGit } from './stream-git.js';
 
 const REGULAR_FILES = new Set(['100644', '100755', '100664']); // 100664: group-writable, written by very old gits, still in some histories
 const NO_OBJECT = /^0+$/;

@@ -103,9 +103,8 @@ export async function scanHistory(cwd: string, range: string | undefined, option
     // A larger delta cache: reading every version of every file in history order is the case it is for.
     deltaBaseCacheLimit: '256m',
     onBlob: (oid, content) => {
-      result.files++;
-      result.bytes += content.length;
-      onBlob(oid, content);
+      count(1, content.length);
+      scanBlob(oid, content);
     },
     onSkipped,
   });

@@ -1,8 +1,7 @@
 import { Socket } from 'node:net';
-import { NeevscanError } from '../../errors.js';
 import type { Addon } from '../native-prefilter.js';
 import type { IndexListener, Introduction } from './introduction.js';
-import { GIT_ENV_OVERRIDES } from './run.js';
+import { GIT_ENV_OVERRIDES, gitExitError, gitStartError } from './run.js';
 
 /** What readLog hands over per record (native/git-log.c): six numbers, the first the kind. */
 const LOG_FIELDS = 6;
@@ -14,7 +13,7 @@ export type LogAddon = Required<Pick<Addon, 'readLog' | 'spawnPiped' | 'waitExit
  * The whole-history index from `git log` (args as blob-index.ts builds them) with its output taken apart
  * by the addon on a thread of its own: this thread gets only commits, each path once, and each blob's first
  * sighting at a path; the log's text, and entries that change nothing the index keeps, never reach it. The
- * same index as the JavaScript parser's (test/sources/git-packs.test.ts compares them).
+ * same index as the JavaScript parser's (test/sources/native-log.test.ts compares them).
  */
 export async function nativeLogIndex(
   addon: LogAddon,
@@ -29,8 +28,7 @@ export async function nativeLogIndex(
   try {
     started = addon.spawnPiped('git', ['git', ...GIT_ENV_OVERRIDES, ...args], root, false);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new NeevscanError(code === 'ENOENT' ? 'git is not installed (or not on PATH)' : `git: ${(error as Error).message}`, 'git-failed');
+    throw gitStartError(error as NodeJS.ErrnoException);
   }
   const stderr: Buffer[] = [];
   const errors = new Socket({ fd: started.stderr, readable: true, writable: false });
@@ -57,9 +55,6 @@ export async function nativeLogIndex(
     listener?.chunk();
   });
   const [code] = await Promise.all([exited, errorsEnded]);
-  if (code !== 0) {
-    const line = Buffer.concat(stderr).toString('utf8').trim().split('\n')[0] || `exit status ${code}`;
-    throw new NeevscanError(`git log: ${line.replace(/^fatal: /, '')}`, 'git-failed');
-  }
+  if (code !== 0) throw gitExitError(args[0], stderr, code);
   return { commits, blobs };
 }

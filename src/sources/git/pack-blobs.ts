@@ -135,8 +135,9 @@ export class PackedHistory {
     private readonly git: GitReader,
   ) {
     const onBatch: GitBatchHandler = (data, records, files, bytes) => takeGitBatch(handlers, data, records, files, bytes);
-    this.opened = PackBlobs.open(root).then(
-      (packs) => {
+    this.opened = PackBlobs.open(root)
+      .catch(() => undefined) // not listed (an odd repository): no packs, git reads every blob
+      .then((packs) => {
         this.packs = packs;
         this.read = packs?.read(addon, options, onBatch);
         this.read?.catch(() => {}); // awaited in finish(); a log that fails first must not leave it unobserved
@@ -144,15 +145,7 @@ export class PackedHistory {
         for (const [oid, path] of this.early) this.add(oid, path);
         this.early.length = 0;
         git.flush();
-      },
-      () => {
-        // Not listed (an odd repository): git reads every blob.
-        this.listed = true;
-        for (const [oid, path] of this.early) git.add(oid, path);
-        this.early.length = 0;
-        git.flush();
-      },
-    );
+      });
   }
 
   /** A blob the log showed, first at `path`. */

@@ -9,6 +9,17 @@ import { spawnGit, type GitChild } from './spawn-git.js';
  */
 export const GIT_ENV_OVERRIDES = ['-c', 'core.quotePath=false', '-c', 'color.ui=never', '-c', 'diff.external=', '-c', 'core.pager=cat'];
 
+/** git could not be started: a missing git named as such. */
+export function gitStartError(error: NodeJS.ErrnoException): NeevscanError {
+  return new NeevscanError(error.code === 'ENOENT' ? 'git is not installed (or not on PATH)' : `git: ${error.message}`, 'git-failed');
+}
+
+/** git `command` ended with `code`: its first line on stderr (or the status), without git's "fatal: ". */
+export function gitExitError(command: string | undefined, stderr: Buffer[], code: number | null): NeevscanError {
+  const line = Buffer.concat(stderr).toString('utf8').trim().split('\n')[0] || `exit status ${code}`;
+  return new NeevscanError(`git ${command}: ${line.replace(/^fatal: /, '')}`, 'git-failed');
+}
+
 /** Runs git and returns its stdout as bytes; a non-zero exit becomes a NeevscanError with git's first stderr line. */
 export function runGit(
   args: readonly string[],
@@ -34,14 +45,8 @@ export function runGit(
     const err: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', (error: NodeJS.ErrnoException) =>
-      reject(new NeevscanError(error.code === 'ENOENT' ? 'git is not installed (or not on PATH)' : `git: ${error.message}`, 'git-failed')),
-    );
-    child.on('close', (code) => {
-      if (code === 0) return resolve(Buffer.concat(out));
-      const line = Buffer.concat(err).toString('utf8').trim().split('\n')[0] || `exit status ${code}`;
-      reject(new NeevscanError(`git ${args[0]}: ${line.replace(/^fatal: /, '')}`, 'git-failed'));
-    });
+    child.on('error', (error: NodeJS.ErrnoException) => reject(gitStartError(error)));
+    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(gitExitError(args[0], err, code))));
     if (input !== undefined) {
       child.stdin!.on('error', () => {}); // git may exit before reading all input; its exit status tells
       child.stdin!.end(input);

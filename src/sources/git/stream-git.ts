@@ -1,5 +1,4 @@
-import { NeevscanError } from '../../errors.js';
-import { GIT_ENV_OVERRIDES } from './run.js';
+import { GIT_ENV_OVERRIDES, gitExitError, gitStartError } from './run.js';
 import { spawnGit } from './spawn-git.js';
 
 /**
@@ -28,14 +27,11 @@ export function streamGit(args: readonly string[], cwd: string, onChunk: (chunk:
       }
     });
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', (error: NodeJS.ErrnoException) =>
-      fail(new NeevscanError(error.code === 'ENOENT' ? 'git is not installed (or not on PATH)' : `git: ${error.message}`, 'git-failed')),
-    );
+    child.on('error', (error: NodeJS.ErrnoException) => fail(gitStartError(error)));
     child.on('close', (code) => {
       if (failed) return;
       if (code === 0) return resolve();
-      const line = Buffer.concat(err).toString('utf8').trim().split('\n')[0] || `exit status ${code}`;
-      fail(new NeevscanError(`git ${args[0]}: ${line.replace(/^fatal: /, '')}`, 'git-failed'));
+      fail(gitExitError(args[0], err, code));
     });
   });
 }

@@ -9,9 +9,9 @@ const { join } = require('node:path');
 const mark = process.env.NEEVSCAN_MARKS === '1' ? (name) => performance.mark(`neevscan:${name}`) : () => {};
 mark('start');
 
-// `npm run build` bundles the CLI (scripts/bundle-cli.mjs): dist/bundle/staged.cjs and dist/bundle/scan.cjs, one
-// CommonJS file each for `scan --staged` and for `scan PATH...` (both src/cli/scan-fast.ts; the hook's leaves the
-// folder scan out), compiled with the code cache the build leaves beside each (load-bundle.cjs), and
+// `npm run build` bundles the CLI (scripts/bundle-cli.mjs): dist/bundle/staged.cjs, dist/bundle/scan.cjs and
+// dist/bundle/history.cjs, one CommonJS file each for `scan --staged`, `scan PATH...` and `scan --git [RANGE]` (all
+// src/cli/scan-fast.ts; each leaves out the sources its command lines never run), compiled with the code cache the build leaves beside each (load-bundle.cjs), and
 // dist/bundle/neevscan.js for everything (the scan command and commander in one file, the other commands apart).
 // A bundle older than the last tsc build (`npx tsc` alone, during development) would run stale code, so then, or
 // without a bundle, the CLI runs from dist/cli/main.js.
@@ -25,7 +25,9 @@ const fresh = (bundle) => {
 
 const argv = process.argv.slice(2);
 let run;
-const scanBundle = argv[0] === 'scan' ? (argv.includes('--staged') ? 'bundle/staged.cjs' : 'bundle/scan.cjs') : undefined;
+const history = argv.some((arg) => arg === '--git' || arg.startsWith('--git='));
+const scanBundle =
+  argv[0] === 'scan' ? (argv.includes('--staged') ? 'bundle/staged.cjs' : history ? 'bundle/history.cjs' : 'bundle/scan.cjs') : undefined;
 if (scanBundle && fresh(scanBundle)) {
   const { runScanFast } = require('./load-bundle.cjs').loadBundle(join(dist, scanBundle)).exports;
   mark('loaded');

@@ -1,8 +1,9 @@
-// Part of `npm run build`, after bundle-cli.mjs: writes V8's code cache for dist/bundle/staged.cjs (`scan --staged`)
-// and dist/bundle/scan.cjs (`scan PATH`) beside each (`.cache`), which bin/neevscan.js hands to V8 so that it
-// compiles none of the functions a pre-commit scan or a folder scan runs. Each cache is made after such scans (of a
-// throw-away repository with a staged key, or of its folder, in a child process whose output is dropped), so it
-// holds those functions, not only the top level. V8 refuses a cache made by another Node version, for other flags
+// Part of `npm run build`, after bundle-cli.mjs: writes V8's code cache for dist/bundle/staged.cjs (`scan --staged`),
+// dist/bundle/scan.cjs (`scan PATH`) and dist/bundle/history.cjs (`scan --git`) beside each (`.cache`), which
+// bin/neevscan.js hands to V8 so that it compiles none of the functions a pre-commit scan, a folder scan or a history
+// scan runs. Each cache is made after such scans (of a throw-away repository with a staged key, of its folder, then
+// of its history once the key is committed, in a child process whose output is dropped), so it holds those
+// functions, not only the top level. V8 refuses a cache made by another Node version, for other flags
 // or other source; the bundle is then compiled as usual.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,12 @@ const WARM_UPS = {
   scan: [
     ['scan', '.'],
     ['scan', '.', '--format', 'json'],
+  ],
+  // After the key is committed: the whole history (the pack-less path: the throw-away repository has loose objects) and a range.
+  history: [
+    ['scan', '--git'],
+    ['scan', '--git', '--format', 'json'],
+    ['scan', '--git', 'HEAD'],
   ],
 };
 const bundleOf = (name) => join(ROOT, 'dist', 'bundle', `${name}.cjs`);
@@ -43,6 +50,7 @@ if (process.argv[2] === '--warm') {
     writeFileSync(join(repo, 'config.ts'), `export const NEEV_API_KEY = "${generateKey()}";\n`);
     git('add', '-A');
     for (const name of Object.keys(WARM_UPS)) {
+      if (name === 'history') git('-c', 'user.name=neevscan', '-c', 'user.email=build@neevscan.invalid', 'commit', '-q', '-m', 'a key');
       const run = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--warm', name], { cwd: repo, stdio: 'ignore' });
       if (run.status !== 1) {
         rmSync(`${bundleOf(name)}.cache`, { force: true });

@@ -1,12 +1,13 @@
 /**
- * The scan command's fast path: `neevscan scan --staged` (the pre-commit hook)
- * and `neevscan scan [PATH...]` with the long options they may carry, run
- * without commander. `npm run build` bundles this module and what it imports
- * twice (scripts/bundle-cli.mjs): dist/bundle/staged.cjs, which leaves the
- * folder scan out, and dist/bundle/scan.cjs, which bin/neevscan.js loads for
- * every other `scan` command line. Anything else on the line
- * (help, stdin, --git, a short flag, a bad value) goes to main.ts, whose
- * commander parses it and words its errors as before.
+ * The scan command's fast path: `neevscan scan --staged` (the pre-commit hook),
+ * `neevscan scan --git [RANGE]` and `neevscan scan [PATH...]` with the long
+ * options they may carry, run without commander. `npm run build` bundles this
+ * module and what it imports three times (scripts/bundle-cli.mjs):
+ * dist/bundle/staged.cjs, which leaves the folder scan and the history out,
+ * dist/bundle/history.cjs for `--git`, which leaves the folder scan out, and
+ * dist/bundle/scan.cjs, which bin/neevscan.js loads for every other `scan`
+ * command line. Anything else on the line (help, stdin, a short flag, a bad
+ * value) goes to main.ts, whose commander parses it and words its errors as before.
  */
 import { runScan, type ScanOptions } from './commands/scan.js';
 import { errorStatus } from './error-status.js';
@@ -28,10 +29,11 @@ const VALUE_OPTIONS = new Map<string, 'format' | 'output' | 'rules' | 'maxFileSi
 /**
  * `argv` (after `node neevscan.js`) as commander parses `scan` in main.ts, with
  * its defaults: the paths and the options, when it is `scan` with long options
- * only and no stdin (`-`), `--git`, help or `--`; undefined for anything else.
+ * only and no stdin (`-`), help or `--`; undefined for anything else.
  * As in commander, a flag's value is the next argument whatever it looks like,
- * or follows `=`; a repeated flag's last value counts; `--rules` collects;
- * paths may come between options.
+ * or follows `=`; `--git`'s (optional) value is the next argument unless that
+ * looks like an option; a repeated flag's last value counts; `--rules`
+ * collects; paths may come between options.
  */
 export function parseScanArgs(argv: readonly string[]): { paths: string[]; options: ScanOptions } | undefined {
   if (argv[0] !== 'scan') return undefined;
@@ -41,7 +43,14 @@ export function parseScanArgs(argv: readonly string[]): { paths: string[]; optio
     const arg = argv[i]!;
     if (arg === '--staged') options.staged = true;
     else if (arg === '--no-color') options.color = false;
-    else if (!arg.startsWith('-')) paths.push(arg);
+    else if (arg === '--git') {
+      // commander's optional value: the next argument, unless it is a flag ('-' alone is a value).
+      const next = argv[i + 1];
+      options.git = next !== undefined && !(next.length > 1 && next.startsWith('-')) ? argv[++i]! : true;
+    } else if (arg.startsWith('--git=')) {
+      if (arg.length === '--git='.length) return undefined; // an empty range: main.ts's to word
+      options.git = arg.slice('--git='.length);
+    } else if (!arg.startsWith('-')) paths.push(arg);
     else {
       const equals = arg.indexOf('=');
       const key = VALUE_OPTIONS.get(equals > 2 ? arg.slice(0, equals) : arg);
@@ -52,8 +61,10 @@ export function parseScanArgs(argv: readonly string[]): { paths: string[]; optio
       else options[key] = value;
     }
   }
-  // A staged scan takes no PATH: runScan words that error, but main.ts's path is the one the tests pin down.
-  if (options.staged && paths.length > 0) return undefined;
+  // A staged or history scan takes no PATH, nor both at once: runScan words those errors, but main.ts's path is the
+  // one the tests pin down.
+  if ((options.staged || options.git !== undefined) && paths.length > 0) return undefined;
+  if (options.staged && options.git !== undefined) return undefined;
   return { paths, options };
 }
 

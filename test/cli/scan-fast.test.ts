@@ -81,12 +81,24 @@ describe('the scan PATH command line, parsed without commander', () => {
     });
   });
 
-  it('leaves stdin, --git, short flags, -- and --staged with a path to commander', () => {
+  it("takes --git and its optional range as commander reads them (the next argument, unless it looks like a flag; '-' alone is a range)", () => {
+    const git = (range: string | true, more = {}) => ({ paths: [], options: { ...OPTIONS, git: range, ...more } });
+    expect(parseScanArgs(['scan', '--git'])).toEqual(git(true));
+    expect(parseScanArgs(['scan', '--git', 'main..HEAD'])).toEqual(git('main..HEAD'));
+    expect(parseScanArgs(['scan', '--git', '--format', 'json'])).toEqual(git(true, { format: 'json' }));
+    expect(parseScanArgs(['scan', '--format=sarif', '--git=HEAD~3'])).toEqual(git('HEAD~3', { format: 'sarif' }));
+    expect(parseScanArgs(['scan', '--git', '-'])).toEqual(git('-'));
+    expect(parseScanArgs(['scan', '--git', 'a', '--git'])).toEqual(git(true)); // the last one counts
+  });
+
+  it('leaves stdin, short flags, --, an empty --git=, and --staged or --git with a path or with each other to commander', () => {
     for (const argv of [
       ['scan', '-'],
       ['scan', 'a', '-'],
-      ['scan', '--git'],
       ['scan', '.', '--git', 'main..HEAD'],
+      ['scan', '--git', 'main', 'extra'],
+      ['scan', '--git='],
+      ['scan', '--staged', '--git'],
       ['scan', '-h'],
       ['scan', 'a', '--', 'b'],
       ['scan', '--staged', 'a.env'],
@@ -112,6 +124,38 @@ describe('scan PATH through bin/neevscan.js (the bundled path when built)', () =
     const missing = neevscan(['scan', join(root, 'nope'), '--no-color']);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toBe(`neevscan: ${join(root, 'nope')}: no such file or folder\n`);
+  });
+});
+
+describe('scan --git through bin/neevscan.js (the bundled path when built)', () => {
+  it("gives commander's report and errors: the whole history, a range, and a range git refuses", () => {
+    const repo = gitRepo();
+    const key = generateKey();
+    writeTree(repo, { 'a.env': 'A=1\n' });
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-q', '-m', 'first');
+    writeTree(repo, { 'a.env': `A=1\nKEY=${key}\n` });
+    git(repo, 'commit', '-q', '-am', 'a key');
+    // Each line, and whether its scan holds the key: HEAD~1 alone is the first commit's ancestry, before the key.
+    for (const [line, holdsKey] of [
+      [['--git'], true],
+      [['--git', 'HEAD~1..HEAD'], true],
+      [['--git=HEAD~1'], false],
+      [['--git', 'no-such-ref..HEAD'], false],
+    ] as const) {
+      // A trailing `--` is commander's alone to read: the same scan through main.ts.
+      const fast = neevscan(['scan', ...line, '--format', 'json'], { cwd: repo, env: GIT_ENV });
+      const slow = neevscan(['scan', ...line, '--format', 'json', '--'], { cwd: repo, env: GIT_ENV });
+      expect(fast.status, line.join(' ')).toBe(slow.status);
+      expect(fast.stderr.replace(/\d+ ms/, 'N ms'), line.join(' ')).toBe(slow.stderr.replace(/\d+ ms/, 'N ms'));
+      if (fast.status === 2) continue;
+      const report = JSON.parse(fast.stdout) as { findings: Array<{ secretSha256: string }> };
+      expect(
+        report.findings.map((f) => f.secretSha256),
+        line.join(' '),
+      ).toEqual(holdsKey ? [sha256Hex(key)] : []);
+      expect(JSON.parse(fast.stdout).findings).toEqual(JSON.parse(slow.stdout).findings);
+    }
   });
 });
 

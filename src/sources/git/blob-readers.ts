@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { closeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { NeevscanError } from '../../errors.js';
-import { GIT_RECORD, GIT_RECORD_FIELDS, type Addon } from '../native-prefilter.js';
+import { GIT_RECORD, GIT_RECORD_FIELDS, type Addon, type GitBatchHandler } from '../native-prefilter.js';
 import { BatchParser, type SkipHandler } from './cat-file.js';
-import { GIT_ENV_OVERRIDES } from './run.js';
+import { GIT_ENV_OVERRIDES, gitExitError, gitStartError } from './run.js';
+import { spawnGitToFd, type GitChild } from './spawn-git.js';
 
 export interface BlobReadersOptions {
   /** How many `git cat-file --batch` processes at most. */
@@ -103,39 +103,43 @@ export class BlobReaders {
       for (const reader of this.readers) reader.child.kill();
       this.failed(error);
     };
-    let child: ChildProcess;
+    let child: GitChild;
     let reading: Promise<void>;
     if (native) {
-      // git writes into a pipe the addon made, whose read end only the addon's thread reads: Node never sees the bytes.
-      const [readFd, writeFd] = native.addon.pipe();
-      try {
-        child = spawn('git', args, { cwd: this.cwd, stdio: ['pipe', writeFd, 'pipe'] });
-      } catch (error) {
-        closeSync(readFd);
-        throw error;
-      } finally {
-        closeSync(writeFd); // git holds its own copy: the read end sees the end of output when git exits
+      // git writes into a pipe whose read end only the addon's thread reads: Node never sees the bytes. Started with
+      // posix_spawn where the addon can (spawn-git.ts), else by Node into a pipe the addon made.
+      const onBatch: GitBatchHandler = (data, records, files, bytes) => {
+        if (!this.failure) takeGitBatch(this.options, data, records, files, bytes);
+      };
+      const read = (fd: number) =>
+        native.addon.readBlobs(fd, native.keywords, { maxSize: this.options.maxSize, tails: native.tails }, onBatch);
+      const spawned = spawnGitToFd(args, this.cwd);
+      if (spawned) {
+        child = spawned.child;
+        reading = spawned.stdout >= 0 ? read(spawned.stdout) : Promise.resolve(); // not started: its 'error' says why
+      } else {
+        const [readFd, writeFd] = native.addon.pipe();
+        try {
+          child = spawn('git', args, { cwd: this.cwd, stdio: ['pipe', writeFd, 'pipe'] }) as GitChild;
+        } catch (error) {
+          closeSync(readFd);
+          throw error;
+        } finally {
+          closeSync(writeFd); // git holds its own copy: the read end sees the end of output when git exits
+        }
+        reading = read(readFd);
       }
-      reading = native.addon.readBlobs(
-        readFd,
-        native.keywords,
-        { maxSize: this.options.maxSize, tails: native.tails },
-        (data, records, files, bytes) => {
-          if (!this.failure) takeGitBatch(this.options, data, records, files, bytes);
-        },
-      );
     } else {
-      child = spawn('git', args, { cwd: this.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+      child = spawn('git', args, { cwd: this.cwd, stdio: ['pipe', 'pipe', 'pipe'] }) as GitChild;
       reading = this.parseOutput(child.stdout!);
     }
     const stderr: Buffer[] = [];
     child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
     const exited = new Promise<void>((resolve) => {
-      child.on('error', (error) => fail(new NeevscanError(`git cat-file: ${error.message}`, 'git-failed')));
+      child.on('error', (error: NodeJS.ErrnoException) => fail(gitStartError(error)));
       child.on('close', (code) => {
         if (code === 0) return resolve();
-        const line = Buffer.concat(stderr).toString('utf8').trim().split('\n')[0] || `exit status ${code}`;
-        fail(new NeevscanError(`git cat-file: ${line}`, 'git-failed'));
+        fail(gitExitError('cat-file', stderr, code));
       });
     });
     reading.catch(fail); // what a handler threw
@@ -187,7 +191,7 @@ export function takeGitBatch(
 }
 
 interface Reader {
-  child: ChildProcess;
+  child: GitChild;
   /** Names asked for and not yet written to git. */
   names: string[];
   /** Blobs given to this reader so far. */

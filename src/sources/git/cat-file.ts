@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
-import { NeevscanError } from '../../errors.js';
-import { GIT_ENV_OVERRIDES } from './run.js';
+import { spawnGit } from './spawn-git.js';
+import { GIT_ENV_OVERRIDES, gitExitError, gitStartError } from './run.js';
 
 export interface BlobHandler {
   /** Called with each blob's bytes, in the order asked for. */
@@ -40,10 +39,7 @@ export function readBlobs(
     if (oids.length === 0) return resolve();
     // --buffer: git flushes its output when its buffer fills rather than after every object (much faster for small blobs).
     const config = options.deltaBaseCacheLimit ? ['-c', `core.deltaBaseCacheLimit=${options.deltaBaseCacheLimit}`] : [];
-    const child = spawn('git', [...GIT_ENV_OVERRIDES, ...config, 'cat-file', '--batch', '--buffer'], {
-      cwd,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawnGit([...GIT_ENV_OVERRIDES, ...config, 'cat-file', '--batch', '--buffer'], cwd, 'pipe');
     let work = Promise.resolve();
     let queued = 0;
     let failed = false;
@@ -81,22 +77,17 @@ export function readBlobs(
       }
     });
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    child.on('error', (error) => fail(new NeevscanError(`git cat-file: ${error.message}`, 'git-failed')));
+    child.on('error', (error: NodeJS.ErrnoException) => fail(gitStartError(error)));
     child.on('close', (code) => {
       if (failed) return;
       if (code !== 0) {
-        fail(
-          new NeevscanError(
-            `git cat-file: ${Buffer.concat(stderr).toString('utf8').trim().split('\n')[0] || `exit status ${code}`}`,
-            'git-failed',
-          ),
-        );
+        fail(gitExitError('cat-file', stderr, code));
         return;
       }
       work.then(() => resolve(), fail);
     });
-    child.stdin.on('error', () => {});
-    child.stdin.end(oids.join('\n') + '\n');
+    child.stdin!.on('error', () => {});
+    child.stdin!.end(oids.join('\n') + '\n');
   });
 }
 

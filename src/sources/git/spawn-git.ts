@@ -31,16 +31,30 @@ export function spawnGit(args: readonly string[], cwd: string, stdin: 'pipe' | '
   return spawn('git', args, { cwd, stdio: [stdin, 'pipe', 'pipe'] }) as GitChild;
 }
 
+/**
+ * As spawnGit (stdin piped), with git's stdout left to the caller as a file descriptor, for the addon's readers,
+ * which read it on a thread of their own (the child's `stdout` stream is then an ended one); undefined without
+ * the addon's posix_spawn. When git cannot be started, `stdout` is -1 and the child says why as spawnGit's does.
+ */
+export function spawnGitToFd(args: readonly string[], cwd: string): { child: GitChild; stdout: number } | undefined {
+  const addon = nativePrefilter();
+  if (!addon?.spawnPiped || !addon.waitExit) return undefined;
+  const child = new SpawnedGit(addon as Required<Addon>, args, cwd, true, true);
+  return { child, stdout: child.stdoutFd };
+}
+
 const SIGNAL_NAMES = new Map<number, string>(Object.entries(constants.signals).map(([name, number]) => [number, name]));
 
 class SpawnedGit extends EventEmitter implements GitChild {
   stdin: Writable | null;
   stdout: Readable;
   stderr: Readable;
+  /** git's stdout as a descriptor, when the caller reads it itself (rawStdout); else -1. */
+  stdoutFd = -1;
   private pid = 0;
   private exited = false;
 
-  constructor(addon: Required<Addon>, args: readonly string[], cwd: string, pipeStdin: boolean) {
+  constructor(addon: Required<Addon>, args: readonly string[], cwd: string, pipeStdin: boolean, rawStdout = false) {
     super();
     let started: { pid: number; stdin: number; stdout: number; stderr: number };
     try {
@@ -58,16 +72,17 @@ class SpawnedGit extends EventEmitter implements GitChild {
       return;
     }
     this.pid = started.pid;
-    this.stdout = new Socket({ fd: started.stdout, readable: true, writable: false });
+    if (rawStdout) this.stdoutFd = started.stdout;
+    this.stdout = rawStdout ? ended() : new Socket({ fd: started.stdout, readable: true, writable: false });
     this.stderr = new Socket({ fd: started.stderr, readable: true, writable: false });
     this.stdin = pipeStdin ? new Socket({ fd: started.stdin, readable: false, writable: true }) : null;
     // 'close' once git has exited and both its outputs have ended, as child_process says it.
-    let waiting = 3;
+    let waiting = rawStdout ? 2 : 3;
     let status: [number | null, string | null] = [null, null];
     const settle = () => {
       if (--waiting === 0) this.emit('close', ...status);
     };
-    this.stdout.once('close', settle);
+    if (!rawStdout) this.stdout.once('close', settle);
     this.stderr.once('close', settle);
     addon.waitExit(this.pid, (code, signal) => {
       this.exited = true;

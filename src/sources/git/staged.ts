@@ -1,11 +1,10 @@
-import { NeevscanError } from '../../errors.js';
 import type { CompiledRule } from '../../rules/types.js';
 import type { Located } from '../../scanner/finding.js';
 import type { SourceResult } from '../types.js';
 import { mark } from '../../util/marks.js';
 import { BatchParser, readBlobs } from './cat-file.js';
 import { inRanges, parseAddedLines, parseRawZ } from './diff.js';
-import { GIT_ENV_OVERRIDES, repoRoot, runGit } from './run.js';
+import { GIT_ENV_OVERRIDES, gitExitError, gitStartError, repoRoot, runGit } from './run.js';
 import { spawnGit } from './spawn-git.js';
 import { knownWorkTreeTop } from './work-tree.js';
 
@@ -152,7 +151,7 @@ function startBlobReader(cwd: string): BlobReader {
   const child = spawnGit([...GIT_ENV_OVERRIDES, 'cat-file', '--batch', '--buffer'], cwd, 'pipe');
   const stdin = child.stdin!; // asked for as a pipe
   const stderr: Buffer[] = [];
-  let spawnError: Error | undefined;
+  let spawnError: NodeJS.ErrnoException | undefined;
   let exit: { code: number | null } | undefined;
   let onExit: (() => void) | undefined;
   child.on('error', (error) => {
@@ -182,11 +181,10 @@ function startBlobReader(cwd: string): BlobReader {
         });
         onExit = () => {
           if (failure) return reject(failure);
-          if (spawnError) return reject(new NeevscanError(`git cat-file: ${spawnError.message}`, 'git-failed'));
+          if (spawnError) return reject(gitStartError(spawnError));
           if (!exit) return;
           if (exit.code === 0) return resolve();
-          const line = Buffer.concat(stderr).toString('utf8').trim().split('\n')[0] || `exit status ${exit.code}`;
-          reject(new NeevscanError(`git cat-file: ${line}`, 'git-failed'));
+          reject(gitExitError('cat-file', stderr, exit.code));
         };
         if (spawnError || exit) onExit();
         stdin.end(oids.length ? oids.join('\n') + '\n' : undefined);

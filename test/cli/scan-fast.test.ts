@@ -159,6 +159,18 @@ describe('scan --git through bin/neevscan.js (the bundled path when built)', () 
   });
 });
 
+describe('scan without git on PATH', () => {
+  it('says git is not installed, for the hook, a history and a range alike (not "not a git repository")', () => {
+    const repo = gitRepo();
+    const noGit = tempDir(); // an empty folder as the whole PATH: node is run by its own path
+    for (const line of [['--staged'], ['--git'], ['--git', 'HEAD~1..HEAD']]) {
+      const run = neevscan(['scan', ...line], { cwd: repo, env: { PATH: noGit } });
+      expect(run.status, line.join(' ')).toBe(2);
+      expect(run.stderr, line.join(' ')).toBe('neevscan: git is not installed (or not on PATH)\n');
+    }
+  });
+});
+
 describe('scan --staged through bin/neevscan.js (the bundled path when built)', () => {
   function stagedKey() {
     const repo = gitRepo();

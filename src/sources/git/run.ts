@@ -11,8 +11,13 @@ export const GIT_ENV_OVERRIDES = ['-c', 'core.quotePath=false', '-c', 'color.ui=
 
 /** git could not be started: a missing git named as such. */
 export function gitStartError(error: NodeJS.ErrnoException): NeevscanError {
-  return new NeevscanError(error.code === 'ENOENT' ? 'git is not installed (or not on PATH)' : `git: ${error.message}`, 'git-failed');
+  return error.code === 'ENOENT'
+    ? new NeevscanError('git is not installed (or not on PATH)', 'git-missing')
+    : new NeevscanError(`git: ${error.message}`, 'git-failed');
 }
+
+/** Whether `error` says git could not be started at all: then "not a git repository" would be the wrong answer. */
+const gitMissing = (error: unknown) => error instanceof NeevscanError && error.code === 'git-missing';
 
 /** git `command` ended with `code`: its first line on stderr (or the status), without git's "fatal: ". */
 export function gitExitError(command: string | undefined, stderr: Buffer[], code: number | null): NeevscanError {
@@ -60,7 +65,8 @@ export async function repoRoot(cwd: string): Promise<string> {
     const top = (await runGit(['rev-parse', '--show-toplevel'], cwd)).toString('utf8').trim();
     if (!top) throw new Error('bare');
     return top;
-  } catch {
+  } catch (error) {
+    if (gitMissing(error)) throw error;
     throw new NeevscanError(`not a git repository (or inside .git, or bare): ${cwd}`, 'not-a-repo');
   }
 }
@@ -76,7 +82,8 @@ export async function historyRoot(cwd: string): Promise<string> {
   try {
     const args = ['rev-parse', '--is-bare-repository', '--is-inside-git-dir', '--is-inside-work-tree', '--absolute-git-dir'];
     answer = (await runGit(args, cwd)).toString('utf8').trim().split('\n');
-  } catch {
+  } catch (error) {
+    if (gitMissing(error)) throw error;
     throw new NeevscanError(`not a git repository: ${cwd}`, 'not-a-repo');
   }
   const [bare, insideGitDir, insideWorkTree, gitDir] = answer;

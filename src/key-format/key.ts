@@ -1,4 +1,4 @@
-import { createHash, randomInt } from 'node:crypto';
+import { nodeCrypto } from './node-crypto.js';
 import { BASE62_ALPHABET, isBase62Byte, toBase62 } from './base62.js';
 import { crc32 } from './crc32.js';
 
@@ -20,7 +20,7 @@ export function checksumOf(prefixAndSecret: string): string {
 export function generateKey(): string {
   let secret = '';
   // randomInt draws without modulo bias.
-  for (let i = 0; i < SECRET_LENGTH; i++) secret += BASE62_ALPHABET[randomInt(62)];
+  for (let i = 0; i < SECRET_LENGTH; i++) secret += BASE62_ALPHABET[nodeCrypto().randomInt(62)];
   const body = KEY_PREFIX + secret;
   return body + checksumOf(body);
 }
@@ -51,7 +51,7 @@ export function isValidKey(candidate: string): boolean {
 
 /** sha256 as lowercase hex: how the key store keeps a key and how findings name it. */
 export function sha256Hex(secret: string | Uint8Array): string {
-  return createHash('sha256').update(secret).digest('hex');
+  return nodeCrypto().createHash('sha256').update(secret).digest('hex');
 }
 
 /** The display hint of docs/KEY_FORMAT.md: `neev_…` plus the last four characters. */

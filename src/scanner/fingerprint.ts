@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../key-format/node-crypto.js';
 
 /**
  * A stable name for one secret at one place (commit, file, line), for ignore
@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
  * through another hash, so it reveals nothing of the secret.
  */
 export function fingerprintOf(place: { ruleId: string; file: string; line: number; commit: string | null; secretSha256: string }): string {
-  return createHash('sha256')
+  return nodeCrypto()
+    .createHash('sha256')
     .update([place.commit ?? '', place.file, place.ruleId, String(place.line), place.secretSha256].join('\0'))
     .digest('hex')
     .slice(0, 32);

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { closeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { GIT_RECORD, GIT_RECORD_FIELDS, type Addon, type GitBatchHandler } from '../native-prefilter.js';
 import { BatchParser, type SkipHandler } from './cat-file.js';
 import { GIT_ENV_OVERRIDES, gitExitError, gitStartError } from './run.js';
-import { spawnGitToFd, type GitChild } from './spawn-git.js';
+import { childProcess, spawnGitToFd, type GitChild } from './spawn-git.js';
 
 export interface BlobReadersOptions {
   /** How many `git cat-file --batch` processes at most. */
@@ -120,7 +119,7 @@ export class BlobReaders {
       } else {
         const [readFd, writeFd] = native.addon.pipe();
         try {
-          child = spawn('git', args, { cwd: this.cwd, stdio: ['pipe', writeFd, 'pipe'] }) as GitChild;
+          child = childProcess().spawn('git', args, { cwd: this.cwd, stdio: ['pipe', writeFd, 'pipe'] }) as GitChild;
         } catch (error) {
           closeSync(readFd);
           throw error;
@@ -130,7 +129,7 @@ export class BlobReaders {
         reading = read(readFd);
       }
     } else {
-      child = spawn('git', args, { cwd: this.cwd, stdio: ['pipe', 'pipe', 'pipe'] }) as GitChild;
+      child = childProcess().spawn('git', args, { cwd: this.cwd, stdio: ['pipe', 'pipe', 'pipe'] }) as GitChild;
       reading = this.parseOutput(child.stdout!);
     }
     const stderr: Buffer[] = [];

@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
 import { NeevscanError } from '../../errors.js';
-import { spawnGit, type GitChild } from './spawn-git.js';
+import { childProcess, spawnGit, type GitChild } from './spawn-git.js';
 
 /**
  * Options every git call takes: no pager, no colour, no external diff or
@@ -40,7 +39,7 @@ export function runGit(
     const child: GitChild =
       options.env === undefined && options.timeoutMs === undefined
         ? spawnGit(argv, cwd, stdin)
-        : (spawn('git', argv, {
+        : (childProcess().spawn('git', argv, {
             cwd,
             stdio: [stdin, 'pipe', 'pipe'],
             env: options.env ?? process.env,

@@ -1,9 +1,19 @@
-import { spawn } from 'node:child_process';
+import type * as ChildProcess from 'node:child_process';
+import { createRequire } from 'node:module';
 import { EventEmitter } from 'node:events';
 import { Socket } from 'node:net';
 import { constants } from 'node:os';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { nativePrefilter, type Addon } from '../native-prefilter.js';
+
+let childProcessModule: typeof ChildProcess | undefined;
+
+/**
+ * `node:child_process`, loaded on first use: where the addon starts git (posix_spawn), a scan never needs it,
+ * and loading it (with `dgram`, which it requires) took ~1.3 ms of a pre-commit scan's start-up.
+ */
+export const childProcess = (): typeof ChildProcess =>
+  (childProcessModule ??= createRequire(import.meta.url)('node:child_process') as typeof ChildProcess);
 
 /**
  * What the git callers use of a child process: its pipes, `kill()`, an
@@ -28,7 +38,7 @@ export interface GitChild extends EventEmitter {
 export function spawnGit(args: readonly string[], cwd: string, stdin: 'pipe' | 'ignore'): GitChild {
   const addon = nativePrefilter();
   if (addon?.spawnPiped && addon.waitExit) return new SpawnedGit(addon as Required<Addon>, args, cwd, stdin === 'pipe');
-  return spawn('git', args, { cwd, stdio: [stdin, 'pipe', 'pipe'] }) as GitChild;
+  return childProcess().spawn('git', args, { cwd, stdio: [stdin, 'pipe', 'pipe'] }) as GitChild;
 }
 
 /**

@@ -63,7 +63,7 @@ async function scanWith(
   blobs: BlobReader,
   options: StagedOptions,
 ): Promise<SourceResult> {
-  // The scanner, with node:crypto for the secrets' hashes, loads while git works: the processes start before it.
+  // The scanner loads while git works: the processes start before it (node:crypto only once a key is found).
   const [{ scanBuffer }, { placeFindings }] = await Promise.all([import('../../scanner/scan-buffer.js'), import('../locate.js')]);
   const [top, diff] = await answers;
   if (top.status === 'rejected' || diff.status === 'rejected') {

@@ -15,14 +15,18 @@
 #include <errno.h>
 #include <node_api.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "keywords.h"
 #include "options.h"
 
 #define FIELDS 5
+/* While a reader finds only clean blobs, their counts still go out at least this often: progress. */
+#define COUNTS_EVERY_NS (50 * 1000 * 1000)
 
 enum { KIND_BLOB = 0, KIND_MISSING = 1, KIND_TOO_LARGE = 2 };
 
@@ -94,6 +98,20 @@ static inline int count_clean(batch_t **batch, size_t size) {
   (*batch)->files++;
   (*batch)->bytes += (double)size;
   return 0;
+}
+
+/* Hands the batch being filled (if any) to the main thread, waiting while the queue is full; the reader starts a new one. */
+static inline void hand_over(const sink_t *sink, batch_t **batch) {
+  if (*batch == NULL) return;
+  if (napi_call_threadsafe_function(sink->tsfn, *batch, napi_tsfn_blocking) != napi_ok) free_batch(*batch);
+  *batch = NULL;
+}
+
+/* Whether COUNTS_EVERY_NS have passed since `sent`: time for a batch of counts alone. */
+static inline int counts_due(const struct timespec *sent) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (int64_t)(now.tv_sec - sent->tv_sec) * 1000000000 + (now.tv_nsec - sent->tv_nsec) >= COUNTS_EVERY_NS;
 }
 
 /* Whether the JavaScript engine must see a blob: a keyword in it, or a UTF-16 byte-order mark (it scans the decoded text). */

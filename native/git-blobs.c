@@ -29,12 +29,12 @@
 
 #include "git-blobs.h"
 #include "blob-batch.h"
+#include "exports.h"
 
 #define READ_SIZE (1024 * 1024)
 #define PIPE_SIZE (1024 * 1024)
 #define BATCH_BYTES (4 * 1024 * 1024)
 #define BATCH_RECORDS 4096
-#define COUNTS_EVERY_NS (50 * 1000 * 1000) /* clean counts go out at least this often while reading: progress */
 #define MIN_PIPE_TO_WAIT (512 * 1024)
 #define FILL_WAIT_NS (1000 * 1000)
 #define QUEUE 8                            /* batches waiting for the main thread before the reader waits */
@@ -52,20 +52,13 @@ typedef struct {
 /* Hands the batch to the main thread (waiting while QUEUE batches are already waiting there). */
 static void send_batch(reader_t *r) {
   if (r->batch == NULL) return;
-  if (napi_call_threadsafe_function(r->sink.tsfn, r->batch, napi_tsfn_blocking) != napi_ok) free_batch(r->batch);
-  r->batch = NULL;
+  hand_over(&r->sink, &r->batch);
   clock_gettime(CLOCK_MONOTONIC, &r->sent);
 }
 
 /* Records go out as soon as a read's worth is parsed (few blobs have a keyword); counts alone now and then. */
 static void maybe_send(reader_t *r) {
-  if (r->batch == NULL) return;
-  if (r->batch->count == 0) {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    int64_t elapsed = (int64_t)(now.tv_sec - r->sent.tv_sec) * 1000000000 + (now.tv_nsec - r->sent.tv_nsec);
-    if (elapsed < COUNTS_EVERY_NS) return;
-  }
+  if (r->batch == NULL || (r->batch->count == 0 && !counts_due(&r->sent))) return;
   send_batch(r);
 }
 
@@ -238,12 +231,6 @@ fail:
 }
 
 napi_value git_blobs_init(napi_env env, napi_value exports) {
-  napi_value fn;
-  if (napi_create_function(env, "pipe", NAPI_AUTO_LENGTH, make_pipe, NULL, &fn) != napi_ok ||
-      napi_set_named_property(env, exports, "pipe", fn) != napi_ok)
-    return NULL;
-  if (napi_create_function(env, "readBlobs", NAPI_AUTO_LENGTH, read_blobs, NULL, &fn) != napi_ok ||
-      napi_set_named_property(env, exports, "readBlobs", fn) != napi_ok)
-    return NULL;
+  if (!export_function(env, exports, "pipe", make_pipe) || !export_function(env, exports, "readBlobs", read_blobs)) return NULL;
   return exports;
 }

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "blob-batch.h"
+#include "exports.h"
 #include "git-log.h"
 
 #define LOG_FIELDS 6
@@ -150,12 +151,6 @@ static int add_log_record(log_reader_t *r, const double *fields, size_t count, c
   return 0;
 }
 
-static void send_log_batch(log_reader_t *r) {
-  if (r->batch == NULL) return;
-  if (napi_call_threadsafe_function(r->sink.tsfn, r->batch, napi_tsfn_blocking) != napi_ok) free_batch(r->batch);
-  r->batch = NULL;
-}
-
 static int is_regular_file(const unsigned char *mode, size_t length) {
   return length == 6 && (memcmp(mode, "100644", 6) == 0 || memcmp(mode, "100755", 6) == 0 || memcmp(mode, "100664", 6) == 0);
 }
@@ -268,7 +263,7 @@ static void *run_log(void *arg) {
       if (r->error != 0) break;
     }
     /* A read's worth goes out at once: the blob readers wait for these names. */
-    if (r->error == 0) send_log_batch(r);
+    if (r->error == 0) hand_over(&r->sink, &r->batch);
     /* git writes 4 KiB at a time: a read that came back short waits a millisecond for the pipe to fill, rather
      * than waking this thread, git and the main thread for every 4 KiB (as git-blobs.c does). */
     if ((size_t)got < SHORT_READ) nanosleep(&(struct timespec){0, FILL_WAIT_NS}, NULL);
@@ -277,7 +272,7 @@ static void *run_log(void *arg) {
   if (r->error == 0 && end > start) take_token(r, buffer + start, end - start);
   free(buffer);
   close(r->fd);
-  if (r->error == 0) send_log_batch(r);
+  if (r->error == 0) hand_over(&r->sink, &r->batch);
   free_batch(r->batch);
   r->batch = NULL;
   napi_release_threadsafe_function(r->sink.tsfn, napi_tsfn_release);
@@ -319,9 +314,5 @@ static napi_value read_log(napi_env env, napi_callback_info info) {
 }
 
 napi_value git_log_init(napi_env env, napi_value exports) {
-  napi_value fn;
-  if (napi_create_function(env, "readLog", NAPI_AUTO_LENGTH, read_log, NULL, &fn) != napi_ok ||
-      napi_set_named_property(env, exports, "readLog", fn) != napi_ok)
-    return NULL;
-  return exports;
+  return export_function(env, exports, "readLog", read_log) ? exports : NULL;
 }

@@ -37,12 +37,12 @@
 #include <zlib.h>
 
 #include "blob-batch.h"
+#include "exports.h"
 #include "git-packs.h"
 
 #define QUEUE 8
 #define BATCH_BYTES (4 * 1024 * 1024)
 #define BATCH_RECORDS 4096
-#define COUNTS_EVERY_NS (50 * 1000 * 1000)
 #define MAX_THREADS 8
 #define MAX_CHAIN 100000 /* longer than any real delta chain (git's own limit is 4095): a cycle in a damaged pack */
 #define HASH 20
@@ -420,8 +420,7 @@ static int apply_delta(worker_t *w, const unsigned char *base, uint64_t base_len
 
 static void send_batch(worker_t *w) {
   if (w->batch == NULL) return;
-  if (napi_call_threadsafe_function(w->r->sink.tsfn, w->batch, napi_tsfn_blocking) != napi_ok) free_batch(w->batch);
-  w->batch = NULL;
+  hand_over(&w->r->sink, &w->batch);
   clock_gettime(CLOCK_MONOTONIC, &w->sent);
 }
 
@@ -446,10 +445,8 @@ static void take_blob(worker_t *w, pack_t *p, uint32_t pos, const unsigned char 
   p->sizes[index] = (double)length;
   if (w->batch->length >= BATCH_BYTES || w->batch->count >= BATCH_RECORDS) {
     send_batch(w);
-  } else if (w->batch->count == 0) {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if ((int64_t)(now.tv_sec - w->sent.tv_sec) * 1000000000 + (now.tv_nsec - w->sent.tv_nsec) >= COUNTS_EVERY_NS) send_batch(w);
+  } else if (w->batch->count == 0 && counts_due(&w->sent)) {
+    send_batch(w);
   }
 }
 
@@ -661,9 +658,5 @@ fail:
 }
 
 napi_value git_packs_init(napi_env env, napi_value exports) {
-  napi_value fn;
-  if (napi_create_function(env, "readPacks", NAPI_AUTO_LENGTH, read_packs, NULL, &fn) != napi_ok ||
-      napi_set_named_property(env, exports, "readPacks", fn) != napi_ok)
-    return NULL;
-  return exports;
+  return export_function(env, exports, "readPacks", read_packs) ? exports : NULL;
 }

@@ -27,6 +27,7 @@
 #include "git-log.h"
 #include "git-packs.h"
 #include "spawn.h"
+#include "exports.h"
 #include "keywords.h"
 #include "options.h"
 
@@ -313,13 +314,9 @@ static napi_value exit_now(napi_env env, napi_callback_info info) {
 }
 
 static napi_value init(napi_env env, napi_value exports) {
-  napi_value fn;
-  if (napi_create_function(env, "scan", NAPI_AUTO_LENGTH, scan, NULL, &fn) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "scan", fn) != napi_ok) return NULL;
-  if (napi_create_function(env, "countNewlines", NAPI_AUTO_LENGTH, count_newlines, NULL, &fn) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "countNewlines", fn) != napi_ok) return NULL;
-  if (napi_create_function(env, "exitNow", NAPI_AUTO_LENGTH, exit_now, NULL, &fn) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "exitNow", fn) != napi_ok) return NULL;
+  if (!export_function(env, exports, "scan", scan) || !export_function(env, exports, "countNewlines", count_newlines) ||
+      !export_function(env, exports, "exitNow", exit_now))
+    return NULL;
   if (spawn_init(env, exports) == NULL) return NULL;
   if (git_packs_init(env, exports) == NULL) return NULL;
   if (git_log_init(env, exports) == NULL) return NULL;

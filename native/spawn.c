@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "exports.h"
 #include "spawn.h"
 
 #define STDOUT_PIPE_SIZE (1024 * 1024)
@@ -220,11 +221,7 @@ static napi_value wait_exit(napi_env env, napi_callback_info info) {
 }
 
 napi_value spawn_init(napi_env env, napi_value exports) {
-  napi_value fn;
-  if (napi_create_function(env, "spawnPiped", NAPI_AUTO_LENGTH, spawn_piped, NULL, &fn) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "spawnPiped", fn) != napi_ok) return NULL;
-  if (napi_create_function(env, "waitExit", NAPI_AUTO_LENGTH, wait_exit, NULL, &fn) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "waitExit", fn) != napi_ok) return NULL;
+  if (!export_function(env, exports, "spawnPiped", spawn_piped) || !export_function(env, exports, "waitExit", wait_exit)) return NULL;
   return exports;
 }
 #else
